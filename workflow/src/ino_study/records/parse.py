@@ -111,6 +111,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Generic, TypeVar
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -212,17 +213,14 @@ def _is_blank(value: object) -> bool:
             return math.isnan(float(value))
         except (TypeError, ValueError, OverflowError):
             return False
-    if type(value).__name__ in ("datetime64", "timedelta64"):
-        try:
-            return bool(pd.isna(value))
-        except (TypeError, ValueError):
-            return False
+    if isinstance(value, (np.datetime64, np.timedelta64)):
+        return bool(np.isnat(value))
     return False
 
 
 def _is_bool(value: object) -> bool:
     """True for Python and numpy booleans."""
-    return isinstance(value, bool) or type(value).__name__ == "bool_"
+    return isinstance(value, (bool, np.bool_))
 
 
 def _is_number(value: object) -> bool:
@@ -459,7 +457,7 @@ def parse_date(value: object) -> Parsed[datetime.date]:
     """A date, read day-first; see the module docstring for the accepted spellings."""
     if _is_blank(value):
         return Parsed(None)
-    if type(value).__name__ == "datetime64":
+    if isinstance(value, np.datetime64):
         value = pd.Timestamp(value)  # type: ignore[arg-type]
     if isinstance(value, datetime.datetime):
         date = _check_year(value, value.isoformat(sep=" "), value.date())
