@@ -1,0 +1,91 @@
+"""ADSL: one row per patient in the raw data, with baseline, exposure, transplant and outcome flags.
+
+Every raw patient has a row; `included` says whether the patient is analysed and
+`exclusion_reason` why not, so that nothing is lost between the raw data and the results.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ino_study.endpoints.definitions import EndpointRules
+
+#: Rounding of dose sums, so that 0.8 + 0.5 + 0.5 is exactly 1.8 and not 1.7999999999999998.
+DOSE_DECIMALS = 6
+
+
+def exposure(doses: pd.DataFrame, standard_min_cycle1_mg_m2: float) -> pd.DataFrame:
+    """InO exposure per patient: dates, cycles, doses, cumulative and first-cycle dose, dose group.
+
+    Dose group: "standard" when the first cycle totals at least `standard_min_cycle1_mg_m2`
+    (0.8 + 0.5 + 0.5 = 1.8 mg/m2), otherwise "reduced".
+    """
+    grouped = doses.groupby("patient_id")
+    first_cycle = doses["cycle"].groupby(doses["patient_id"]).transform("min")
+    cycle1 = doses[doses["cycle"] == first_cycle].groupby("patient_id")["dose_mg_m2"].sum()
+    out = pd.DataFrame({
+        "first_dose_date": grouped["date"].min(),
+        "last_dose_date": grouped["date"].max(),
+        "n_doses": grouped.size(),
+        "n_cycles": grouped["cycle"].nunique(),
+        "cumulative_dose_mg_m2": grouped["dose_mg_m2"].sum().round(DOSE_DECIMALS),
+        "cycle1_dose_mg_m2": cycle1.round(DOSE_DECIMALS),
+    })
+    out["dose_group"] = out["cycle1_dose_mg_m2"].ge(standard_min_cycle1_mg_m2 - 1e-9).map(
+        {True: "standard", False: "reduced"}
+    )
+    return out.reset_index()
+
+
+def first_transplant(transplants: pd.DataFrame) -> pd.DataFrame:
+    """The first HSCT after InO per patient (later transplants are not analysed here)."""
+    ordered = transplants.sort_values(["patient_id", "date", "source_row"], kind="stable")
+    first = ordered.drop_duplicates("patient_id")
+    return first[["patient_id", "date", "donor_type"]].rename(
+        columns={"date": "hsct_date", "donor_type": "hsct_donor_type"}
+    )
+
+
+def age_group(age_years: pd.Series) -> pd.Series:
+    """Age at first dose: "<10 y" or ">=10 y" (the usual paediatric ALL risk cut-off)."""
+    return age_years.map(lambda a: None if pd.isna(a) else ("<10 y" if a < 10 else ">=10 y"))
+
+
+def derive_adsl_base(patients: pd.DataFrame, doses: pd.DataFrame, transplants: pd.DataFrame,
+                     rules: EndpointRules) -> pd.DataFrame:
+    """Baseline, exposure and transplant per patient (response and outcomes are added later)."""
+    base = patients.drop(columns=["first_dose_date"], errors="ignore").rename(
+        columns={"marrow_blasts_pct": "baseline_blasts_pct"}
+    )
+    base = base.merge(exposure(doses, rules.standard_min_cycle1_mg_m2), on="patient_id", how="left")
+    base = base.merge(first_transplant(transplants), on="patient_id", how="left")
+    base["hsct_after_ino"] = base["hsct_date"].notna()
+    base["days_last_dose_to_hsct"] = (base["hsct_date"] - base["last_dose_date"]).dt.days.astype("Int64")
+    base["refractory"] = base["relapse_number"].map(
+        lambda n: None if pd.isna(n) else ("primary refractory" if n == 0 else "relapsed")
+    )
+    base["age_group"] = age_group(base["age_at_first_dose_years"])
+    return base
+
+
+def add_outcome_flags(base: pd.DataFrame, responses: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
+    """Best response, MRD negativity and VOD/SOS flags."""
+    adsl = base.merge(responses, on="patient_id", how="left")
+    vod = adae[adae["vod"]].groupby("patient_id").agg(vod_date=("ASTDT", "min"), vod_worst_grade=("AETOXGR", "max"))
+    adsl = adsl.merge(vod.reset_index(), on="patient_id", how="left")
+    adsl["vod"] = adsl["vod_date"].notna()
+    adsl["vod_worst_grade"] = adsl["vod_worst_grade"].astype("Int64")
+    for flag in ("evaluable", "responder", "mrd_negative"):
+        adsl[flag] = adsl[flag].fillna(False).astype(bool) & adsl["included"]
+    return adsl
+
+
+ADSL_COLUMNS = [
+    "patient_id", "included", "exclusion_reason", "sex", "age_at_first_dose_years", "age_group",
+    "relapse_number", "refractory", "prior_hsct", "prior_blinatumomab", "prior_car_t", "cytogenetics", "cd22_pct",
+    "baseline_blasts_pct", "diagnosis_date", "first_dose_date", "last_dose_date", "n_doses", "n_cycles",
+    "cumulative_dose_mg_m2", "cycle1_dose_mg_m2", "dose_group", "hsct_after_ino", "hsct_date", "hsct_donor_type",
+    "days_last_dose_to_hsct", "evaluable", "best_response", "best_response_date", "responder",
+    "first_remission_date", "mrd_evaluations", "mrd_negative", "first_mrd_negative_date", "vod", "vod_date",
+    "vod_worst_grade",
+]

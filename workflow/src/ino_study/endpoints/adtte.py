@@ -1,0 +1,109 @@
+"""ADTTE: one row per patient and time-to-event parameter, with where each date came from.
+
+Parameters (PARAMCD):
+- OS: first InO dose -> death from any cause; censored at last contact (already capped at the cut-off).
+- EFS: first InO dose -> first of: no response (an evaluable patient never in CR/CRi: day 0 by
+  default, else the last response assessment), relapse, death; censored at last contact.
+- REL: responders only, first InO dose -> relapse; death without relapse is the competing event
+  (non-relapse mortality); censored at last contact.
+- VOD: patients transplanted after InO, HSCT -> VOD/SOS onset; death is the competing event;
+  censored at last contact.
+
+`CNSR` is 0 for the event of interest and 1 otherwise (ADaM); `EVNTCD` is 1 for the event of
+interest, 2 for a competing event and 0 for censoring, for competing-risk analyses. `AVAL` is in
+months (days / 30.4375), `AVAL_DAYS` in days. `SRCDOM`/`SRCVAR` name the table and column of the date.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ino_study.endpoints.definitions import DAYS_PER_MONTH
+
+PARAMS = {
+    "OS": "Overall survival",
+    "EFS": "Event-free survival",
+    "REL": "Relapse (competing: non-relapse mortality)",
+    "VOD": "VOD/SOS after HSCT (competing: death)",
+}
+
+ADTTE_COLUMNS = ["patient_id", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL_DAYS", "AVAL", "CNSR", "EVNTCD",
+                 "EVNTDESC", "SRCDOM", "SRCVAR"]
+
+
+def _candidate(frame: pd.DataFrame, date: pd.Series, code: int, desc: str, dom: str, var: str) -> pd.DataFrame:
+    return pd.DataFrame({"patient_id": frame["patient_id"], "ADT": date, "EVNTCD": code, "EVNTDESC": desc,
+                         "SRCDOM": dom, "SRCVAR": var}).dropna(subset=["ADT"])
+
+
+def _first_of(candidates: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per patient, the earliest candidate date; on the same day the earlier-listed candidate wins."""
+    stacked = pd.concat([c.assign(_order=i) for i, c in enumerate(candidates)], ignore_index=True)
+    stacked = stacked.sort_values(["patient_id", "ADT", "_order"], kind="stable")
+    return stacked.drop_duplicates("patient_id").drop(columns="_order")
+
+
+def _finish(rows: pd.DataFrame, start: pd.Series, paramcd: str) -> pd.DataFrame:
+    rows = rows.merge(start.rename("STARTDT"), left_on="patient_id", right_index=True)
+    rows["PARAMCD"], rows["PARAM"] = paramcd, PARAMS[paramcd]
+    rows["AVAL_DAYS"] = (rows["ADT"] - rows["STARTDT"]).dt.days.astype(int)
+    rows["AVAL"] = rows["AVAL_DAYS"] / DAYS_PER_MONTH
+    rows["CNSR"] = (rows["EVNTCD"] != 1).astype(int)
+    return rows[ADTTE_COLUMNS]
+
+
+def _censor(frame: pd.DataFrame) -> pd.DataFrame:
+    return _candidate(frame, frame["last_contact_date"], 0, "censored at last contact or data cut-off",
+                      "follow_up", "last_contact_date")
+
+
+def _death(frame: pd.DataFrame, code: int, desc: str) -> pd.DataFrame:
+    return _candidate(frame, frame["death_date"], code, desc, "follow_up", "death_date")
+
+
+def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: pd.Series,
+                 no_response_is_event_at_day0: bool = True) -> pd.DataFrame:
+    """All time-to-event parameters for the included patients.
+
+    `last_assessment`: date of each patient's last response assessment in the window (for the
+    no-response EFS event when it is not counted at day 0).
+    """
+    frame = adsl[adsl["included"]].merge(
+        follow_up[["patient_id", "last_contact_date", "death_date", "relapse_date"]], on="patient_id", how="left"
+    )
+    start = frame.set_index("patient_id")["first_dose_date"]
+    parts = [_finish(_first_of([_death(frame, 1, "death"), _censor(frame)]), start, "OS")]
+
+    no_response = frame[frame["evaluable"] & ~frame["responder"]]
+    nr_date = no_response["first_dose_date"] if no_response_is_event_at_day0 else \
+        no_response["patient_id"].map(last_assessment)
+    efs_events = [
+        _candidate(no_response, nr_date, 1, "no response (CR/CRi not reached)", "adrs",
+                   "first_dose_date" if no_response_is_event_at_day0 else "ADT"),
+        _candidate(frame, frame["relapse_date"], 1, "relapse", "follow_up", "relapse_date"),
+        _death(frame, 1, "death"),
+        _censor(frame),
+    ]
+    parts.append(_finish(_first_of(efs_events), start, "EFS"))
+
+    responders = frame[frame["responder"]]
+    if not responders.empty:
+        parts.append(_finish(_first_of([
+            _candidate(responders, responders["relapse_date"], 1, "relapse", "follow_up", "relapse_date"),
+            _death(responders, 2, "death without relapse (competing)"),
+            _censor(responders),
+        ]), start, "REL"))
+
+    transplanted = frame[frame["hsct_after_ino"]]
+    if not transplanted.empty:
+        vod_after = transplanted["vod_date"].where(transplanted["vod_date"] >= transplanted["hsct_date"])
+        parts.append(_finish(_first_of([
+            _candidate(transplanted, vod_after, 1, "VOD/SOS", "adae", "ASTDT"),
+            _death(transplanted, 2, "death without VOD/SOS (competing)"),
+            _censor(transplanted),
+        ]), transplanted.set_index("patient_id")["hsct_date"], "VOD"))
+
+    adtte = pd.concat(parts, ignore_index=True)
+    order = {code: i for i, code in enumerate(PARAMS)}
+    adtte["_p"] = adtte["PARAMCD"].map(order)
+    return adtte.sort_values(["_p", "patient_id"], kind="stable").drop(columns="_p").reset_index(drop=True)

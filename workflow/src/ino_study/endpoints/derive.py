@@ -1,0 +1,26 @@
+"""All analysis datasets from the clean tables, in dependency order."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ino_study.endpoints.adae import derive_adae
+from ino_study.endpoints.adrs import best_response, derive_adrs
+from ino_study.endpoints.adsl import ADSL_COLUMNS, add_outcome_flags, derive_adsl_base
+from ino_study.endpoints.adtte import derive_adtte
+from ino_study.endpoints.definitions import EndpointRules
+
+
+def derive_analysis_datasets(tables: dict[str, pd.DataFrame], rules: EndpointRules) -> dict[str, pd.DataFrame]:
+    """adsl, adrs, adtte and adae from the clean tables (records -> endpoints)."""
+    base = derive_adsl_base(tables["patients"], tables["ino_doses"], tables["transplants"], rules)
+    included = base[base["included"]]
+    adrs = derive_adrs(tables["assessments"], included, rules)
+    responses = best_response(adrs, included["patient_id"])
+    adae = derive_adae(tables["adverse_events"], included)
+    adsl = add_outcome_flags(base, responses, adae)[ADSL_COLUMNS]
+    adsl = adsl.sort_values("patient_id", kind="stable").reset_index(drop=True)
+    window = adrs[adrs["in_response_window"]]
+    last_assessment = window.groupby("patient_id")["ADT"].max()
+    adtte = derive_adtte(adsl, tables["follow_up"], last_assessment, rules.no_response_is_event_at_day0)
+    return {"adsl": adsl, "adrs": adrs, "adtte": adtte, "adae": adae}

@@ -1,0 +1,291 @@
+"""Reading a registry export: an .xlsx workbook (one sheet per table) or a directory of CSV files.
+
+Reading only locates tables, header rows and columns and keeps every cell as it was written
+(text, number or date object); `ino_study.records.clean` interprets the values. Each data row keeps
+the row number the user sees in Excel (or the line of the CSV file), so that every later message can
+point at the cell to fix.
+
+Rules (each documented in docs/data_dictionary.md):
+- a table is found by its sheet / file name, case- and whitespace-insensitively, or by an alias;
+- the header is the first of the first 10 rows that names at least half of the table's required
+  columns (title rows and merged banner rows above it are skipped, with a note);
+- column names match case- and whitespace-insensitively ("Patient ID " == "patient_id"); extra
+  columns are ignored; a required column missing is an error;
+- blank rows are skipped (a correction); a row with no patient_id and a single filled cell is a
+  note typed below or inside the table and is skipped (a warning); any other row without a
+  patient_id is an error;
+- workbooks are opened read-only with cached values (`data_only`): formulas are never evaluated,
+  macros never run, external links never followed;
+- CSV: UTF-8 (with or without BOM) or cp1251; delimiter `;`, `,` or tab, detected from the header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ino_study.records.contract import TABLES, Table
+from ino_study.records.quality import Finding, short_value
+
+HEADER_SEARCH_ROWS = 10
+
+
+@dataclass
+class RawTable:
+    """One table as written by the user, cells untouched, columns renamed to the contract's names."""
+
+    table: Table
+    source: str  # "export.xlsx, sheet 'patients'" or "patients.csv"
+    frame: pd.DataFrame  # contract columns present in the file, object dtype, plus `_row`
+    findings: list[Finding] = field(default_factory=list)
+
+
+def normalise_name(name: object) -> str:
+    """Canonical form of a sheet, file or column name: case-folded, whitespace runs as '_'."""
+    text = "" if name is None else str(name)
+    text = text.replace("\xa0", " ").replace("\u202f", " ").strip().casefold()
+    return re.sub(r"[\s_]+", "_", text)
+
+
+def _table_for_name(name: str) -> Table | None:
+    key = normalise_name(name)
+    for table in TABLES:
+        if key == table.name or key in {normalise_name(a) for a in table.aliases}:
+            return table
+    return None
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and pd.isna(value):
+        return True
+    return isinstance(value, str) and value.replace("\xa0", " ").strip() == ""
+
+
+def _find_header(rows: list[tuple], table: Table) -> int | None:
+    """Index of the header row among the first rows, or None."""
+    wanted = {c.name for c in table.columns}
+    needed = max(1, len(table.required_columns) // 2)
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = {normalise_name(v) for v in row if not _is_blank(v)}
+        if len(names & wanted) >= needed:
+            return index
+    return None
+
+
+def rows_to_table(
+    rows: list[tuple], table: Table, source: str, first_row_number: int = 1
+) -> RawTable:
+    """Turn the rows of a sheet or CSV (header included somewhere near the top) into a RawTable.
+
+    `first_row_number` is the number the user sees for rows[0] (1 in Excel and in a CSV file).
+    """
+    findings: list[Finding] = []
+
+    def finding(severity, row, column, value, rule, action, patient_id=None) -> None:
+        findings.append(Finding(severity, table.name, source, row, column, patient_id, value, rule, action))
+
+    header_index = _find_header(rows, table)
+    if header_index is None:
+        finding(
+            "error", None, None, None,
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows; expected columns "
+            + ", ".join(table.required_columns),
+            "stop",
+        )
+        return RawTable(table, source, pd.DataFrame(columns=["_row"]), findings)
+    if header_index > 0:
+        finding(
+            "correction", first_row_number, None, None,
+            f"{header_index} row(s) above the header (title or merged banner) skipped",
+            "skipped",
+        )
+    header = rows[header_index]
+    header_row_number = first_row_number + header_index
+
+    positions: dict[str, int] = {}
+    for position, raw_name in enumerate(header):
+        key = normalise_name(raw_name)
+        if not key:
+            continue
+        try:
+            column = table.column(key)
+        except KeyError:
+            continue
+        if column.name in positions:
+            finding(
+                "error", header_row_number, str(raw_name).strip(), None,
+                f"column '{column.name}' appears twice in the header", "stop",
+            )
+            continue
+        positions[column.name] = position
+        if str(raw_name) != column.name:
+            finding(
+                "correction", header_row_number, column.name, short_value(raw_name),
+                "column name matched case- and whitespace-insensitively", "renamed",
+            )
+    for name in table.required_columns:
+        if name not in positions:
+            finding("error", header_row_number, name, None, f"required column '{name}' is missing", "stop")
+
+    id_position = positions.get("patient_id")
+    records: list[dict] = []
+    for offset, row in enumerate(rows[header_index + 1 :], start=1):
+        row_number = header_row_number + offset
+        filled = [v for v in row if not _is_blank(v)]
+        if not filled:
+            continue  # blank rows are counted below, once per table
+        patient_id = row[id_position] if id_position is not None and id_position < len(row) else None
+        if _is_blank(patient_id):
+            if len(filled) == 1:
+                finding(
+                    "warning", row_number, None, None,
+                    "a note or comment in a single cell outside the table (no patient_id)",
+                    "row ignored",
+                )
+            else:
+                finding("error", row_number, "patient_id", None, "a record without a patient_id", "stop")
+            continue
+        record = {name: (row[pos] if pos < len(row) else None) for name, pos in positions.items()}
+        record["_row"] = row_number
+        records.append(record)
+
+    data_rows = len(rows) - header_index - 1
+    blank = sum(1 for row in rows[header_index + 1 :] if all(_is_blank(v) for v in row))
+    trailing_blank = 0
+    for row in reversed(rows[header_index + 1 :]):
+        if not all(_is_blank(v) for v in row):
+            break
+        trailing_blank += 1
+    inner_blank = blank - trailing_blank
+    if inner_blank and data_rows:
+        finding("correction", None, None, None, f"{inner_blank} blank row(s) inside the table skipped", "skipped")
+
+    frame = pd.DataFrame.from_records(records, columns=[*positions, "_row"])
+    frame = frame.astype(object)
+    return RawTable(table, source, frame, findings)
+
+
+def _worksheet_rows(worksheet) -> list[tuple]:
+    return [tuple(row) for row in worksheet.iter_rows(values_only=True)]
+
+
+def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Finding]]:
+    """Read every contract table from an .xlsx workbook."""
+    import openpyxl  # imported here: reading CSV directories must not need it
+
+    findings: list[Finding] = []
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as error:  # a corrupt or non-xlsx file: say so plainly
+        findings.append(
+            Finding("error", "-", path.name, None, None, None, None,
+                    f"cannot be opened as an .xlsx workbook ({type(error).__name__}: {error})", "stop")
+        )
+        return {}, findings
+    tables: dict[str, RawTable] = {}
+    try:
+        for sheet_name in workbook.sheetnames:
+            table = _table_for_name(sheet_name)
+            if table is None:
+                continue
+            source = f"{path.name}, sheet '{sheet_name}'"
+            if table.name in tables:
+                findings.append(
+                    Finding("error", table.name, source, None, None, None, None,
+                            f"a second sheet for table '{table.name}' ({tables[table.name].source})", "stop")
+                )
+                continue
+            tables[table.name] = rows_to_table(_worksheet_rows(workbook[sheet_name]), table, source)
+    finally:
+        workbook.close()
+    return tables, findings
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Text of a CSV file and the encoding used: UTF-8 (BOM or not), else cp1251."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1251"), "cp1251"
+
+
+def _delimiter(text: str) -> str:
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: first_line.count(d) for d in (";", "\t", ",")}
+    return max(counts, key=lambda d: (counts[d], d == ";"))
+
+
+def read_csv_file(path: Path, table: Table) -> RawTable:
+    """Read one CSV table as Russian-locale Excel writes it, or as any plain CSV."""
+    text, encoding = _decode(path.read_bytes())
+    delimiter = _delimiter(text)
+    rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    raw = rows_to_table(rows, table, path.name)
+    if encoding == "cp1251":
+        raw.findings.append(
+            Finding("correction", table.name, path.name, None, None, None, None,
+                    "file encoded in cp1251 (Windows Cyrillic), decoded", "decoded")
+        )
+    if delimiter != ",":
+        name = {";": "semicolon", "\t": "tab"}[delimiter]
+        raw.findings.append(
+            Finding("correction", table.name, path.name, None, None, None, None,
+                    f"{name}-delimited CSV", "read")
+        )
+    return raw
+
+
+def read_csv_directory(path: Path) -> tuple[dict[str, RawTable], list[Finding]]:
+    """Read every contract table from `<table>.csv` files in a directory."""
+    tables: dict[str, RawTable] = {}
+    findings: list[Finding] = []
+    for file in sorted(path.iterdir()):
+        if file.suffix.lower() != ".csv" or not file.is_file():
+            continue
+        table = _table_for_name(file.stem)
+        if table is None:
+            continue
+        if table.name in tables:
+            findings.append(
+                Finding("error", table.name, file.name, None, None, None, None,
+                        f"a second file for table '{table.name}' ({tables[table.name].source})", "stop")
+            )
+            continue
+        tables[table.name] = read_csv_file(file, table)
+    return tables, findings
+
+
+def read_registry_export(path: str | Path) -> tuple[dict[str, RawTable], list[Finding]]:
+    """Read a registry export (.xlsx workbook or CSV directory); missing tables are errors."""
+    path = Path(path)
+    if not path.exists():
+        finding = Finding("error", "-", str(path), None, None, None, None, "the raw data path does not exist", "stop")
+        return {}, [finding]
+    if path.is_dir():
+        tables, findings = read_csv_directory(path)
+        where = f"directory {path.name}"
+    elif path.suffix.lower() in {".xlsx", ".xlsm"}:
+        tables, findings = read_workbook(path)
+        where = path.name
+    else:
+        finding = Finding("error", "-", path.name, None, None, None, None,
+                          "raw data must be an .xlsx workbook or a directory of <table>.csv files", "stop")
+        return {}, [finding]
+    for table in TABLES:
+        if table.name not in tables:
+            findings.append(
+                Finding("error", table.name, where, None, None, None, None,
+                        f"table '{table.name}' is missing (a sheet or file named '{table.name}')", "stop")
+            )
+    for raw in tables.values():
+        findings.extend(raw.findings)
+    return tables, findings
