@@ -228,6 +228,14 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not _is_bool(value)
 
 
+def _to_float(value: object) -> float:
+    """A numeric cell as a float; ParseError if it is too large (a huge integer)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ParseError(value, f"{_quote(_show(value))} is too large to be a number") from None
+
+
 def _clean_string(text: str) -> tuple[str, str | None]:
     """Remove invisible characters, read non-breaking spaces as spaces, strip and collapse whitespace."""
     notes: list[str] = []
@@ -250,6 +258,14 @@ def _check_excel_error(raw: object, text: str) -> None:
     """Raise ParseError if the text is an Excel error value such as #N/A."""
     if text.upper() in EXCEL_ERRORS:
         raise ParseError(raw, f"Excel error value {text.upper()}")
+
+
+def _show(value: object) -> str:
+    """A raw value as text for an error message (never raises)."""
+    try:
+        return str(value)
+    except ValueError:  # an integer with more digits than Python will print
+        return "<a number with too many digits>"
 
 
 def _quote(text: str) -> str:
@@ -312,8 +328,11 @@ def normalise_text(value: object) -> Parsed[str]:
 def _number_to_text(value: object) -> str:
     """Digits of a number: whole values without a decimal part."""
     if isinstance(value, numbers.Integral):
-        return str(int(value))
-    f = float(value)  # type: ignore[arg-type]
+        try:
+            return str(int(value))
+        except ValueError:  # more digits than Python will print
+            raise ParseError(value, "a number with too many digits to be read") from None
+    f = _to_float(value)
     if math.isfinite(f) and f.is_integer():
         return str(int(f))
     return repr(f)
@@ -332,9 +351,9 @@ def parse_id(value: object) -> Parsed[str]:
     if _is_blank(value):
         return Parsed(None)
     if _is_bool(value) or isinstance(value, (datetime.date, datetime.datetime)):
-        raise ParseError(value, f"{_quote(str(value))} is not a patient identifier")
+        raise ParseError(value, f"{_quote(_show(value))} is not a patient identifier")
     if _is_number(value):
-        f = float(value)  # type: ignore[arg-type]
+        f = _to_float(value)
         if isinstance(value, numbers.Integral) or (math.isfinite(f) and f.is_integer()):
             return Parsed(_number_to_text(value), "number converted to text")
         raise ParseError(value, f"{_quote(repr(f))} is not a patient identifier (not a whole number)")
@@ -466,16 +485,16 @@ def parse_date(value: object) -> Parsed[datetime.date]:
     if isinstance(value, datetime.date):
         return Parsed(_check_year(value, value.isoformat(), value))
     if _is_bool(value):
-        raise ParseError(value, f"{_quote(str(value))} (a true/false cell) is not a date")
+        raise ParseError(value, f"{_quote(_show(value))} (a true/false cell) is not a date")
     if _is_number(value):
-        return excel_serial_to_date(value, float(value))  # type: ignore[arg-type]
+        return excel_serial_to_date(value, _to_float(value))
     if isinstance(value, str):
         text, note = _prepare(value)
         if text is None:
             return Parsed(None, note)
         parsed = _parse_date_text(value, text)
         return Parsed(parsed.value, _join(note, parsed.note))
-    raise ParseError(value, f"{_quote(str(value))} is not a date (a {type(value).__name__} cell)")
+    raise ParseError(value, f"{_quote(_show(value))} is not a date (a {type(value).__name__} cell)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -555,9 +574,9 @@ def parse_number(value: object) -> Parsed[float]:
     if _is_blank(value):
         return Parsed(None)
     if _is_bool(value):
-        raise ParseError(value, f"{_quote(str(value))} (a true/false cell) is not a number")
+        raise ParseError(value, f"{_quote(_show(value))} (a true/false cell) is not a number")
     if _is_number(value):
-        f = float(value)  # type: ignore[arg-type]
+        f = _to_float(value)
         if not math.isfinite(f):
             raise ParseError(value, f"{_quote(repr(f))} is not a finite number")
         return Parsed(f + 0.0 if f != 0 else 0.0)
@@ -567,7 +586,7 @@ def parse_number(value: object) -> Parsed[float]:
             return Parsed(None, note)
         number, num_note = _parse_number_text(value, text)
         return Parsed(_decimal_to_float(value, text, number), _join(note, num_note))
-    raise ParseError(value, f"{_quote(str(value))} is not a number (a {type(value).__name__} cell)")
+    raise ParseError(value, f"{_quote(_show(value))} is not a number (a {type(value).__name__} cell)")
 
 
 def parse_integer(value: object) -> Parsed[int]:
@@ -655,7 +674,7 @@ def parse_yes_no(value: object) -> Parsed[bool]:
     if _is_bool(value):
         return Parsed(bool(value))
     if _is_number(value):
-        f = float(value)  # type: ignore[arg-type]
+        f = _to_float(value)
         if f == 1:
             return Parsed(True, "'1' read as yes")
         if f == 0:
@@ -663,7 +682,7 @@ def parse_yes_no(value: object) -> Parsed[bool]:
         raise ParseError(value, f"{_quote(_number_to_text(value))} is not a yes/no answer (expected 1 or 0)")
     if isinstance(value, str):
         return _lookup_code(value, _YES_NO_TABLE, "yes/no answer", _YES_NO_MISSING)
-    raise ParseError(value, f"{_quote(str(value))} is not a yes/no answer (a {type(value).__name__} cell)")
+    raise ParseError(value, f"{_quote(_show(value))} is not a yes/no answer (a {type(value).__name__} cell)")
 
 
 _SEX_TABLE: dict[str, tuple[str, str, str]] = {
@@ -678,7 +697,7 @@ def parse_sex(value: object) -> Parsed[str]:
         return Parsed(None)
     if isinstance(value, str):
         return _lookup_code(value, _SEX_TABLE, "sex (expected M/F, М/Ж, male/female)")
-    raise ParseError(value, f"{_quote(str(value))} is not a recognised sex (expected M/F, М/Ж, male/female)")
+    raise ParseError(value, f"{_quote(_show(value))} is not a recognised sex (expected M/F, М/Ж, male/female)")
 
 
 _VITAL_TABLE: dict[str, tuple[str, str, str]] = {
@@ -692,9 +711,9 @@ def parse_vital_status(value: object) -> Parsed[str]:
     if _is_blank(value):
         return Parsed(None)
     if _is_bool(value):
-        raise ParseError(value, f"{_quote(str(value))} (a true/false cell) is not a vital status")
+        raise ParseError(value, f"{_quote(_show(value))} (a true/false cell) is not a vital status")
     if _is_number(value):
-        f = float(value)  # type: ignore[arg-type]
+        f = _to_float(value)
         if f == 1:
             return Parsed("dead", "'1' read as dead")
         if f == 0:
@@ -702,7 +721,7 @@ def parse_vital_status(value: object) -> Parsed[str]:
         raise ParseError(value, f"{_quote(_number_to_text(value))} is not a vital status (expected 0 = alive, 1 = dead)")
     if isinstance(value, str):
         return _lookup_code(value, _VITAL_TABLE, "vital status (expected alive/dead, жив/умер, 0/1)")
-    raise ParseError(value, f"{_quote(str(value))} is not a vital status (a {type(value).__name__} cell)")
+    raise ParseError(value, f"{_quote(_show(value))} is not a vital status (a {type(value).__name__} cell)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -828,9 +847,9 @@ def parse_mrd(value: object) -> Parsed[MRD]:
     if _is_blank(value):
         return Parsed(None)
     if _is_bool(value):
-        raise ParseError(value, f"MRD value {_quote(str(value))} (a true/false cell) cannot be read")
+        raise ParseError(value, f"MRD value {_quote(_show(value))} (a true/false cell) cannot be read")
     if _is_number(value):
-        f = float(value)  # type: ignore[arg-type]
+        f = _to_float(value)
         shown = _number_to_text(value)
         if not math.isfinite(f):
             raise ParseError(value, f"MRD value {_quote(shown)} is not a finite number")
@@ -846,7 +865,7 @@ def parse_mrd(value: object) -> Parsed[MRD]:
         _check_excel_error(value, text)
         parsed = _parse_mrd_text(value, text)
         return Parsed(parsed.value, _join(note, parsed.note))
-    raise ParseError(value, f"MRD value {_quote(str(value))} cannot be read (a {type(value).__name__} cell)")
+    raise ParseError(value, f"MRD value {_quote(_show(value))} cannot be read (a {type(value).__name__} cell)")
 
 
 # --------------------------------------------------------------------------------------------
