@@ -290,7 +290,10 @@ def test_parse_integer_rejects_fraction(raw):
         (False, False, None),
         (np.bool_(True), True, None),
         ("да.", True, "Russian code translated"),
-        (" нет\xa0", False, "non-breaking space removed; surrounding whitespace removed; Russian code translated"),
+        (
+            " нет\xa0", False,
+            "non-breaking space removed; surrounding whitespace removed; Russian code translated",
+        ),
         ("н/д", None, "'н/д' read as missing"),
         ("—", None, "'—' read as missing"),
         (None, None, None),
@@ -459,7 +462,7 @@ def test_parse_error_is_value_error():
 
 
 def test_parse_series_aligned_and_typed():
-    raw = pd.Series(["1,5", None, "abc", 2, "1,5", True, float("nan")], index=[10, 11, 12, 13, 14, 15, 16], name="x")
+    raw = pd.Series(["1,5", None, "abc", 2, "1,5", True, float("nan")], index=range(10, 17), name="x")
     values, notes, errors = parse_series(raw, "number")
     assert list(values.index) == list(raw.index)
     assert values.tolist() == [1.5, None, None, 2.0, 1.5, None, None]

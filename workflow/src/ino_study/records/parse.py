@@ -18,9 +18,10 @@ Common to all kinds
   "Excel error value #N/A", for every kind including ``text`` and ``id``.
 * Placeholders read as missing (value ``None``, note "'н/д' read as missing") for the kinds
   ``date``, ``number``, ``integer``, ``yes_no``, ``sex``, ``vital_status``:
-  ``-`` (not for ``yes_no``, where it means "no"), ``—``, ``–``, ``н/д``, ``нд``, ``n/a``, ``na``,
+  ``-`` (not for ``yes_no``, where it means "no"), ``—``, ``–``, ``н/д``, ``нд``, ``н.д.``, ``n/a``, ``na``,
   ``нет данных``, ``неизвестно``, ``неизв.``, ``unknown``, ``unk``, ``?``.
-  (For ``mrd``, ``н/д`` / ``n/a`` / ``нет данных`` mean "not done", see below.)
+  (For ``mrd``, ``н/д`` / ``n/a`` / ``нет данных`` mean "not done", only ``неизвестно``, ``неизв``,
+  ``unknown``, ``unk`` and ``?`` mean missing, and a lone dash is rejected as ambiguous.)
 * Booleans (``True``/``False`` cells) are accepted only by ``yes_no``.
 
 ``id``
@@ -50,9 +51,9 @@ Common to all kinds
     NBSP allowed), comma thousands only when followed by a decimal point (``1,200.5``), point
     thousands only when followed by a decimal comma (``1.200,5``), exponent notation (``1e-4``,
     ``1,5E+03``), a ``%`` sign before or after (``12%``, ``12 %``; removed with a note), numeric
-    cells (NaN -> missing). Rejected: ``1,200`` is NOT rejected - in Russian-locale data a single
-    comma is a decimal comma, so ``1,200`` reads as 1.2 (with the note); ``1,200,000`` (ambiguous),
-    bounds such as ``<5`` or ``>100`` (a bound is not a number), infinities, text, booleans.
+    cells (NaN -> missing). A single comma is ALWAYS a decimal comma (Russian locale): ``1,200``
+    reads as 1.2, with the note. Rejected: ``1,200,000`` (ambiguous), bounds such as ``<5`` or
+    ``>100`` (a bound is not a number), infinities, text with units (``12 mg``), booleans.
 ``integer``
     As ``number``, then the value must be whole: ``2``, ``"2,0"``, ``2.0`` -> 2; ``2.5`` -> ParseError.
 ``yes_no``
@@ -81,7 +82,7 @@ Common to all kinds
       ``less than 0.01%``, ``below 0.01%`` -> qualifier ``<``; ``>5%``, ``≥5%``, ``более 5%``,
       ``больше 5%``, ``more than 5%``, ``above 5%`` -> qualifier ``>``.
     * A fraction of cells: ``1e-4``, ``1E-04``, ``1,5e-4``, ``1x10-4``, ``1×10^-4``, ``1*10^-4``
-      (``x`` Latin or Cyrillic ``х``), ``10^-4``, ``10-4``, ``10e-4`` -> multiplied by 100
+      (``x`` Latin or Cyrillic ``х``), ``10^-4``, ``10-4`` -> multiplied by 100
       (1e-4 -> 0.01 %), note "MRD written as a fraction (1e-4) converted to percent". With a ``%``
       sign the number is a percent whatever its notation.
     * A bare number without ``%`` (``0.005``, ``0,02``, numeric cells) is read as a percent, note
@@ -96,8 +97,10 @@ Common to all kinds
     * Not done: ``not done``, ``nd``, ``n/d``, ``n/a``, ``na``, ``not performed``, ``no material``,
       ``н/д``, ``нд``, ``не выполнено``, ``не выполнялось``, ``не проводилось``, ``не проводили``,
       ``не делали``, ``нет материала``, ``нет данных`` -> ``MRD(None, "=", False, False)``.
-    * Rejected: text positive without a number (``pos``, ``MRD+``, ``положительно``: give the
-      level), negative numbers, more than 100 %, anything else (the reason quotes the value).
+    * Missing (value None): ``неизвестно``, ``неизв``, ``unknown``, ``unk``, ``?``.
+    * Rejected: a lone dash ``-``/``—``/``–`` (negative, not done or missing?), text positive
+      without a number (``pos``, ``MRD+``, ``положительно``: give the level), negative numbers,
+      more than 100 %, anything else (the reason quotes the value).
 """
 
 from __future__ import annotations
@@ -375,8 +378,12 @@ _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", 
 
 _TIME = r"(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?))?"
 _YEAR_SUFFIX = re.compile(r"\s*г\.?$", re.IGNORECASE)
-_DAY_FIRST = re.compile(r"^(?P<d>\d{1,2})(?P<sep>[./-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})" + _TIME + "$", re.ASCII)
-_YEAR_FIRST = re.compile(r"^(?P<y>\d{4})(?P<sep>[./-])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME + "$", re.ASCII)
+_DAY_FIRST = re.compile(
+    r"^(?P<d>\d{1,2})(?P<sep>[./-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})" + _TIME + "$", re.ASCII
+)
+_YEAR_FIRST = re.compile(
+    r"^(?P<y>\d{4})(?P<sep>[./-])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME + "$", re.ASCII
+)
 _TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}([./-])\d{1,2}\1\d{2}(?:[ T].*)?$", re.ASCII)
 _SERIAL_TEXT = re.compile(r"^\d+(?:[.,]\d+)?$", re.ASCII)
 _DAY_FIRST_NAMES = {".": "dd.mm.yyyy", "/": "dd/mm/yyyy", "-": "dd-mm-yyyy"}
@@ -462,13 +469,16 @@ def _parse_date_text(raw: object, text: str) -> Parsed[datetime.date]:
         return Parsed(date, _join(note, fmt_note, _time_note(m["time"])))
     if _TWO_DIGIT_YEAR.match(text):
         raise ParseError(
-            raw, f"{_quote(text)} has a two-digit year, which is ambiguous; write the year in full (dd.mm.yyyy)"
+            raw,
+            f"{_quote(text)} has a two-digit year, which is ambiguous; write the year in full (dd.mm.yyyy)",
         )
     if _SERIAL_TEXT.match(text):
         parsed = excel_serial_to_date(raw, float(text.replace(",", ".")))
         return Parsed(parsed.value, _join(note, parsed.note))
     raise ParseError(
-        raw, f"{_quote(text)} is not a date: expected dd.mm.yyyy, dd/mm/yyyy, yyyy-mm-dd or an Excel serial number"
+        raw,
+        f"{_quote(text)} is not a date: expected dd.mm.yyyy, dd/mm/yyyy, yyyy-mm-dd "
+        "or an Excel serial number",
     )
 
 
@@ -692,12 +702,17 @@ _SEX_TABLE: dict[str, tuple[str, str, str]] = {
 
 
 def parse_sex(value: object) -> Parsed[str]:
-    """Sex as "M" or "F": М/Ж (Cyrillic), муж/жен, мужской/женский, мальчик/девочка, m/f, male/female, boy/girl."""
+    """Sex as "M" or "F".
+
+    М/Ж (Cyrillic), муж/жен, мужской/женский, мальчик/девочка, m/f, male/female, boy/girl, Latin M/F.
+    """
     if _is_blank(value):
         return Parsed(None)
     if isinstance(value, str):
         return _lookup_code(value, _SEX_TABLE, "sex (expected M/F, М/Ж, male/female)")
-    raise ParseError(value, f"{_quote(_show(value))} is not a recognised sex (expected M/F, М/Ж, male/female)")
+    raise ParseError(
+        value, f"{_quote(_show(value))} is not a recognised sex (expected M/F, М/Ж, male/female)"
+    )
 
 
 _VITAL_TABLE: dict[str, tuple[str, str, str]] = {
@@ -707,7 +722,10 @@ _VITAL_TABLE: dict[str, tuple[str, str, str]] = {
 
 
 def parse_vital_status(value: object) -> Parsed[str]:
-    """Vital status as "alive" or "dead": жив/жива/живой, умер/умерла/смерть, alive/dead/deceased, 0/1 (1 = dead)."""
+    """Vital status as "alive" or "dead".
+
+    жив/жива/живой, умер/умерла/смерть, alive/dead/deceased, 0/1 (1 = dead).
+    """
     if _is_blank(value):
         return Parsed(None)
     if _is_bool(value):
@@ -718,7 +736,9 @@ def parse_vital_status(value: object) -> Parsed[str]:
             return Parsed("dead", "'1' read as dead")
         if f == 0:
             return Parsed("alive", "'0' read as alive")
-        raise ParseError(value, f"{_quote(_number_to_text(value))} is not a vital status (expected 0 = alive, 1 = dead)")
+        raise ParseError(
+            value, f"{_quote(_number_to_text(value))} is not a vital status (expected 0 = alive, 1 = dead)"
+        )
     if isinstance(value, str):
         return _lookup_code(value, _VITAL_TABLE, "vital status (expected alive/dead, жив/умер, 0/1)")
     raise ParseError(value, f"{_quote(_show(value))} is not a vital status (a {type(value).__name__} cell)")
@@ -745,8 +765,10 @@ MRD_POSITIVE_SPELLINGS: frozenset[str] = frozenset(
      "положительная", "пол", "выявлено", "обнаружено", "моб+", "мрб+"}
 )
 
-_MRD_LABEL = re.compile(r"^(?:mrd|моб|мрб)\s*:?\s*(?=[\d<>≤≥.,+\-−]|менее|более|меньше|больше|less|more|below|above)",
-                        re.IGNORECASE)
+_MRD_LABEL = re.compile(
+    r"^(?:mrd|моб|мрб)\s*:?\s*(?=[0-9<>≤≥.,+\-−]|менее|более|меньше|больше|less|more|below|above)",
+    re.IGNORECASE,
+)
 _MRD_QUALIFIERS: tuple[tuple[str, str], ...] = (
     ("<=", "<"), (">=", ">"), ("≤", "<"), ("≥", ">"), ("<", "<"), (">", ">"),
     ("менее", "<"), ("меньше", "<"), ("less than", "<"), ("below", "<"),
@@ -865,7 +887,9 @@ def parse_mrd(value: object) -> Parsed[MRD]:
         _check_excel_error(value, text)
         parsed = _parse_mrd_text(value, text)
         return Parsed(parsed.value, _join(note, parsed.note))
-    raise ParseError(value, f"MRD value {_quote(_show(value))} cannot be read (a {type(value).__name__} cell)")
+    raise ParseError(
+        value, f"MRD value {_quote(_show(value))} cannot be read (a {type(value).__name__} cell)"
+    )
 
 
 # --------------------------------------------------------------------------------------------
