@@ -412,6 +412,11 @@ NOT_DONE = MRD(None, "=", False, False)
         ("отр", NEG, "'отр' read as negative"),
         ("Отр.", NEG, "'Отр.' read as negative"),
         ("отрицательный", NEG, "'отрицательный' read as negative"),
+        ("не выявлено (<0,01%)", MRD(0.01, "<", True, False),
+         "'не выявлено (<0,01%)' read as negative below the stated limit; " + COMMA),
+        ("neg <0.01%", MRD(0.01, "<", True, False), "'neg <0.01%' read as negative below the stated limit"),
+        ("отр. 0,01%", MRD(0.01, "<", True, False),
+         "'отр. 0,01%' read as negative below the stated limit; " + COMMA),
         ("not done", NOT_DONE, None),
         ("nd", NOT_DONE, "'nd' read as not done"),
         ("н/д", NOT_DONE, "'н/д' read as not done"),
@@ -442,6 +447,8 @@ def test_parse_mrd(raw, value, note):
         ("-", "ambiguous"),
         ("#N/A", "Excel error value #N/A"),
         ("<", "no number"),
+        ("neg (>1%)", "contradictory"),
+        ("MRD-0,01%", "negative"),  # not read as "MRD negative below 0.01%": the dash is ambiguous
     ],
 )
 def test_parse_mrd_rejects(raw, fragment):

@@ -94,6 +94,8 @@ Common to all kinds
       ``не обнаружена``, ``не определяется``, ``отр``, ``отр.``, ``отрицательно``,
       ``отрицательный``, ``отрицательная``, ``моб-``, ``моб отр``, ``мрб-`` ... ->
       ``MRD(None, "<", True, True)``.
+    * A text negative with its limit (``не выявлено (<0,01%)``, ``neg <0.01%``, ``отр. 0,01%``) ->
+      the limit with qualifier ``<`` (``=`` for 0 %), ``text_negative`` False since a number is given.
     * Not done: ``not done``, ``nd``, ``n/d``, ``n/a``, ``na``, ``not performed``, ``no material``,
       ``н/д``, ``нд``, ``не выполнено``, ``не выполнялось``, ``не проводилось``, ``не проводили``,
       ``не делали``, ``нет материала``, ``нет данных`` -> ``MRD(None, "=", False, False)``.
@@ -835,6 +837,32 @@ def _mrd_number(raw: object, shown: str, text: str) -> tuple[float, str | None]:
     return _decimal_to_float(raw, shown, percent), note
 
 
+_NEGATIVE_WITH_LIMIT = re.compile(
+    r"^(?P<word>" + "|".join(sorted((re.escape(w) for w in MRD_NEGATIVE_SPELLINGS if not w.endswith("-")), key=len, reverse=True))
+    + r")\.?\s*[,:;]?\s*\(?(?P<rest>[^()]*[0-9][^()]*)\)?$",
+    re.IGNORECASE,
+)
+
+
+def _parse_mrd_negative_with_limit(raw: object, text: str) -> Parsed[MRD] | None:
+    """A text negative followed by its detection limit ("не выявлено (<0,01%)", "neg <0.01%").
+
+    Read as the limit with qualifier "<" (a stated 0 % stays "= 0"); text_negative is False because
+    a number is given. Returns None when the text is not of this form.
+    """
+    m = _NEGATIVE_WITH_LIMIT.match(text)
+    if m is None:
+        return None
+    rest = m["rest"].strip()
+    qualifier, body, _ = _mrd_qualifier(rest)
+    if qualifier == ">":
+        raise ParseError(raw, f"MRD value {_quote(text)} is contradictory: negative but above a level")
+    percent, n_note = _mrd_number(raw, text, body)
+    final = "=" if percent == 0 else "<"
+    note = _join(f"{_quote(text)} read as negative below the stated limit", n_note)
+    return Parsed(MRD(percent, final, True, False), note)
+
+
 def _parse_mrd_text(raw: object, text: str) -> Parsed[MRD]:
     """An MRD result written as text (cleaned, not blank)."""
     key = _code_key(text)
@@ -851,6 +879,9 @@ def _parse_mrd_text(raw: object, text: str) -> Parsed[MRD]:
         return Parsed(MRD(None, "<", True, True), note)
     if key in MRD_POSITIVE_SPELLINGS or key_compact in MRD_POSITIVE_SPELLINGS:
         raise ParseError(raw, f"MRD value {_quote(text)} is positive without a level; give the percentage")
+    negative_with_limit = _parse_mrd_negative_with_limit(raw, text)
+    if negative_with_limit is not None:
+        return negative_with_limit
     body = text
     notes: list[str | None] = []
     m = _MRD_LABEL.match(body)
