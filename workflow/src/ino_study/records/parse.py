@@ -837,8 +837,11 @@ def _mrd_number(raw: object, shown: str, text: str) -> tuple[float, str | None]:
     return _decimal_to_float(raw, shown, percent), note
 
 
+_NEGATIVE_WORDS = sorted(
+    (re.escape(w) for w in MRD_NEGATIVE_SPELLINGS if not w.endswith("-")), key=len, reverse=True
+)  # "mrd-" etc. excluded: in "MRD-0,01%" the dash may be a separator
 _NEGATIVE_WITH_LIMIT = re.compile(
-    r"^(?P<word>" + "|".join(sorted((re.escape(w) for w in MRD_NEGATIVE_SPELLINGS if not w.endswith("-")), key=len, reverse=True))
+    r"^(?P<word>" + "|".join(_NEGATIVE_WORDS)
     + r")\.?\s*[,:;]?\s*\(?(?P<rest>[^()]*[0-9][^()]*)\)?$",
     re.IGNORECASE,
 )
