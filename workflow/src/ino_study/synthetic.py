@@ -532,14 +532,14 @@ class _Renderer:
     def note(self, sheet: str, cell: str, category: str, detail: str) -> None:
         self.log.append(Messiness(sheet, cell, category, detail))
 
-    def render(self, kind: str, value: Any, forced: str | None) -> tuple[Any, str | None]:
+    def render(self, kind: str, column: str, value: Any, forced: str | None) -> tuple[Any, str | None]:
         """Return ``(cell value, messiness category or None if written the usual way)``."""
         if value is None or (isinstance(value, float) and np.isnan(value)):
             return None, None
         u = float(self.rng.random())
         if kind == "date":
             d: dt.date = value
-            mode = forced or ("date_excel_cell" if u < 0.2 else "date_slash" if u < 0.3 else "text")
+            mode = forced or ("date_excel_cell" if u < 0.15 else "date_slash" if u < 0.2 else "text")
             if mode == "date_excel_cell":
                 return dt.datetime(d.year, d.month, d.day), mode
             if mode == "date_slash":
@@ -551,7 +551,9 @@ class _Renderer:
             return d.strftime("%d.%m.%Y"), None
         if kind == "number":
             v = float(value)
-            mode = forced or ("number_numeric_cell" if u < 0.3 else "number_decimal_comma_text")
+            pct = column.endswith("_pct") and u > 0.85
+            mode = forced or ("number_numeric_cell" if u < 0.3 else "number_percent_text" if pct
+                              else "number_decimal_comma_text")
             if mode == "number_numeric_cell":
                 return v, mode
             if mode == "number_percent_text":
@@ -678,7 +680,7 @@ def write_registry_workbook(tables: dict[str, pd.DataFrame], path: str | Path, s
             for j, col in enumerate(cols):
                 kind = table.column(col).kind
                 f = forced.get((table.name, pid, occ, col))
-                value, cat = r.render(kind, rec[col], f)
+                value, cat = r.render(kind, col, rec[col], f)
                 cells.append(value)
                 if cat is not None:
                     r.note(table.name, f"{_col_letter(j)}{excel_row}", cat, f"{pid} {col}: {value!r}")
@@ -841,7 +843,7 @@ def simulate_cohort(n_patients: int, seed: int, centres: int = 1) -> dict[str, p
     a1 = rng.integers(21, 29, n)  # first marrow assessment, day 21-28
 
     # -- survival (true death day, from first dose) -------------------------------------------------------
-    median = np.where(~responder, 95.0, np.where(mrd_neg, 640.0, 330.0))
+    median = np.where(~responder, 110.0, np.where(mrd_neg, 720.0, 400.0))
     death_day = np.where(
         early_death, rng.integers(3, 21, n), a1 + 1 + np.ceil(rng.exponential(median / np.log(2)))
     ).astype(np.int64)
