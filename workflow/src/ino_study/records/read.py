@@ -68,6 +68,12 @@ def _is_blank(value: object) -> bool:
     return isinstance(value, str) and value.replace("\xa0", " ").strip() == ""
 
 
+def _looks_like_note(value: object) -> bool:
+    """A lone cell that cannot be a patient ID: free text with spaces, a leading mark, or long."""
+    text = str(value).replace("\xa0", " ").strip()
+    return " " in text or len(text) > 40 or not text[:1].isalnum()
+
+
 def _find_header(rows: list[tuple], table: Table) -> int | None:
     """Index of the header row among the first rows, or None."""
     wanted = {c.name for c in table.columns}
@@ -142,15 +148,12 @@ def rows_to_table(
         if not filled:
             continue  # blank rows are counted below, once per table
         patient_id = row[id_position] if id_position is not None and id_position < len(row) else None
+        if len(filled) == 1 and (_is_blank(patient_id) or _looks_like_note(patient_id)):
+            finding("warning", row_number, None, None,
+                    "a note typed in a single cell, not a record", "row ignored")
+            continue
         if _is_blank(patient_id):
-            if len(filled) == 1:
-                finding(
-                    "warning", row_number, None, None,
-                    "a note or comment in a single cell outside the table (no patient_id)",
-                    "row ignored",
-                )
-            else:
-                finding("error", row_number, "patient_id", None, "a record without a patient_id", "stop")
+            finding("error", row_number, "patient_id", None, "a record without a patient_id", "stop")
             continue
         record = {name: (row[pos] if pos < len(row) else None) for name, pos in positions.items()}
         record["_row"] = row_number

@@ -1,0 +1,39 @@
+# Inotuzumab ozogamicin in children with relapsed/refractory B-ALL: the whole study, from the raw
+# registry export to tables, figures and the report. The layout follows the Methods section:
+#   records (read, clean, check) -> endpoints (adsl, adrs, adtte, adae) -> statistics
+#   -> figures, tables, summary and report.
+# Every step is a short `run:` block calling the tested package in workflow/src/ino_study.
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "src"))
+
+from ino_study import steps
+from ino_study.config import dates_as_text
+
+dates_as_text(config)
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/records.smk"
+include: "workflow/rules/endpoints.smk"
+include: "workflow/rules/statistics.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        rules.summarise.output,
+        rules.clean_records.output,
+        rules.survival_statistics.output,

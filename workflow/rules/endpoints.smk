@@ -1,0 +1,21 @@
+# Endpoints: the analysis datasets adsl (patients), adrs (response, MRD), adtte (time to event)
+# and adae (adverse events), as Parquet for the pipeline and CSV for reading.
+
+
+rule derive_endpoints:
+    input:
+        **rules.clean_records.output,
+    output:
+        **{
+            f"{name}_{fmt}": f"{RESULTS}/adam/{name}.{fmt}"
+            for name in ANALYSIS_DATASETS
+            for fmt in ("parquet", "csv")
+        },
+    params:
+        settings=config_subset(
+            "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"
+        ),
+    log:
+        "logs/derive_endpoints.log",
+    run:
+        steps.derive_endpoints(input, params.settings, output, log[0])

@@ -1,0 +1,19 @@
+# Report: the headline numbers of the study in results/summary.json.
+
+
+rule summarise:
+    input:
+        adsl=rules.derive_endpoints.output.adsl_parquet,
+        adtte=rules.derive_endpoints.output.adtte_parquet,
+        medians=rules.survival_statistics.output.medians,
+        follow_up=rules.survival_statistics.output.follow_up,
+    output:
+        summary=f"{RESULTS}/summary.json",
+    params:
+        settings=config_subset(
+            "confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"
+        ),
+    log:
+        "logs/summarise.log",
+    run:
+        steps.summarise(input, input, params.settings, output, log[0])

@@ -1,0 +1,21 @@
+# Statistics: Kaplan-Meier estimates and medians, follow-up, log-rank tests and Cox models.
+
+
+rule survival_statistics:
+    input:
+        adsl=rules.derive_endpoints.output.adsl_parquet,
+        adtte=rules.derive_endpoints.output.adtte_parquet,
+    output:
+        estimates=f"{RESULTS}/tables/survival_estimates.csv",
+        medians=f"{RESULTS}/tables/median_survival.csv",
+        follow_up=f"{RESULTS}/tables/follow_up.csv",
+        logrank=f"{RESULTS}/tables/logrank.csv",
+        cox=f"{RESULTS}/tables/cox.csv",
+    params:
+        settings=config_subset(
+            "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"
+        ),
+    log:
+        "logs/survival_statistics.log",
+    run:
+        steps.survival_statistics(input, params.settings, output, log[0])

@@ -1,0 +1,86 @@
+"""Deterministic writing of tables and JSON: same inputs, byte-identical files.
+
+Floats are written with 6 significant digits, dates as ISO yyyy-mm-dd, rows in the order the
+caller sorted them, no index, no timestamps. Files are written to a temporary name and renamed, so
+an interrupted run never leaves a half-written file under results/.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+FLOAT_FORMAT = "%.6g"
+JSON_DIGITS = 6
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Write through `write(tmp_path)` into a temporary file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d").where(out[column].notna(), "")
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """CSV with fixed float formatting and ISO dates."""
+    ready = _csv_ready(frame)
+    atomic_write(path, lambda tmp: ready.to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else round(value, JSON_DIGITS)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
+
+
+def write_json(data: Any, path: str | Path) -> None:
+    """Pretty JSON, keys in the order given, floats rounded to 6 decimals, NaN as null."""
+    text = json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_text(text: str, path: str | Path) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -1,0 +1,71 @@
+"""summary.json: the study's headline numbers, each with its numerator, denominator and interval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ino_study.statistics.kaplan_meier import km_at, km_fit
+from ino_study.statistics.proportions import clopper_pearson
+
+
+def proportion(count: int, denominator: int, conf_level: float) -> dict[str, Any]:
+    """A rate with its exact (Clopper-Pearson) interval; rate is a fraction, None when n = 0."""
+    rate, lower, upper = clopper_pearson(count, denominator, conf_level)
+    return {"count": int(count), "denominator": int(denominator), "rate": rate,
+            "ci_lower": lower, "ci_upper": upper, "ci_method": "Clopper-Pearson exact"}
+
+
+def headline_rates(adsl: pd.DataFrame, conf_level: float) -> dict[str, dict[str, Any]]:
+    """Response among evaluable patients, MRD negativity among all analysed, VOD after standard-dose InO + HSCT."""
+    analysed = adsl[adsl["included"]]
+    evaluable = analysed[analysed["evaluable"]]
+    response = proportion(int(evaluable["responder"].sum()), len(evaluable), conf_level)
+    response = {"responders": response.pop("count"), "evaluable": response.pop("denominator"), **response}
+    group = analysed[(analysed["dose_group"] == "standard") & analysed["hsct_after_ino"]]
+    return {
+        "response": response,
+        "mrd_negative": proportion(int(analysed["mrd_negative"].sum()), len(analysed), conf_level),
+        "vod_standard_dose_hsct": proportion(int(group["vod"].sum()), len(group), conf_level),
+    }
+
+
+def survival_at(adtte: pd.DataFrame, endpoint: str, months: float, conf_level: float, conf_type: str) -> dict:
+    """Kaplan-Meier estimate of an endpoint at a time, with its interval and number at risk."""
+    rows = adtte[adtte["PARAMCD"] == endpoint]
+    if rows.empty:
+        return {"estimate": None, "ci_lower": None, "ci_upper": None, "n_risk": 0, "conf_type": conf_type}
+    at = km_at(km_fit(rows["AVAL"], 1 - rows["CNSR"], conf_level, conf_type), [months]).iloc[0]
+    return {"estimate": at["survival"], "ci_lower": at["ci_lower"], "ci_upper": at["ci_upper"],
+            "std_err": at["std_err"], "n_risk": int(at["n_risk"]), "conf_type": conf_type,
+            "conf_level": conf_level}
+
+
+def build_summary(adsl: pd.DataFrame, adtte: pd.DataFrame, medians: pd.DataFrame, follow_up: pd.DataFrame,
+                  config: dict[str, Any]) -> dict[str, Any]:
+    """Everything other tools and CI read from results/summary.json."""
+    conf_level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
+    analysed = adsl[adsl["included"]]
+    os_median = medians[(medians["endpoint"] == "OS") & (medians["group_by"] == "all")]
+    median_row = os_median.iloc[0] if len(os_median) else None
+    return {
+        "n_patients": len(analysed),
+        "n_patients_raw": len(adsl),
+        "n_excluded": int((~adsl["included"]).sum()),
+        **headline_rates(adsl, conf_level),
+        "os_at_12_months": survival_at(adtte, "OS", 12.0, conf_level, conf_type),
+        "efs_at_12_months": survival_at(adtte, "EFS", 12.0, conf_level, conf_type),
+        "median_os_months": None if median_row is None else {
+            "estimate": median_row["median_months"], "ci_lower": median_row["ci_lower"],
+            "ci_upper": median_row["ci_upper"]},
+        "median_follow_up_months": follow_up.iloc[0]["estimate"] if len(follow_up) else None,
+        "deaths": int((1 - adtte.loc[adtte["PARAMCD"] == "OS", "CNSR"]).sum()),
+        "hsct_after_ino": int(analysed["hsct_after_ino"].sum()),
+        "settings": {
+            "cutoff_date": str(config["cutoff_date"]),
+            "mrd_threshold_percent": config["mrd_threshold_percent"],
+            "km_ci": conf_type,
+            "confidence_level": conf_level,
+        },
+    }

@@ -1,0 +1,156 @@
+"""The pipeline's steps: each binds a rule's files and settings to the package's functions.
+
+Snakemake rules call these from short `run:` blocks, so every step runs inside the Snakemake
+process: Python, pandas and lifelines start once per run instead of once per job (see README,
+"Why run: and not script:"). Each step logs to its own file; logs never hold identifiers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import pandas as pd
+
+from ino_study.outputs.io import read_parquet, write_csv, write_json, write_parquet, write_text
+
+LOGGER = logging.getLogger("ino_study")
+CLEAN_TABLES = ("patients", "ino_doses", "assessments", "transplants", "adverse_events", "follow_up")
+ANALYSIS_DATASETS = ("adsl", "adrs", "adtte", "adae")
+
+
+class _ThisThread(logging.Filter):
+    """Keep only records from the thread that runs this job (jobs share one process)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread == self.thread
+
+
+@contextlib.contextmanager
+def job_log(path: str | Path) -> Iterator[logging.Logger]:
+    """Send this job's log records (and warnings) to its log file."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_ThisThread())
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.INFO)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield LOGGER
+        for warning in caught:
+            LOGGER.warning("%s: %s", warning.category.__name__, warning.message)
+    except Exception as error:
+        LOGGER.error("%s", error)
+        raise
+    finally:
+        LOGGER.removeHandler(handler)
+        handler.close()
+
+
+def _date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(str(value))
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def clean_records(raw_data: str, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """Read and clean the raw export; write clean tables, the data-quality report and patient flow."""
+    from ino_study.records.clean import Eligibility, clean_records as clean
+    from ino_study.records.quality import DataContractError
+    from ino_study.records.read import read_registry_export
+    from ino_study.records.report import write_quality_report
+
+    rules = Eligibility(
+        window_start=_date(config["study_window"]["start"]),
+        window_end=_date(config["study_window"]["end"]),
+        max_age_years=float(config["max_age_years"]),
+        cutoff_date=_date(config["cutoff_date"]),
+        identifier_columns=tuple(config.get("identifier_columns", [])),
+    )
+    with job_log(log) as logger:
+        logger.info("reading %s", Path(raw_data).name)
+        raw, findings = read_registry_export(raw_data)
+        try:
+            records = clean(raw, rules, findings)
+        except DataContractError as error:
+            raise DataContractError(error.findings) from None
+        for name in CLEAN_TABLES:
+            write_parquet(records.tables[name], getattr(output, name))
+        write_quality_report(records.findings, records.flow, output.findings, output.report, output.flow,
+                             source=Path(raw_data).name, rules=rules)
+        analysed = int(records.flow.iloc[-1]["patients"])
+        logger.info("%d patients in the raw data, %d analysed; %d findings", int(records.flow.iloc[0]["patients"]),
+                    analysed, len(records.findings))
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+def derive_endpoints(clean: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """adsl, adrs, adtte and adae as Parquet (for the pipeline) and CSV (for reading)."""
+    from ino_study.endpoints.definitions import EndpointRules
+    from ino_study.endpoints.derive import derive_analysis_datasets
+
+    with job_log(log) as logger:
+        tables = {name: read_parquet(getattr(clean, name)) for name in CLEAN_TABLES}
+        datasets = derive_analysis_datasets(tables, EndpointRules.from_config(config))
+        for name in ANALYSIS_DATASETS:
+            write_parquet(datasets[name], getattr(output, f"{name}_parquet"))
+            write_csv(datasets[name], getattr(output, f"{name}_csv"))
+            logger.info("%s: %d rows", name, len(datasets[name]))
+
+
+# -------------------------------------------------------------------------- statistics
+
+
+def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """Kaplan-Meier estimates and medians, follow-up, log-rank and Cox tables."""
+    from ino_study.statistics.survival_analysis import (
+        SurvivalSettings, cox_table, follow_up_summary, logrank_table, median_survival, survival_estimates,
+    )
+
+    settings = SurvivalSettings(
+        timepoints_months=tuple(float(t) for t in config["survival_timepoints_months"]),
+        conf_type=str(config["km_ci"]),
+        conf_level=float(config["confidence_level"]),
+        comparisons=tuple(config["comparisons"]),
+    )
+    with job_log(log) as logger:
+        adsl, adtte = read_parquet(adam.adsl), read_parquet(adam.adtte)
+        write_csv(survival_estimates(adtte, adsl, settings), output.estimates)
+        write_csv(median_survival(adtte, adsl, settings), output.medians)
+        write_csv(follow_up_summary(adtte, settings), output.follow_up)
+        write_csv(logrank_table(adtte, adsl, settings), output.logrank)
+        write_csv(cox_table(adtte, adsl, settings), output.cox)
+        logger.info("survival tables written for %d patients", int(adsl["included"].sum()))
+
+
+# ------------------------------------------------------------------------------ report
+
+
+def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """results/summary.json from the analysis datasets and the survival tables."""
+    from ino_study.outputs.summary import build_summary
+
+    with job_log(log) as logger:
+        adsl, adtte = read_parquet(adam.adsl), read_parquet(adam.adtte)
+        medians, follow_up = pd.read_csv(stats.medians), pd.read_csv(stats.follow_up)
+        summary = build_summary(adsl, adtte, medians, follow_up, dict(config))
+        write_json(summary, output.summary)
+        logger.info("summary: %d patients", summary["n_patients"])
+
+
+__all__ = ["clean_records", "derive_endpoints", "survival_statistics", "summarise", "job_log",
+           "write_text"]
