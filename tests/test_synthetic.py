@@ -526,3 +526,20 @@ def test_simulator_100k_under_60_seconds(tmp_path):
     assert len(tables["patients"]) == 100_000
     assert elapsed < 60, elapsed
     assert TABLES_BY_NAME["patients"].name in tables
+
+
+def test_readme_lists_the_messiness_of_the_default_file(tmp_path):
+    """data/synthetic/README.md carries the cell-by-cell messiness list of the committed default file."""
+    from ino_study.synthetic import messiness_markdown
+
+    log = write_registry_workbook(build_reference_cohort(), tmp_path / "d.xlsx", seed=20230201)
+    text = (ROOT / "data" / "synthetic" / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- messiness:begin -->\n", 1)[1].split("<!-- messiness:end -->", 1)[0]
+    assert block == messiness_markdown(log)
+    assert "SYNTHETIC" in text and "СИНТЕТИЧЕСКИЕ" in text
+
+
+def test_best_responses_mix_cr_and_cri():
+    s = reference_patient_summary()
+    e = s[s["eligible"]]
+    assert (e["best_response"] == "CR").sum() == 8 and (e["best_response"] == "CRi").sum() == 4

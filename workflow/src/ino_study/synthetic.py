@@ -187,12 +187,12 @@ REFERENCE_PATIENTS: tuple[RefPatient, ...] = (
         adverse_events=(("Febrile neutropenia", 4, 5), ("Sepsis", 5, 10)),
         os_days=12, dead=True, death_cause="сепсис (early death)",
         role="early death before any marrow assessment (death 1, not evaluable)"),
-    # -- INO-008: standard dose, CR, MRD-positive 0,5%, lost to follow-up on day 40 (moved away) -------
+    # -- INO-008: standard dose, CRi, MRD-positive 0,5%, lost to follow-up on day 40 (moved away) -------
     RefPatient(
         "INO-008", "Новикова Полина Викторовна", "F", 12.9, D(2019, 4, 16), 30, 1, False, True, False,
         "normal", 88.0, 30.0,
         doses=cycle(0, 1, STD),
-        assessments=((21, 2.5, "0,5%", 1.1, 120.0),),
+        assessments=((21, 2.5, "0,5%", 1.1, 85.0),),
         hsct=None,
         adverse_events=(),  # the one patient with no adverse event at all
         os_days=40, dead=False,
@@ -217,12 +217,12 @@ REFERENCE_PATIENTS: tuple[RefPatient, ...] = (
         adverse_events=(("Febrile neutropenia", 3, 35), ("Neutrophil count decreased", 4, 40)),
         os_days=80, dead=True, death_cause="прогрессия заболевания",
         role="non-responder, death 3"),
-    # -- INO-011: standard dose, CR, MRD 'neg', HSCT, VOD grade 4 ('ВОБ/СОС'), dies day 240 -------------
+    # -- INO-011: standard dose, CRi, MRD 'neg', HSCT, VOD grade 4 ('ВОБ/СОС'), dies day 240 -------------
     RefPatient(
         "INO-011", "Волков Егор Михайлович", "M", 8.2, D(2020, 5, 26), 28, 1, False, True, False,
         "other", 95.0, 20.0,
         doses=cycle(0, 1, STD),
-        assessments=((24, 1.0, "neg", 1.4, 105.0),),
+        assessments=((24, 1.0, "neg", 0.9, 105.0),),
         hsct=(50, "matched unrelated", "busulfan + fludarabine + thiotepa"),
         adverse_events=(("Infusion related reaction", 2, 0), ("ВОБ/СОС", 4, 68),
                         ("Blood bilirubin increased", 4, 66), ("Sepsis", 5, 236)),
