@@ -1,0 +1,42 @@
+"""Shared fixtures: a copy of the project in a temporary folder, and a pipeline run in it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_FILES = ("Snakefile", "config.yaml", "workflow", "data")
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy what a run needs (not results, logs or .snakemake) into `destination`."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run Snakemake from the test's interpreter in `workdir`."""
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory) -> Path:
+    """The default pipeline, run once per test session in a fresh copy of the project."""
+    workdir = copy_project(tmp_path_factory.mktemp("default_run"))
+    run_snakemake(workdir)
+    return workdir
