@@ -1,0 +1,1 @@
+"""Publication tables: Table 1, response and MRD, adverse events, survival; CSV, Markdown, XLSX and DOCX."""

@@ -1,0 +1,132 @@
+"""Deterministic table files: Markdown, one XLSX with a sheet per table, one DOCX with a heading + table each.
+
+XLSX and DOCX are zip files: both are written with fixed document properties (created/modified
+dates, no author) and fixed zip-entry timestamps, so the same tables give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import zipfile
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from ino_study.outputs.io import atomic_write, write_text
+
+FIXED_TIMESTAMP = dt.datetime(2023, 2, 1, 0, 0, 0)
+
+
+def _cell(value: object) -> object:
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else float(f"{value:.6g}")
+    if hasattr(value, "item"):  # numpy scalar
+        return _cell(value.item())
+    return value
+
+
+def to_markdown(frame: pd.DataFrame, title: str = "", note: str = "") -> str:
+    """A GitHub Markdown table (no index), optional heading and note."""
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(str(_cell(v)).replace("|", "\\|") for v in row) + " |"
+            for row in frame.itertuples(index=False)]
+    parts = [f"# {title}\n" if title else "", "\n".join([header, rule, *body]) + "\n"]
+    if note:
+        parts.append(f"\n{note}\n")
+    return "\n".join(p for p in parts if p)
+
+
+def write_markdown(frame: pd.DataFrame, path: str | Path, title: str = "", note: str = "") -> None:
+    write_text(to_markdown(frame, title, note), path)
+
+
+def _rezip(buffer: io.BytesIO, path: str | Path, when: dt.datetime = FIXED_TIMESTAMP) -> None:
+    """Copy a zip with fixed entry timestamps and permissions, entries in their original order."""
+    buffer.seek(0)
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = 0o600 << 16
+                dst.writestr(entry, src.read(info.filename))
+
+    atomic_write(path, write)
+
+
+def sheet_name(name: str) -> str:
+    return name[:31]
+
+
+def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None:
+    """One sheet per table (sheet name = table name), header in bold, fixed properties."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, frame in tables.items():
+        sheet = workbook.create_sheet(sheet_name(name))
+        sheet.append([str(c) for c in frame.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            sheet.append([_cell(v) for v in row])
+        for index, column in enumerate(frame.columns, start=1):
+            width = max([len(str(column))] + [len(str(_cell(v))) for v in frame[column]]) + 2
+            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width, 60)
+    workbook.properties.creator = None
+    workbook.properties.lastModifiedBy = None
+    workbook.properties.created = FIXED_TIMESTAMP
+    workbook.properties.modified = FIXED_TIMESTAMP
+    buffer = io.BytesIO()
+    archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(workbook, archive).save()  # openpyxl's save_workbook would stamp 'modified' with now()
+    _rezip(buffer, path)
+
+
+def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | Path) -> None:
+    """One heading + table (+ note) per entry: {name: (title, frame, note)}; fixed core properties."""
+    from docx import Document
+    from docx.shared import Pt
+
+    document = Document()
+    document.add_heading("Inotuzumab ozogamicin in children with R/R B-ALL: tables", level=0)
+    for _, (title, frame, note) in tables.items():
+        document.add_heading(title, level=1)
+        table = document.add_table(rows=1, cols=len(frame.columns))
+        table.style = "Table Grid"
+        for cell, column in zip(table.rows[0].cells, frame.columns):
+            cell.text = str(column)
+            for run in cell.paragraphs[0].runs:
+                run.font.bold = True
+        for row in frame.itertuples(index=False):
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row):
+                cell.text = str(_cell(value))
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(8)
+        if note:
+            document.add_paragraph(note)
+    props = document.core_properties
+    props.author = ""
+    props.last_modified_by = ""
+    props.created = FIXED_TIMESTAMP
+    props.modified = FIXED_TIMESTAMP
+    props.last_printed = FIXED_TIMESTAMP
+    props.revision = 1
+    props.title = "Tables"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    _rezip(buffer, path)

@@ -1,0 +1,42 @@
+"""Response, MRD and VOD/SOS rates with exact (Clopper-Pearson) intervals."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ino_study.statistics.proportions import clopper_pearson
+
+COLUMNS = ["measure", "population", "count", "denominator", "percent", "ci_lower_pct", "ci_upper_pct",
+           "display"]
+BEST_RESPONSES = ("CR", "CRi", "PR", "NR")
+
+
+def _row(measure: str, population: str, count: int, denominator: int, conf_level: float) -> dict:
+    rate, lower, upper = clopper_pearson(int(count), int(denominator), conf_level)
+    pct = [100 * v for v in (rate, lower, upper)]
+    text = (f"{count}/{denominator} ({pct[0]:.1f}%; {pct[1]:.1f}-{pct[2]:.1f})" if denominator
+            else f"{count}/0")
+    return {"measure": measure, "population": population, "count": int(count), "denominator": int(denominator),
+            "percent": pct[0], "ci_lower_pct": pct[1], "ci_upper_pct": pct[2], "display": text}
+
+
+def response_table(adsl: pd.DataFrame, conf_level: float) -> pd.DataFrame:
+    """Best response, CR/CRi, MRD negativity and VOD/SOS among the included patients."""
+    analysed = adsl[adsl["included"]]
+    evaluable = analysed[analysed["evaluable"]]
+    responders = analysed[analysed["responder"]]
+    rows = []
+    for level in BEST_RESPONSES:
+        rows.append(_row(f"Best response {level}", "evaluable", int((evaluable["best_response"] == level).sum()),
+                         len(evaluable), conf_level))
+    rows.append(_row("Not evaluable for response", "analysed", int((~analysed["evaluable"]).sum()), len(analysed),
+                     conf_level))
+    rows.append(_row("CR/CRi (responders)", "evaluable", int(evaluable["responder"].sum()), len(evaluable),
+                     conf_level))
+    rows.append(_row("MRD-negative", "analysed", int(analysed["mrd_negative"].sum()), len(analysed), conf_level))
+    rows.append(_row("MRD-negative", "responders", int(responders["mrd_negative"].sum()), len(responders),
+                     conf_level))
+    group = analysed[(analysed["dose_group"] == "standard") & analysed["hsct_after_ino"]]
+    rows.append(_row("VOD/SOS", "standard dose + HSCT after InO", int(group["vod"].sum()), len(group), conf_level))
+    rows.append(_row("VOD/SOS", "analysed", int(analysed["vod"].sum()), len(analysed), conf_level))
+    return pd.DataFrame(rows, columns=COLUMNS)

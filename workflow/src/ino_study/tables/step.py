@@ -1,0 +1,60 @@
+"""The tables step: Table 1, response/MRD, adverse events and survival as CSV, Markdown, XLSX and DOCX."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import pandas as pd
+
+from ino_study.outputs.io import read_parquet, write_csv
+from ino_study.tables import table1 as t1
+from ino_study.tables.adverse_events import adverse_event_table
+from ino_study.tables.export import write_docx, write_markdown, write_xlsx
+from ino_study.tables.response import response_table
+from ino_study.tables.survival import survival_table
+
+TABLES = ("table1", "response", "adverse_events", "survival_summary")
+TITLES = {
+    "table1": "Table 1. Baseline characteristics of the included patients",
+    "response": "Table 2. Response, MRD negativity and VOD/SOS (exact 95% Clopper-Pearson intervals)",
+    "adverse_events": "Table 3. Adverse events by CTCAE term: worst grade per patient",
+    "survival_summary": "Table 4. Survival: Kaplan-Meier estimates (%) and medians (months)",
+}
+
+
+def table1_group(comparisons: list[str] | tuple[str, ...]) -> str | None:
+    """Table 1's optional 'by' column: the first configured comparison (None if there is none)."""
+    return comparisons[0] if comparisons else None
+
+
+def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame, medians: pd.DataFrame,
+                 follow_up: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, tuple[pd.DataFrame, str]]:
+    """{name: (table, note)} for every publication table."""
+    conf_level = float(config["confidence_level"])
+    n = int(adsl["included"].sum())
+    survival = survival_table(estimates, medians, follow_up)
+    return {
+        "table1": (t1.display(t1.table1(adsl, table1_group(config.get("comparisons", [])))),
+                   "Median [range] or n (%); included patients only."),
+        "response": (response_table(adsl, conf_level),
+                     f"Rates in % with exact {conf_level:.0%} Clopper-Pearson intervals."),
+        "adverse_events": (adverse_event_table(adsl, adae),
+                           f"Patients with the term at each worst CTCAE grade; % of N = {n} included patients."),
+        "survival_summary": (survival, f"{conf_level:.0%} CI, {config['km_ci']} Greenwood interval; NR = not "
+                                       f"reached. {survival.attrs.get('follow_up', '')}".strip()),
+    }
+
+
+def make_tables(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """Write results/tables/<name>.csv and .md, tables.xlsx and tables.docx."""
+    from ino_study.steps import job_log
+
+    with job_log(log) as logger:
+        tables = build_tables(read_parquet(adam.adsl), read_parquet(adam.adae), pd.read_csv(stats.estimates),
+                              pd.read_csv(stats.medians), pd.read_csv(stats.follow_up), config)
+        for name, (frame, note) in tables.items():
+            write_csv(frame, getattr(output, f"{name}_csv"))
+            write_markdown(frame, getattr(output, f"{name}_md"), TITLES[name], note)
+            logger.info("%s: %d rows", name, len(frame))
+        write_xlsx({name: frame for name, (frame, _) in tables.items()}, output.xlsx)
+        write_docx({name: (TITLES[name], frame, note) for name, (frame, note) in tables.items()}, output.docx)

@@ -1,0 +1,101 @@
+"""Table 1: baseline characteristics of the included patients, like gtsummary's tbl_summary.
+
+Continuous variables: median [min-max]; categorical: n (%) with the column's N as denominator;
+missing values as an 'Unknown' row, so the counts of every categorical variable add up to N.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: (column, label, kind) in display order.
+VARIABLES = (
+    ("sex", "Sex", "categorical"),
+    ("age_at_first_dose_years", "Age at first InO dose, years", "continuous"),
+    ("age_group", "Age group", "categorical"),
+    ("refractory", "Disease status", "categorical"),
+    ("relapse_number", "Number of prior relapses", "categorical"),
+    ("prior_hsct", "Prior HSCT", "categorical"),
+    ("prior_blinatumomab", "Prior blinatumomab", "categorical"),
+    ("prior_car_t", "Prior CAR-T", "categorical"),
+    ("cytogenetics", "Cytogenetics", "categorical"),
+    ("cd22_pct", "CD22 expression, % of blasts", "continuous"),
+    ("baseline_blasts_pct", "Marrow blasts at start, %", "continuous"),
+    ("dose_group", "InO dose group", "categorical"),
+    ("n_cycles", "InO cycles", "continuous"),
+    ("cumulative_dose_mg_m2", "Cumulative InO dose, mg/m2", "continuous"),
+    ("hsct_after_ino", "HSCT after InO", "categorical"),
+)
+COLUMNS = ["variable", "label", "level", "kind"]
+
+
+def _level(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "Unknown"
+    if isinstance(value, (bool, np.bool_)):
+        return "Yes" if value else "No"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}" if not float(value).is_integer() else f"{int(value)}"
+
+
+def _continuous(values: pd.Series) -> str:
+    known = pd.to_numeric(values, errors="coerce").dropna()
+    if known.empty:
+        return "-"
+    return f"{_number(known.median())} [{_number(known.min())}-{_number(known.max())}]"
+
+
+def _count(k: int, n: int) -> str:
+    return f"{k} ({100 * k / n:.0f}%)" if n else "0"
+
+
+def column_header(name: str, n: int) -> str:
+    return f"{name}, N = {n}"
+
+
+def table1(adsl: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Table 1 of the included patients; with `by`, one extra column per level of that variable."""
+    included = adsl[adsl["included"]].copy()
+    columns = [(column_header("Overall", len(included)), included)]
+    if by:
+        labels = included[by].map(_level)
+        for level in sorted(labels.unique()):
+            part = included[labels == level]
+            columns.append((column_header(f"{by} = {level}", len(part)), part))
+    rows = []
+    for variable, label, kind in VARIABLES:
+        if variable not in included.columns:
+            continue
+        if kind == "continuous":
+            row = {"variable": variable, "label": label, "level": "Median [range]", "kind": kind}
+            for header, part in columns:
+                row[header] = _continuous(part[variable])
+            rows.append(row)
+            missing = int(included[variable].isna().sum())
+            if missing:
+                row = {"variable": variable, "label": label, "level": "Unknown", "kind": "missing"}
+                for header, part in columns:
+                    row[header] = str(int(part[variable].isna().sum()))
+                rows.append(row)
+            continue
+        levels = included[variable].map(_level)
+        order = sorted(levels.unique(), key=lambda v: (v == "Unknown", v))
+        for level in order:
+            row = {"variable": variable, "label": label, "level": level, "kind": kind}
+            for header, part in columns:
+                row[header] = _count(int((part[variable].map(_level) == level).sum()), len(part))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS + [header for header, _ in columns])
+
+
+def display(table: pd.DataFrame) -> pd.DataFrame:
+    """The printed form: characteristic label on its first row only, no helper columns."""
+    out = table.drop(columns=["variable", "kind"]).copy()
+    out["label"] = out["label"].where(~out["label"].duplicated(), "")
+    return out.rename(columns={"label": "Characteristic", "level": ""})
