@@ -1,4 +1,5 @@
-# Report: the headline numbers of the study in results/summary.json.
+# Report: the headline numbers of the study (results/summary.json) and the Results paragraph of
+# its abstract (results/summary.md), rewritten from them.
 
 
 rule summarise:
@@ -9,6 +10,7 @@ rule summarise:
         follow_up=rules.survival_statistics.output.follow_up,
     output:
         summary=f"{RESULTS}/summary.json",
+        paragraph=f"{RESULTS}/summary.md",
     params:
         settings=config_subset(
             "confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"

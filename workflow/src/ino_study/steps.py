@@ -141,14 +141,15 @@ def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any, log: 
 
 
 def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
-    """results/summary.json from the analysis datasets and the survival tables."""
-    from ino_study.outputs.summary import build_summary
+    """results/summary.json and the abstract's Results paragraph, results/summary.md."""
+    from ino_study.outputs.summary import build_summary, results_paragraph
 
     with job_log(log) as logger:
         adsl, adtte = read_parquet(adam.adsl), read_parquet(adam.adtte)
         medians, follow_up = pd.read_csv(stats.medians), pd.read_csv(stats.follow_up)
         summary = build_summary(adsl, adtte, medians, follow_up, dict(config))
         write_json(summary, output.summary)
+        write_text(results_paragraph(summary), output.paragraph)
         logger.info("summary: %d patients", summary["n_patients"])
 
 

@@ -69,3 +69,47 @@ def build_summary(adsl: pd.DataFrame, adtte: pd.DataFrame, medians: pd.DataFrame
             "confidence_level": conf_level,
         },
     }
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "not estimable" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _interval(lower: float | None, upper: float | None, level: float) -> str:
+    if lower is None or upper is None:
+        return ""
+    return f"{level * 100:g}% CI {lower * 100:.1f}-{upper * 100:.1f}"
+
+
+def results_paragraph(summary: dict[str, Any]) -> str:
+    """The Results paragraph of the abstract, rewritten from summary.json (so a config change rewrites it)."""
+    level = summary["settings"]["confidence_level"]
+    response, mrd, vod = summary["response"], summary["mrd_negative"], summary["vod_standard_dose_hsct"]
+    os12 = summary["os_at_12_months"]
+    median = summary.get("median_os_months") or {}
+    median_text = (
+        f"median overall survival was {median['estimate']:.1f} months"
+        if median.get("estimate") is not None else "median overall survival was not reached"
+    )
+    follow = summary.get("median_follow_up_months")
+    follow_text = f" at a median follow-up of {follow:.1f} months" if follow is not None else ""
+    sentences = [
+        f"We included {summary['n_patients']} patients "
+        f"({summary['n_excluded']} further patients in the registry export did not meet the eligibility criteria).",
+        f"{_pct(response['rate'], 0)} of evaluable patients responded to the therapy (CR or CRi: "
+        f"{response['responders']} of {response['evaluable']}; {_interval(response['ci_lower'], response['ci_upper'], level)}).",
+        f"MRD negativity (< {summary['settings']['mrd_threshold_percent']:g}% by flow cytometry) was achieved in "
+        f"{_pct(mrd['rate'])} of the study patients ({mrd['count']} of {mrd['denominator']}; "
+        f"{_interval(mrd['ci_lower'], mrd['ci_upper'], level)}).",
+        f"The one-year overall survival rate was {_pct(os12['estimate'])} "
+        f"({_interval(os12['ci_lower'], os12['ci_upper'], level)}, {os12['conf_type']} Greenwood interval; "
+        f"{os12['n_risk']} patients at risk at 12 months); {median_text}{follow_text}.",
+        f"{_pct(vod['rate'], 0)} of the patients treated with standard-dose InO and subsequent HSCT developed "
+        f"veno-occlusive disease/sinusoidal obstruction syndrome ({vod['count']} of {vod['denominator']}; "
+        f"{_interval(vod['ci_lower'], vod['ci_upper'], level)}).",
+    ]
+    notes = (
+        f"Data cut-off {summary['settings']['cutoff_date']}. Proportions are given with exact "
+        "(Clopper-Pearson) intervals. Generated from results/summary.json by the pipeline; do not edit by hand."
+    )
+    return "# Results\n\n" + " ".join(sentences) + "\n\n" + notes + "\n"
