@@ -1,0 +1,132 @@
+"""The study-level survival tables (per endpoint x group x timepoint) and the headline summary.
+
+Reference: the Freireich 6-MP trial (Gehan 1965; R `MASS::gehan`), whose Kaplan-Meier estimate R
+prints as S(10) = 0.753 (se 0.0963) and S(22) = 0.538 (se 0.1282) in the 6-MP arm, and whose
+log-rank test `survdiff(Surv(time, cens) ~ treat, data = gehan)` prints Chisq = 16.8 on 1 df.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from ino_study.outputs.summary import headline_rates, results_paragraph
+from ino_study.statistics.survival_analysis import (
+    SurvivalSettings, cox_table, group_label, logrank_table, median_survival, survival_estimates,
+)
+
+SIX_MP = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
+          (19, 0), (20, 0), (22, 1), (23, 1), (25, 0), (32, 0), (32, 0), (34, 0), (35, 0)]
+PLACEBO = [(t, 1) for t in (1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23)]
+
+
+@pytest.fixture()
+def gehan():
+    rows = [("6-MP", t, e) for t, e in SIX_MP] + [("placebo", t, e) for t, e in PLACEBO]
+    adsl = pd.DataFrame({"patient_id": [f"G{i:02d}" for i in range(len(rows))], "treat": [r[0] for r in rows],
+                         "prior_hsct": [r[0] == "placebo" for r in rows]})
+    adtte = pd.DataFrame({"patient_id": adsl["patient_id"], "PARAMCD": "OS", "AVAL": [float(r[1]) for r in rows],
+                          "CNSR": [1 - r[2] for r in rows]})
+    return adsl, adtte
+
+
+def test_estimates_by_group_match_r(gehan):
+    adsl, adtte = gehan
+    settings = SurvivalSettings(timepoints_months=(10.0, 22.0), conf_type="log", comparisons=("treat",))
+    table = survival_estimates(adtte, adsl, settings, endpoints=("OS",))
+    six = table[(table["group_by"] == "treat") & (table["group"] == "6-MP")].set_index("time_months")
+    assert six.loc[10.0, "survival"] == pytest.approx(0.753, abs=5e-4)
+    assert six.loc[10.0, "std_err"] == pytest.approx(0.0963, abs=5e-5)
+    assert six.loc[22.0, "survival"] == pytest.approx(0.538, abs=5e-4)
+    assert six.loc[22.0, "std_err"] == pytest.approx(0.1282, abs=5e-5)
+    assert list(table["group"].unique()) == ["all", "6-MP", "placebo"]
+    # at risk (time >= t) at 10: 15 in 6-MP (10, 10, 11, ... 35) + 8 placebo (11, 11, 12, 12, 15, 17, 22, 23);
+    # at 22: 7 in 6-MP (22, 23, 25, 32, 32, 34, 35) + 2 placebo (22, 23)
+    assert table.loc[table["group"] == "all", "n_risk"].tolist() == [15 + 8, 7 + 2]
+
+
+def test_logrank_and_cox_match_r(gehan):
+    adsl, adtte = gehan
+    settings = SurvivalSettings(comparisons=("treat",))
+    logrank = logrank_table(adtte, adsl, settings, endpoints=("OS",)).iloc[0]
+    assert round(logrank["chi2"], 1) == 16.8 and logrank["df"] == 1
+    cox = cox_table(adtte, adsl, settings, endpoints=("OS",)).iloc[0]
+    # R: coxph(Surv(time, cens) ~ treat, gehan): coef 1.572, se 0.412 (placebo vs 6-MP, Efron ties)
+    assert cox["coef"] == pytest.approx(1.572, abs=5e-4) and cox["se"] == pytest.approx(0.412, abs=5e-4)
+    assert cox["reference"] == "6-MP" and cox["note"] == ""
+
+
+def test_boolean_groups_are_labelled_and_a_single_group_gives_no_test(gehan):
+    adsl, adtte = gehan
+    adsl = adsl.assign(one=True)
+    settings = SurvivalSettings(comparisons=("prior_hsct", "one"))
+    estimates = survival_estimates(adtte, adsl, settings, endpoints=("OS",))
+    assert set(estimates.loc[estimates["group_by"] == "prior_hsct", "group"]) == {"yes", "no"}
+    logrank = logrank_table(adtte, adsl, settings, endpoints=("OS",)).set_index("group_by")
+    assert math.isnan(logrank.loc["one", "chi2"]) and "fewer than two groups" in logrank.loc["one", "note"]
+    cox = cox_table(adtte, adsl, settings, endpoints=("OS",)).set_index("group_by")
+    assert "no model" in cox.loc["one", "note"]
+
+
+def test_missing_group_values_are_shown_but_not_tested(gehan):
+    adsl, adtte = gehan
+    adsl = adsl.astype({"prior_hsct": object})
+    adsl.loc[0, "prior_hsct"] = None
+    settings = SurvivalSettings(comparisons=("prior_hsct",))
+    medians = median_survival(adtte, adsl, settings, endpoints=("OS",))
+    assert "missing" in set(medians["group"])
+    assert logrank_table(adtte, adsl, settings, endpoints=("OS",)).iloc[0]["n"] == 41
+
+
+def test_median_of_the_6mp_arm(gehan):
+    adsl, adtte = gehan
+    medians = median_survival(adtte, adsl, SurvivalSettings(conf_type="log", comparisons=("treat",)),
+                              endpoints=("OS",)).set_index("group")
+    # R: print(survfit(Surv(time, cens) ~ treat, gehan)): 6-MP median 23 (16, NA), control 8 (4, 12)
+    assert medians.loc["6-MP", "median_months"] == 23 and medians.loc["6-MP", "ci_lower"] == 16
+    assert math.isnan(medians.loc["6-MP", "ci_upper"])
+    assert (medians.loc["placebo", "median_months"], medians.loc["placebo", "ci_lower"],
+            medians.loc["placebo", "ci_upper"]) == (8, 4, 12)
+
+
+def test_group_label():
+    assert [group_label(v) for v in (True, False, None, float("nan"), "KMT2A-r")] == [
+        "yes", "no", "missing", "missing", "KMT2A-r"]
+
+
+def test_headline_rates_state_numerator_and_denominator():
+    adsl = pd.DataFrame({
+        "included": [True] * 5 + [False],
+        "evaluable": [True, True, True, False, True, False],
+        "responder": [True, True, False, False, False, False],
+        "mrd_negative": [True, False, False, False, False, False],
+        "dose_group": ["standard", "standard", "reduced", "standard", "standard", "standard"],
+        "hsct_after_ino": [True, True, True, False, False, True],
+        "vod": [True, False, True, False, False, True],
+    })
+    rates = headline_rates(adsl, 0.95)
+    assert (rates["response"]["responders"], rates["response"]["evaluable"]) == (2, 4)
+    assert rates["response"]["rate"] == 0.5
+    assert (rates["mrd_negative"]["count"], rates["mrd_negative"]["denominator"]) == (1, 5)
+    # standard dose and HSCT among the analysed: rows 0 and 1; VOD in row 0 (row 5 is excluded)
+    assert (rates["vod_standard_dose_hsct"]["count"], rates["vod_standard_dose_hsct"]["denominator"]) == (1, 2)
+    # R: binom.test(2, 4)$conf.int = 0.06758599 0.93241401
+    assert rates["response"]["ci_lower"] == pytest.approx(0.06758599, abs=1e-8)
+
+
+def test_results_paragraph_follows_the_numbers():
+    summary = {
+        "n_patients": 10, "n_excluded": 0,
+        "response": {"responders": 3, "evaluable": 9, "rate": 1 / 3, "ci_lower": 0.1, "ci_upper": 0.7},
+        "mrd_negative": {"count": 2, "denominator": 10, "rate": 0.2, "ci_lower": 0.03, "ci_upper": 0.56},
+        "vod_standard_dose_hsct": {"count": 0, "denominator": 0, "rate": None, "ci_lower": None, "ci_upper": None},
+        "os_at_12_months": {"estimate": 0.5, "ci_lower": 0.2, "ci_upper": 0.8, "n_risk": 4, "conf_type": "log-log"},
+        "median_os_months": {"estimate": None}, "median_follow_up_months": 14.2,
+        "settings": {"confidence_level": 0.9, "mrd_threshold_percent": 0.1, "cutoff_date": "2024-01-01"},
+    }
+    text = results_paragraph(summary)
+    assert "33% of evaluable patients" in text and "3 of 9" in text
+    assert "< 0.1% by flow" in text and "90% CI 20.0-80.0" in text and "log-log" in text
+    assert "not reached" in text and "not estimable" in text
