@@ -233,3 +233,17 @@ def test_adtte_invariants():
     assert (adtte["AVAL"] >= 0).all() and set(adtte["CNSR"]) <= {0, 1}
     assert adtte.groupby(["patient_id", "PARAMCD"]).size().max() == 1
     assert set(adtte["PARAMCD"]) == {"OS", "EFS", "REL", "VOD"}
+
+
+def test_every_derived_column_is_in_the_data_dictionary():
+    from pathlib import Path
+
+    from ino_study.endpoints.dictionary import DATASETS, dictionary_markdown
+
+    data = derive_analysis_datasets(cohort([
+        {"id": "A", "assessments": [CR], "hsct": 50, "aes": [("VOD", 3, 60)], "relapse": 200, "death": 300},
+    ]), RULES)
+    for name, frame in data.items():
+        assert list(frame.columns) == list(DATASETS[name][1]), name
+    committed = Path(__file__).resolve().parents[1] / "docs" / "analysis_datasets.md"
+    assert committed.read_text() == dictionary_markdown(), "regenerate docs/analysis_datasets.md"

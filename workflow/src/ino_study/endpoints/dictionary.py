@@ -1,0 +1,113 @@
+"""Data dictionary of the analysis datasets (adsl, adrs, adtte, adae).
+
+`docs/analysis_datasets.md` is generated from this module (`python -m ino_study.endpoints.dictionary
+> docs/analysis_datasets.md`); a test checks that every derived column is described here and that the
+committed document is current.
+"""
+
+from __future__ import annotations
+
+from ino_study.endpoints.adtte import PARAMS
+
+DATASETS: dict[str, tuple[str, dict[str, str]]] = {
+    "adsl": ("One row per patient in the raw data (analysed or not).", {
+        "patient_id": "Registry identifier (pseudonymised if configured).",
+        "included": "Analysed: met every eligibility rule.",
+        "exclusion_reason": "First eligibility rule failed; empty when included.",
+        "sex": "M or F.",
+        "age_at_first_dose_years": "Age at the first InO dose, years (days / 365.25), 2 decimals.",
+        "age_group": "Age at the first dose: <10 y or >=10 y.",
+        "relapse_number": "Relapses before InO; 0 = primary refractory.",
+        "refractory": "primary refractory (relapse_number 0) or relapsed.",
+        "prior_hsct": "HSCT before InO.",
+        "prior_blinatumomab": "Blinatumomab before InO.",
+        "prior_car_t": "CAR-T cells before InO.",
+        "cytogenetics": "Cytogenetic / molecular group as recorded.",
+        "cd22_pct": "CD22-positive blasts before InO, %.",
+        "baseline_blasts_pct": "Marrow blasts at the start of InO, %.",
+        "diagnosis_date": "Date of the initial diagnosis.",
+        "first_dose_date": "First InO dose (time zero of OS, EFS and REL).",
+        "last_dose_date": "Last InO dose on or before the cut-off.",
+        "n_doses": "InO administrations.",
+        "n_cycles": "Distinct InO cycles.",
+        "cumulative_dose_mg_m2": "Total InO dose, mg/m2.",
+        "cycle1_dose_mg_m2": "Total dose of the first cycle, mg/m2.",
+        "dose_group": "standard (first cycle >= dose_groups.standard_min_cycle1_mg_m2) or reduced.",
+        "hsct_after_ino": "Transplanted after InO (before the cut-off).",
+        "hsct_date": "Date of the first HSCT after InO.",
+        "hsct_donor_type": "Donor of that HSCT.",
+        "days_last_dose_to_hsct": "Days from the last InO dose to HSCT.",
+        "evaluable": "Evaluable for response: an assessment with marrow blasts in the response window.",
+        "best_response": "Best response in the window: CR, CRi, PR or NR; empty if not evaluable.",
+        "best_response_date": "Date of the first assessment with the best response.",
+        "responder": "Best response CR or CRi.",
+        "first_remission_date": "First assessment in CR or CRi.",
+        "mrd_evaluations": "Assessments in the window whose MRD could be classed negative or positive.",
+        "mrd_negative": "MRD below the threshold at some assessment in the window.",
+        "first_mrd_negative_date": "First MRD-negative assessment.",
+        "vod": "VOD/SOS recorded at any time after the first dose.",
+        "vod_date": "Onset of the first VOD/SOS.",
+        "vod_worst_grade": "Worst CTCAE grade of VOD/SOS.",
+    }),
+    "adrs": ("One row per bone-marrow assessment of an analysed patient (PARAMCD RSP).", {
+        "patient_id": "Registry identifier.",
+        "PARAMCD": "RSP.",
+        "PARAM": "Marrow response at assessment.",
+        "ADT": "Date of the assessment.",
+        "ADY": "Days from the first InO dose (0 = day of the first dose).",
+        "marrow_blasts_pct": "Marrow blasts, %.",
+        "marrow_status": "M1 (< 5%), M2 (5 to < 25%), M3 (>= 25%).",
+        "anc_10e9_l": "Neutrophils, x10^9/L.",
+        "platelets_10e9_l": "Platelets, x10^9/L.",
+        "AVALC": "Response at this assessment: CR, CRi, PR or NR.",
+        "mrd_percent": "MRD value as a percentage (the limit for '<x%').",
+        "mrd_qualifier": "'=', '<' or '>' as written.",
+        "mrd_status": "measured, negative_text, not_done or missing.",
+        "mrd_negative": "Below the threshold (True), not (False), or cannot tell (empty).",
+        "in_response_window": "Counts towards best response and MRD negativity.",
+        "source_row": "Row of the assessments sheet this record came from.",
+    }),
+    "adtte": ("One row per analysed patient and time-to-event parameter.", {
+        "patient_id": "Registry identifier.",
+        "PARAMCD": "Parameter: " + "; ".join(f"{k} = {v}" for k, v in PARAMS.items()) + ".",
+        "PARAM": "Parameter description.",
+        "STARTDT": "Time zero: the first InO dose (VOD: the HSCT).",
+        "ADT": "Date of the event or censoring.",
+        "AVAL_DAYS": "Days from STARTDT to ADT.",
+        "AVAL": "Months from STARTDT to ADT (days / 30.4375).",
+        "CNSR": "0 = event of interest, 1 = censored or competing event.",
+        "EVNTCD": "1 = event of interest, 2 = competing event, 0 = censored.",
+        "EVNTDESC": "What happened at ADT.",
+        "SRCDOM": "Table the date came from.",
+        "SRCVAR": "Column the date came from.",
+    }),
+    "adae": ("One row per adverse event of an analysed patient, on or before the cut-off.", {
+        "patient_id": "Registry identifier.",
+        "AETERM": "Term as recorded.",
+        "AEDECOD": "CTCAE v5.0 term (known English and Russian spellings mapped).",
+        "AETOXGR": "CTCAE grade 1-5.",
+        "ASTDT": "Onset date.",
+        "ADY": "Days from the first InO dose.",
+        "grade3plus": "Grade 3 or higher.",
+        "vod": "VOD/SOS under any of its names.",
+        "during_ino": "Onset from the first dose to 30 days after the last dose.",
+        "after_hsct": "Onset on or after the HSCT date.",
+        "worst_in_term": "The patient's highest-grade event of this term (one per patient and term).",
+        "source_row": "Row of the adverse_events sheet this record came from.",
+    }),
+}
+
+
+def dictionary_markdown() -> str:
+    lines = ["# Analysis datasets", "",
+             "Written by the `derive_endpoints` rule to `results/adam/` as Parquet (for the pipeline) and CSV",
+             "(for reading). Generated from `workflow/src/ino_study/endpoints/dictionary.py`; do not edit.", ""]
+    for name, (meaning, columns) in DATASETS.items():
+        lines += [f"## {name}", "", meaning, "", "| column | meaning |", "|---|---|"]
+        lines += [f"| `{column}` | {text} |" for column, text in columns.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(dictionary_markdown(), end="")
