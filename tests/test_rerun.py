@@ -1,0 +1,201 @@
+"""Exact rerun semantics, read from Snakemake's own dry-run job lists.
+
+After a complete run, a change must rerun exactly the jobs it can affect, no more and no fewer:
+
+- nothing, when nothing changed;
+- ``mrd_threshold_percent``: ``derive_endpoints`` and everything downstream of it, never
+  ``clean_records``;
+- a figure-only setting (``figures.dpi``, ``figures.formats``): only figure rules and what is
+  downstream of them (the report);
+- an edit of one rule's ``run:`` block: that rule and its descendants only.
+
+"Downstream" is read from Snakemake's own rule graph (``--rulegraph``), so the tests keep covering
+rules added later (figures, tables, report) without being edited. Rules pass only the config keys
+they use as ``params`` (``config_subset`` in workflow/rules/common.smk), and Snakemake's default
+rerun triggers (mtime, params, input, software-env, code) do the rest.
+
+Every dry run here is read-only; the code-edit test works on its own copy of the finished run.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import run_snakemake
+
+pytestmark = pytest.mark.slow
+
+FIGURE_OUTPUT_PREFIX = "results/figures/"
+_TABLE_ROW = re.compile(r"^(\S+)\s+(\d+)\s*$")
+_NODE = re.compile(r'^\s*(\d+)\[label = "([^"]+)"')
+_EDGE = re.compile(r"^\s*(\d+) -> (\d+)")
+
+
+def scheduled_jobs(workdir: Path, *args: str) -> dict[str, int]:
+    """Rule -> number of jobs Snakemake would run now (from ``snakemake -n --quiet rules``)."""
+    result = run_snakemake(workdir, "--dry-run", "--quiet", "rules", *args)
+    text = result.stdout + "\n" + result.stderr
+    if "Nothing to be done" in text:
+        return {}
+    lines = text.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if re.match(r"^job\s+count\s*$", line.strip()))
+    except StopIteration:
+        raise AssertionError(f"no job table in the dry run's output:\n{text[-4000:]}") from None
+    jobs: dict[str, int] = {}
+    for line in lines[start + 2:]:
+        match = _TABLE_ROW.match(line.strip())
+        if not match:
+            break
+        if match.group(1) == "total":
+            break
+        jobs[match.group(1)] = int(match.group(2))
+    assert jobs, f"empty job table:\n{text[-4000:]}"
+    return jobs
+
+
+def rule_graph(workdir: Path) -> dict[str, set[str]]:
+    """Rule -> the rules that consume its outputs directly (from ``snakemake --rulegraph``)."""
+    result = run_snakemake(workdir, "--rulegraph")
+    names: dict[str, str] = {}
+    children: dict[str, set[str]] = {}
+    for line in result.stdout.splitlines():
+        if node := _NODE.match(line):
+            names[node.group(1)] = node.group(2)
+            children.setdefault(node.group(2), set())
+    for line in result.stdout.splitlines():
+        if edge := _EDGE.match(line):
+            children[names[edge.group(1)]].add(names[edge.group(2)])
+    assert names, f"no rule graph in:\n{result.stdout[-2000:]}"
+    return children
+
+
+def with_descendants(graph: dict[str, set[str]], roots: set[str]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        rule = stack.pop()
+        if rule not in seen:
+            seen.add(rule)
+            stack.extend(graph.get(rule, ()))
+    return seen
+
+
+def rules_of_outputs(workdir: Path) -> dict[str, set[str]]:
+    """Rule -> its output files, from ``snakemake --summary`` (one row per output file)."""
+    result = run_snakemake(workdir, "--summary")
+    outputs: dict[str, set[str]] = {}
+    for line in result.stdout.splitlines()[1:]:
+        fields = line.split("\t")
+        if len(fields) >= 3:
+            outputs.setdefault(fields[2], set()).add(fields[0])
+    return outputs
+
+
+def figure_rules(workdir: Path) -> set[str]:
+    """Rules that draw figures: an output under results/figures/ or 'figure'/'plot' in the name."""
+    by_outputs = {rule for rule, files in rules_of_outputs(workdir).items()
+                  if any(f.startswith(FIGURE_OUTPUT_PREFIX) for f in files)}
+    by_name = {rule for rule in rule_graph(workdir) if "figure" in rule or "plot" in rule}
+    return by_outputs | by_name
+
+
+def test_complete_run_schedules_nothing(default_run):
+    assert scheduled_jobs(default_run) == {}
+
+
+def test_complete_run_is_fully_recorded(default_run):
+    """Every output has metadata and is up to date (``--summary`` plans no update anywhere)."""
+    result = run_snakemake(default_run, "--summary")
+    rows = [line.split("\t") for line in result.stdout.splitlines()[1:] if line.strip()]
+    assert rows
+    stale = [row for row in rows if len(row) >= 6 and row[5] != "no update"]
+    assert not stale, stale
+
+
+def test_mrd_threshold_reruns_derive_endpoints_and_downstream_only(default_run):
+    graph = rule_graph(default_run)
+    expected = with_descendants(graph, {"derive_endpoints"})
+    jobs = scheduled_jobs(default_run, "--config", "mrd_threshold_percent=0.1")
+    assert "clean_records" not in jobs
+    assert set(jobs) == expected, f"scheduled {sorted(jobs)}, expected {sorted(expected)}"
+
+
+def _figure_setting_change(workdir: Path, setting: str) -> dict:
+    """A config override changing one figure-only setting to a value other than the current one."""
+    figures = yaml.safe_load((workdir / "config.yaml").read_text()).get("figures", {})
+    if setting == "dpi":
+        return {"figures": {"dpi": int(figures.get("dpi", 300)) // 2}}
+    formats = list(figures.get("formats", ["png"]))
+    return {"figures": {"formats": formats[:-1] if len(formats) > 1 else formats + ["svg" if "svg" not in formats else "pdf"]}}
+
+
+@pytest.mark.parametrize("setting", ["dpi", "formats"])
+def test_figure_only_setting_reruns_figures_and_report_only(default_run, tmp_path, setting):
+    figures = figure_rules(default_run)
+    if not figures:
+        pytest.skip("no figure rule in the workflow yet (no rule writes under results/figures/ "
+                    "or has 'figure'/'plot' in its name); this test covers them once they exist")
+    graph = rule_graph(default_run)
+    allowed = with_descendants(graph, figures)
+    override = tmp_path / f"figures_{setting}.yaml"
+    override.write_text(yaml.safe_dump(_figure_setting_change(default_run, setting)))
+    # --configfile merges into config.yaml key by key (the README's "your own settings file").
+    jobs = scheduled_jobs(default_run, "--configfile", str(override))
+    assert jobs, "a figure-only setting changed and nothing is scheduled: figure rules must pass it as params"
+    assert set(jobs) <= allowed, f"rules outside figures and their descendants rerun: {sorted(set(jobs) - allowed)}"
+    assert set(jobs) & figures, f"no figure rule reruns: {sorted(jobs)}"
+    for upstream in ("clean_records", "derive_endpoints", "survival_statistics"):
+        assert upstream not in jobs
+
+
+@pytest.fixture()
+def edited_run(default_run, tmp_path) -> Path:
+    """A copy of the finished default run (outputs, metadata, mtimes) in which a rule can be edited."""
+    copy = tmp_path / "edited"
+    shutil.copytree(default_run, copy, symlinks=True, ignore=shutil.ignore_patterns("locks", "incomplete"))
+    return copy
+
+
+def test_copy_of_finished_run_schedules_nothing(edited_run):
+    assert scheduled_jobs(edited_run) == {}
+
+
+def _append_to_run_block(rule_file: Path, rule: str, statement: str) -> None:
+    """Add `statement` as the last line of `rule`'s run: block (a no-op for the results)."""
+    lines = rule_file.read_text().splitlines()
+    start = lines.index(f"rule {rule}:")
+    run_at = next(i for i in range(start, len(lines)) if lines[i].strip() == "run:")
+    body_indent = None
+    end = run_at + 1
+    while end < len(lines) and (not lines[end].strip() or
+                                len(lines[end]) - len(lines[end].lstrip()) > len(lines[run_at]) - len(lines[run_at].lstrip())):
+        if lines[end].strip() and body_indent is None:
+            body_indent = lines[end][: len(lines[end]) - len(lines[end].lstrip())]
+        end += 1
+    while lines[end - 1].strip() == "":
+        end -= 1
+    lines.insert(end, f"{body_indent}{statement}")
+    rule_file.write_text("\n".join(lines) + "\n")
+
+
+def test_edit_of_a_rule_reruns_that_rule_and_descendants_only(edited_run):
+    graph = rule_graph(edited_run)
+    expected = with_descendants(graph, {"survival_statistics"})
+    _append_to_run_block(edited_run / "workflow/rules/statistics.smk", "survival_statistics",
+                         "_no_op = None  # an edit that changes the rule's code, not its results")
+    jobs = scheduled_jobs(edited_run)
+    assert set(jobs) == expected, f"scheduled {sorted(jobs)}, expected {sorted(expected)}"
+    assert not {"clean_records", "derive_endpoints"} & set(jobs)
+
+
+def test_comment_only_edit_reruns_nothing(edited_run):
+    """Comments are not code: Snakemake compares the run block's compiled code."""
+    _append_to_run_block(edited_run / "workflow/rules/statistics.smk", "survival_statistics",
+                         "# a comment only")
+    assert scheduled_jobs(edited_run) == {}
