@@ -5,6 +5,7 @@
 rule derive_endpoints:
     input:
         **rules.clean_records.output,
+        code=package_code("endpoints", "outputs/io.py"),
     output:
         **{
             f"{name}_{fmt}": f"{RESULTS}/adam/{name}.{fmt}"

@@ -5,6 +5,7 @@ rule survival_statistics:
     input:
         adsl=rules.derive_endpoints.output.adsl_parquet,
         adtte=rules.derive_endpoints.output.adtte_parquet,
+        code=package_code("statistics", "outputs/io.py"),
     output:
         estimates=f"{RESULTS}/tables/survival_estimates.csv",
         medians=f"{RESULTS}/tables/median_survival.csv",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ino_study.statistics.comparisons import cox_univariable, events_per_variable_warning, logrank_test
+from ino_study.statistics.comparisons import cox_univariable, events_per_variable_warning, logrank_test, ph_test
 from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, median_follow_up
 
 KM_ENDPOINTS = ("OS", "EFS")
@@ -24,7 +24,7 @@ MEDIAN_COLUMNS = ["endpoint", "group_by", "group", "n", "events", "median_months
                   "conf_type"]
 LOGRANK_COLUMNS = ["endpoint", "group_by", "chi2", "df", "p_value", "n", "groups", "note"]
 COX_COLUMNS = ["endpoint", "covariate", "group_by", "reference", "coef", "se", "hr", "hr_ci_lower", "hr_ci_upper",
-               "p_value", "n", "n_events", "note"]
+               "p_value", "n", "n_events", "ph_p_value", "note"]
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,23 @@ def logrank_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSet
     return pd.DataFrame(rows, columns=LOGRANK_COLUMNS)
 
 
+def _ph_p_values(known: pd.DataFrame, column: str) -> dict[str, float]:
+    """Proportional-hazards check (Schoenfeld residuals, rank time) per model term; NaN if it cannot run."""
+    try:
+        test = ph_test(known["AVAL"], known["event"], known[[column]])
+    except Exception:  # e.g. a model that does not converge in a tiny group: no check, not a crash
+        return {}
+    return dict(zip(test["covariate"], test["p_value"]))
+
+
 def cox_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSettings,
               endpoints: tuple[str, ...] = KM_ENDPOINTS) -> pd.DataFrame:
-    """Univariable Cox model (Efron ties) per endpoint x comparison, with an events-per-variable warning."""
+    """Univariable Cox model (Efron ties) per endpoint x comparison.
+
+    Each row carries the proportional-hazards check's p value (`ph_p_value`, lifelines' Schoenfeld
+    residual test with rank-transformed time) and, in `note`, a warning when there are fewer than
+    10 events per model parameter.
+    """
     parts = []
     for endpoint in endpoints:
         frame = endpoint_frame(adtte, adsl, endpoint, settings.comparisons)
@@ -136,6 +150,7 @@ def cox_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSetting
             fit = cox_univariable(known["AVAL"], known["event"], known[[column]], settings.conf_level)
             n_parameters = len(fit)
             fit["note"] = events_per_variable_warning(int(known["event"].sum()), n_parameters) or ""
+            fit["ph_p_value"] = fit["covariate"].map(_ph_p_values(known, column))
             parts.append(fit.assign(endpoint=endpoint, group_by=column))
     if not parts:
         return pd.DataFrame(columns=COX_COLUMNS)
