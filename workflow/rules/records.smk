@@ -1,21 +1,35 @@
 # Records: read the registry export, normalise every value, check the data contract, apply
-# eligibility and the data cut-off, drop direct identifiers; report every finding.
+# eligibility and the data cut-off, drop direct identifiers (and, with `pseudonymise: true`,
+# replace patient IDs by keyed pseudonyms); report every finding.
+from ino_study.records import pseudonym as _pseudonym
+from ino_study.records import step as records_step
+
+if config.get("pseudonymise", False):
+    try:
+        _PSEUDONYM_TAG = _pseudonym.key_fingerprint(_pseudonym.key_from_environment())
+    except _pseudonym.PseudonymKeyError as _error:
+        raise WorkflowError(str(_error)) from None
+else:
+    _PSEUDONYM_TAG = "off"
 
 
 rule clean_records:
     input:
         raw=config["raw_data"],
-        code=package_code("records", "outputs/io.py"),
     output:
         **{name: f"{RESULTS}/data/clean/{name}.parquet" for name in CLEAN_TABLES},
         findings=f"{RESULTS}/data_quality/findings.csv",
         report=f"{RESULTS}/data_quality/report.md",
         flow=f"{RESULTS}/data_quality/patient_flow.csv",
     params:
-        settings=config_subset(
-            "cutoff_date", "study_window", "max_age_years", "identifier_columns"
-        ),
+        settings={
+            **config_subset(
+                "cutoff_date", "study_window", "max_age_years", "identifier_columns"
+            ),
+            "pseudonymise": config.get("pseudonymise", False),
+        },
+        key_tag=_PSEUDONYM_TAG,
     log:
         "logs/clean_records.log",
     run:
-        steps.clean_records(input.raw, params.settings, output, log[0])
+        records_step.clean_records(input.raw, params.settings, output, log[0])

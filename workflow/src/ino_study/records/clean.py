@@ -183,6 +183,8 @@ def check_values(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> li
 
     findings: list[Finding] = []
     for name, schema in _value_schemas().items():
+        if name not in tables:
+            continue
         frame = tables[name]
         try:
             schema.validate(frame, lazy=True)
@@ -371,23 +373,35 @@ def patient_flow(eligibility: pd.DataFrame) -> pd.DataFrame:
 # -------------------------------------------------------------------------------------- driver
 
 
-def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_findings: list[Finding]) -> CleanRecords:
-    """Parse, check, correct and de-identify the raw tables; raise DataContractError on any error."""
+def _stop(findings: list[Finding], pseudonym_key: bytes | None) -> DataContractError:
+    if pseudonym_key is not None:
+        from ino_study.records.pseudonym import pseudonymise_findings
+
+        findings = pseudonymise_findings(findings, pseudonym_key)
+    return DataContractError(findings)
+
+
+def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_findings: list[Finding],
+                  pseudonym_key: bytes | None = None) -> CleanRecords:
+    """Parse, check, correct and de-identify the raw tables; raise DataContractError on any error.
+
+    Every problem is collected before stopping, so that one message lists them all: tables that were
+    found are parsed and their values checked even when another table or a column is missing; the
+    cross-table rules run when every table is there. With `pseudonym_key`, patient IDs in the clean
+    tables and in every finding are replaced by keyed pseudonyms (`ino_study.records.pseudonym`).
+    """
     findings = list(read_findings)
-    if any(f.severity == "error" for f in findings):
-        raise DataContractError(findings)
     identifiers = set(IDENTIFIER_COLUMNS) | set(rules.identifier_columns)
     sources = {name: raw.source for name, raw in raw_tables.items()}
     tables: dict[str, pd.DataFrame] = {}
     for name, raw in raw_tables.items():
         tables[name], table_findings = parse_table(raw, identifiers)
         findings += table_findings
-    if any(f.severity == "error" for f in findings):
-        raise DataContractError(findings)  # values must be readable before they can be compared
     findings += check_values(tables, sources)
-    findings += check_cross_table(tables, sources)
+    if all(t.name in tables for t in TABLES):
+        findings += check_cross_table(tables, sources)
     if any(f.severity == "error" for f in findings):
-        raise DataContractError(findings)
+        raise _stop(findings, pseudonym_key)
 
     tables["follow_up"], corrections = correct_last_contact(tables["follow_up"], sources["follow_up"])
     findings += corrections
@@ -403,6 +417,11 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     for name in tables:
         frame = tables[name].drop(columns=[c for c in identifiers if c in tables[name]])
         tables[name] = frame.rename(columns={"_row": "source_row"})  # the Excel row each record came from
+    if pseudonym_key is not None:
+        from ino_study.records.pseudonym import pseudonymise_findings, pseudonymise_tables
+
+        tables = pseudonymise_tables(tables, pseudonym_key)
+        findings = pseudonymise_findings(findings, pseudonym_key)
     return CleanRecords(tables=tables, findings=findings, flow=patient_flow(eligibility))
 
 

@@ -15,7 +15,15 @@ Rules (each documented in docs/data_dictionary.md):
   note typed below or inside the table and is skipped (a warning); any other row without a
   patient_id is an error;
 - workbooks are opened read-only with cached values (`data_only`): formulas are never evaluated,
-  macros never run, external links never followed;
+  macros never run, external links never followed. A formula cell in a contract column is read as
+  the value Excel cached when the file was last saved (a correction, "formula read as its cached
+  value"); a formula without a cached value (a file written by a program that does not calculate)
+  is an error. Formulas are looked for cheaply: the sheet XML is scanned for `<f>` elements and the
+  workbook is opened a second time (formulas as text) only when there are any;
+- a numeric cell formatted as a percentage (Excel stores 0.0001 for a cell showing 0.01%) is read
+  as the percentage it shows ("0.01%"), a correction;
+- a macro-enabled workbook (.xlsm) is read as data only (a correction: its macros are not run); a
+  workbook linking to other workbooks is read without following the links (a correction);
 - CSV: UTF-8 (with or without BOM) or cp1251; delimiter `;`, `,` or tab, detected from the header.
 """
 
@@ -24,6 +32,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,12 +95,19 @@ def _find_header(rows: list[tuple], table: Table) -> int | None:
     return None
 
 
+#: A note about one cell, made while reading it: (severity, rule, action, value shown).
+CellNote = tuple[str, str, str, "str | None"]
+
+
 def rows_to_table(
-    rows: list[tuple], table: Table, source: str, first_row_number: int = 1
+    rows: list[tuple], table: Table, source: str, first_row_number: int = 1,
+    cell_notes: dict[tuple[int, int], CellNote] | None = None,
 ) -> RawTable:
     """Turn the rows of a sheet or CSV (header included somewhere near the top) into a RawTable.
 
     `first_row_number` is the number the user sees for rows[0] (1 in Excel and in a CSV file).
+    `cell_notes` maps (index in `rows`, column position) to a note made while reading the cell (a
+    formula, a percent format); notes on cells of contract columns below the header become findings.
     """
     findings: list[Finding] = []
 
@@ -140,6 +157,12 @@ def rows_to_table(
         if name not in positions:
             finding("error", header_row_number, name, None, f"required column '{name}' is missing", "stop")
 
+    if cell_notes:
+        names = {position: name for name, position in positions.items()}
+        for (index, position), (severity, rule, action, value) in sorted(cell_notes.items()):
+            if index > header_index and position in names:
+                finding(severity, first_row_number + index, names[position], value, rule, action)
+
     id_position = positions.get("patient_id")
     records: list[dict] = []
     for offset, row in enumerate(rows[header_index + 1 :], start=1):
@@ -175,8 +198,86 @@ def rows_to_table(
     return RawTable(table, source, frame, findings)
 
 
-def _worksheet_rows(worksheet) -> list[tuple]:
-    return [tuple(row) for row in worksheet.iter_rows(values_only=True)]
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CHUNK = 1 << 20
+
+
+def _sheets_with_formulas(path: Path) -> bool:
+    """True when any worksheet of the workbook holds a formula (a streamed scan of the sheet XML)."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as part:
+                tail = b""
+                while chunk := part.read(_CHUNK):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-8:]
+    return False
+
+
+def _package_parts(path: Path) -> set[str]:
+    with zipfile.ZipFile(path) as archive:
+        return set(archive.namelist())
+
+
+def _formula_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
+    """(row index, column position) of every formula cell, per sheet (formulas read as text)."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    try:
+        cells: dict[str, set[tuple[int, int]]] = {}
+        for sheet_name in workbook.sheetnames:
+            if _table_for_name(sheet_name) is None:
+                continue
+            found = {
+                (index, position)
+                for index, row in enumerate(workbook[sheet_name].iter_rows())
+                for position, cell in enumerate(row)
+                if getattr(cell, "data_type", None) == "f"
+            }
+            if found:
+                cells[sheet_name] = found
+        return cells
+    finally:
+        workbook.close()
+
+
+def percent_cell_text(value: float) -> str:
+    """The text a percent-formatted cell shows: 0.0001 -> '0.01%' (no binary rounding noise)."""
+    shown = Decimal(repr(float(value))) * 100
+    text = format(shown.normalize(), "f")
+    return f"{text}%"
+
+
+def _worksheet_rows(worksheet, formulas: set[tuple[int, int]] = frozenset()
+                    ) -> tuple[list[tuple], dict[tuple[int, int], CellNote]]:
+    """Cell values row by row, and notes on cells that are not read as their plain value."""
+    rows: list[tuple] = []
+    notes: dict[tuple[int, int], CellNote] = {}
+    for index, row in enumerate(worksheet.iter_rows()):
+        values = []
+        for position, cell in enumerate(row):
+            value = cell.value
+            if (index, position) in formulas:
+                if value is None:
+                    notes[index, position] = ("error", "formula without a cached value (the file was saved by a "
+                                              "program that does not calculate): type the value", "stop", None)
+                else:
+                    notes[index, position] = ("correction", "formula read as its cached value", "read",
+                                              short_value(value))
+            if (isinstance(value, (int, float)) and not isinstance(value, bool)
+                    and "%" in (getattr(cell, "number_format", None) or "")):
+                text = percent_cell_text(value)
+                notes.setdefault((index, position), (
+                    "correction", f"percent-formatted cell (stored as {value!r}) read as the percentage it shows",
+                    "converted", text))
+                value = text
+            values.append(value)
+        rows.append(tuple(values))
+    return rows, notes
 
 
 def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Finding]]:
@@ -194,6 +295,15 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Finding]]:
         return {}, findings
     tables: dict[str, RawTable] = {}
     try:
+        parts = _package_parts(path)
+        formulas = _formula_cells(path) if _sheets_with_formulas(path) else {}
+        if "xl/vbaProject.bin" in parts or path.suffix.lower() == ".xlsm":
+            findings.append(Finding("correction", "-", path.name, None, None, None, None,
+                                    "macro-enabled workbook: read as data only, macros are never run", "read"))
+        if any(p.startswith("xl/externalLinks/") for p in parts):
+            findings.append(Finding("correction", "-", path.name, None, None, None, None,
+                                    "workbook links to other workbooks: links not followed, cached values read",
+                                    "read"))
         for sheet_name in workbook.sheetnames:
             table = _table_for_name(sheet_name)
             if table is None:
@@ -205,7 +315,8 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Finding]]:
                             f"a second sheet for table '{table.name}' ({tables[table.name].source})", "stop")
                 )
                 continue
-            tables[table.name] = rows_to_table(_worksheet_rows(workbook[sheet_name]), table, source)
+            rows, notes = _worksheet_rows(workbook[sheet_name], formulas.get(sheet_name, frozenset()))
+            tables[table.name] = rows_to_table(rows, table, source, cell_notes=notes)
     finally:
         workbook.close()
     return tables, findings

@@ -1,0 +1,55 @@
+"""The records step of the pipeline (rule `clean_records`): read, clean, pseudonymise, report.
+
+It is `ino_study.steps.clean_records` plus the optional pseudonymisation of patient IDs (config key
+`pseudonymise`, key from the environment variable INO_PSEUDONYM_KEY, see
+`ino_study.records.pseudonym`). The rule calls it from a one-line `run:` block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Mapping
+
+
+def eligibility_rules(config: Mapping[str, Any]):
+    """Eligibility of the config (study window, maximum age, cut-off, extra identifier columns)."""
+    from ino_study.records.clean import Eligibility
+
+    def date(value: Any) -> dt.date:
+        return dt.date.fromisoformat(str(value))
+
+    return Eligibility(
+        window_start=date(config["study_window"]["start"]),
+        window_end=date(config["study_window"]["end"]),
+        max_age_years=float(config["max_age_years"]),
+        cutoff_date=date(config["cutoff_date"]),
+        identifier_columns=tuple(config.get("identifier_columns", [])),
+    )
+
+
+def clean_records(raw_data: str, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """Read and clean the raw export; write clean tables, the data-quality report and patient flow."""
+    from ino_study.outputs.io import write_parquet
+    from ino_study.records.clean import clean_records as clean
+    from ino_study.records.pseudonym import key_from_environment
+    from ino_study.records.quality import DataContractError
+    from ino_study.records.read import read_registry_export
+    from ino_study.records.report import write_quality_report
+    from ino_study.steps import CLEAN_TABLES, job_log
+
+    rules = eligibility_rules(config)
+    with job_log(log) as logger:
+        key = key_from_environment() if config.get("pseudonymise", False) else None
+        logger.info("reading %s%s", Path(raw_data).name, " (patient IDs pseudonymised)" if key else "")
+        raw, findings = read_registry_export(raw_data)
+        try:
+            records = clean(raw, rules, findings, pseudonym_key=key)
+        except DataContractError as error:
+            raise DataContractError(error.findings) from None
+        for name in CLEAN_TABLES:
+            write_parquet(records.tables[name], getattr(output, name))
+        write_quality_report(records.findings, records.flow, output.findings, output.report, output.flow,
+                             source=Path(raw_data).name, rules=rules)
+        logger.info("%d patients in the raw data, %d analysed; %d findings", int(records.flow.iloc[0]["patients"]),
+                    int(records.flow.iloc[-1]["patients"]), len(records.findings))
