@@ -163,6 +163,5 @@ def cumulative_incidence(
     lower, upper = _ci(est_t, se_t, conf_level, conf_type)
     t_sorted = np.sort(t)
     n_risk = (t.size - np.searchsorted(t_sorted, req, side="left")).astype(int)  # time >= r
-    return pd.DataFrame({
-        "time": req, "n_risk": n_risk, "estimate": est_t, "std_err": se_t, "ci_lower": lower, "ci_upper": upper,
-    })
+    return pd.DataFrame({"time": req, "n_risk": n_risk, "estimate": est_t, "std_err": se_t,
+                         "ci_lower": lower, "ci_upper": upper})

@@ -48,11 +48,12 @@ from ino_study.statistics.comparisons import (
 from ino_study.statistics.competing_risks import aalen_johansen_curve, cumulative_incidence
 from ino_study.statistics.kaplan_meier import km_at, km_fit
 
-LANDMARK_COLUMNS = ["landmark_days", "group", "n", "events", "time_months_after_landmark", "n_risk", "survival",
-                    "ci_lower", "ci_upper", "logrank_chi2", "logrank_p"]
-COX_TV_COLUMNS = ["endpoint", "analysis", "covariate", "coef", "se", "hr", "hr_ci_lower", "hr_ci_upper", "p_value",
-                  "n_patients", "n_events", "n_rows", "note"]
-CIF_TABLE_COLUMNS = ["endpoint", "cause", "time_months", "n_risk", "estimate", "std_err", "ci_lower", "ci_upper"]
+LANDMARK_COLUMNS = ["landmark_days", "group", "n", "events", "time_months_after_landmark", "n_risk",
+                    "survival", "ci_lower", "ci_upper", "logrank_chi2", "logrank_p"]
+COX_TV_COLUMNS = ["endpoint", "analysis", "covariate", "coef", "se", "hr", "hr_ci_lower", "hr_ci_upper",
+                  "p_value", "n_patients", "n_events", "n_rows", "note"]
+CIF_TABLE_COLUMNS = ["endpoint", "cause", "time_months", "n_risk", "estimate", "std_err", "ci_lower",
+                     "ci_upper"]
 CIF_CURVE_COLUMNS = ["endpoint", "cause", "time_months", "estimate", "ci_lower", "ci_upper"]
 
 #: Landmark groups: HSCT at or before the landmark day ("yes") or not ("no").
@@ -63,6 +64,9 @@ CAUSES: dict[str, tuple[tuple[int, str], ...]] = {
     "REL": ((1, "relapse"), (2, "non-relapse mortality")),
     "VOD": ((1, "VOD/SOS"), (2, "death without VOD/SOS")),
 }
+
+#: Endpoints timed from the first InO dose (VOD starts at HSCT and cannot have HSCT as a covariate).
+FIRST_DOSE_ENDPOINTS = ("OS", "EFS", "REL")
 
 TIME_VARYING_ANALYSIS = "time-varying HSCT (counting process)"
 NAIVE_ANALYSIS = "naive: ever-HSCT as a baseline covariate (immortal-time biased)"
@@ -132,8 +136,10 @@ def landmark_table(
             parts.append(pd.DataFrame({
                 "landmark_days": lm, "group": group, "n": len(sub), "events": int(sub["event"].sum()),
                 "time_months_after_landmark": req, "n_risk": at["n_risk"].to_numpy(dtype=int),
-                "survival": at["survival"].to_numpy(dtype=float), "ci_lower": at["ci_lower"].to_numpy(dtype=float),
-                "ci_upper": at["ci_upper"].to_numpy(dtype=float), "logrank_chi2": chi2, "logrank_p": p_value,
+                "survival": at["survival"].to_numpy(dtype=float),
+                "ci_lower": at["ci_lower"].to_numpy(dtype=float),
+                "ci_upper": at["ci_upper"].to_numpy(dtype=float),
+                "logrank_chi2": chi2, "logrank_p": p_value,
             }))
     if not parts:
         return pd.DataFrame(columns=LANDMARK_COLUMNS)
@@ -144,6 +150,12 @@ def landmark_table(
 
 # ---------------------------------------------------------------------------------------------------------
 # Cox model with one binary (time-varying) covariate
+
+def _no_model(note: str) -> dict:
+    nan = float("nan")
+    return {"coef": nan, "se": nan, "hr": nan, "hr_ci_lower": nan, "hr_ci_upper": nan, "p_value": nan,
+            "n_rows": 0, "n_events": 0, "note": note}
+
 
 def _risk_and_event_counts(start: np.ndarray, stop: np.ndarray, event: np.ndarray,
                            x: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -184,9 +196,7 @@ def cox_binary_counting_process(
         raise ValueError("covariate and event must be coded 0/1")
     if np.any(st >= sp):
         raise ValueError("every row needs start < stop")
-    nan = float("nan")
-    res: dict[str, float | str] = {"coef": nan, "se": nan, "hr": nan, "hr_ci_lower": nan, "hr_ci_upper": nan,
-                                   "p_value": nan, "n_rows": int(st.size), "n_events": int(ev.sum()), "note": ""}
+    res: dict[str, float | str] = {**_no_model(""), "n_rows": int(st.size), "n_events": int(ev.sum())}
     if ev.sum() == 0:
         res["note"] = "no events: no model"
         return res
@@ -208,7 +218,8 @@ def cox_binary_counting_process(
         num = e * (r1j - frac * d1j)
         den = r1j * e + r0j - frac * (d1j * e + d0j)
         p = num / den
-        return total_d1 * b - float(np.sum(np.log(den))), total_d1 - float(np.sum(p)), float(np.sum(p * (1 - p)))
+        loglik = total_d1 * b - float(np.sum(np.log(den)))
+        return loglik, total_d1 - float(np.sum(p)), float(np.sum(p * (1 - p)))
 
     b = 0.0
     loglik, score, info = evaluate(b)
@@ -230,42 +241,55 @@ def cox_binary_counting_process(
     return res
 
 
-def _cox_row(endpoint: str, analysis: str, covariate: str, fit: dict, n_patients: int, extra_note: str = "") -> dict:
+def _cox_row(endpoint: str, analysis: str, covariate: str, fit: dict, n_patients: int,
+             extra_note: str = "") -> dict:
     notes = [fit["note"]] if fit["note"] else []
     if not fit["note"]:
         notes.append(events_per_variable_warning(int(fit["n_events"]), 1) or "")
     notes.append(extra_note)
     row = {"endpoint": endpoint, "analysis": analysis, "covariate": covariate, "n_patients": n_patients,
-           **{key: fit[key] for key in ("coef", "se", "hr", "hr_ci_lower", "hr_ci_upper", "p_value", "n_events",
-                                        "n_rows")}}
+           **{key: fit[key] for key in ("coef", "se", "hr", "hr_ci_lower", "hr_ci_upper", "p_value",
+                                        "n_events", "n_rows")}}
     row["note"] = " ".join(n for n in notes if n)
     return row
 
 
-def time_varying_hsct_cox(adtte: pd.DataFrame, adsl: pd.DataFrame, endpoint: str = "OS",
-                          conf_level: float = 0.95) -> pd.DataFrame:
-    """Cox model of ``endpoint`` (OS, EFS or REL: time from the first dose) with HSCT as a time-varying covariate.
+def hsct_counting_process_rows(adtte: pd.DataFrame, adsl: pd.DataFrame, endpoint: str = "OS") -> pd.DataFrame:
+    """Counting-process rows (days from the first dose) with HSCT as a time-varying covariate.
 
-    Each patient transplanted on day s (from the first dose) with 0 < s < endpoint time is split by
-    :func:`split_at_exposure` into ``(0, s]`` with hsct = 0 and no event and ``(s, time]`` with
-    hsct = 1 and the patient's event; HSCT on or after the event/censoring day leaves one unexposed
-    row (R ``tmerge`` / ``tdc``).  Efron ties, Wald CI and p (:func:`cox_binary_counting_process`).
-    One row: endpoint, analysis, covariate ("hsct"), coef, se, hr, hr_ci_lower, hr_ci_upper,
-    p_value, n_patients, n_events, n_rows, note (events-per-variable < 10 warning, or why no model).
+    :func:`split_at_exposure` on the endpoint's days and the HSCT day: a patient transplanted on day
+    s with 0 < s < time gets ``(0, s]`` with hsct = 0 and event = 0 and ``(s, time]`` with hsct = 1
+    and the patient's event; HSCT on or after the event/censoring day (or none) leaves one unexposed
+    row, HSCT on day 0 one exposed row (R ``tmerge(..., tdc(hsct_day))``).  Columns: patient_id,
+    start, stop, event, hsct; sorted by patient_id and start.
     """
-    if endpoint not in ("OS", "EFS", "REL"):
-        raise ValueError("time-varying HSCT needs an endpoint timed from the first dose: OS, EFS or REL")
+    if endpoint not in FIRST_DOSE_ENDPOINTS:
+        raise ValueError(f"time-varying HSCT needs an endpoint from the first dose: {FIRST_DOSE_ENDPOINTS}")
     frame = _endpoint_days(adtte, adsl, endpoint)
     rows = split_at_exposure(frame["patient_id"], frame["days"], frame["event"], frame["hsct_days"])
+    rows = rows.rename(columns={"id": "patient_id", "exposed": "hsct"})
+    return rows.sort_values(["patient_id", "start"], kind="stable", ignore_index=True)
+
+
+def time_varying_hsct_cox(adtte: pd.DataFrame, adsl: pd.DataFrame, endpoint: str = "OS",
+                          conf_level: float = 0.95) -> pd.DataFrame:
+    """Cox model of ``endpoint`` (OS, EFS or REL) with HSCT as a time-varying covariate.
+
+    Rows from :func:`hsct_counting_process_rows`; Efron ties, Wald CI and p
+    (:func:`cox_binary_counting_process`, same estimates as R ``coxph(Surv(tstart, tstop, event) ~
+    hsct)``).  One row: endpoint, analysis, covariate ("hsct"), coef, se, hr, hr_ci_lower,
+    hr_ci_upper, p_value, n_patients, n_events, n_rows, note (events-per-variable < 10 warning, or
+    why there is no model: no patients, no events, monotone likelihood e.g. nobody transplanted).
+    """
+    rows = hsct_counting_process_rows(adtte, adsl, endpoint)
     if rows.empty:
-        fit = {"coef": np.nan, "se": np.nan, "hr": np.nan, "hr_ci_lower": np.nan, "hr_ci_upper": np.nan,
-               "p_value": np.nan, "n_rows": 0, "n_events": 0, "note": "no patients: no model"}
+        fit = _no_model("no patients: no model")
     else:
         # an event or censoring on day 0 gives a zero-length row (0, 0], which the counting-process
         # form cannot hold; as (0, 0.5] it is at risk only at day 0, like R's Surv(time, event)
         stop = np.where(rows["stop"] > rows["start"], rows["stop"], rows["start"] + 0.5)
-        fit = cox_binary_counting_process(rows["start"], stop, rows["event"], rows["exposed"], conf_level)
-    row = _cox_row(endpoint, TIME_VARYING_ANALYSIS, "hsct", fit, len(frame))
+        fit = cox_binary_counting_process(rows["start"], stop, rows["event"], rows["hsct"], conf_level)
+    row = _cox_row(endpoint, TIME_VARYING_ANALYSIS, "hsct", fit, int(rows["patient_id"].nunique()))
     return pd.DataFrame([row], columns=COX_TV_COLUMNS)
 
 
@@ -277,13 +301,12 @@ def naive_hsct_comparison(adtte: pd.DataFrame, adsl: pd.DataFrame, endpoint: str
     0 (``coxph(Surv(time, event) ~ hsct_ever)``); the ``analysis`` and ``note`` columns say that it
     is biased.  Concatenate with :func:`time_varying_hsct_cox` to show both.
     """
-    if endpoint not in ("OS", "EFS", "REL"):
-        raise ValueError("the HSCT comparison needs an endpoint timed from the first dose: OS, EFS or REL")
+    if endpoint not in FIRST_DOSE_ENDPOINTS:
+        raise ValueError(f"the HSCT comparison needs an endpoint from the first dose: {FIRST_DOSE_ENDPOINTS}")
     frame = _endpoint_days(adtte, adsl, endpoint)
     ever = frame["hsct_days"].notna().to_numpy().astype(int)
     if frame.empty:
-        fit = {"coef": np.nan, "se": np.nan, "hr": np.nan, "hr_ci_lower": np.nan, "hr_ci_upper": np.nan,
-               "p_value": np.nan, "n_rows": 0, "n_events": 0, "note": "no patients: no model"}
+        fit = _no_model("no patients: no model")
     else:
         days = frame["days"].to_numpy(dtype=float)
         stop = np.where(days > 0, days, 0.5)  # day-0 events: see time_varying_hsct_cox
@@ -340,9 +363,9 @@ def cumulative_incidence_curves(adtte: pd.DataFrame, endpoint: str, conf_level: 
     parts = []
     for code, label in CAUSES[endpoint]:
         curve = aalen_johansen_curve(rows["AVAL"], rows["EVNTCD"].astype(int), code, conf_level, conf_type)
-        curve = curve.rename(columns={"time": "time_months"})[["time_months", "estimate", "ci_lower", "ci_upper"]]
+        curve = curve.rename(columns={"time": "time_months"})[CIF_CURVE_COLUMNS[2:]]
         if curve["time_months"].iloc[0] > 0:
-            start = pd.DataFrame({"time_months": [0.0], "estimate": [0.0], "ci_lower": [0.0], "ci_upper": [0.0]})
+            start = pd.DataFrame({column: [0.0] for column in CIF_CURVE_COLUMNS[2:]})
             curve = pd.concat([start, curve], ignore_index=True)
         parts.append(curve.assign(endpoint=endpoint, cause=label))
     return pd.concat(parts, ignore_index=True)[CIF_CURVE_COLUMNS]
