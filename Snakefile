@@ -30,6 +30,11 @@ include: "workflow/rules/records.smk"
 include: "workflow/rules/endpoints.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/tables.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 rule all:
@@ -37,3 +42,6 @@ rule all:
         rules.summarise.output,
         rules.clean_records.output,
         rules.survival_statistics.output,
+        rules.transplant_and_competing_risks.output,
+        rules.figures.output,
+        rules.tables.output,

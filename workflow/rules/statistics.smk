@@ -20,3 +20,26 @@ rule survival_statistics:
         "logs/survival_statistics.log",
     run:
         steps.survival_statistics(input, params.settings, output, log[0])
+
+
+# Transplant without immortal-time bias (landmark, HSCT as a time-varying covariate, and the biased
+# naive comparison for contrast) and competing risks (relapse vs non-relapse mortality, VOD/SOS vs
+# death after HSCT).
+rule transplant_and_competing_risks:
+    input:
+        adsl=rules.derive_endpoints.output.adsl_parquet,
+        adtte=rules.derive_endpoints.output.adtte_parquet,
+        code=package_code("statistics", "outputs/io.py"),
+    output:
+        landmark=f"{RESULTS}/tables/landmark.csv",
+        hsct_cox=f"{RESULTS}/tables/hsct_time_varying_cox.csv",
+        incidence=f"{RESULTS}/tables/cumulative_incidence.csv",
+        incidence_curves=f"{RESULTS}/tables/cumulative_incidence_curves.csv",
+    params:
+        settings=config_subset(
+            "landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"
+        ),
+    log:
+        "logs/transplant_and_competing_risks.log",
+    run:
+        steps.transplant_and_competing_risks(input, params.settings, output, log[0])

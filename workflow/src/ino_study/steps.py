@@ -137,6 +137,28 @@ def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any, log: 
         logger.info("survival tables written for %d patients", int(adsl["included"].sum()))
 
 
+def transplant_and_competing_risks(adam: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """Landmark and time-varying HSCT analyses; cumulative incidence of relapse and of VOD/SOS."""
+    from ino_study.statistics import transplant_analyses as ta
+
+    level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
+    timepoints = [float(t) for t in config["survival_timepoints_months"]]
+    with job_log(log) as logger:
+        adsl, adtte = read_parquet(adam.adsl), read_parquet(adam.adtte)
+        write_csv(ta.landmark_table(adtte, adsl, list(config["landmark_days"]), timepoints, level, conf_type),
+                  output.landmark)
+        models = [ta.time_varying_hsct_cox(adtte, adsl, endpoint, level) for endpoint in ("OS", "EFS")]
+        models += [ta.naive_hsct_comparison(adtte, adsl, endpoint, level) for endpoint in ("OS", "EFS")]
+        write_csv(pd.concat(models, ignore_index=True), output.hsct_cox)
+        # cumulative incidence intervals: R's default "log" (the plain interval can leave [0, 1])
+        write_csv(pd.concat([ta.cumulative_incidence_table(adtte, e, timepoints, level) for e in ("REL", "VOD")],
+                            ignore_index=True), output.incidence)
+        write_csv(pd.concat([ta.cumulative_incidence_curves(adtte, e, level) for e in ("REL", "VOD")],
+                            ignore_index=True), output.incidence_curves)
+        logger.info("landmarks %s days; HSCT after InO in %d patients", list(config["landmark_days"]),
+                    int(adsl["hsct_after_ino"].sum()))
+
+
 # ------------------------------------------------------------------------------ report
 
 
