@@ -1,0 +1,43 @@
+# Publication tables: Table 1, response/MRD, adverse events and survival, each as CSV and Markdown,
+# and all of them in results/tables/tables.xlsx (one sheet each) and tables.docx.
+from ino_study.tables.step import TABLES, make_tables
+
+TABLE_CATEGORIES = {
+    "table1": "Baseline characteristics",
+    "response": "Response",
+    "adverse_events": "Safety",
+    "survival_summary": "Survival",
+}
+
+
+rule tables:
+    input:
+        adsl=rules.derive_endpoints.output.adsl_parquet,
+        adae=rules.derive_endpoints.output.adae_parquet,
+        estimates=rules.survival_statistics.output.estimates,
+        medians=rules.survival_statistics.output.medians,
+        follow_up=rules.survival_statistics.output.follow_up,
+    output:
+        **{
+            f"{name}_csv": report(
+                f"{RESULTS}/tables/{name}.csv",
+                caption=f"../report/table_{name}.rst",
+                category="Tables",
+                subcategory=TABLE_CATEGORIES[name],
+            )
+            for name in TABLES
+        },
+        **{f"{name}_md": f"{RESULTS}/tables/{name}.md" for name in TABLES},
+        xlsx=report(
+            f"{RESULTS}/tables/tables.xlsx",
+            caption="../report/tables_xlsx.rst",
+            category="Tables",
+            subcategory="Workbook",
+        ),
+        docx=f"{RESULTS}/tables/tables.docx",
+    params:
+        settings=config_subset("confidence_level", "km_ci", "comparisons"),
+    log:
+        "logs/tables.log",
+    run:
+        make_tables(input, input, params.settings, output, log[0])

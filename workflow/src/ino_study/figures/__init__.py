@@ -1,0 +1,1 @@
+"""Publication figures drawn with matplotlib's object API (thread-safe, deterministic files)."""

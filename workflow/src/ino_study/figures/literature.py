@@ -1,0 +1,81 @@
+"""This cohort next to the published paediatric (and adult reference) InO cohorts, with citations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ino_study.figures.theme import FONT, GREY, OKABE_ITO, FigureSettings, footnote, new_figure, style_axes
+
+PANELS = (("response", "CR/CRi (%)"), ("mrd_negative_of_responders", "MRD-negative (% of responders)"),
+          ("os_1y", "1-year OS (%)"))
+DATA_COLUMNS = ["study", "short_citation", "measure", "percent", "ci_lower", "ci_upper", "verified", "source"]
+THIS_STUDY = "This analysis"
+
+
+def literature_data(published: pd.DataFrame, response: pd.DataFrame, os_12: pd.Series) -> pd.DataFrame:
+    """Long table: one row per study x measure; this analysis from response.csv and survival_estimates.csv."""
+    rows = []
+    for _, study in published.iterrows():
+        for measure, _ in PANELS:
+            value = study.get(f"{measure}_pct")
+            if pd.isna(value):
+                continue
+            rows.append({"study": study["study"], "short_citation": study["short_citation"], "measure": measure,
+                         "percent": float(value), "ci_lower": study.get(f"{measure}_ci_lower"),
+                         "ci_upper": study.get(f"{measure}_ci_upper"),
+                         "verified": "yes" if study.get(f"{measure}_verified") == "yes" else "no",
+                         "source": "published"})
+
+    def own(measure: str, population: str) -> pd.Series:
+        return response[(response["measure"] == measure) & (response["population"] == population)].iloc[0]
+
+    for measure, (name, population) in (("response", ("CR/CRi (responders)", "evaluable")),
+                                        ("mrd_negative_of_responders", ("MRD-negative", "responders"))):
+        r = own(name, population)
+        rows.append({"study": THIS_STUDY, "short_citation": THIS_STUDY, "measure": measure,
+                     "percent": r["percent"], "ci_lower": r["ci_lower_pct"], "ci_upper": r["ci_upper_pct"],
+                     "verified": "computed", "source": "this pipeline"})
+    rows.append({"study": THIS_STUDY, "short_citation": THIS_STUDY, "measure": "os_1y",
+                 "percent": 100 * os_12["survival"], "ci_lower": 100 * os_12["ci_lower"],
+                 "ci_upper": 100 * os_12["ci_upper"], "verified": "computed", "source": "this pipeline"})
+    return pd.DataFrame(rows, columns=DATA_COLUMNS)
+
+
+def _journal(citation: str) -> str:
+    """The journal and year part of a citation (its last sentence-like chunks, without the DOI)."""
+    parts = [p.strip() for p in citation.split(". ") if p.strip()]
+    tail = [p for p in parts[1:] if not p.lower().startswith("doi")]
+    return tail[-1] if tail else ""
+
+
+def draw_literature(data: pd.DataFrame, published: pd.DataFrame, settings: FigureSettings) -> Figure:
+    studies = [THIS_STUDY] + [s for s in dict.fromkeys(data["short_citation"]) if s != THIS_STUDY]
+    fig = new_figure(settings, aspect=0.25 + 0.055 * len(studies))
+    y = {s: len(studies) - 1 - i for i, s in enumerate(studies)}
+    width = 0.22
+    for index, (measure, title) in enumerate(PANELS):
+        ax = style_axes(fig.add_axes((0.25 + index * (width + 0.025), 0.24, width, 0.66)), grid_axis="x")
+        rows = data[data["measure"] == measure]
+        for row in rows.itertuples():
+            own = row.short_citation == THIS_STUDY
+            colour = OKABE_ITO["vermillion"] if own else (OKABE_ITO["blue"] if row.verified == "yes" else GREY)
+            yi = y[row.short_citation]
+            if pd.notna(row.ci_lower) and pd.notna(row.ci_upper):
+                ax.plot([row.ci_lower, row.ci_upper], [yi, yi], color=colour, linewidth=1.1)
+            filled = row.verified in ("yes", "computed")
+            ax.plot([row.percent], [yi], marker="D" if own else "o", markersize=5, color=colour,
+                    markerfacecolor=colour if filled else "white", linestyle="none")
+        ax.set_xlim(0, 100)
+        ax.set_xticks([0, 25, 50, 75, 100])
+        ax.set_ylim(-0.6, len(studies) - 0.4)
+        ax.set_yticks(list(y.values()))
+        ax.set_yticklabels(list(y.keys()) if index == 0 else [], fontsize=FONT["small"])
+        ax.set_title(title, fontsize=FONT["small"], fontweight="bold")
+    drawn = set(data["study"])
+    citations = "; ".join(f"{r.short_citation}: {r.citation.split('.')[0]}. {_journal(r.citation)}"
+                          for r in published.itertuples() if r.study in drawn)
+    footnote(fig, "Filled: as published and checked; open: unverified (check the source); bars: 95% CI where "
+                  "reported. MRD denominators differ between studies (see published_cohorts.csv).\n" + citations)
+    return fig

@@ -1,0 +1,64 @@
+"""MRD trajectories per patient on a log scale, with the negativity threshold and below-detection values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from ino_study.figures.sampling import MAX_MRD_PATIENTS, sample_patients
+from ino_study.figures.theme import FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, footnote, label_axes, \
+    new_figure, style_axes
+
+DATA_COLUMNS = ["patient_id", "day", "mrd_percent", "below_detection", "plotted_percent"]
+
+
+def mrd_data(adsl: pd.DataFrame, adrs: pd.DataFrame, threshold_percent: float,
+             limit: int = MAX_MRD_PATIENTS) -> tuple[pd.DataFrame, str]:
+    """MRD values of the included patients; '<' values (or negative text without a number) are below
+    detection and are drawn at their stated limit (the threshold when no limit is given)."""
+    included = adsl.loc[adsl["included"], "patient_id"]
+    rows = adrs[adrs["patient_id"].isin(included) & (adrs["mrd_status"] != "not_done")]
+    rows = rows[rows["mrd_percent"].notna() | (rows["mrd_qualifier"] == "<")]
+    ids, note = sample_patients(rows["patient_id"], limit)
+    rows = rows[rows["patient_id"].isin(ids)]
+    below = (rows["mrd_qualifier"] == "<").to_numpy()
+    value = rows["mrd_percent"].to_numpy(float)
+    plotted = np.where(np.isnan(value), threshold_percent, value)
+    data = pd.DataFrame({"patient_id": rows["patient_id"].to_numpy(), "day": rows["ADY"].to_numpy(),
+                         "mrd_percent": value, "below_detection": below, "plotted_percent": plotted})
+    return data.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True), note
+
+
+def draw_mrd(data: pd.DataFrame, settings: FigureSettings, threshold_percent: float, note: str = "") -> Figure:
+    fig = new_figure(settings, aspect=0.6)
+    ax = style_axes(fig.add_axes((0.12, 0.14, 0.66, 0.78)), grid_axis="y")
+    patients = list(dict.fromkeys(data["patient_id"]))
+    many = len(patients) > len(PALETTE)
+    for index, patient in enumerate(patients):
+        rows = data[data["patient_id"] == patient]
+        colour = GREY if many else PALETTE[index % len(PALETTE)]
+        ax.plot(rows["day"], rows["plotted_percent"], color=colour, linewidth=0.9, alpha=0.8, zorder=2)
+    measured = data[~data["below_detection"]]
+    below = data[data["below_detection"]]
+    ax.scatter(measured["day"], measured["plotted_percent"], s=18, color=OKABE_ITO["blue"], zorder=3)
+    ax.scatter(below["day"], below["plotted_percent"], s=22, facecolors="white", edgecolors=OKABE_ITO["vermillion"],
+               linewidths=1.1, zorder=4)
+    ax.axhline(threshold_percent, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=0.9, zorder=1)
+    ax.set_yscale("log")
+    low = min(float(data["plotted_percent"].min()) if len(data) else threshold_percent, threshold_percent)
+    high = max(float(data["plotted_percent"].max()) if len(data) else 1.0, 1.0)
+    ax.set_ylim(low / 3, high * 3)
+    ax.set_xlim(left=0)
+    label_axes(ax, "Days since first InO dose", "MRD (% of cells, log scale)", "MRD trajectories")
+    handles = [Line2D([], [], linestyle="none", marker="o", color=OKABE_ITO["blue"], label="Measured"),
+               Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
+                      markeredgecolor=OKABE_ITO["vermillion"], label="Below detection\n(at the limit)"),
+               Line2D([], [], color=OKABE_ITO["vermillion"], linestyle="--",
+                      label=f"Threshold {threshold_percent:g}%")]
+    ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              prop={"size": FONT["small"]})
+    text = f"{len(patients)} patients, {len(data)} measurements."
+    footnote(fig, f"{text} {note}".strip())
+    return fig

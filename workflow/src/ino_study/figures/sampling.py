@@ -1,0 +1,19 @@
+"""Seeded, stated sampling of patients for per-patient figures (swimmer, MRD trajectories)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SEED = 20230131
+MAX_SWIMMER_LANES = 40
+MAX_MRD_PATIENTS = 40
+
+
+def sample_patients(ids: pd.Series, limit: int, seed: int = SEED) -> tuple[np.ndarray, str]:
+    """All patients when there are at most `limit`, else a seeded random sample; with the note to print."""
+    unique = np.sort(pd.unique(ids.astype(str)))
+    if unique.size <= limit:
+        return unique, ""
+    chosen = np.sort(np.random.default_rng(seed).choice(unique, size=limit, replace=False))
+    return chosen, f"Random sample of {limit} of {unique.size:,} patients (seed {seed})."

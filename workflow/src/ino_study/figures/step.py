@@ -1,0 +1,147 @@
+"""The figures step: every figure in PNG + the configured vector formats, and the numbers it draws as CSV.
+
+`figure_names(comparisons)` lists the figures so that the rule can declare its outputs;
+`make_figures(...)` draws them. Each figure's data go to results/figures/data/<figure>.csv.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
+from ino_study.figures.forest import draw_forest, forest_data
+from ino_study.figures.km import draw_km, km_figure_data
+from ino_study.figures.literature import draw_literature, literature_data
+from ino_study.figures.mrd import draw_mrd, mrd_data
+from ino_study.figures.swimmer import draw_swimmer, swimmer_data
+from ino_study.figures.theme import FigureSettings, save_figure
+from ino_study.outputs.io import read_parquet, write_csv
+from ino_study.statistics.survival_analysis import endpoint_frame
+from ino_study.tables.adverse_events import grade_counts, worst_grades
+from ino_study.tables.response import response_table
+
+ENDPOINTS = ("OS", "EFS")
+FIXED_FIGURES = ("swimmer", "mrd_trajectories", "response_rates", "adverse_events", "forest_cox",
+                 "literature_comparison")
+
+
+def km_names(comparisons) -> list[str]:
+    names = [f"km_{e.lower()}" for e in ENDPOINTS]
+    names += [f"km_{e.lower()}_by_{c}" for e in ENDPOINTS for c in comparisons]
+    return names
+
+
+def figure_names(comparisons) -> list[str]:
+    """Every figure the step draws, in report order."""
+    return km_names(comparisons) + list(FIXED_FIGURES)
+
+
+def figure_paths(comparisons, formats, root: str = "results/figures") -> dict[str, str]:
+    """{<figure>_<fmt>: path, <figure>_data: path} for the rule's named outputs."""
+    out = {}
+    for name in figure_names(comparisons):
+        for fmt in dict.fromkeys(["png", *formats]):
+            out[f"{name}_{fmt}"] = f"{root}/{name}.{fmt}"
+        out[f"{name}_data"] = f"{root}/data/{name}.csv"
+    return out
+
+
+FIGURE_CATEGORIES = {
+    "km": ("Survival", "Kaplan-Meier"),
+    "swimmer": ("Treatment course", "Swimmer plot"),
+    "mrd_trajectories": ("Response", "MRD"),
+    "response_rates": ("Response", "Rates"),
+    "adverse_events": ("Safety", "Adverse events"),
+    "forest_cox": ("Survival", "Cox models"),
+    "literature_comparison": ("Context", "Published cohorts"),
+}
+
+
+def figure_outputs(comparisons, formats, root: str, report) -> dict[str, Any]:
+    """The rule's outputs: PNGs wrapped in Snakemake's `report(...)` with caption and category
+    (captions in workflow/report/, relative to workflow/rules/); other formats and data CSVs plain."""
+    out: dict[str, Any] = {}
+    for key, path in figure_paths(comparisons, formats, root).items():
+        name = key.rsplit("_", 1)[0]
+        if path.endswith(".png"):
+            category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
+            caption = "km_by_group" if "_by_" in name else name
+            path = report(path, caption=f"../report/{caption}.rst", category=category, subcategory=subcategory,
+                          labels={"figure": name})
+        out[key] = path
+    return out
+
+
+def _save(fig, name: str, data: pd.DataFrame, output: Any, settings: FigureSettings) -> None:
+    formats = dict.fromkeys(["png", *settings.formats])
+    save_figure(fig, [getattr(output, f"{name}_{fmt}") for fmt in formats], settings.dpi)
+    write_csv(data, getattr(output, f"{name}_data"))
+
+
+def logrank_p(logrank: pd.DataFrame, endpoint: str, group_by: str) -> float:
+    hit = logrank[(logrank["endpoint"] == endpoint) & (logrank["group_by"] == group_by)]
+    return float(hit["p_value"].iloc[0]) if len(hit) else float("nan")
+
+
+def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: pd.DataFrame,
+             doses: pd.DataFrame, logrank: pd.DataFrame, cox: pd.DataFrame, estimates: pd.DataFrame,
+             published: pd.DataFrame, config: Mapping[str, Any], output: Any, log=None) -> None:
+    """Draw and save every figure of `figure_names(config['comparisons'])`."""
+    settings = FigureSettings.from_config(config.get("figures", {}))
+    conf_level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
+    comparisons = tuple(config.get("comparisons", ()))
+    threshold = float(config["mrd_threshold_percent"])
+    included = adsl[adsl["included"]]
+    for endpoint in ENDPOINTS:
+        frame = endpoint_frame(adtte[adtte["patient_id"].isin(included["patient_id"])], adsl, endpoint, comparisons)
+        time, event = frame["AVAL"].to_numpy(float), frame["event"].to_numpy(int)
+        data = km_figure_data(time, event, None, conf_level, conf_type)
+        _save(draw_km(data, settings, endpoint, conf_type, conf_level), f"km_{endpoint.lower()}", data, output,
+              settings)
+        for column in comparisons:
+            known = frame[column] != "missing"
+            data = km_figure_data(time[known], event[known], frame.loc[known, column].to_numpy(), conf_level,
+                                  conf_type)
+            p = logrank_p(logrank, endpoint, column)
+            data = pd.concat([data, pd.DataFrame([{"element": "logrank_p", "group": "all", "value": p}])],
+                             ignore_index=True)
+            fig = draw_km(data, settings, endpoint, conf_type, conf_level, group_title=column, logrank_p=p)
+            _save(fig, f"km_{endpoint.lower()}_by_{column}", data, output, settings)
+        if log:
+            log.info("KM figures for %s drawn", endpoint)
+    data, note = swimmer_data(adsl, adtte, doses)
+    _save(draw_swimmer(data, settings, note), "swimmer", data, output, settings)
+    data, note = mrd_data(adsl, adrs, threshold)
+    _save(draw_mrd(data, settings, threshold, note), "mrd_trajectories", data, output, settings)
+    response = response_table(adsl, conf_level)
+    data = rate_data(response)
+    _save(draw_rates(data, settings, conf_level), "response_rates", data, output, settings)
+    data = grade_counts(worst_grades(adsl, adae))
+    _save(draw_adverse_events(data, settings, len(included)), "adverse_events", data, output, settings)
+    data = forest_data(cox)
+    _save(draw_forest(data, settings, conf_level), "forest_cox", data, output, settings)
+    os12 = estimates[(estimates["endpoint"] == "OS") & (estimates["group_by"] == "all")
+                     & np.isclose(estimates["time_months"], 12.0)]
+    if len(os12):
+        data = literature_data(published, response, os12.iloc[0])
+    else:  # 12 months not among the configured timepoints: compute it the same way
+        from ino_study.statistics.kaplan_meier import km_at, km_fit
+        rows = adtte[(adtte["PARAMCD"] == "OS") & adtte["patient_id"].isin(included["patient_id"])]
+        at = km_at(km_fit(rows["AVAL"], 1 - rows["CNSR"], conf_level, conf_type), [12.0]).iloc[0]
+        data = literature_data(published, response, at)
+    _save(draw_literature(data, published, settings), "literature_comparison", data, output, settings)
+
+
+def make_figures(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """The rule's step: read the analysis datasets and statistics tables, draw and save every figure."""
+    from ino_study.steps import job_log
+
+    with job_log(log) as logger:
+        draw_all(read_parquet(adam.adsl), read_parquet(adam.adrs), read_parquet(adam.adtte),
+                 read_parquet(adam.adae), read_parquet(adam.doses), pd.read_csv(stats.logrank),
+                 pd.read_csv(stats.cox), pd.read_csv(stats.estimates), pd.read_csv(stats.published), config,
+                 output, logger)
+        logger.info("%d figures written", len(figure_names(config.get("comparisons", ()))))

@@ -1,0 +1,113 @@
+"""One publication theme for every figure, drawn with the object API only.
+
+Figures are `matplotlib.figure.Figure` objects with their own Agg canvas: no pyplot, no global
+figure registry, so figures can be drawn in several Snakemake job threads of one process. Styling
+is applied to each Axes explicitly (no rc_context, which is process-global and not thread-safe).
+The only global settings are fixed constants set once at import (the SVG hash salt and the
+metadata that would otherwise carry dates), so SVG and PDF files are byte-identical run to run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from matplotlib import rcParams  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from ino_study.outputs.io import atomic_write  # noqa: E402
+
+# Constant, process-wide and idempotent: every thread sets the same value.
+rcParams["svg.hashsalt"] = "ino-study"
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+#: Order used for groups: the first curve is blue, the second vermillion, ...
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+GREY = "#7F7F7F"
+
+FONT = {"title": 9.5, "label": 8.5, "tick": 7.5, "small": 7.0, "tiny": 6.0}
+FONT_FAMILY = "DejaVu Sans"
+LINE = 1.4
+
+METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+
+@dataclass(frozen=True)
+class FigureSettings:
+    """From config `figures`: resolution, file formats and width."""
+
+    dpi: int = 300
+    formats: tuple[str, ...] = ("png", "svg")
+    width_in: float = 7.0
+
+    @classmethod
+    def from_config(cls, figures: dict) -> "FigureSettings":
+        return cls(dpi=int(figures.get("dpi", 300)), formats=tuple(figures.get("formats", ("png", "svg"))),
+                   width_in=float(figures.get("width_in", 7)))
+
+
+def new_figure(settings: FigureSettings, aspect: float = 0.62) -> Figure:
+    """A blank figure `width_in` wide and `aspect * width_in` tall, on its own Agg canvas."""
+    fig = Figure(figsize=(settings.width_in, settings.width_in * aspect), dpi=settings.dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def style_axes(ax: Axes, grid_axis: str | None = "y") -> Axes:
+    """The theme: no top/right spines, light grid, fixed font sizes."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_linewidth(0.8)
+    ax.tick_params(labelsize=FONT["tick"], width=0.8, length=3)
+    for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
+        label.set_family(FONT_FAMILY)
+    if grid_axis:
+        ax.grid(axis=grid_axis, color="#E5E5E5", linewidth=0.6)
+        ax.set_axisbelow(True)
+    return ax
+
+
+def label_axes(ax: Axes, xlabel: str = "", ylabel: str = "", title: str = "") -> None:
+    ax.set_xlabel(xlabel, fontsize=FONT["label"], family=FONT_FAMILY)
+    ax.set_ylabel(ylabel, fontsize=FONT["label"], family=FONT_FAMILY)
+    if title:
+        ax.set_title(title, fontsize=FONT["title"], family=FONT_FAMILY, loc="left", fontweight="bold")
+
+
+def footnote(fig: Figure, text: str) -> None:
+    """A small note under the plot (sampling statement, data source, citation)."""
+    fig.text(0.01, 0.005, text, fontsize=FONT["tiny"], family=FONT_FAMILY, color="#444444", ha="left",
+             va="bottom", wrap=True)
+
+
+def legend(ax: Axes, **kwargs) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(frameon=False, fontsize=FONT["small"], prop={"family": FONT_FAMILY, "size": FONT["small"]},
+                  **kwargs)
+
+
+def save_figure(fig: Figure, paths: Iterable[str | Path], dpi: int) -> None:
+    """Save to every path (format from the suffix), deterministically and atomically."""
+    for path in paths:
+        fmt = Path(path).suffix.lstrip(".").lower()
+        atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi,
+                                                             metadata=METADATA.get(fmt), facecolor="white"))
