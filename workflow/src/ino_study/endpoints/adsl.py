@@ -76,7 +76,7 @@ def add_outcome_flags(base: pd.DataFrame, responses: pd.DataFrame, adae: pd.Data
     adsl["vod"] = adsl["vod_date"].notna()
     adsl["vod_worst_grade"] = adsl["vod_worst_grade"].astype("Int64")
     for flag in ("evaluable", "responder", "mrd_negative"):
-        adsl[flag] = adsl[flag].fillna(False).astype(bool) & adsl["included"]
+        adsl[flag] = adsl[flag].astype("boolean").fillna(False).astype(bool) & adsl["included"].astype(bool)
     return adsl
 
 
