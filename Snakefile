@@ -32,6 +32,7 @@ include: "workflow/rules/statistics.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/scenarios.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -41,7 +42,9 @@ rule all:
     input:
         rules.summarise.output,
         rules.clean_records.output,
+        rules.provenance.output,
         rules.survival_statistics.output,
         rules.transplant_and_competing_risks.output,
+        rules.compare_scenarios.output,
         rules.figures.output,
         rules.tables.output,

@@ -1,6 +1,7 @@
 # Records: read the registry export, normalise every value, check the data contract, apply
 # eligibility and the data cut-off, drop direct identifiers (and, with `pseudonymise: true`,
 # replace patient IDs by keyed pseudonyms); report every finding.
+from ino_study.records import provenance as _provenance
 from ino_study.records import pseudonym as _pseudonym
 from ino_study.records import step as records_step
 
@@ -33,3 +34,19 @@ rule clean_records:
         "logs/clean_records.log",
     run:
         records_step.clean_records(input.raw, params.settings, output, log[0])
+
+
+# Provenance: SHA-256 of every raw input file, the resolved config, Python and package versions and
+# the git commit, in results/provenance.json (no timestamps). Cheap: reruns when any of them change.
+rule provenance:
+    input:
+        raw=config["raw_data"],
+    output:
+        f"{RESULTS}/provenance.json",
+    params:
+        config=config,
+        commit=lambda wildcards: _provenance.git_commit(),
+    log:
+        "logs/provenance.log",
+    run:
+        _provenance.write_provenance(input.raw, params.config, output[0], log[0])

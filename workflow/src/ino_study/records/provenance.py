@@ -1,0 +1,101 @@
+"""Provenance of a run: results/provenance.json (rule `provenance`).
+
+What went in, so that a result can be traced to its inputs and software: the SHA-256 and size of
+every raw input file (the workbook, or each file of a CSV directory), the resolved configuration
+(config.yaml, command-line overrides and schema defaults), the Python version, the versions of the
+packages the analysis uses (importlib.metadata) and the git commit of the code ("unknown" outside
+a git checkout). There is deliberately no timestamp, host or user name: the same inputs and code
+give a byte-identical file. The key of `pseudonymise` is never recorded (only whether it is on).
+
+Raw files are only ever opened for reading, in binary mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+#: Distributions whose versions are recorded (the pinned runtime requirements).
+PACKAGES: tuple[str, ...] = (
+    "snakemake", "pandas", "numpy", "scipy", "lifelines", "matplotlib", "seaborn", "pyyaml", "pandera",
+    "openpyxl", "python-docx", "pyarrow", "jsonschema",
+)
+
+_BLOCK = 1 << 20
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file, read in blocks (read-only, binary)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def raw_input_files(raw_data: str | Path) -> list[Path]:
+    """The files a raw export consists of: the workbook, or every file in the CSV directory (sorted)."""
+    path = Path(raw_data)
+    if path.is_dir():
+        return sorted((p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")),
+                      key=lambda p: p.name)
+    return [path]
+
+
+def raw_input_hashes(raw_data: str | Path) -> list[dict[str, Any]]:
+    """Path (as configured), size and SHA-256 of each raw input file."""
+    base = Path(raw_data)
+    files = []
+    for file in raw_input_files(base):
+        shown = (base / file.name) if base.is_dir() else base
+        files.append({"path": shown.as_posix(), "bytes": file.stat().st_size, "sha256": sha256_file(file)})
+    return files
+
+
+def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
+    """Installed version of each distribution ("not installed" when absent)."""
+    versions = {}
+    for name in sorted(set(names), key=str.lower):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit(directory: str | Path = ".") -> str:
+    """The commit checked out in `directory`, or "unknown" (not a git checkout, or no git)."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "--verify", "HEAD"], cwd=directory, capture_output=True,
+                                text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and len(commit) == 40 else "unknown"
+
+
+def provenance_record(raw_data: str | Path, config: Mapping[str, Any], directory: str | Path = ".") -> dict[str, Any]:
+    """The provenance document (no timestamps: same inputs and code, same document)."""
+    return {
+        "raw_data": {"configured": str(raw_data), "files": raw_input_hashes(raw_data)},
+        "config": dict(config),
+        "python": {"version": platform.python_version(), "implementation": platform.python_implementation()},
+        "packages": package_versions(),
+        "code": {"git_commit": git_commit(directory)},
+    }
+
+
+def write_provenance(raw_data: str | Path, config: Mapping[str, Any], output: str | Path, log: str | Path) -> None:
+    """Write results/provenance.json (the rule's single call)."""
+    from ino_study.outputs.io import write_json
+    from ino_study.steps import job_log
+
+    with job_log(log) as logger:
+        record = provenance_record(raw_data, config)
+        write_json(record, output)
+        logger.info("provenance: %d raw file(s) hashed, commit %s", len(record["raw_data"]["files"]),
+                    record["code"]["git_commit"])
