@@ -32,6 +32,7 @@ include: "workflow/rules/statistics.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/scenarios.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -44,5 +45,6 @@ rule all:
         rules.provenance.output,
         rules.survival_statistics.output,
         rules.transplant_and_competing_risks.output,
+        rules.compare_scenarios.output,
         rules.figures.output,
         rules.tables.output,

@@ -1,5 +1,7 @@
 # Paths shared by the rules. Outputs live under results/, logs under logs/.
 
+from ino_study.config import scenario_config, scenario_rereads_records
+
 RESULTS = "results"
 CLEAN_TABLES = steps.CLEAN_TABLES
 ANALYSIS_DATASETS = steps.ANALYSIS_DATASETS
@@ -12,7 +14,7 @@ def config_subset(*keys):
 
 
 def package_code(*parts):
-    """The package modules a rule runs, as inputs: editing one reruns that rule and what follows.
+    """The package modules a step runs, as its inputs; editing one reruns that step and what follows.
 
     (Snakemake's own code trigger sees only the short run: block, not the package it calls.)
     """
@@ -21,3 +23,15 @@ def package_code(*parts):
         path = PACKAGE / part
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
     return [str(f.relative_to(workflow.basedir)) for f in files]
+
+
+SCENARIOS = sorted(config["scenarios"])
+SCENARIO_CONFIGS = {name: scenario_config(config, name) for name in SCENARIOS}  # validated at start-up
+SCENARIO_DIR = f"{RESULTS}/scenarios/{{scenario}}"
+
+
+def scenario_clean_tables(wildcards):
+    """The clean tables a scenario starts from: its own if it re-reads the records, else the main run's."""
+    if scenario_rereads_records(config, wildcards.scenario):
+        return {name: f"{RESULTS}/scenarios/{wildcards.scenario}/data/clean/{name}.parquet" for name in CLEAN_TABLES}
+    return {name: f"{RESULTS}/data/clean/{name}.parquet" for name in CLEAN_TABLES}

@@ -46,3 +46,33 @@ def load_config(path: str | Path = DEFAULT_CONFIG, **overrides: Any) -> dict[str
         config = yaml.safe_load(handle) or {}
     config.update(overrides)
     return validate_config(config)
+
+
+#: Keys that change which records are read or kept: a scenario overriding one of them re-reads the
+#: raw data; any other scenario starts from the default run's clean tables.
+RECORD_KEYS = ("raw_data", "cutoff_date", "study_window", "max_age_years", "identifier_columns")
+
+
+def apply_overrides(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `config` with `overrides` merged in (nested mappings merged key by key)."""
+    merged = copy.deepcopy(config)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = apply_overrides(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def scenario_config(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """The full, validated configuration of one sensitivity scenario (no nested scenarios)."""
+    overrides = dates_as_text(copy.deepcopy(config["scenarios"][name]))
+    merged = apply_overrides({k: v for k, v in config.items() if k != "scenarios"}, overrides)
+    try:
+        return validate_config(merged)
+    except Exception as error:
+        raise ValueError(f"scenarios.{name}: {error}") from None
+
+
+def scenario_rereads_records(config: dict[str, Any], name: str) -> bool:
+    return any(key in config["scenarios"][name] for key in RECORD_KEYS)

@@ -175,5 +175,58 @@ def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log
         logger.info("summary: %d patients", summary["n_patients"])
 
 
+# --------------------------------------------------------------------------- scenarios
+
+SCENARIO_TABLES = ("estimates", "medians", "follow_up", "logrank", "cox")
+
+
+def scenario_paths(prefix: str) -> dict[str, str]:
+    """Every file a scenario writes under `prefix` (results/scenarios/<name>)."""
+    paths = {f"{name}_{fmt}": f"{prefix}/adam/{name}.{fmt}" for name in ANALYSIS_DATASETS for fmt in ("parquet", "csv")}
+    paths |= {
+        "estimates": f"{prefix}/tables/survival_estimates.csv", "medians": f"{prefix}/tables/median_survival.csv",
+        "follow_up": f"{prefix}/tables/follow_up.csv", "logrank": f"{prefix}/tables/logrank.csv",
+        "cox": f"{prefix}/tables/cox.csv", "summary": f"{prefix}/summary.json", "paragraph": f"{prefix}/summary.md",
+    }
+    return paths
+
+
+def analyse_scenario(clean: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """One sensitivity scenario, endpoints to summary, in one job: the same steps as the main analysis."""
+    from types import SimpleNamespace
+
+    out = SimpleNamespace(**{key: getattr(output, key) for key in scenario_paths("")})
+    adam = SimpleNamespace(adsl=out.adsl_parquet, adtte=out.adtte_parquet)
+    stem = str(log).removesuffix(".log")
+    derive_endpoints(clean, config, out, f"{stem}.endpoints.log")
+    survival_statistics(adam, config, out, f"{stem}.statistics.log")
+    summarise(adam, out, config, out, log)
+
+
+def compare_scenarios(summaries: Mapping[str, str], overrides: Mapping[str, Any], output: str, log: str) -> None:
+    """The headline numbers of the main analysis and of every scenario, side by side."""
+    import json
+
+    rows = []
+    with job_log(log) as logger:
+        for name, path in summaries.items():
+            summary = json.loads(Path(path).read_text(encoding="utf-8"))
+            response, mrd, vod = summary["response"], summary["mrd_negative"], summary["vod_standard_dose_hsct"]
+            os12 = summary["os_at_12_months"]
+            rows.append({
+                "scenario": name,
+                "overrides": json.dumps(overrides.get(name, {}), sort_keys=True, ensure_ascii=False),
+                "n_patients": summary["n_patients"],
+                "responders": response["responders"], "evaluable": response["evaluable"],
+                "response_rate": response["rate"],
+                "mrd_negative": mrd["count"], "mrd_denominator": mrd["denominator"], "mrd_negative_rate": mrd["rate"],
+                "os_12_months": os12["estimate"], "os_12_ci_lower": os12["ci_lower"],
+                "os_12_ci_upper": os12["ci_upper"], "km_ci": os12["conf_type"],
+                "vod_count": vod["count"], "vod_denominator": vod["denominator"], "vod_rate": vod["rate"],
+            })
+        write_csv(pd.DataFrame(rows), output)
+        logger.info("compared %d analyses", len(rows))
+
+
 __all__ = ["clean_records", "derive_endpoints", "survival_statistics", "summarise", "job_log",
            "write_text"]
