@@ -77,10 +77,11 @@ def _clean_inputs(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, np.nda
 
 def _counts(t: np.ndarray, e: np.ndarray) -> pd.DataFrame:
     """Risk-set counts at each distinct time (R: counts in survfitkm.c)."""
-    utime = np.unique(t)
-    n_event = np.array([np.sum((t == u) & (e == 1)) for u in utime], dtype=int)
-    n_censor = np.array([np.sum((t == u) & (e == 0)) for u in utime], dtype=int)
-    n_risk = np.array([np.sum(t >= u) for u in utime], dtype=int)
+    # O(n log n): counts per distinct time with bincount, at risk = subjects at or after that time
+    utime, index = np.unique(t, return_inverse=True)
+    n_event = np.bincount(index, weights=(e == 1), minlength=utime.size).astype(int)
+    n_censor = np.bincount(index, weights=(e == 0), minlength=utime.size).astype(int)
+    n_risk = (t.size - np.concatenate([[0], np.cumsum(n_event + n_censor)[:-1]])).astype(int)
     return pd.DataFrame({"time": utime, "n_risk": n_risk, "n_event": n_event, "n_censor": n_censor})
 
 
