@@ -34,6 +34,10 @@ NON_BLANK: dict[str, tuple[str, ...]] = {
     "follow_up": ("patient_id", "last_contact_date", "vital_status"),
 }
 
+#: How a column kind is named in a message about an identifier (whose value is never shown).
+_KIND_NAMES = {"date": "a date (dd.mm.yyyy)", "text": "text", "id": "a patient identifier", "number": "a number",
+               "integer": "a whole number"}
+
 #: Example rows listed for a correction applied to many cells.
 EXAMPLE_ROWS = 5
 
@@ -102,7 +106,10 @@ def parse_table(raw: RawTable, identifiers: set[str]) -> tuple[pd.DataFrame, lis
                 _finding(raw, "error" if required else "warning", int(frame.at[index, "_row"]), column.name,
                          None if patient_ids is None else patient_ids[index],
                          REDACTED if hidden else short_value(frame.at[index, column.name]),
-                         errors[index], "stop" if required else "set to missing")
+                         # a parser's reason may quote the value: for an identifier, say only what was expected
+                         f"cannot be read as {_KIND_NAMES.get(column.kind, column.kind)} (the value of an "
+                         "identifier column is not shown: see the cell in the file)" if hidden else errors[index],
+                         "stop" if required else "set to missing")
             )
         blank = values.isna() & errors.isna()
         if column.name in NON_BLANK[raw.table.name] and blank.any():

@@ -340,9 +340,24 @@ def _delimiter(text: str) -> str:
 
 def read_csv_file(path: Path, table: Table) -> RawTable:
     """Read one CSV table as Russian-locale Excel writes it, or as any plain CSV."""
-    text, encoding = _decode(path.read_bytes())
+    def unreadable(reason: str) -> RawTable:
+        finding = Finding("error", table.name, path.name, None, None, None, None,
+                          f"cannot be read as a CSV file ({reason})", "stop")
+        return RawTable(table, path.name, pd.DataFrame(columns=["_row"]), [finding])
+
+    with open(path, "rb") as handle:  # raw files are only ever opened for reading
+        data = handle.read()
+    if b"\x00" in data:
+        return unreadable("it holds NUL bytes: a binary file, or UTF-16 text; save it as CSV UTF-8")
+    try:
+        text, encoding = _decode(data)
+    except UnicodeDecodeError:
+        return unreadable("neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
     delimiter = _delimiter(text)
-    rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    try:
+        rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as error:
+        return unreadable(str(error))
     raw = rows_to_table(rows, table, path.name)
     if encoding == "cp1251":
         raw.findings.append(
