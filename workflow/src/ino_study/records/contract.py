@@ -1,7 +1,8 @@
 """The raw-record contract: which tables a registry export must hold and what each column means.
 
 This module is the single source of truth for table and column names. The data dictionary in
-`docs/data_dictionary.md` is written from it (see `tests/test_contract.py`, which keeps the two in step).
+`docs/data_dictionary.md` is generated from it (`ino_study.records.dictionary`;
+`tests/test_data_dictionary.py` fails when the committed file is stale).
 
 Column kinds (how a raw cell is normalised, see `ino_study.records.parse`):
 

@@ -24,7 +24,8 @@ Rules (each documented in docs/data_dictionary.md):
   as the percentage it shows ("0.01%"), a correction;
 - a macro-enabled workbook (.xlsm) is read as data only (a correction: its macros are not run); a
   workbook linking to other workbooks is read without following the links (a correction);
-- CSV: UTF-8 (with or without BOM) or cp1251; delimiter `;`, `,` or tab, detected from the header.
+- CSV: UTF-8 (with or without BOM) or cp1251; delimiter `;`, `,` or tab, detected from the header;
+  a file with NUL bytes (binary, UTF-16) or text that is neither UTF-8 nor cp1251 is an error.
 """
 
 from __future__ import annotations
