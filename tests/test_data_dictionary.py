@@ -37,7 +37,7 @@ def test_every_kind_has_its_parser_rules_and_spellings():
 
 def test_rules_of_reading_and_cleaning_are_documented():
     text = data_dictionary_markdown()
-    for phrase in ("formula read as its cached value", "percent", "patient_id is not in the patients table",
+    for phrase in ("formula without a cached value", "percent", "patient_id is not in the patients table",
                    "a CTCAE grade is 1 to 5", "no InO dose recorded on or before the cut-off", "INO_PSEUDONYM_KEY"):
         assert phrase in text, phrase
 
