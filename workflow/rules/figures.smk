@@ -15,6 +15,7 @@ rule figures:
         cox=rules.survival_statistics.output.cox,
         estimates=rules.survival_statistics.output.estimates,
         published="data/literature/published_cohorts.csv",
+        code=package_code("figures", "tables", "statistics", "outputs/io.py"),
     output:
         **figure_outputs(
             config["comparisons"], config["figures"]["formats"], f"{RESULTS}/figures", report

@@ -1,0 +1,109 @@
+"""Publication tables: Table 1 adds up, rates and AE counts are right, XLSX/DOCX open, files deterministic;
+and (slow) the pipeline's tables, figure data and HTML report in a temporary copy of the project."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from conftest import run_snakemake
+from ino_study.tables import table1 as t1
+from ino_study.tables.step import TABLES, make_tables
+from test_figures import CONFIG, make_cohort, statistics
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return make_cohort(40, seed=11)
+
+
+def write_all(cohort: dict, folder: Path) -> SimpleNamespace:
+    folder.mkdir(parents=True, exist_ok=True)
+    stats = statistics(cohort)
+    for name in ("adsl", "adae"):
+        cohort[name].to_parquet(folder / f"{name}.parquet", index=False)
+    for name in ("estimates", "medians", "follow_up"):
+        stats[name].to_csv(folder / f"{name}.csv", index=False)
+    out = {f"{n}_{kind}": str(folder / f"{n}.{kind}") for n in TABLES for kind in ("csv", "md")}
+    out.update(xlsx=str(folder / "tables.xlsx"), docx=str(folder / "tables.docx"))
+    adam = SimpleNamespace(adsl=folder / "adsl.parquet", adae=folder / "adae.parquet")
+    stat_paths = SimpleNamespace(**{n: folder / f"{n}.csv" for n in ("estimates", "medians", "follow_up")})
+    make_tables(adam, stat_paths, CONFIG, SimpleNamespace(**out), str(folder / "tables.log"))
+    return SimpleNamespace(**out)
+
+
+def count(cell: str) -> int:
+    return int(re.match(r"(\d+) \(", cell).group(1))
+
+
+def test_table1_counts_add_up_to_n(cohort):
+    table = t1.table1(cohort["adsl"], by="dose_group")
+    n = int(cohort["adsl"]["included"].sum())
+    overall = f"Overall, N = {n}"
+    assert overall in table.columns
+    group_columns = [c for c in table.columns if c.startswith("dose_group = ")]
+    assert sum(int(c.rsplit("= ", 1)[1]) for c in group_columns) == n
+    for variable, rows in table[table["kind"] == "categorical"].groupby("variable"):
+        assert rows[overall].map(count).sum() == n, variable
+        for column in group_columns:
+            assert rows[column].map(count).sum() == int(column.rsplit("= ", 1)[1]), (variable, column)
+    age = table[table["variable"] == "age_at_first_dose_years"][overall].iloc[0]
+    assert re.fullmatch(r"[\d.]+ \[[\d.]+-[\d.]+\]", age)
+
+
+def test_response_and_adverse_event_tables(cohort, tmp_path):
+    out = write_all({k: v.copy() for k, v in cohort.items()}, tmp_path)
+    adsl = cohort["adsl"][cohort["adsl"]["included"]]
+    response = pd.read_csv(out.response_csv)
+    row = response[response["measure"] == "CR/CRi (responders)"].iloc[0]
+    assert (row["count"], row["denominator"]) == (adsl["responder"].sum(), adsl["evaluable"].sum())
+    assert row["ci_lower_pct"] <= row["percent"] <= row["ci_upper_pct"]
+    ae = pd.read_csv(out.adverse_events_csv)
+    grades = ae[[f"worst_grade_{g}_n" for g in range(1, 6)]]
+    assert (grades.sum(axis=1) == ae["any_grade_n"]).all()
+    assert (grades[["worst_grade_3_n", "worst_grade_4_n", "worst_grade_5_n"]].sum(axis=1) == ae["grade3plus_n"]).all()
+    assert (ae["any_grade_n"] <= len(adsl)).all() and (ae["denominator"] == len(adsl)).all()
+
+
+def test_xlsx_has_one_sheet_per_table_and_docx_opens(cohort, tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    out = write_all({k: v.copy() for k, v in cohort.items()}, tmp_path)
+    workbook = load_workbook(out.xlsx)
+    assert workbook.sheetnames == list(TABLES)
+    for name in TABLES:
+        assert workbook[name].max_row == len(pd.read_csv(getattr(out, f"{name}_csv"))) + 1
+    document = Document(out.docx)
+    assert len(document.tables) == len(TABLES)
+    assert document.core_properties.author == ""
+    assert document.core_properties.created.year == 2023
+
+
+def test_outputs_are_deterministic(cohort, tmp_path):
+    first = write_all({k: v.copy() for k, v in cohort.items()}, tmp_path / "a")
+    second = write_all({k: v.copy() for k, v in cohort.items()}, tmp_path / "b")
+    for key, path in vars(first).items():
+        assert Path(path).read_bytes() == Path(getattr(second, key)).read_bytes(), key
+
+
+@pytest.mark.slow
+def test_pipeline_tables_figures_and_report(default_run):
+    tables = default_run / "results" / "tables"
+    t1_display = pd.read_csv(tables / "table1.csv")
+    assert "Overall, N = 17" in t1_display.columns
+    sex = t1_display.iloc[:2]
+    assert sex["Overall, N = 17"].map(count).sum() == 17
+    response = pd.read_csv(tables / "response.csv").set_index(["measure", "population"])
+    assert response.loc[("CR/CRi (responders)", "evaluable"), "count"] == 12
+    assert response.loc[("MRD-negative", "analysed"), ["count", "denominator"]].tolist() == [7, 17]
+    km = pd.read_csv(default_run / "results" / "figures" / "data" / "km_os.csv")
+    twelve = km[km["element"] == "timepoint"].iloc[0]
+    assert round(twelve["value"] * 100, 1) == 40.3 and twelve["n"] == 5
+    run_snakemake(default_run, "--report", "results/report.html")
+    html = (default_run / "results" / "report.html").read_text(errors="ignore")
+    assert len(html) > 100_000 and "km_os.png" in html and "table1.csv" in html
