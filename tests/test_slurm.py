@@ -1,0 +1,134 @@
+"""The pipeline runs on a SLURM cluster through profiles/slurm and gives the same results as locally.
+
+A real one-node SLURM cluster (Debian's slurm-wlm + munge, no accounting) is started on localhost
+by tests/slurm/start.sh and stopped by tests/slurm/stop.sh; the default pipeline runs through the
+profile in a fresh copy of the project, and its summary, tables, data-quality report and figure
+data must be byte-identical to a local run (the ``default_run`` fixture).
+
+Skipped (with the reason) only outside CI when not root or when SLURM is neither installed nor
+installable with apt-get. In CI (``CI=true``) it always runs: a missing piece is a failure.
+See the README, "Running on a SLURM cluster", and the pitfalls in the start script.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT_ROOT, copy_project
+from test_regeneration import is_committed_kind
+
+pytestmark = pytest.mark.slow
+
+SLURM_DIR = PROJECT_ROOT / "tests" / "slurm"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+RUN_TIMEOUT_S = 900
+# As found on this kind of machine: no sacct without accounting (squeue instead), and a short wait
+# before the first status check (the plugin's default is 40 s).
+SLURM_TEST_OPTIONS = ("--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "6")
+
+
+def _skip_or_fail(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"SLURM test cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _slurm_installed() -> bool:
+    return all(shutil.which(tool) for tool in ("slurmctld", "slurmd", "munged", "sinfo", "sbatch"))
+
+
+def _ensure_plugin() -> None:
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None:
+        return
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r",
+                             str(PROJECT_ROOT / "requirements-slurm.txt")], capture_output=True, text=True)
+    if result.returncode != 0 or importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        importlib.invalidate_caches()
+        if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+            _skip_or_fail(f"could not install requirements-slurm.txt:\n{result.stderr[-2000:]}")
+
+
+def _cluster_is_up() -> bool:
+    if not shutil.which("sinfo"):
+        return False
+    result = subprocess.run(["sinfo", "-h", "-N", "-o", "%t"], capture_output=True, text=True, timeout=20)
+    return result.returncode == 0 and result.stdout.strip().split("\n")[0] in {"idle", "mix", "alloc"}
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster(tmp_path_factory):
+    if os.geteuid() != 0:
+        _skip_or_fail("starting slurmctld, slurmd and munged needs root")
+    if not _slurm_installed() and not shutil.which("apt-get"):
+        _skip_or_fail("SLURM is not installed and apt-get is unavailable to install slurm-wlm and munge")
+    _ensure_plugin()
+    already_up = _cluster_is_up()
+    state_dir = Path(os.environ.get("INO_SLURM_STATE_DIR", "/tmp/ino-slurm-test"))
+    env = {**os.environ, "INO_SLURM_STATE_DIR": str(state_dir)}
+    if not already_up:
+        started = subprocess.run(["bash", str(SLURM_DIR / "start.sh"), str(state_dir)], capture_output=True,
+                                 text=True, timeout=600, env=env)
+        if started.returncode != 0:
+            subprocess.run(["bash", str(SLURM_DIR / "stop.sh"), str(state_dir)], capture_output=True, timeout=60)
+            message = f"tests/slurm/start.sh failed:\n{started.stdout[-3000:]}\n{started.stderr[-3000:]}"
+            if IN_CI:
+                pytest.fail(message, pytrace=False)
+            pytest.skip(message)
+    try:
+        yield state_dir
+    finally:
+        if not already_up:  # leave a cluster that was there before the test alone
+            subprocess.run(["bash", str(SLURM_DIR / "stop.sh"), str(state_dir)], capture_output=True, timeout=60,
+                           env=env)
+
+
+@pytest.fixture(scope="module")
+def slurm_run(slurm_cluster, tmp_path_factory) -> Path:
+    workdir = copy_project(tmp_path_factory.mktemp("slurm_run"))
+    shutil.copytree(PROJECT_ROOT / "profiles", workdir / "profiles")
+    env = dict(os.environ)
+    # Jobs inherit PATH through `sbatch --export=ALL`: the project's interpreter must come first.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    command = ["timeout", "--kill-after=30", str(RUN_TIMEOUT_S), sys.executable, "-m", "snakemake",
+               "--profile", "profiles/slurm", *SLURM_TEST_OPTIONS]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, env=env,
+                            timeout=RUN_TIMEOUT_S + 60)
+    if result.returncode != 0:
+        logs = ""
+        for log in sorted((workdir / ".snakemake" / "slurm_logs").rglob("*.log"))[-3:]:
+            logs += f"\n--- {log}\n{log.read_text(errors='replace')[-2000:]}"
+        verdict = "timed out" if result.returncode == 124 else f"failed ({result.returncode})"
+        raise AssertionError(f"snakemake --profile profiles/slurm {verdict}:\n{result.stdout[-4000:]}\n"
+                             f"{result.stderr[-6000:]}{logs}")
+    (workdir / "snakemake.out").write_text(result.stdout + result.stderr)
+    return workdir
+
+
+def test_jobs_ran_on_slurm(slurm_run):
+    output = (slurm_run / "snakemake.out").read_text()
+    assert "has been submitted with SLURM jobid" in output
+    for rule in ("clean_records", "derive_endpoints", "survival_statistics", "summarise"):
+        assert f"rule_{rule}" in output or f"rule {rule}" in output, rule
+
+
+def test_slurm_results_identical_to_local(slurm_run, default_run):
+    local_root, slurm_root = default_run / "results", slurm_run / "results"
+    local = sorted(str(p.relative_to(local_root)) for p in local_root.rglob("*")
+                   if p.is_file() and is_committed_kind(str(p.relative_to(local_root))))
+    assert "summary.json" in local and any(name.startswith("tables/") for name in local)
+    differ = [name for name in local if not (slurm_root / name).exists()
+              or (slurm_root / name).read_bytes() != (local_root / name).read_bytes()]
+    assert not differ, f"SLURM results differ from the local run: {differ}"
+
+
+def test_nothing_left_to_do_after_slurm_run(slurm_run):
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--dry-run"], cwd=slurm_run,
+                            capture_output=True, text=True, timeout=300)
+    assert "Nothing to be done" in result.stdout + result.stderr
