@@ -1,6 +1,8 @@
 # Figures: Kaplan-Meier (overall and by each comparison), swimmer, MRD trajectories, rates, adverse
-# events, Cox forest plot and the literature comparison; PNG + config figures.formats, and the
-# numbers each figure draws in results/figures/data/<figure>.csv.
+# events, Cox forest plot, landmark survival by HSCT, cumulative incidence of relapse and of VOD/SOS
+# and the literature comparison; PNG + config figures.formats, the numbers each figure draws in
+# results/figures/data/<figure>.csv, and the report captions that quote this run's numbers in
+# results/figures/captions/<figure>.rst (KM OS, response rates, VOD/SOS).
 from ino_study.figures.step import figure_outputs, make_figures
 
 
@@ -14,6 +16,9 @@ rule figures:
         logrank=rules.survival_statistics.output.logrank,
         cox=rules.survival_statistics.output.cox,
         estimates=rules.survival_statistics.output.estimates,
+        landmark=rules.transplant_and_competing_risks.output.landmark,
+        incidence=rules.transplant_and_competing_risks.output.incidence,
+        incidence_curves=rules.transplant_and_competing_risks.output.incidence_curves,
         published="data/literature/published_cohorts.csv",
         code=package_code("figures", "tables", "statistics", "outputs/io.py"),
     output:

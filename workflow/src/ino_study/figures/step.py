@@ -6,11 +6,15 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
+from ino_study.figures.captions import (
+    GENERATED_CAPTIONS, km_os_caption, response_rates_caption, vod_caption, write_captions,
+)
 from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
 from ino_study.figures.forest import draw_forest, forest_data
 from ino_study.figures.km import draw_km, km_figure_data
@@ -18,14 +22,17 @@ from ino_study.figures.literature import draw_literature, literature_data
 from ino_study.figures.mrd import draw_mrd, mrd_data
 from ino_study.figures.swimmer import draw_swimmer, swimmer_data
 from ino_study.figures.theme import FigureSettings, save_figure
-from ino_study.outputs.io import read_parquet, write_csv
+from ino_study.figures.transplant import cif_figure_data, draw_cif, draw_landmark, landmark_figure_data
+from ino_study.outputs.io import read_parquet, write_csv, write_text
 from ino_study.statistics.survival_analysis import endpoint_frame
 from ino_study.tables.adverse_events import grade_counts, worst_grades
 from ino_study.tables.response import response_table
 
 ENDPOINTS = ("OS", "EFS")
 FIXED_FIGURES = ("swimmer", "mrd_trajectories", "response_rates", "adverse_events", "forest_cox",
-                 "literature_comparison")
+                 "landmark_os", "cumulative_incidence_rel", "cumulative_incidence_vod", "literature_comparison")
+#: Competing-risks endpoint of each cumulative incidence figure.
+CIF_FIGURES = {"cumulative_incidence_rel": "REL", "cumulative_incidence_vod": "VOD"}
 
 
 def km_names(comparisons) -> list[str]:
@@ -40,13 +47,21 @@ def figure_names(comparisons) -> list[str]:
 
 
 def figure_paths(comparisons, formats, root: str = "results/figures") -> dict[str, str]:
-    """{<figure>_<fmt>: path, <figure>_data: path} for the rule's named outputs."""
+    """{<figure>_<fmt>: path, <figure>_data: path, <figure>_caption: path} for the rule's named outputs
+    (captions only for the figures of GENERATED_CAPTIONS: results/figures/captions/<figure>.rst)."""
     out = {}
     for name in figure_names(comparisons):
         for fmt in dict.fromkeys(["png", *formats]):
             out[f"{name}_{fmt}"] = f"{root}/{name}.{fmt}"
         out[f"{name}_data"] = f"{root}/data/{name}.csv"
+        if name in GENERATED_CAPTIONS:
+            out[f"{name}_caption"] = caption_path(name, root)
     return out
+
+
+def caption_path(name: str, root: str = "results/figures") -> str:
+    """Where the figures step writes the generated report caption of `name`."""
+    return f"{root}/captions/{name}.rst"
 
 
 FIGURE_CATEGORIES = {
@@ -56,20 +71,29 @@ FIGURE_CATEGORIES = {
     "response_rates": ("Response", "Rates"),
     "adverse_events": ("Safety", "Adverse events"),
     "forest_cox": ("Survival", "Cox models"),
+    "landmark_os": ("Transplant (HSCT)", "Landmark survival"),
+    "cumulative_incidence_rel": ("Transplant (HSCT)", "Cumulative incidence: relapse"),
+    "cumulative_incidence_vod": ("Transplant (HSCT)", "Cumulative incidence: VOD/SOS"),
     "literature_comparison": ("Context", "Published cohorts"),
 }
 
 
 def figure_outputs(comparisons, formats, root: str, report) -> dict[str, Any]:
     """The rule's outputs: PNGs wrapped in Snakemake's `report(...)` with caption and category
-    (captions in workflow/report/, relative to workflow/rules/); other formats and data CSVs plain."""
+    (captions in workflow/report/, relative to workflow/rules/, except GENERATED_CAPTIONS, which the
+    step writes under <root>/captions/ with this run's numbers: given to Snakemake as absolute paths
+    of the working directory, read when the report is built); other formats, data CSVs and captions
+    plain."""
     out: dict[str, Any] = {}
     for key, path in figure_paths(comparisons, formats, root).items():
         name = key.rsplit("_", 1)[0]
         if path.endswith(".png"):
             category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
-            caption = "km_by_group" if "_by_" in name else name
-            path = report(path, caption=f"../report/{caption}.rst", category=category, subcategory=subcategory,
+            if name in GENERATED_CAPTIONS:
+                caption = os.path.abspath(caption_path(name, root))
+            else:
+                caption = "../report/{}.rst".format("km_by_group" if "_by_" in name else name)
+            path = report(path, caption=caption, category=category, subcategory=subcategory,
                           labels={"figure": name})
         out[key] = path
     return out
@@ -88,17 +112,24 @@ def logrank_p(logrank: pd.DataFrame, endpoint: str, group_by: str) -> float:
 
 def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: pd.DataFrame,
              doses: pd.DataFrame, logrank: pd.DataFrame, cox: pd.DataFrame, estimates: pd.DataFrame,
-             published: pd.DataFrame, config: Mapping[str, Any], output: Any, log=None) -> None:
-    """Draw and save every figure of `figure_names(config['comparisons'])`."""
+             published: pd.DataFrame, config: Mapping[str, Any], output: Any, log=None,
+             transplant: Mapping[str, pd.DataFrame] | None = None) -> None:
+    """Draw and save every figure of `figure_names(config['comparisons'])`, and the generated captions.
+
+    `transplant`: the tables of the transplant_and_competing_risks rule ("landmark", "incidence",
+    "incidence_curves"); computed here from `adtte`/`adsl` the same way when not given."""
     settings = FigureSettings.from_config(config.get("figures", {}))
     conf_level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
     comparisons = tuple(config.get("comparisons", ()))
     threshold = float(config["mrd_threshold_percent"])
     included = adsl[adsl["included"]]
+    captions: dict[str, str] = {}
     for endpoint in ENDPOINTS:
         frame = endpoint_frame(adtte[adtte["patient_id"].isin(included["patient_id"])], adsl, endpoint, comparisons)
         time, event = frame["AVAL"].to_numpy(float), frame["event"].to_numpy(int)
         data = km_figure_data(time, event, None, conf_level, conf_type)
+        if endpoint == "OS":
+            captions["km_os"] = km_os_caption(data, conf_level, conf_type)
         _save(draw_km(data, settings, endpoint, conf_type, conf_level), f"km_{endpoint.lower()}", data, output,
               settings)
         for column in comparisons:
@@ -119,10 +150,20 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
     response = response_table(adsl, conf_level)
     data = rate_data(response)
     _save(draw_rates(data, settings, conf_level), "response_rates", data, output, settings)
+    captions["response_rates"] = response_rates_caption(data, conf_level, threshold)
+    rates = data
     data = grade_counts(worst_grades(adsl, adae))
     _save(draw_adverse_events(data, settings, len(included)), "adverse_events", data, output, settings)
     data = forest_data(cox)
     _save(draw_forest(data, settings, conf_level), "forest_cox", data, output, settings)
+    tables = dict(transplant) if transplant is not None else transplant_tables(adsl, adtte, config)
+    data = landmark_figure_data(adtte, adsl, tables["landmark"], conf_level, conf_type)
+    _save(draw_landmark(data, settings, conf_type, conf_level), "landmark_os", data, output, settings)
+    for name, endpoint in CIF_FIGURES.items():
+        data = cif_figure_data(tables["incidence_curves"], tables["incidence"], endpoint)
+        _save(draw_cif(data, settings, endpoint, conf_level), name, data, output, settings)
+        if name == "cumulative_incidence_vod":
+            captions[name] = vod_caption(data, rates, conf_level)
     os12 = estimates[(estimates["endpoint"] == "OS") & (estimates["group_by"] == "all")
                      & np.isclose(estimates["time_months"], 12.0)]
     if len(os12):
@@ -133,6 +174,26 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
         at = km_at(km_fit(rows["AVAL"], 1 - rows["CNSR"], conf_level, conf_type), [12.0]).iloc[0]
         data = literature_data(published, response, at)
     _save(draw_literature(data, published, settings), "literature_comparison", data, output, settings)
+    write_captions(captions, output, write_text)
+
+
+def transplant_tables(adsl: pd.DataFrame, adtte: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """The landmark and cumulative incidence tables as the transplant_and_competing_risks step writes them."""
+    from ino_study.statistics import transplant_analyses as ta
+
+    level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
+    timepoints = [float(t) for t in config.get("survival_timepoints_months", (6, 12, 24))]
+
+    def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        kept = [f for f in frames if len(f)]
+        return pd.concat(kept, ignore_index=True) if kept else frames[0]
+
+    return {
+        "landmark": ta.landmark_table(adtte, adsl, list(config.get("landmark_days", (60, 90))), timepoints, level,
+                                      conf_type),
+        "incidence": stack([ta.cumulative_incidence_table(adtte, e, timepoints, level) for e in ("REL", "VOD")]),
+        "incidence_curves": stack([ta.cumulative_incidence_curves(adtte, e, level) for e in ("REL", "VOD")]),
+    }
 
 
 def make_figures(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
@@ -140,8 +201,9 @@ def make_figures(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, 
     from ino_study.steps import job_log
 
     with job_log(log) as logger:
+        transplant = {key: pd.read_csv(getattr(stats, key)) for key in ("landmark", "incidence", "incidence_curves")}
         draw_all(read_parquet(adam.adsl), read_parquet(adam.adrs), read_parquet(adam.adtte),
                  read_parquet(adam.adae), read_parquet(adam.doses), pd.read_csv(stats.logrank),
                  pd.read_csv(stats.cox), pd.read_csv(stats.estimates), pd.read_csv(stats.published), config,
-                 output, logger)
+                 output, logger, transplant=transplant)
         logger.info("%d figures written", len(figure_names(config.get("comparisons", ()))))

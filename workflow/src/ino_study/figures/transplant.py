@@ -1,0 +1,231 @@
+"""Transplant figures: landmark OS by HSCT before the landmark, and cumulative incidence (REL, VOD/SOS).
+
+The numbers printed on these figures are taken from the statistics tables themselves
+(results/tables/landmark.csv: log-rank p, n, events, survival at the table's timepoints;
+results/tables/cumulative_incidence.csv: the 12-month cumulative incidence), and the step curves from
+the same functions that wrote those tables (landmark curves: :func:`km_fit` on the landmark data set
+of :mod:`ino_study.statistics.transplant_analyses`; incidence curves:
+results/tables/cumulative_incidence_curves.csv), so a figure equals its table. Each figure's numbers
+are returned as a long data frame (results/figures/data/<figure>.csv).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ino_study.endpoints.definitions import DAYS_PER_MONTH
+from ino_study.figures.km import risk_times
+from ino_study.figures.theme import FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes
+from ino_study.statistics.comparisons import landmark
+from ino_study.statistics.kaplan_meier import km_fit, risk_table
+from ino_study.statistics.transplant_analyses import CAUSES, LANDMARK_GROUPS, _endpoint_days
+
+LANDMARK_COLUMNS = ["element", "landmark_days", "group", "time_months", "value", "ci_lower", "ci_upper", "n"]
+CIF_COLUMNS = ["element", "endpoint", "cause", "time_months", "value", "ci_lower", "ci_upper", "n"]
+MARKER_MONTHS = 12.0
+GROUP_LABELS = {"no": "No HSCT by landmark", "yes": "HSCT by landmark"}
+CIF_TITLES = {"REL": "Cumulative incidence of relapse and non-relapse mortality",
+              "VOD": "Cumulative incidence of VOD/SOS after HSCT (competing: death)"}
+CIF_XLABELS = {"REL": "Months since first InO dose", "VOD": "Months since HSCT"}
+NO_PATIENTS = {"REL": "No patients: no responders at risk of relapse in this cohort.",
+               "VOD": "No patients: no patient was transplanted after InO in this cohort."}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# landmark
+
+
+def landmark_figure_data(adtte: pd.DataFrame, adsl: pd.DataFrame, table: pd.DataFrame, conf_level: float,
+                         conf_type: str) -> pd.DataFrame:
+    """Numbers of the landmark figure, one block per landmark of `table` (landmark.csv).
+
+    Elements: ``curve`` (KM from the landmark, time in months since the landmark), ``at_risk``
+    (every 6 months), ``timepoint`` and ``summary`` (n, events) copied from the table, and
+    ``logrank_p`` copied from the table.
+    """
+    frame = _endpoint_days(adtte, adsl, "OS")
+    parts = []
+    for lm in sorted(pd.unique(table["landmark_days"].astype(int))):
+        rows = table[table["landmark_days"].astype(int) == lm]
+        exposed = np.where(np.isnan(frame["hsct_days"]), False, frame["hsct_days"] <= lm)
+        data = landmark(frame["days"], frame["event"], lm, np.where(exposed, "yes", "no"))
+        months = data["time"].to_numpy(float) / DAYS_PER_MONTH
+        ticks = risk_times(float(months.max()) if months.size else 0.0)
+        for group in LANDMARK_GROUPS:
+            mask = (data["group"] == group).to_numpy()
+            t, e = months[mask], data["event"].to_numpy(int)[mask]
+            if t.size:
+                fit = km_fit(t, e, conf_level, conf_type)
+                tab = fit.table
+                curve = pd.DataFrame({"time_months": np.r_[0.0, tab["time"]], "value": np.r_[1.0, tab["survival"]],
+                                      "ci_lower": np.r_[1.0, tab["ci_lower"]], "ci_upper": np.r_[1.0, tab["ci_upper"]],
+                                      "n": np.r_[fit.n, tab["n_risk"]]})
+                risk = risk_table(t, e, ticks)["n_risk"].to_numpy(int)
+            else:
+                curve = pd.DataFrame(columns=["time_months", "value", "ci_lower", "ci_upper", "n"])
+                risk = np.zeros(ticks.size, int)
+            parts.append(curve.assign(element="curve", landmark_days=lm, group=group))
+            parts.append(pd.DataFrame({"element": "at_risk", "landmark_days": lm, "group": group,
+                                       "time_months": ticks, "value": risk, "n": risk}))
+            grow = rows[rows["group"] == group]
+            parts.append(pd.DataFrame({"element": "timepoint", "landmark_days": lm, "group": group,
+                                       "time_months": grow["time_months_after_landmark"].to_numpy(float),
+                                       "value": grow["survival"].to_numpy(float),
+                                       "ci_lower": grow["ci_lower"].to_numpy(float),
+                                       "ci_upper": grow["ci_upper"].to_numpy(float),
+                                       "n": grow["n_risk"].to_numpy(int)}))
+            n = int(grow["n"].iloc[0]) if len(grow) else 0
+            events = int(grow["events"].iloc[0]) if len(grow) else 0
+            parts.append(pd.DataFrame([{"element": "summary", "landmark_days": lm, "group": group,
+                                        "value": events, "n": n}]))
+        p = float(rows["logrank_p"].iloc[0]) if len(rows) else float("nan")
+        parts.append(pd.DataFrame([{"element": "logrank_p", "landmark_days": lm, "group": "all", "value": p}]))
+    if not parts:
+        return pd.DataFrame([{"element": "no_landmarks"}]).reindex(columns=LANDMARK_COLUMNS)
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True).reindex(columns=LANDMARK_COLUMNS)
+
+
+def _fmt_p(p: float) -> str:
+    if not np.isfinite(p):
+        return "NA"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, conf_level: float) -> Figure:
+    """One panel per landmark: KM OS from the landmark by HSCT at or before it, numbers at risk, log-rank p."""
+    landmarks = [int(v) for v in pd.unique(data["landmark_days"].dropna())]
+    n_panels = max(1, len(landmarks))
+    fig = new_figure(settings, aspect=0.62 if n_panels > 1 else 0.7)
+    grid = fig.add_gridspec(2, n_panels, height_ratios=[5.0, 1.3], hspace=0.38, wspace=0.28,
+                            left=0.09, right=0.98, top=0.86, bottom=0.06)
+    ci_pct = int(round(conf_level * 100))
+    if not landmarks:
+        ax = fig.add_subplot(grid[0, 0])
+        ax.axis("off")
+        ax.text(0.5, 0.5, "No landmarks configured", ha="center", va="center", fontsize=FONT["label"])
+        return fig
+    for column, lm in enumerate(landmarks):
+        block = data[data["landmark_days"] == lm]
+        ax = style_axes(fig.add_subplot(grid[0, column]), grid_axis="y")
+        risk_ax = fig.add_subplot(grid[1, column], sharex=ax)
+        ticks = np.sort(block.loc[block["element"] == "at_risk", "time_months"].unique())
+        for index, group in enumerate(LANDMARK_GROUPS):
+            colour = PALETTE[index]
+            rows = block[block["group"] == group]
+            curve = rows[rows["element"] == "curve"]
+            summary = rows[rows["element"] == "summary"].iloc[0]
+            label = f"{GROUP_LABELS[group]} (n = {int(summary['n'])}, {int(summary['value'])} deaths)"
+            if len(curve):
+                t = curve["time_months"].to_numpy(float)
+                ax.step(t, curve["value"], where="post", color=colour, linewidth=LINE, label=label, zorder=3)
+                lower, upper = curve["ci_lower"].to_numpy(float), curve["ci_upper"].to_numpy(float)
+                ok = np.isfinite(lower) & np.isfinite(upper)
+                ax.fill_between(t[ok], np.clip(lower[ok], 0, 1), np.clip(upper[ok], 0, 1), step="post",
+                                color=colour, alpha=0.10, linewidth=0, zorder=1)
+            else:
+                ax.plot([], [], color=colour, linewidth=LINE, label=label)
+            point = rows[(rows["element"] == "timepoint") & np.isclose(rows["time_months"], MARKER_MONTHS)]
+            if len(point) and np.isfinite(point["value"].iloc[0]):
+                value = float(point["value"].iloc[0])
+                ax.plot([MARKER_MONTHS], [value], marker="o", markersize=3.5, color=colour, zorder=5)
+                ax.annotate(f"{100 * value:.1f}%", (MARKER_MONTHS, value), xytext=(4, 5 if index else -9),
+                            textcoords="offset points", fontsize=FONT["tiny"], color=colour)
+            for tick in ticks:
+                count = rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"]
+                risk_ax.text(tick, 1 - index, f"{int(count.iloc[0]) if len(count) else 0}", ha="center",
+                             va="center", fontsize=FONT["small"], color=colour)
+        p = float(block.loc[block["element"] == "logrank_p", "value"].iloc[0])
+        ax.text(0.98, 0.98, f"Log-rank p {_fmt_p(p)}", transform=ax.transAxes, ha="right", va="top",
+                fontsize=FONT["small"])
+        ax.axvline(MARKER_MONTHS, color=GREY, linestyle="--", linewidth=0.8, zorder=2)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlim(0, ticks[-1] if len(ticks) else 1)
+        ax.set_xticks(ticks)
+        ax.set_yticks(np.linspace(0, 1, 6))
+        ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
+        label_axes(ax, f"Months since day {lm}", "Overall survival (%)" if column == 0 else "",
+                   f"Landmark day {lm}")
+        ax.legend(frameon=False, loc="lower left", prop={"size": FONT["tiny"]})
+        risk_ax.set_ylim(-0.6, 1.6)
+        risk_ax.set_yticks([0, 1])
+        risk_ax.set_yticklabels(["HSCT", "No HSCT"] if column == 0 else ["", ""], fontsize=FONT["small"])
+        for side in ("top", "right", "left", "bottom"):
+            risk_ax.spines[side].set_visible(False)
+        risk_ax.tick_params(axis="both", length=0, labelsize=FONT["small"], pad=10)
+        risk_ax.tick_params(axis="x", labelbottom=False)
+        risk_ax.set_title("Number at risk", fontsize=FONT["small"], loc="left")
+    fig.suptitle(f"Overall survival from landmark by HSCT at or before it (shaded: {ci_pct}% CI, {conf_type})",
+                 fontsize=FONT["title"], fontweight="bold", x=0.01, ha="left")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------
+# cumulative incidence
+
+
+def cif_figure_data(curves: pd.DataFrame, table: pd.DataFrame, endpoint: str) -> pd.DataFrame:
+    """Numbers of one cumulative incidence figure: the step ``curve`` rows of
+    cumulative_incidence_curves.csv and the ``timepoint`` rows of cumulative_incidence.csv for
+    `endpoint`; a single ``no_patients`` row when the endpoint has no rows."""
+    c = curves[curves["endpoint"] == endpoint]
+    t = table[table["endpoint"] == endpoint]
+    if c.empty and t.empty:
+        return pd.DataFrame([{"element": "no_patients", "endpoint": endpoint, "n": 0}]).reindex(columns=CIF_COLUMNS)
+    parts = [pd.DataFrame({"element": "curve", "endpoint": endpoint, "cause": c["cause"],
+                           "time_months": c["time_months"], "value": c["estimate"], "ci_lower": c["ci_lower"],
+                           "ci_upper": c["ci_upper"]}),
+             pd.DataFrame({"element": "timepoint", "endpoint": endpoint, "cause": t["cause"],
+                           "time_months": t["time_months"], "value": t["estimate"], "ci_lower": t["ci_lower"],
+                           "ci_upper": t["ci_upper"], "n": t["n_risk"]})]
+    return pd.concat(parts, ignore_index=True).reindex(columns=CIF_COLUMNS)
+
+
+def twelve_month(data: pd.DataFrame, cause: str) -> pd.Series | None:
+    """The 12-month row of `cause` in cif_figure_data output (None when not tabulated)."""
+    hit = data[(data["element"] == "timepoint") & (data["cause"] == cause)
+               & np.isclose(data["time_months"].astype(float), MARKER_MONTHS)]
+    return hit.iloc[0] if len(hit) else None
+
+
+def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_level: float) -> Figure:
+    """Step curves with CI bands for the event and the competing event; 12-month values labelled."""
+    fig = new_figure(settings, aspect=0.6)
+    ax = style_axes(fig.add_axes((0.11, 0.13, 0.86, 0.74)), grid_axis="y")
+    label_axes(ax, CIF_XLABELS.get(endpoint, "Months"), "Cumulative incidence (%)", CIF_TITLES.get(endpoint, endpoint))
+    ax.set_ylim(0, 1.02)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
+    if (data["element"] == "no_patients").any():
+        ax.set_xlim(0, 24)
+        ax.text(0.5, 0.5, NO_PATIENTS.get(endpoint, "No patients."), transform=ax.transAxes, ha="center",
+                va="center", fontsize=FONT["label"], color="#444444")
+        return fig
+    curves = data[data["element"] == "curve"]
+    causes = [label for _, label in CAUSES.get(endpoint, ())] or list(dict.fromkeys(curves["cause"]))
+    last = float(curves["time_months"].max()) if len(curves) else 1.0
+    for index, cause in enumerate(causes):
+        colour = PALETTE[index % len(PALETTE)]
+        curve = curves[curves["cause"] == cause]
+        if curve.empty:
+            continue
+        t = curve["time_months"].to_numpy(float)
+        ax.step(t, curve["value"], where="post", color=colour, linewidth=LINE, label=cause, zorder=3)
+        lower, upper = curve["ci_lower"].to_numpy(float), curve["ci_upper"].to_numpy(float)
+        ok = np.isfinite(lower) & np.isfinite(upper)
+        ax.fill_between(t[ok], np.clip(lower[ok], 0, 1), np.clip(upper[ok], 0, 1), step="post", color=colour,
+                        alpha=0.12, linewidth=0, zorder=1)
+        row = twelve_month(data, cause)
+        if row is not None and np.isfinite(row["value"]):
+            ax.plot([MARKER_MONTHS], [row["value"]], marker="o", markersize=3.5, color=colour, zorder=5)
+            ax.annotate(f"12 mo: {100 * row['value']:.1f}% ({100 * row['ci_lower']:.1f}-{100 * row['ci_upper']:.1f})",
+                        (MARKER_MONTHS, row["value"]), xytext=(5, 6 + 10 * index), textcoords="offset points",
+                        fontsize=FONT["tiny"], color=colour)
+    ax.axvline(MARKER_MONTHS, color=GREY, linestyle="--", linewidth=0.8, zorder=2)
+    ax.set_xlim(0, max(last, MARKER_MONTHS) * 1.02)
+    ax.text(0.99, 0.98, f"Aalen-Johansen; shaded: {int(round(conf_level * 100))}% CI (log)", transform=ax.transAxes,
+            ha="right", va="top", fontsize=FONT["small"])
+    ax.legend(frameon=False, loc="upper left", prop={"size": FONT["small"]})
+    return fig
