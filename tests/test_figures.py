@@ -219,3 +219,181 @@ def test_large_cohort_draws_in_seconds(tmp_path):
     assert elapsed < 30, f"{elapsed:.1f} s for 100,000 patients"
     assert data(out, "swimmer")["patient_id"].nunique() == 40
     assert data(out, "mrd_trajectories")["patient_id"].nunique() == 40
+
+
+# ---------------------------------------------------------------------------------------------------------
+# transplant figures: landmark OS by HSCT, cumulative incidence of relapse and VOD/SOS; generated captions
+
+from ino_study.figures.captions import GENERATED_CAPTIONS  # noqa: E402
+from ino_study.statistics import transplant_analyses as ta  # noqa: E402
+
+LANDMARKS = [60, 90]
+
+
+def with_vod(cohort: dict, seed: int = 7) -> dict:
+    """The cohort plus VOD rows (months since HSCT; EVNTCD 1 = VOD/SOS, 2 = death without, 0 = censored)
+    for its transplanted patients, as the pipeline's adtte has them."""
+    rng = np.random.default_rng(seed)
+    adsl = cohort["adsl"]
+    hsct = adsl[adsl["hsct_after_ino"]]
+    code = np.where(hsct["vod"], 1, rng.choice([0, 2], len(hsct)))
+    months = np.where(code == 1, 20 / DAYS_PER_MONTH, np.round(rng.uniform(1, 30, len(hsct)), 3))
+    vod = pd.DataFrame({"patient_id": hsct["patient_id"].to_numpy(), "PARAMCD": "VOD", "AVAL": months,
+                        "CNSR": (code == 0).astype(int), "EVNTCD": code})
+    return {**cohort, "adtte": pd.concat([cohort["adtte"], vod], ignore_index=True)}
+
+
+def transplant_tables(cohort: dict, folder: Path, config: dict = CONFIG) -> dict[str, pd.DataFrame]:
+    """The tables as steps.transplant_and_competing_risks writes them, read back from CSV as the rule does."""
+    from ino_study.outputs.io import write_csv
+
+    adsl, adtte = cohort["adsl"], cohort["adtte"]
+    level, kind = config["confidence_level"], config["km_ci"]
+    times = [float(t) for t in config["survival_timepoints_months"]]
+    inc = [ta.cumulative_incidence_table(adtte, e, times, level) for e in ("REL", "VOD")]
+    curves = [ta.cumulative_incidence_curves(adtte, e, level) for e in ("REL", "VOD")]
+    tables = {"landmark": ta.landmark_table(adtte, adsl, LANDMARKS, times, level, kind),
+              "incidence": pd.concat([f for f in inc if len(f)] or inc[:1], ignore_index=True),
+              "incidence_curves": pd.concat([f for f in curves if len(f)] or curves[:1], ignore_index=True)}
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, frame in tables.items():
+        write_csv(frame, folder / f"{key}.csv")
+        tables[key] = pd.read_csv(folder / f"{key}.csv")
+    return tables
+
+
+def draw_with_tables(cohort: dict, folder: Path, config: dict = CONFIG) -> tuple[SimpleNamespace, dict]:
+    stats = statistics(cohort, config)
+    tables = transplant_tables(cohort, folder / "tables", config)
+    paths = figure_paths(config["comparisons"], config["figures"]["formats"], str(folder))
+    draw_all(cohort["adsl"], cohort["adrs"], cohort["adtte"], cohort["adae"], cohort["doses"], stats["logrank"],
+             stats["cox"], stats["estimates"], pd.read_csv(PUBLISHED), config, SimpleNamespace(**paths),
+             transplant=tables)
+    return SimpleNamespace(**paths), tables
+
+
+@pytest.fixture(scope="module")
+def transplanted(tmp_path_factory):
+    cohort = with_vod(make_cohort(60, seed=11))
+    out, tables = draw_with_tables(cohort, tmp_path_factory.mktemp("transplant"))
+    return cohort, tables, out
+
+
+def step_value(curve: pd.DataFrame, t: float) -> float:
+    """A step curve's value at t (the last row at or before t)."""
+    return float(curve[curve["time_months"] <= t + 1e-9]["value"].iloc[-1])
+
+
+def test_landmark_figure_equals_the_landmark_table(transplanted):
+    _, tables, out = transplanted
+    drawn, table = data(out, "landmark_os"), tables["landmark"]
+    assert sorted(drawn["landmark_days"].dropna().astype(int).unique()) == LANDMARKS
+    for lm in LANDMARKS:
+        block, rows = drawn[drawn["landmark_days"] == lm], table[table["landmark_days"] == lm]
+        p = block[block["element"] == "logrank_p"]["value"].iloc[0]
+        assert p == pytest.approx(rows["logrank_p"].iloc[0], rel=1e-6, nan_ok=True)
+        for group in ("no", "yes"):
+            g = rows[rows["group"] == group]
+            summary = block[(block["element"] == "summary") & (block["group"] == group)].iloc[0]
+            assert (summary["n"], summary["value"]) == (g["n"].iloc[0], g["events"].iloc[0])
+            risk = block[(block["element"] == "at_risk") & (block["group"] == group)].set_index("time_months")
+            assert risk.loc[0.0, "value"] == g["n"].iloc[0]
+            curve = block[(block["element"] == "curve") & (block["group"] == group)]
+            marks = block[(block["element"] == "timepoint") & (block["group"] == group)]
+            for row in g.itertuples():
+                mark = marks[marks["time_months"] == row.time_months_after_landmark].iloc[0]
+                assert mark["value"] == pytest.approx(row.survival, rel=1e-6, nan_ok=True)
+                assert mark["n"] == row.n_risk
+                if np.isfinite(row.survival):  # the drawn curve passes through the table's estimate
+                    assert step_value(curve, row.time_months_after_landmark) == pytest.approx(row.survival, abs=1e-6)
+                if row.time_months_after_landmark in risk.index:
+                    assert risk.loc[row.time_months_after_landmark, "value"] == row.n_risk
+
+
+@pytest.mark.parametrize("figure,endpoint", [("cumulative_incidence_rel", "REL"), ("cumulative_incidence_vod", "VOD")])
+def test_cumulative_incidence_figures_equal_the_tables(transplanted, figure, endpoint):
+    _, tables, out = transplanted
+    drawn = data(out, figure)
+    curves = tables["incidence_curves"][tables["incidence_curves"]["endpoint"] == endpoint]
+    inc = tables["incidence"][tables["incidence"]["endpoint"] == endpoint]
+    assert len(curves) and len(inc)
+    assert set(drawn.loc[drawn["element"] == "curve", "cause"]) == set(dict(ta.CAUSES[endpoint]).values())
+    drawn_curve = drawn[drawn["element"] == "curve"]
+    for drawn_col, table_col in (("time_months", "time_months"), ("value", "estimate"), ("ci_lower", "ci_lower"),
+                                 ("ci_upper", "ci_upper")):
+        assert np.allclose(drawn_curve[drawn_col].to_numpy(float), curves[table_col].to_numpy(float), rtol=1e-6,
+                           equal_nan=True), drawn_col
+    for row in inc[inc["time_months"] == 12].itertuples():  # the labelled 12-month values
+        mark = drawn[(drawn["element"] == "timepoint") & (drawn["cause"] == row.cause) & (drawn["time_months"] == 12)]
+        assert mark["value"].iloc[0] == pytest.approx(row.estimate, rel=1e-6, nan_ok=True)
+        assert mark["ci_lower"].iloc[0] == pytest.approx(row.ci_lower, rel=1e-6, nan_ok=True)
+        assert mark["ci_upper"].iloc[0] == pytest.approx(row.ci_upper, rel=1e-6, nan_ok=True)
+        if np.isfinite(row.estimate):
+            curve = drawn_curve[drawn_curve["cause"] == row.cause]
+            assert step_value(curve, 12.0) == pytest.approx(row.estimate, abs=1e-6)
+
+
+def test_no_transplanted_patients_draws_a_no_patients_figure(small):
+    cohort, _, out = small  # the small cohort has no VOD rows: nobody at risk of VOD after HSCT
+    assert not (cohort["adtte"]["PARAMCD"] == "VOD").any()
+    drawn = data(out, "cumulative_incidence_vod")
+    assert drawn["element"].tolist() == ["no_patients"]
+    assert Path(out.cumulative_incidence_vod_png).stat().st_size > 10_000
+    assert "no patients" in Path(out.cumulative_incidence_vod_caption).read_text().lower()
+
+
+def test_generated_captions_state_this_runs_numbers(small):
+    _, _, out = small
+    for name in GENERATED_CAPTIONS:
+        text = Path(getattr(out, f"{name}_caption")).read_text()
+        assert text.strip() and "{" not in text and "}" not in text, name
+    km = data(out, "km_os")
+    twelve = km[km["element"] == "timepoint"].iloc[0]
+    caption = Path(out.km_os_caption).read_text()
+    assert f"{100 * twelve['value']:.1f}%" in caption
+    assert f"{100 * twelve['ci_lower']:.1f}-{100 * twelve['ci_upper']:.1f}" in caption
+    assert f"{int(twelve['n'])} still at risk" in caption
+    rates = data(out, "response_rates")
+    caption = Path(out.response_rates_caption).read_text()
+    for row in rates.itertuples():
+        assert f"{row.count}/{row.denominator} = {row.percent:.1f}%" in caption
+
+
+def test_vod_caption_quotes_the_twelve_month_incidence(transplanted):
+    _, tables, out = transplanted
+    inc = tables["incidence"]
+    row = inc[(inc["endpoint"] == "VOD") & (inc["cause"] == "VOD/SOS") & (inc["time_months"] == 12)].iloc[0]
+    assert f"VOD/SOS {100 * row['estimate']:.1f}%" in Path(out.cumulative_incidence_vod_caption).read_text()
+
+
+def test_a_config_change_changes_the_captions(transplanted, tmp_path):
+    cohort, _, out = transplanted
+    config = {**CONFIG, "confidence_level": 0.9, "km_ci": "log-log", "mrd_threshold_percent": 0.1}
+    again, _ = draw_with_tables(cohort, tmp_path, config)
+    for name in GENERATED_CAPTIONS:
+        before = Path(getattr(out, f"{name}_caption")).read_text()
+        after = Path(getattr(again, f"{name}_caption")).read_text()
+        assert before != after, name
+    assert "90% CI" in Path(again.km_os_caption).read_text() and "log-log" in Path(again.km_os_caption).read_text()
+    assert "below 0.1%" in Path(again.response_rates_caption).read_text()
+
+
+def test_rule_outputs_point_the_report_at_the_generated_captions():
+    from ino_study.figures.step import figure_outputs
+
+    class Flagged(str):
+        pass
+
+    def report(path, **kwargs):
+        flagged = Flagged(path)
+        flagged.kwargs = kwargs
+        return flagged
+
+    outputs = figure_outputs(CONFIG["comparisons"], ["svg"], "results/figures", report)
+    for name in figure_names(CONFIG["comparisons"]):
+        caption = outputs[f"{name}_png"].kwargs["caption"]
+        if name in GENERATED_CAPTIONS:
+            assert caption == str(Path("results/figures/captions").resolve() / f"{name}.rst")
+            assert outputs[f"{name}_caption"] == f"results/figures/captions/{name}.rst"
+        else:
+            assert (PROJECT_ROOT / "workflow" / "rules" / caption).resolve().is_file(), (name, caption)
