@@ -92,7 +92,7 @@ def slurm_cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def slurm_run(slurm_cluster, tmp_path_factory) -> Path:
     workdir = copy_project(tmp_path_factory.mktemp("slurm_run"))
-    shutil.copytree(PROJECT_ROOT / "profiles", workdir / "profiles")
+    shutil.copytree(PROJECT_ROOT / "profiles", workdir / "profiles", dirs_exist_ok=True)
     env = dict(os.environ)
     # Jobs inherit PATH through `sbatch --export=ALL`: the project's interpreter must come first.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

@@ -1,0 +1,224 @@
+#!/usr/bin/env python
+"""Benchmarks of the whole pipeline: wall time and peak memory of each scenario, against targets.
+
+    .venv/bin/python benchmarks/run_benchmarks.py [--repeat N] [--sizes 1000 10000 100000]
+        [--only floor cold noop figures cohorts] [--out benchmarks/results.json] [--keep]
+
+Scenarios (each in a fresh copy of the project under benchmarks/out/, 2 cores):
+  floor     one Python process importing pandas, lifelines, matplotlib and seaborn once
+  cold      the default run from scratch (`snakemake --cores 2`)
+  noop      `snakemake --cores 2` again after a complete run (nothing to do)
+  figures   rerun after a figure-only change (figures.dpi halved through --configfile)
+  cohorts   simulated cohorts (workflow/scripts/simulate_cohort.py, seed 1) through the whole DAG
+
+Wall time is measured around the command; peak memory is the largest resident set of the command
+and every process it waited for (os.wait4 / ru_maxrss). Each scenario runs --repeat times (the
+cold run and cohorts in a new copy each time) and the median is kept; every repeat is recorded.
+The machine's load average is recorded too: other processes on a 2-core machine slow everything.
+
+Targets (2 cores): cold run <= 3 x floor; no-op rerun < 2 s; 100,000 patients end to end < 90 s
+and < 2 GiB peak; 10,000 -> 100,000 patients costs at most 12 x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT_FILES = ("Snakefile", "config.yaml", "workflow", "data", "profiles")
+FLOOR_IMPORTS = "import pandas, lifelines, matplotlib, seaborn"
+GIB = 1024 ** 3
+TARGETS = {
+    "cold_run_over_floor_max": 3.0,
+    "noop_rerun_max_s": 2.0,
+    "cohort_100000_max_s": 90.0,
+    "cohort_100000_max_peak_bytes": 2 * GIB,
+    "cohort_10000_to_100000_max_ratio": 12.0,
+}
+
+
+def measure(command: list[str], cwd: Path, env: dict | None = None) -> dict:
+    """Run `command`; return wall time, peak RSS (bytes) of it and its waited-for children, exit code."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = b""
+    if process.stdout is not None:
+        output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.stderr.write(output.decode(errors="replace")[-5000:])
+        raise SystemExit(f"benchmark command failed ({process.returncode}): {' '.join(command)} in {cwd}")
+    return {"wall_s": round(wall, 3), "peak_rss_bytes": usage.ru_maxrss * 1024,
+            "user_s": round(usage.ru_utime, 3), "sys_s": round(usage.ru_stime, 3)}
+
+
+def fresh_copy(destination: Path) -> Path:
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if not source.exists():
+            continue
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def snakemake(*args: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", "all", *args]
+
+
+def summarise(runs: list[dict]) -> dict:
+    return {
+        "wall_s": round(statistics.median(r["wall_s"] for r in runs), 3),
+        "peak_rss_bytes": int(statistics.median(r["peak_rss_bytes"] for r in runs)),
+        "peak_rss_mib": round(statistics.median(r["peak_rss_bytes"] for r in runs) / 2 ** 20, 1),
+        "runs": runs,
+    }
+
+
+def log(message: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def bench_floor(work: Path, repeat: int) -> dict:
+    runs = [measure([sys.executable, "-c", FLOOR_IMPORTS], cwd=work) for _ in range(repeat + 1)][1:]  # warm cache
+    return summarise(runs)
+
+
+def bench_default(work: Path, repeat: int, which: set[str]) -> dict:
+    results: dict = {}
+    cold, noop, figures = [], [], []
+    override = work / "figures_dpi.yaml"
+    for i in range(repeat):
+        copy = fresh_copy(work / f"default_{i}")
+        cold.append(measure(snakemake(), copy))
+        log(f"cold run {i + 1}/{repeat}: {cold[-1]['wall_s']} s")
+        if "noop" in which:
+            for _ in range(2):
+                noop.append(measure(snakemake(), copy))
+            log(f"no-op rerun: {noop[-1]['wall_s']} s")
+        if "figures" in which:
+            import yaml
+
+            dpi = int(yaml.safe_load((copy / "config.yaml").read_text()).get("figures", {}).get("dpi", 300))
+            override.write_text(f"figures:\n  dpi: {dpi // 2 if i % 2 == 0 else dpi // 2 + 1}\n")
+            figures.append(measure(snakemake("--configfile", str(override)), copy))
+            log(f"figure-only rerun: {figures[-1]['wall_s']} s")
+    results["cold"] = summarise(cold)
+    if noop:
+        results["noop"] = summarise(noop)
+    if figures:
+        results["figures_only"] = summarise(figures)
+    return results
+
+
+def bench_cohorts(work: Path, sizes: list[int], repeat: int) -> dict:
+    results = {}
+    for size in sizes:
+        raw = work / f"cohort_{size}_raw"
+        if raw.exists():
+            shutil.rmtree(raw)
+        simulate = measure([sys.executable, str(ROOT / "workflow/scripts/simulate_cohort.py"), "--patients",
+                            str(size), "--seed", "1", "--out", str(raw)], cwd=work)
+        runs = []
+        for i in range(repeat):
+            copy = fresh_copy(work / f"cohort_{size}_{i}")
+            runs.append(measure(snakemake("--config", f"raw_data={raw}"), copy))
+            log(f"{size} patients, run {i + 1}/{repeat}: {runs[-1]['wall_s']} s, "
+                f"{runs[-1]['peak_rss_bytes'] / 2 ** 20:.0f} MiB")
+        results[str(size)] = {**summarise(runs), "simulate_wall_s": simulate["wall_s"]}
+    return results
+
+
+def verdicts(results: dict) -> dict:
+    out = {}
+    floor = results.get("floor", {}).get("wall_s")
+    cold = results.get("cold", {}).get("wall_s")
+    if floor and cold:
+        ratio = cold / floor
+        out["cold_run_within_3x_floor"] = {"value": round(ratio, 2), "target": "<= 3.0",
+                                           "met": ratio <= TARGETS["cold_run_over_floor_max"]}
+    if "noop" in results:
+        wall = results["noop"]["wall_s"]
+        out["noop_rerun_under_2s"] = {"value": wall, "target": "< 2.0 s", "met": wall < TARGETS["noop_rerun_max_s"]}
+    cohorts = results.get("cohorts", {})
+    if "100000" in cohorts:
+        big = cohorts["100000"]
+        out["cohort_100000_under_90s"] = {"value": big["wall_s"], "target": "< 90 s",
+                                          "met": big["wall_s"] < TARGETS["cohort_100000_max_s"]}
+        out["cohort_100000_under_2GiB"] = {"value": big["peak_rss_mib"], "target": "< 2048 MiB",
+                                           "met": big["peak_rss_bytes"] < TARGETS["cohort_100000_max_peak_bytes"]}
+        if "10000" in cohorts:
+            ratio = big["wall_s"] / cohorts["10000"]["wall_s"]
+            out["cohort_10000_to_100000_at_most_12x"] = {
+                "value": round(ratio, 2), "target": "<= 12", "met": ratio <= TARGETS["cohort_10000_to_100000_max_ratio"]}
+    return out
+
+
+def git_commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--only", nargs="+", choices=("floor", "cold", "noop", "figures", "cohorts"),
+                        default=["floor", "cold", "noop", "figures", "cohorts"])
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "out",
+                        help="scratch folder for the project copies (git-ignored)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
+    args = parser.parse_args(argv)
+
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    which = set(args.only)
+    results: dict = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
+        "repeat": args.repeat,
+    }
+    if "floor" in which:
+        results["floor"] = bench_floor(work, args.repeat)
+        log(f"floor (import pandas, lifelines, matplotlib, seaborn): {results['floor']['wall_s']} s")
+    if which & {"cold", "noop", "figures"}:
+        results.update(bench_default(work, args.repeat, which))
+    if "cohorts" in which:
+        results["cohorts"] = bench_cohorts(work, args.sizes, args.repeat)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets"] = verdicts(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    for name, verdict in results["targets"].items():
+        log(f"{'MET ' if verdict['met'] else 'MISS'} {name}: {verdict['value']} (target {verdict['target']})")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    log(f"results in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
