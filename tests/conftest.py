@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ("Snakefile", "config.yaml", "workflow", "data")
+PROJECT_FILES = ("Snakefile", "config.yaml", "workflow", "data", "profiles")
 
 
 def copy_project(destination: Path) -> Path:

@@ -7,6 +7,7 @@ an interrupted run never leaves a half-written file under results/.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -18,20 +19,62 @@ import numpy as np
 import pandas as pd
 
 FLOAT_FORMAT = "%.6g"
+
+#: Where files are written before being renamed into place. None: next to the target. The Snakefile
+#: sets it to .snakemake/partial, so that a killed run never leaves a partial file under results/
+#: (the folder is on the same file system as results/, so the rename stays atomic).
+PARTIAL_DIR: Path | None = None
 JSON_DIGITS = 6
 
 
+class OutputWriteError(OSError):
+    """A result file could not be written (full disk, no permission, read-only folder)."""
+
+
+#: Errors that mean "the results folder cannot take this file", explained to the user as such.
+WRITE_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+                errno.EFBIG: "the file is larger than allowed (disk full or file-size limit)",
+                errno.EACCES: "permission denied", errno.EPERM: "operation not permitted (read-only or immutable)",
+                errno.EROFS: "the file system is read-only"}
+
+
+def _errno_from_message(message: str) -> int | None:
+    for code in WRITE_ERRNOS:
+        if os.strerror(code) in message:
+            return code
+    return None
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
-    """Write through `write(tmp_path)` into a temporary file in the same folder, then rename."""
+    """Write through `write(tmp_path)` into a temporary file in the same folder, then rename.
+
+    A failure leaves no partial file behind; a full disk or an unwritable folder raises
+    `OutputWriteError` with a message that says which file and why.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = PARTIAL_DIR or path.parent
+        staging.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=staging)
+        os.close(fd)
         write(Path(tmp))
         os.replace(tmp, path)
+    except OSError as error:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        code = error.errno or _errno_from_message(str(error))  # pyarrow's IO errors carry no errno
+        if code in WRITE_ERRNOS:
+            raise OutputWriteError(
+                code,
+                f"cannot write {path}: {WRITE_ERRNOS[code]}. Free disk space or make the results "
+                "folder writable, then rerun: finished steps are kept.",
+            ) from error
+        raise
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
