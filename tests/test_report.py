@@ -90,8 +90,9 @@ def console_errors(stderr: str) -> list[str]:
             and "tailwindcss.com should not be used in production" not in line]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> str:
+    """Session-scoped so that it is set up (and skips) before the session-scoped pipeline run."""
     return chromium_or_skip()
 
 
