@@ -1,5 +1,7 @@
 """The pipeline's steps: each binds a rule's files and settings to the package's functions.
 
+(The records step lives with its stage, in `ino_study.records.step`.)
+
 Snakemake rules call these from short `run:` blocks, so every step runs inside the Snakemake
 process: Python, pandas and lifelines start once per run instead of once per job (see README,
 "Why run: and not script:"). Each step logs to its own file; logs never hold identifiers.
@@ -8,7 +10,6 @@ process: Python, pandas and lifelines start once per run instead of once per job
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import threading
 import warnings
@@ -56,43 +57,6 @@ def job_log(path: str | Path) -> Iterator[logging.Logger]:
     finally:
         LOGGER.removeHandler(handler)
         handler.close()
-
-
-def _date(value: Any) -> dt.date:
-    return dt.date.fromisoformat(str(value))
-
-
-# ----------------------------------------------------------------------------- records
-
-
-def clean_records(raw_data: str, config: Mapping[str, Any], output: Any, log: str) -> None:
-    """Read and clean the raw export; write clean tables, the data-quality report and patient flow."""
-    from ino_study.records.clean import Eligibility, clean_records as clean
-    from ino_study.records.quality import DataContractError
-    from ino_study.records.read import read_registry_export
-    from ino_study.records.report import write_quality_report
-
-    rules = Eligibility(
-        window_start=_date(config["study_window"]["start"]),
-        window_end=_date(config["study_window"]["end"]),
-        max_age_years=float(config["max_age_years"]),
-        cutoff_date=_date(config["cutoff_date"]),
-        identifier_columns=tuple(config.get("identifier_columns", [])),
-    )
-    with job_log(log) as logger:
-        logger.info("reading %s", Path(raw_data).name)
-        raw, findings = read_registry_export(raw_data)
-        try:
-            records = clean(raw, rules, findings)
-        except DataContractError as error:
-            raise DataContractError(error.findings) from None
-        for name in CLEAN_TABLES:
-            write_parquet(records.tables[name], getattr(output, name))
-        write_quality_report(records.findings, records.flow, output.findings, output.report, output.flow,
-                             source=Path(raw_data).name, rules=rules)
-        analysed = int(records.flow.iloc[-1]["patients"])
-        logger.info("%d patients in the raw data, %d analysed; %d findings", int(records.flow.iloc[0]["patients"]),
-                    analysed, len(records.findings))
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -228,5 +192,5 @@ def compare_scenarios(summaries: Mapping[str, str], overrides: Mapping[str, Any]
         logger.info("compared %d analyses", len(rows))
 
 
-__all__ = ["clean_records", "derive_endpoints", "survival_statistics", "summarise", "job_log",
+__all__ = ["derive_endpoints", "survival_statistics", "summarise", "job_log",
            "write_text"]

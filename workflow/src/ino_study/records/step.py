@@ -1,6 +1,6 @@
 """The records step of the pipeline (rule `clean_records`): read, clean, pseudonymise, report.
 
-It is `ino_study.steps.clean_records` plus the optional pseudonymisation of patient IDs (config key
+Reading, cleaning and the optional pseudonymisation of patient IDs (config key
 `pseudonymise`, key from the environment variable INO_PSEUDONYM_KEY, see
 `ino_study.records.pseudonym`). The rule calls it from a one-line `run:` block.
 """
