@@ -3,7 +3,7 @@
 # and the literature comparison; PNG + config figures.formats, the numbers each figure draws in
 # results/figures/data/<figure>.csv, and the report captions that quote this run's numbers in
 # results/figures/captions/<figure>.rst (KM OS, response rates, VOD/SOS).
-from ino_study.figures.step import figure_outputs, make_figures
+from ino_study.figures.catalogue import figure_outputs
 
 
 rule figures:
@@ -32,4 +32,4 @@ rule figures:
     log:
         "logs/figures.log",
     run:
-        make_figures(input, input, params.settings, output, log[0])
+        steps.make_figures(input, input, params.settings, output, log[0])

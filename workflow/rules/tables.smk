@@ -1,6 +1,6 @@
 # Publication tables: Table 1, response/MRD, adverse events and survival, each as CSV and Markdown,
 # and all of them in results/tables/tables.xlsx (one sheet each) and tables.docx.
-from ino_study.tables.step import TABLES, make_tables
+from ino_study.tables.catalogue import TABLES
 
 TABLE_CATEGORIES = {
     "table1": "Baseline characteristics",
@@ -41,4 +41,4 @@ rule tables:
     log:
         "logs/tables.log",
     run:
-        make_tables(input, input, params.settings, output, log[0])
+        steps.make_tables(input, input, params.settings, output, log[0])

@@ -139,6 +139,23 @@ def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log
         logger.info("summary: %d patients", summary["n_patients"])
 
 
+# ---------------------------------------------------------------------- figures, tables
+# Imported when the step runs, not when the workflow is read: matplotlib, python-docx and openpyxl
+# would otherwise slow down every Snakemake start.
+
+
+def make_figures(*args: Any) -> None:
+    from ino_study.figures.step import make_figures as draw
+
+    draw(*args)
+
+
+def make_tables(*args: Any) -> None:
+    from ino_study.tables.step import make_tables as write
+
+    write(*args)
+
+
 # --------------------------------------------------------------------------- scenarios
 
 SCENARIO_TABLES = ("estimates", "medians", "follow_up", "logrank", "cox")

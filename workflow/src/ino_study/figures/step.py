@@ -6,14 +6,15 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from ino_study.figures.captions import (
-    GENERATED_CAPTIONS, km_os_caption, response_rates_caption, vod_caption, write_captions,
+from ino_study.figures.captions import km_os_caption, response_rates_caption, vod_caption, write_captions
+from ino_study.figures.catalogue import (  # noqa: F401  (names re-exported for callers and tests)
+    CIF_FIGURES, ENDPOINTS, FIGURE_CATEGORIES, FIXED_FIGURES, GENERATED_CAPTIONS, caption_path, figure_names,
+    figure_outputs, figure_paths, km_names,
 )
 from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
 from ino_study.figures.forest import draw_forest, forest_data
@@ -27,77 +28,6 @@ from ino_study.outputs.io import read_parquet, write_csv, write_text
 from ino_study.statistics.survival_analysis import endpoint_frame
 from ino_study.tables.adverse_events import grade_counts, worst_grades
 from ino_study.tables.response import response_table
-
-ENDPOINTS = ("OS", "EFS")
-FIXED_FIGURES = ("swimmer", "mrd_trajectories", "response_rates", "adverse_events", "forest_cox",
-                 "landmark_os", "cumulative_incidence_rel", "cumulative_incidence_vod", "literature_comparison")
-#: Competing-risks endpoint of each cumulative incidence figure.
-CIF_FIGURES = {"cumulative_incidence_rel": "REL", "cumulative_incidence_vod": "VOD"}
-
-
-def km_names(comparisons) -> list[str]:
-    names = [f"km_{e.lower()}" for e in ENDPOINTS]
-    names += [f"km_{e.lower()}_by_{c}" for e in ENDPOINTS for c in comparisons]
-    return names
-
-
-def figure_names(comparisons) -> list[str]:
-    """Every figure the step draws, in report order."""
-    return km_names(comparisons) + list(FIXED_FIGURES)
-
-
-def figure_paths(comparisons, formats, root: str = "results/figures") -> dict[str, str]:
-    """{<figure>_<fmt>: path, <figure>_data: path, <figure>_caption: path} for the rule's named outputs
-    (captions only for the figures of GENERATED_CAPTIONS: results/figures/captions/<figure>.rst)."""
-    out = {}
-    for name in figure_names(comparisons):
-        for fmt in dict.fromkeys(["png", *formats]):
-            out[f"{name}_{fmt}"] = f"{root}/{name}.{fmt}"
-        out[f"{name}_data"] = f"{root}/data/{name}.csv"
-        if name in GENERATED_CAPTIONS:
-            out[f"{name}_caption"] = caption_path(name, root)
-    return out
-
-
-def caption_path(name: str, root: str = "results/figures") -> str:
-    """Where the figures step writes the generated report caption of `name`."""
-    return f"{root}/captions/{name}.rst"
-
-
-FIGURE_CATEGORIES = {
-    "km": ("Survival", "Kaplan-Meier"),
-    "swimmer": ("Treatment course", "Swimmer plot"),
-    "mrd_trajectories": ("Response", "MRD"),
-    "response_rates": ("Response", "Rates"),
-    "adverse_events": ("Safety", "Adverse events"),
-    "forest_cox": ("Survival", "Cox models"),
-    "landmark_os": ("Transplant (HSCT)", "Landmark survival"),
-    "cumulative_incidence_rel": ("Transplant (HSCT)", "Cumulative incidence: relapse"),
-    "cumulative_incidence_vod": ("Transplant (HSCT)", "Cumulative incidence: VOD/SOS"),
-    "literature_comparison": ("Context", "Published cohorts"),
-}
-
-
-def figure_outputs(comparisons, formats, root: str, report) -> dict[str, Any]:
-    """The rule's outputs: PNGs wrapped in Snakemake's `report(...)` with caption and category
-    (captions in workflow/report/, relative to workflow/rules/, except GENERATED_CAPTIONS, which the
-    step writes under <root>/captions/ with this run's numbers: given to Snakemake as absolute paths
-    of the working directory, read when the report is built); other formats, data CSVs and captions
-    plain."""
-    out: dict[str, Any] = {}
-    for key, path in figure_paths(comparisons, formats, root).items():
-        name = key.rsplit("_", 1)[0]
-        if path.endswith(".png"):
-            category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
-            if name in GENERATED_CAPTIONS:
-                caption = os.path.abspath(caption_path(name, root))
-            else:
-                caption = "../report/{}.rst".format("km_by_group" if "_by_" in name else name)
-            path = report(path, caption=caption, category=category, subcategory=subcategory,
-                          labels={"figure": name})
-        out[key] = path
-    return out
-
 
 def _save(fig, name: str, data: pd.DataFrame, output: Any, settings: FigureSettings) -> None:
     formats = dict.fromkeys(["png", *settings.formats])

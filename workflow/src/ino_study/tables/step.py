@@ -9,11 +9,11 @@ import pandas as pd
 from ino_study.outputs.io import read_parquet, write_csv
 from ino_study.tables import table1 as t1
 from ino_study.tables.adverse_events import adverse_event_table
+from ino_study.tables.catalogue import TABLES  # noqa: F401  (re-exported)
 from ino_study.tables.export import write_docx, write_markdown, write_xlsx
 from ino_study.tables.response import response_table
 from ino_study.tables.survival import survival_table
 
-TABLES = ("table1", "response", "adverse_events", "survival_summary")
 TITLES = {
     "table1": "Table 1. Baseline characteristics of the included patients",
     "response": "Table 2. Response, MRD negativity and VOD/SOS (exact 95% Clopper-Pearson intervals)",

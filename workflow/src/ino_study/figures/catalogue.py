@@ -1,0 +1,85 @@
+"""Which figures the figures step draws and where they go: names, paths, report categories.
+
+Kept apart from the drawing code so that reading the workflow (which needs the output paths) does
+not import matplotlib: every Snakemake start, including a no-op rerun, pays for what is imported here.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+#: Figures whose report caption the step writes with this run's numbers.
+GENERATED_CAPTIONS = ("km_os", "response_rates", "cumulative_incidence_vod")
+
+ENDPOINTS = ("OS", "EFS")
+FIXED_FIGURES = ("swimmer", "mrd_trajectories", "response_rates", "adverse_events", "forest_cox",
+                 "landmark_os", "cumulative_incidence_rel", "cumulative_incidence_vod", "literature_comparison")
+#: Competing-risks endpoint of each cumulative incidence figure.
+CIF_FIGURES = {"cumulative_incidence_rel": "REL", "cumulative_incidence_vod": "VOD"}
+
+
+def km_names(comparisons) -> list[str]:
+    names = [f"km_{e.lower()}" for e in ENDPOINTS]
+    names += [f"km_{e.lower()}_by_{c}" for e in ENDPOINTS for c in comparisons]
+    return names
+
+
+def figure_names(comparisons) -> list[str]:
+    """Every figure the step draws, in report order."""
+    return km_names(comparisons) + list(FIXED_FIGURES)
+
+
+def figure_paths(comparisons, formats, root: str = "results/figures") -> dict[str, str]:
+    """{<figure>_<fmt>: path, <figure>_data: path, <figure>_caption: path} for the rule's named outputs
+    (captions only for the figures of GENERATED_CAPTIONS: results/figures/captions/<figure>.rst)."""
+    out = {}
+    for name in figure_names(comparisons):
+        for fmt in dict.fromkeys(["png", *formats]):
+            out[f"{name}_{fmt}"] = f"{root}/{name}.{fmt}"
+        out[f"{name}_data"] = f"{root}/data/{name}.csv"
+        if name in GENERATED_CAPTIONS:
+            out[f"{name}_caption"] = caption_path(name, root)
+    return out
+
+
+def caption_path(name: str, root: str = "results/figures") -> str:
+    """Where the figures step writes the generated report caption of `name`."""
+    return f"{root}/captions/{name}.rst"
+
+
+FIGURE_CATEGORIES = {
+    "km": ("Survival", "Kaplan-Meier"),
+    "swimmer": ("Treatment course", "Swimmer plot"),
+    "mrd_trajectories": ("Response", "MRD"),
+    "response_rates": ("Response", "Rates"),
+    "adverse_events": ("Safety", "Adverse events"),
+    "forest_cox": ("Survival", "Cox models"),
+    "landmark_os": ("Transplant (HSCT)", "Landmark survival"),
+    "cumulative_incidence_rel": ("Transplant (HSCT)", "Cumulative incidence: relapse"),
+    "cumulative_incidence_vod": ("Transplant (HSCT)", "Cumulative incidence: VOD/SOS"),
+    "literature_comparison": ("Context", "Published cohorts"),
+}
+
+
+def figure_outputs(comparisons, formats, root: str, report) -> dict[str, Any]:
+    """The rule's outputs: PNGs wrapped in Snakemake's `report(...)` with caption and category
+    (captions in workflow/report/, relative to workflow/rules/, except GENERATED_CAPTIONS, which the
+    step writes under <root>/captions/ with this run's numbers: given to Snakemake as absolute paths
+    of the working directory, read when the report is built); other formats, data CSVs and captions
+    plain."""
+    out: dict[str, Any] = {}
+    for key, path in figure_paths(comparisons, formats, root).items():
+        name = key.rsplit("_", 1)[0]
+        if path.endswith(".png"):
+            category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
+            if name in GENERATED_CAPTIONS:
+                caption = os.path.abspath(caption_path(name, root))
+            else:
+                caption = "../report/{}.rst".format("km_by_group" if "_by_" in name else name)
+            path = report(path, caption=caption, category=category, subcategory=subcategory,
+                          labels={"figure": name})
+        out[key] = path
+    return out
+
+
