@@ -30,6 +30,21 @@ SCENARIO_CONFIGS = {name: scenario_config(config, name) for name in SCENARIOS}  
 SCENARIO_DIR = f"{RESULTS}/scenarios/{{scenario}}"
 
 
+#: The config keys each scenario step uses (as params: a change of another key does not rerun it).
+SCENARIO_RECORD_KEYS = (
+    "cutoff_date", "study_window", "max_age_years", "identifier_columns", "pseudonymise"
+)
+SCENARIO_ANALYSIS_KEYS = (
+    "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
+    "survival_timepoints_months", "km_ci", "confidence_level", "comparisons",
+)
+
+
+def scenario_settings(keys):
+    """Params function: the scenario's values of `keys`."""
+    return lambda wildcards: {key: SCENARIO_CONFIGS[wildcards.scenario][key] for key in keys}
+
+
 def scenario_clean_tables(wildcards):
     """The clean tables a scenario starts from: its own if it re-reads the records, else the main run's."""
     if scenario_rereads_records(config, wildcards.scenario):

@@ -17,6 +17,7 @@ else:
 rule clean_records:
     input:
         raw=config["raw_data"],
+        code=package_code("records", "outputs/io.py"),
     output:
         **{name: f"{RESULTS}/data/clean/{name}.parquet" for name in CLEAN_TABLES},
         findings=f"{RESULTS}/data_quality/findings.csv",

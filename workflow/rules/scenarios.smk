@@ -13,7 +13,7 @@ rule scenario_clean_records:
         report=f"{SCENARIO_DIR}/data_quality/report.md",
         flow=f"{SCENARIO_DIR}/data_quality/patient_flow.csv",
     params:
-        settings=lambda wildcards: SCENARIO_CONFIGS[wildcards.scenario],
+        settings=scenario_settings(SCENARIO_RECORD_KEYS),
     log:
         "logs/scenarios/{scenario}/clean_records.log",
     run:
@@ -27,7 +27,7 @@ rule scenario_analysis:
     output:
         **steps.scenario_paths(SCENARIO_DIR),
     params:
-        settings=lambda wildcards: SCENARIO_CONFIGS[wildcards.scenario],
+        settings=scenario_settings(SCENARIO_ANALYSIS_KEYS),
     log:
         "logs/scenarios/{scenario}/analysis.log",
     run:
