@@ -18,12 +18,12 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "src"))
 
 from ino_study import steps
 from ino_study.config import dates_as_text
-from ino_study.outputs import io as _io
+from ino_study.outputs import staging as _staging
 
 from ino_study import runlock
 
 # Files are written under .snakemake/partial and renamed into results/ when complete.
-_io.PARTIAL_DIR = Path.cwd() / ".snakemake" / "partial"
+_staging.PARTIAL_DIR = Path.cwd() / ".snakemake" / "partial"
 
 # A run killed with kill -9 leaves Snakemake's lock behind: remove it if that process is gone.
 if workflow.is_main_process:

@@ -86,10 +86,10 @@ def test_unwritable_results_folder_gives_a_clear_message(tmp_path):
 FULL_DISK_SCRIPT = """
 import resource, signal, sys
 import pandas as pd
-from ino_study.outputs import io
+from ino_study.outputs import io, staging
 resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))  # every file stops at 2 kB: a full disk
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
-io.PARTIAL_DIR = None
+staging.PARTIAL_DIR = None
 try:
     io.write_csv(pd.DataFrame({"x": range(10_000)}), sys.argv[1])
 except io.OutputWriteError as error:

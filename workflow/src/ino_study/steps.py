@@ -16,11 +16,11 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-import pandas as pd
-
-from ino_study.outputs.io import read_parquet, write_csv, write_json, write_parquet, write_text
 
 LOGGER = logging.getLogger("ino_study")
+
+# pandas and the writers are imported inside each step, not here: the Snakefile imports this module,
+# and every Snakemake start (a no-op rerun included) would pay for them.
 CLEAN_TABLES = ("patients", "ino_doses", "assessments", "transplants", "adverse_events", "follow_up")
 ANALYSIS_DATASETS = ("adsl", "adrs", "adtte", "adae")
 
@@ -64,6 +64,7 @@ def job_log(path: str | Path) -> Iterator[logging.Logger]:
 
 def derive_endpoints(clean: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
     """adsl, adrs, adtte and adae as Parquet (for the pipeline) and CSV (for reading)."""
+    from ino_study.outputs.io import read_parquet, write_csv, write_parquet
     from ino_study.endpoints.definitions import EndpointRules
     from ino_study.endpoints.derive import derive_analysis_datasets
 
@@ -81,6 +82,7 @@ def derive_endpoints(clean: Any, config: Mapping[str, Any], output: Any, log: st
 
 def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
     """Kaplan-Meier estimates and medians, follow-up, log-rank and Cox tables."""
+    from ino_study.outputs.io import read_parquet, write_csv
     from ino_study.statistics.survival_analysis import (
         SurvivalSettings, cox_table, follow_up_summary, logrank_table, median_survival, survival_estimates,
     )
@@ -103,6 +105,9 @@ def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any, log: 
 
 def transplant_and_competing_risks(adam: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
     """Landmark and time-varying HSCT analyses; cumulative incidence of relapse and of VOD/SOS."""
+    import pandas as pd
+
+    from ino_study.outputs.io import read_parquet, write_csv
     from ino_study.statistics import transplant_analyses as ta
 
     level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
@@ -128,6 +133,9 @@ def transplant_and_competing_risks(adam: Any, config: Mapping[str, Any], output:
 
 def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
     """results/summary.json and the abstract's Results paragraph, results/summary.md."""
+    import pandas as pd
+
+    from ino_study.outputs.io import read_parquet, write_json, write_text
     from ino_study.outputs.summary import build_summary, results_paragraph
 
     with job_log(log) as logger:
@@ -186,6 +194,9 @@ def analyse_scenario(clean: Any, config: Mapping[str, Any], output: Any, log: st
 
 def compare_scenarios(summaries: Mapping[str, str], overrides: Mapping[str, Any], output: str, log: str) -> None:
     """The headline numbers of the main analysis and of every scenario, side by side."""
+    import pandas as pd
+
+    from ino_study.outputs.io import write_csv
     import json
 
     rows = []
@@ -209,5 +220,4 @@ def compare_scenarios(summaries: Mapping[str, str], overrides: Mapping[str, Any]
         logger.info("compared %d analyses", len(rows))
 
 
-__all__ = ["derive_endpoints", "survival_statistics", "summarise", "job_log",
-           "write_text"]
+__all__ = ["derive_endpoints", "survival_statistics", "summarise", "job_log"]

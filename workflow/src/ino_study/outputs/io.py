@@ -18,12 +18,10 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from ino_study.outputs import staging as _staging
+
 FLOAT_FORMAT = "%.6g"
 
-#: Where files are written before being renamed into place. None: next to the target. The Snakefile
-#: sets it to .snakemake/partial, so that a killed run never leaves a partial file under results/
-#: (the folder is on the same file system as results/, so the rename stays atomic).
-PARTIAL_DIR: Path | None = None
 JSON_DIGITS = 6
 
 
@@ -55,7 +53,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = PARTIAL_DIR or path.parent
+        staging = _staging.PARTIAL_DIR or path.parent
         staging.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=staging)
         os.close(fd)

@@ -15,11 +15,12 @@ import dataclasses
 import hashlib
 import hmac
 import os
-from typing import Iterable, Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ino_study.records.quality import Finding
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ENV_VAR = "INO_PSEUDONYM_KEY"
 PREFIX = "PT-"
@@ -61,6 +62,8 @@ def key_fingerprint(key: bytes) -> str:
 
 
 def _mapper(key: bytes):
+    import pandas as pd
+
     cache: dict[str, str] = {}
 
     def convert(value: object) -> object:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Iterable, Literal
+from typing import TYPE_CHECKING, Iterable, Literal
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 Severity = Literal["error", "exclusion", "warning", "correction"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "exclusion": 1, "warning": 2, "correction": 3}
@@ -65,6 +66,8 @@ class DataContractError(Exception):
 
 def short_value(value: object, limit: int = 60) -> str | None:
     """A printable, bounded rendering of a raw cell value for a report."""
+    import pandas as pd  # here, not at the top: the workflow imports this module at every start
+
     if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
@@ -75,6 +78,8 @@ def short_value(value: object, limit: int = 60) -> str | None:
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     """Findings as a table in a stable order (severity, table, row, column, rule)."""
+    import pandas as pd
+
     frame = pd.DataFrame([asdict(f) for f in findings], columns=FINDING_COLUMNS)
     if frame.empty:
         return frame
