@@ -36,6 +36,8 @@ from typing import Any, Iterable, Literal
 import numpy as np
 import pandas as pd
 
+from ino_study.outputs.io import write_zip_fixed_times
+
 from ino_study.records.contract import TABLES, TABLES_BY_NAME
 
 # ---------------------------------------------------------------------------------------------
@@ -603,15 +605,7 @@ def _save_deterministic(wb: Any, path: Path, when: dt.datetime = FIXED_TIMESTAMP
     buf = io.BytesIO()
     archive = zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     ExcelWriter(wb, archive).save()  # (openpyxl's save_workbook would stamp 'modified' with now())
-    buf.seek(0)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, src.read(info.filename))
+    write_zip_fixed_times(buf, path, when)
 
 
 README_LINES_EN = (

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ino_study.figures.theme import FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes
+from ino_study.figures.theme import (
+    FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
+)
 from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, risk_table
 
 DATA_COLUMNS = ["element", "group", "time_months", "value", "ci_lower", "ci_upper", "n"]
@@ -119,12 +121,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
             count = rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"]
             risk_ax.text(tick, n_groups - 1 - index, f"{int(count.iloc[0])}", ha="center", va="center",
                          fontsize=FONT["small"], color=colour)
-    ax.axvline(MARKER_MONTHS, color=GREY, linestyle="--", linewidth=0.8, zorder=2)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlim(0, ticks[-1] if len(ticks) else 1)
-    ax.set_xticks(ticks)
-    ax.set_yticks(np.linspace(0, 1, 6))
-    ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
+    survival_axes(ax, ticks, MARKER_MONTHS, GREY)
     name = ENDPOINT_NAMES.get(endpoint, endpoint)
     title = name if group_title is None else f"{name} by {group_title}"
     label_axes(ax, "Months since first InO dose", f"{name} (%)", title)

@@ -85,6 +85,18 @@ def style_axes(ax: Axes, grid_axis: str | None = "y") -> Axes:
     return ax
 
 
+def survival_axes(ax: Axes, ticks, marker_months: float, colour: str) -> None:
+    """Survival scale in % (0-100), x from 0 to the last tick, and the dashed marker line."""
+    import numpy as np
+
+    ax.axvline(marker_months, color=colour, linestyle="--", linewidth=0.8, zorder=2)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(0, ticks[-1] if len(ticks) else 1)
+    ax.set_xticks(ticks)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
+
+
 def label_axes(ax: Axes, xlabel: str = "", ylabel: str = "", title: str = "") -> None:
     ax.set_xlabel(xlabel, fontsize=FONT["label"], family=FONT_FAMILY)
     ax.set_ylabel(ylabel, fontsize=FONT["label"], family=FONT_FAMILY)

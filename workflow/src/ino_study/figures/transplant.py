@@ -17,7 +17,9 @@ from matplotlib.figure import Figure
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.figures.km import risk_times
-from ino_study.figures.theme import FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes
+from ino_study.figures.theme import (
+    FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
+)
 from ino_study.statistics.comparisons import landmark
 from ino_study.statistics.kaplan_meier import km_fit, risk_table
 from ino_study.statistics.transplant_analyses import CAUSES, LANDMARK_GROUPS, _endpoint_days
@@ -140,12 +142,7 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
         p = float(block.loc[block["element"] == "logrank_p", "value"].iloc[0])
         ax.text(0.98, 0.98, f"Log-rank p {_fmt_p(p)}", transform=ax.transAxes, ha="right", va="top",
                 fontsize=FONT["small"])
-        ax.axvline(MARKER_MONTHS, color=GREY, linestyle="--", linewidth=0.8, zorder=2)
-        ax.set_ylim(0, 1.02)
-        ax.set_xlim(0, ticks[-1] if len(ticks) else 1)
-        ax.set_xticks(ticks)
-        ax.set_yticks(np.linspace(0, 1, 6))
-        ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
+        survival_axes(ax, ticks, MARKER_MONTHS, GREY)
         label_axes(ax, f"Months since day {lm}", "Overall survival (%)" if column == 0 else "",
                    f"Landmark day {lm}")
         ax.legend(frameon=False, loc="lower left", prop={"size": FONT["tiny"]})

@@ -7,11 +7,14 @@ an interrupted run never leaves a half-written file under results/.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
+import io
 import json
 import math
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -125,3 +128,19 @@ def write_json(data: Any, path: str | Path) -> None:
 
 def write_text(text: str, path: str | Path) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_zip_fixed_times(buffer: io.BytesIO, path: str | Path, when: dt.datetime) -> None:
+    """Copy a zip (an .xlsx or .docx in memory) with fixed entry timestamps and permissions, entries in
+    their original order: the same content gives byte-identical files."""
+    buffer.seek(0)
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = 0o600 << 16
+                dst.writestr(entry, src.read(info.filename))
+
+    atomic_write(path, write)

@@ -15,7 +15,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from ino_study.outputs.io import atomic_write, write_text
+from ino_study.outputs.io import write_text, write_zip_fixed_times
 
 FIXED_TIMESTAMP = dt.datetime(2023, 2, 1, 0, 0, 0)
 
@@ -48,17 +48,7 @@ def write_markdown(frame: pd.DataFrame, path: str | Path, title: str = "", note:
 
 def _rezip(buffer: io.BytesIO, path: str | Path, when: dt.datetime = FIXED_TIMESTAMP) -> None:
     """Copy a zip with fixed entry timestamps and permissions, entries in their original order."""
-    buffer.seek(0)
-
-    def write(tmp: Path) -> None:
-        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                entry.external_attr = 0o600 << 16
-                dst.writestr(entry, src.read(info.filename))
-
-    atomic_write(path, write)
+    write_zip_fixed_times(buffer, path, when)
 
 
 def sheet_name(name: str) -> str:
