@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from conftest import copy_project, run_snakemake
-from ino_study.config import apply_overrides, load_config, scenario_config, scenario_rereads_records
+from ino_study.config import (
+    apply_overrides, load_config, scenario_config, scenario_rereads_records, validate_config,
+)
 
 
 def test_overrides_merge_nested_keys():
@@ -24,6 +26,23 @@ def test_scenario_configs_are_validated_and_name_the_scenario():
     assert scenario_config(config, "good")["mrd_threshold_percent"] == 0.1
     assert scenario_config(config, "good")["km_ci"] == config["km_ci"]
     with pytest.raises(ValueError, match=r"(?s)scenarios\.bad.*km_ci"):
+        scenario_config(config, "bad")
+
+
+def test_scenario_validation_agrees_with_snakemake_validate():
+    """scenario_config validates with a cached validator; it must accept, reject and fill exactly as
+    snakemake.utils.validate does (validate_config), including defaults of keys the config leaves out."""
+    config = load_config()
+    config["scenarios"] = {**config["scenarios"], "sparse": {"figures": {"dpi": 150}, "response": {}}}
+    del config["figures"]["formats"]  # a default the fast validator must fill again
+    for name, overrides in config["scenarios"].items():
+        merged = apply_overrides({k: v for k, v in config.items() if k != "scenarios"}, overrides)
+        assert scenario_config(config, name) == validate_config(merged), name
+    config["scenarios"] = {"bad": {"confidence_level": 1.5}}
+    with pytest.raises(Exception):
+        validate_config(apply_overrides({k: v for k, v in config.items() if k != "scenarios"},
+                                        config["scenarios"]["bad"]))
+    with pytest.raises(ValueError, match=r"scenarios\.bad: confidence_level"):
         scenario_config(config, "bad")
 
 

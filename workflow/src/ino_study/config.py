@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +65,42 @@ def apply_overrides(config: dict[str, Any], overrides: dict[str, Any]) -> dict[s
     return merged
 
 
+@functools.lru_cache(maxsize=1)
+def _schema_validator() -> Any:
+    """A jsonschema validator for the config schema that also fills defaults, built once per process.
+
+    `snakemake.utils.validate` re-reads the schema and rebuilds its validator on every call (about
+    50 ms); the Snakefile validates one config per scenario at every start, including no-op reruns.
+    Filling defaults while validating is the recipe of the jsonschema FAQ, which snakemake.utils uses too.
+    """
+    from jsonschema import Draft202012Validator, validators
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for key, subschema in properties.items():
+                if "default" in subschema:
+                    instance.setdefault(key, copy.deepcopy(subschema["default"]))
+        yield from Draft202012Validator.VALIDATORS["properties"](validator, properties, instance, schema)
+
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    filling = validators.extend(Draft202012Validator, {"properties": set_defaults})
+    return filling(schema)
+
+
 def scenario_config(config: dict[str, Any], name: str) -> dict[str, Any]:
-    """The full, validated configuration of one sensitivity scenario (no nested scenarios)."""
+    """The full, validated configuration of one sensitivity scenario (no nested scenarios).
+
+    Raises ValueError naming the scenario and the offending key.
+    """
+    from jsonschema.exceptions import best_match
+
     overrides = dates_as_text(copy.deepcopy(config["scenarios"][name]))
     merged = apply_overrides({k: v for k, v in config.items() if k != "scenarios"}, overrides)
-    try:
-        return validate_config(merged)
-    except Exception as error:
-        raise ValueError(f"scenarios.{name}: {error}") from None
+    error = best_match(_schema_validator().iter_errors(merged))
+    if error is not None:
+        where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise ValueError(f"scenarios.{name}: {where}: {error.message}")
+    return merged
 
 
 def scenario_rereads_records(config: dict[str, Any], name: str) -> bool:
