@@ -206,6 +206,15 @@ def test_vector_files_are_deterministic(small, tmp_path):
         assert b"<dc:date>" not in Path(getattr(out, f"{name}_svg")).read_bytes()
 
 
+def test_svg_text_is_editable_text(small):
+    """Journals ask for editable text in vector figures: SVG labels are <text> in the theme's font,
+    not glyph outlines."""
+    _, _, out = small
+    svg = Path(out.km_os_svg).read_text(encoding="utf-8")
+    assert "<text" in svg and "Overall survival" in svg
+    assert "DejaVu Sans" in svg
+
+
 def test_large_cohort_draws_every_figure(tmp_path):
     cohort = make_cohort(100_000, seed=5)
     config = {**CONFIG, "figures": {"dpi": 100, "formats": ["png"], "width_in": 6}}

@@ -1,4 +1,6 @@
 # Paths shared by the rules. Outputs live under results/, logs under logs/.
+# `priority: 10` marks the chain the figures wait for (records, endpoints, statistics, figures),
+# the longest in the workflow: with few cores it runs before the sensitivity scenarios.
 
 from ino_study.config import scenario_config, scenario_rereads_records
 

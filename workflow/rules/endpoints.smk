@@ -16,6 +16,7 @@ rule derive_endpoints:
         settings=config_subset(
             "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"
         ),
+    priority: 10
     log:
         "logs/derive_endpoints.log",
     run:

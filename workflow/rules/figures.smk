@@ -29,6 +29,7 @@ rule figures:
         settings=config_subset(
             "figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent"
         ),
+    priority: 10
     log:
         "logs/figures.log",
     run:

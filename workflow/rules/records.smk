@@ -31,6 +31,7 @@ rule clean_records:
             "pseudonymise": config.get("pseudonymise", False),
         },
         key_tag=_PSEUDONYM_TAG,
+    priority: 10
     log:
         "logs/clean_records.log",
     run:

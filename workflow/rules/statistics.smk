@@ -16,6 +16,7 @@ rule survival_statistics:
         settings=config_subset(
             "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"
         ),
+    priority: 10
     log:
         "logs/survival_statistics.log",
     run:
@@ -39,6 +40,7 @@ rule transplant_and_competing_risks:
         settings=config_subset(
             "landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"
         ),
+    priority: 10
     log:
         "logs/transplant_and_competing_risks.log",
     run:
