@@ -402,3 +402,63 @@ def test_rule_outputs_point_the_report_at_the_generated_captions():
             assert outputs[f"{name}_caption"] == f"results/figures/captions/{name}.rst"
         else:
             assert (PROJECT_ROOT / "workflow" / "rules" / caption).resolve().is_file(), (name, caption)
+
+
+def files_for_the_step(cohort: dict, folder: Path, config: dict = CONFIG) -> SimpleNamespace:
+    """The figures rule's inputs as files: analysis datasets as Parquet, statistics tables as CSV."""
+    from ino_study.outputs.io import write_csv, write_parquet
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for key in ("adsl", "adrs", "adtte", "adae", "doses"):
+        paths[key] = str(folder / f"{key}.parquet")
+        write_parquet(cohort[key], paths[key])
+    for key, frame in {**statistics(cohort, config), **transplant_tables(cohort, folder / "t", config)}.items():
+        paths[key] = str(folder / f"{key}.csv")
+        write_csv(frame, paths[key])
+    paths["published"] = str(PUBLISHED)
+    return SimpleNamespace(**paths)
+
+
+def test_figures_drawn_in_two_processes_are_identical_to_one(tmp_path):
+    """threads: 2 splits the figures between this process and a worker process; every file (PNG, SVG,
+    PDF, data, captions) must be byte-identical to drawing them all in one process, and the worker's
+    log lines must reach the step's log."""
+    from ino_study.figures.step import make_figures
+
+    inputs = files_for_the_step(with_vod(make_cohort(60, seed=11)), tmp_path / "in")
+    runs = {}
+    for threads in (1, 2):
+        paths = figure_paths(CONFIG["comparisons"], CONFIG["figures"]["formats"], str(tmp_path / f"t{threads}"))
+        make_figures(inputs, inputs, CONFIG, SimpleNamespace(**paths), str(tmp_path / f"t{threads}.log"), threads)
+        runs[threads] = {key: Path(path).read_bytes() for key, path in paths.items()}
+    assert runs[1].keys() == runs[2].keys()
+    differ = [key for key in runs[1] if runs[1][key] != runs[2][key]]
+    assert not differ, differ
+    log = (tmp_path / "t2.log").read_text()
+    assert "worker" in log and "by 2 process(es)" in log
+
+
+def test_a_failing_worker_is_reported_with_its_figures_and_stderr(tmp_path):
+    import logging
+    import subprocess
+    import sys
+    import tempfile
+
+    from ino_study.figures.worker import Worker, wait_for_worker
+
+    log = tempfile.TemporaryFile("w+", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-c", "import sys; sys.stderr.write('boom\\n'); sys.exit(3)"],
+                               stderr=log, text=True)
+    problem = wait_for_worker(Worker(process, ["km_os", "swimmer"], log), logging.getLogger("test"))
+    assert "km_os, swimmer" in problem and "exit code 3" in problem and "boom" in problem
+
+
+def test_split_figures_deals_every_figure_once():
+    from ino_study.figures.step import split_figures
+
+    names = figure_names(CONFIG["comparisons"])
+    for parts in (1, 2, 3, len(names), len(names) + 5):
+        split = split_figures(names, parts)
+        assert sorted(sum(split, [])) == sorted(names)
+        assert len(split) == min(parts, len(names)) and all(split)

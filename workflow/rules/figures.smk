@@ -3,6 +3,8 @@
 # and the literature comparison; PNG + config figures.formats, the numbers each figure draws in
 # results/figures/data/<figure>.csv, and the report captions that quote this run's numbers in
 # results/figures/captions/<figure>.rst (KM OS, response rates, VOD/SOS).
+# threads: matplotlib draws under the GIL, so the step draws in that many processes (a worker process
+# draws its share of the figures while the job's thread draws the rest).
 from ino_study.figures.catalogue import figure_outputs
 
 
@@ -29,8 +31,9 @@ rule figures:
         settings=config_subset(
             "figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent"
         ),
+    threads: 2
     priority: 10
     log:
         "logs/figures.log",
     run:
-        steps.make_figures(input, input, params.settings, output, log[0])
+        steps.make_figures(input, input, params.settings, output, log[0], threads)

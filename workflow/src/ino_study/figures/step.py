@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -43,26 +43,33 @@ def logrank_p(logrank: pd.DataFrame, endpoint: str, group_by: str) -> float:
 def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: pd.DataFrame,
              doses: pd.DataFrame, logrank: pd.DataFrame, cox: pd.DataFrame, estimates: pd.DataFrame,
              published: pd.DataFrame, config: Mapping[str, Any], output: Any, log=None,
-             transplant: Mapping[str, pd.DataFrame] | None = None) -> None:
+             transplant: Mapping[str, pd.DataFrame] | None = None, only: Collection[str] | None = None) -> None:
     """Draw and save every figure of `figure_names(config['comparisons'])`, and the generated captions.
 
     `transplant`: the tables of the transplant_and_competing_risks rule ("landmark", "incidence",
-    "incidence_curves"); computed here from `adtte`/`adsl` the same way when not given."""
+    "incidence_curves"); computed here from `adtte`/`adsl` the same way when not given.
+    `only`: draw just these figures (and their captions); the others are left alone."""
     settings = FigureSettings.from_config(config.get("figures", {}))
     conf_level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
     comparisons = tuple(config.get("comparisons", ()))
     threshold = float(config["mrd_threshold_percent"])
     included = adsl[adsl["included"]]
+    wanted = set(figure_names(comparisons) if only is None else only)
     captions: dict[str, str] = {}
     for endpoint in ENDPOINTS:
+        names = [f"km_{endpoint.lower()}", *(f"km_{endpoint.lower()}_by_{c}" for c in comparisons)]
+        if not wanted.intersection(names):
+            continue
         frame = endpoint_frame(adtte[adtte["patient_id"].isin(included["patient_id"])], adsl, endpoint, comparisons)
         time, event = frame["AVAL"].to_numpy(float), frame["event"].to_numpy(int)
-        data = km_figure_data(time, event, None, conf_level, conf_type)
-        if endpoint == "OS":
-            captions["km_os"] = km_os_caption(data, conf_level, conf_type)
-        _save(draw_km(data, settings, endpoint, conf_type, conf_level), f"km_{endpoint.lower()}", data, output,
-              settings)
+        if names[0] in wanted:
+            data = km_figure_data(time, event, None, conf_level, conf_type)
+            if endpoint == "OS":
+                captions["km_os"] = km_os_caption(data, conf_level, conf_type)
+            _save(draw_km(data, settings, endpoint, conf_type, conf_level), names[0], data, output, settings)
         for column in comparisons:
+            if f"km_{endpoint.lower()}_by_{column}" not in wanted:
+                continue
             known = frame[column] != "missing"
             data = km_figure_data(time[known], event[known], frame.loc[known, column].to_numpy(), conf_level,
                                   conf_type)
@@ -73,37 +80,46 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
             _save(fig, f"km_{endpoint.lower()}_by_{column}", data, output, settings)
         if log:
             log.info("KM figures for %s drawn", endpoint)
-    data, note = swimmer_data(adsl, adtte, doses)
-    _save(draw_swimmer(data, settings, note), "swimmer", data, output, settings)
-    data, note = mrd_data(adsl, adrs, threshold)
-    _save(draw_mrd(data, settings, threshold, note), "mrd_trajectories", data, output, settings)
+    if "swimmer" in wanted:
+        data, note = swimmer_data(adsl, adtte, doses)
+        _save(draw_swimmer(data, settings, note), "swimmer", data, output, settings)
+    if "mrd_trajectories" in wanted:
+        data, note = mrd_data(adsl, adrs, threshold)
+        _save(draw_mrd(data, settings, threshold, note), "mrd_trajectories", data, output, settings)
     response = response_table(adsl, conf_level)
-    data = rate_data(response)
-    _save(draw_rates(data, settings, conf_level), "response_rates", data, output, settings)
-    captions["response_rates"] = response_rates_caption(data, conf_level, threshold)
-    rates = data
-    data = grade_counts(worst_grades(adsl, adae))
-    _save(draw_adverse_events(data, settings, len(included)), "adverse_events", data, output, settings)
-    data = forest_data(cox)
-    _save(draw_forest(data, settings, conf_level), "forest_cox", data, output, settings)
-    tables = dict(transplant) if transplant is not None else transplant_tables(adsl, adtte, config)
-    data = landmark_figure_data(adtte, adsl, tables["landmark"], conf_level, conf_type)
-    _save(draw_landmark(data, settings, conf_type, conf_level), "landmark_os", data, output, settings)
+    rates = rate_data(response)  # drawn as response_rates; quoted by the VOD/SOS caption
+    if "response_rates" in wanted:
+        _save(draw_rates(rates, settings, conf_level), "response_rates", rates, output, settings)
+        captions["response_rates"] = response_rates_caption(rates, conf_level, threshold)
+    if "adverse_events" in wanted:
+        data = grade_counts(worst_grades(adsl, adae))
+        _save(draw_adverse_events(data, settings, len(included)), "adverse_events", data, output, settings)
+    if "forest_cox" in wanted:
+        data = forest_data(cox)
+        _save(draw_forest(data, settings, conf_level), "forest_cox", data, output, settings)
+    if wanted.intersection(["landmark_os", *CIF_FIGURES]):
+        tables = dict(transplant) if transplant is not None else transplant_tables(adsl, adtte, config)
+    if "landmark_os" in wanted:
+        data = landmark_figure_data(adtte, adsl, tables["landmark"], conf_level, conf_type)
+        _save(draw_landmark(data, settings, conf_type, conf_level), "landmark_os", data, output, settings)
     for name, endpoint in CIF_FIGURES.items():
+        if name not in wanted:
+            continue
         data = cif_figure_data(tables["incidence_curves"], tables["incidence"], endpoint)
         _save(draw_cif(data, settings, endpoint, conf_level), name, data, output, settings)
         if name == "cumulative_incidence_vod":
             captions[name] = vod_caption(data, rates, conf_level)
-    os12 = estimates[(estimates["endpoint"] == "OS") & (estimates["group_by"] == "all")
-                     & np.isclose(estimates["time_months"], 12.0)]
-    if len(os12):
-        data = literature_data(published, response, os12.iloc[0])
-    else:  # 12 months not among the configured timepoints: compute it the same way
-        from ino_study.statistics.kaplan_meier import km_at, km_fit
-        rows = adtte[(adtte["PARAMCD"] == "OS") & adtte["patient_id"].isin(included["patient_id"])]
-        at = km_at(km_fit(rows["AVAL"], 1 - rows["CNSR"], conf_level, conf_type), [12.0]).iloc[0]
-        data = literature_data(published, response, at)
-    _save(draw_literature(data, published, settings), "literature_comparison", data, output, settings)
+    if "literature_comparison" in wanted:
+        os12 = estimates[(estimates["endpoint"] == "OS") & (estimates["group_by"] == "all")
+                         & np.isclose(estimates["time_months"], 12.0)]
+        if len(os12):
+            data = literature_data(published, response, os12.iloc[0])
+        else:  # 12 months not among the configured timepoints: compute it the same way
+            from ino_study.statistics.kaplan_meier import km_at, km_fit
+            rows = adtte[(adtte["PARAMCD"] == "OS") & adtte["patient_id"].isin(included["patient_id"])]
+            at = km_at(km_fit(rows["AVAL"], 1 - rows["CNSR"], conf_level, conf_type), [12.0]).iloc[0]
+            data = literature_data(published, response, at)
+        _save(draw_literature(data, published, settings), "literature_comparison", data, output, settings)
     write_captions(captions, output, write_text)
 
 
@@ -126,14 +142,47 @@ def transplant_tables(adsl: pd.DataFrame, adtte: pd.DataFrame, config: Mapping[s
     }
 
 
-def make_figures(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
-    """The rule's step: read the analysis datasets and statistics tables, draw and save every figure."""
+#: The rule's named inputs, read by `read_and_draw` (analysis datasets, doses; statistics tables).
+ADAM_INPUTS = ("adsl", "adrs", "adtte", "adae", "doses")
+STATS_INPUTS = ("logrank", "cox", "estimates", "published", "landmark", "incidence", "incidence_curves")
+
+
+def split_figures(names: list[str], parts: int) -> list[list[str]]:
+    """Deal the figures out in turn into at most `parts` non-empty lists, so that each gets a similar
+    mix (the Kaplan-Meier figures, which cost the most, come first in `names`)."""
+    return [names[i::parts] for i in range(max(1, parts)) if names[i::parts]]
+
+
+def read_and_draw(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, logger=None,
+                  only: Collection[str] | None = None) -> None:
+    """Read the analysis datasets and statistics tables from the paths in `adam`/`stats`; draw `only`."""
+    transplant = {key: pd.read_csv(getattr(stats, key)) for key in ("landmark", "incidence", "incidence_curves")}
+    draw_all(read_parquet(adam.adsl), read_parquet(adam.adrs), read_parquet(adam.adtte),
+             read_parquet(adam.adae), read_parquet(adam.doses), pd.read_csv(stats.logrank),
+             pd.read_csv(stats.cox), pd.read_csv(stats.estimates), pd.read_csv(stats.published), config,
+             output, logger, transplant=transplant, only=only)
+
+
+def make_figures(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str, threads: int = 1) -> None:
+    """The rule's step: draw and save every figure, in `threads` processes.
+
+    Matplotlib draws under the GIL, so threads would not help: with threads > 1 the figures are
+    split (`split_figures`) and all but the first share are drawn by worker processes
+    (`python -m ino_study.figures.worker`) while this thread draws the first. Each figure is drawn by
+    the same code whichever process draws it, so the files are identical (tests/test_figures.py).
+    """
+    from ino_study.figures.worker import start_worker, wait_for_worker
     from ino_study.steps import job_log
 
+    names = figure_names(config.get("comparisons", ()))
+    parts = split_figures(names, threads)
     with job_log(log) as logger:
-        transplant = {key: pd.read_csv(getattr(stats, key)) for key in ("landmark", "incidence", "incidence_curves")}
-        draw_all(read_parquet(adam.adsl), read_parquet(adam.adrs), read_parquet(adam.adtte),
-                 read_parquet(adam.adae), read_parquet(adam.doses), pd.read_csv(stats.logrank),
-                 pd.read_csv(stats.cox), pd.read_csv(stats.estimates), pd.read_csv(stats.published), config,
-                 output, logger, transplant=transplant)
-        logger.info("%d figures written", len(figure_names(config.get("comparisons", ()))))
+        workers = [start_worker(part, adam, stats, config, output) for part in parts[1:]]
+        try:
+            read_and_draw(adam, stats, config, output, logger, only=parts[0])
+        finally:
+            problems = [wait_for_worker(worker, logger) for worker in workers]
+        failed = [problem for problem in problems if problem]
+        if failed:
+            raise RuntimeError("figures: a worker process failed:\n" + "\n".join(failed))
+        logger.info("%d figures written by %d process(es)", len(names), len(parts))
