@@ -14,7 +14,7 @@ import pytest
 
 from ino_study.outputs.summary import headline_rates, results_paragraph
 from ino_study.statistics.survival_analysis import (
-    SurvivalSettings, cox_table, group_label, logrank_table, median_survival, survival_estimates,
+    SurvivalSettings, cox_table, group_label, group_labels, logrank_table, median_survival, survival_estimates,
 )
 
 SIX_MP = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
@@ -94,6 +94,14 @@ def test_median_of_the_6mp_arm(gehan):
 def test_group_label():
     assert [group_label(v) for v in (True, False, None, float("nan"), "KMT2A-r")] == [
         "yes", "no", "missing", "missing", "KMT2A-r"]
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series([True, False, None, True], dtype=object), pd.Series([True, pd.NA, False], dtype="boolean"),
+    pd.Series(["b", None, float("nan"), "a"]), pd.Series([1.0, float("nan"), 2.5]), pd.Series([], dtype=object),
+])
+def test_group_labels_equal_group_label_per_value(values):
+    assert group_labels(values).tolist() == values.map(group_label).tolist()
 
 
 def test_headline_rates_state_numerator_and_denominator():

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, CoxTimeVaryingFitter
+from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
+from lifelines.utils import CensoringType
 from numpy.typing import ArrayLike
 from scipy.stats import chi2 as chi2_dist
 from scipy.stats import norm
@@ -79,8 +81,149 @@ def design_matrix(covariate: pd.Series) -> tuple[pd.DataFrame, str | None]:
 FIT_OPTIONS: dict[str, float] = {"precision": 1e-10, "r_precision": 1e-14}
 
 
+#: Designs with more distinct covariate rows than this go through lifelines' own per-row loop (a
+#: continuous covariate has about one level per patient, where grouping by level saves nothing).
+GROUPED_EFRON_MAX_LEVELS = 64
+
+
+@dataclass(frozen=True)
+class LevelCounts:
+    """Risk-set and event counts per distinct event time and distinct covariate row ("level").
+
+    ``levels`` (k, d): the distinct rows of the design matrix; ``at_risk`` (m, k): rows of each level
+    with time >= t_j; ``events`` (m, k): events of each level at t_j, for the m distinct event times.
+    """
+
+    levels: np.ndarray
+    at_risk: np.ndarray
+    events: np.ndarray
+
+
+def level_counts(x: np.ndarray, time: np.ndarray, event: np.ndarray, max_levels: int) -> LevelCounts | None:
+    """:class:`LevelCounts` of a design ``x`` (n, d); None when it has more than ``max_levels`` levels."""
+    levels, codes = np.unique(x, axis=0, return_inverse=True)
+    if len(levels) > max_levels:
+        return None
+    codes = codes.ravel()
+    event = np.asarray(event, dtype=bool)
+    event_times = np.unique(time[event])
+    at_risk = np.empty((event_times.size, len(levels)))
+    events = np.empty((event_times.size, len(levels)))
+    for g in range(len(levels)):
+        in_level = codes == g
+        level_times = np.sort(time[in_level])
+        at_risk[:, g] = level_times.size - np.searchsorted(level_times, event_times, side="left")
+        level_events = np.searchsorted(event_times, time[in_level & event])
+        events[:, g] = np.bincount(level_events, minlength=event_times.size)
+    return LevelCounts(levels=levels, at_risk=at_risk, events=events)
+
+
+def has_finite_maximum(counts: LevelCounts) -> bool:
+    """True when the partial likelihood of the levels has a finite maximum (no separation).
+
+    Along a direction giving level g the score s_g the likelihood rises for ever exactly when every
+    event's level scores at least as high as every level at risk then.  Draw an arc h -> g whenever
+    a level g event happens while level h is at risk: such non-constant scores exist iff some levels
+    cannot be reached from the others, so the maximum is finite iff the arcs connect every level to
+    every other (strongly connected).  Without a finite maximum the estimate that lifelines prints
+    (e.g. coef -23.6, se 78,556) depends on where rounding stops its iterations, so those fits keep
+    lifelines' own arithmetic.
+    """
+    k = counts.levels.shape[0]
+    if k < 2 or not np.all(np.isfinite(counts.levels)):
+        return False
+    arcs = ((counts.at_risk > 0).T.astype(int) @ (counts.events > 0).astype(int)) > 0  # arcs[h, g]
+    for step in (arcs, arcs.T):  # every level reachable from level 0, and level 0 from every level
+        seen = np.zeros(k, dtype=bool)
+        seen[0] = True
+        frontier = seen.copy()
+        while frontier.any():
+            frontier = step[frontier].any(axis=0) & ~seen
+            seen |= frontier
+        if not seen.all():
+            return False
+    return True
+
+
+def grouped_efron_values(counts: LevelCounts, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Hessian, gradient and log partial likelihood (Efron ties, unit weights) from level counts.
+
+    The same sums as lifelines' ``CoxPHFitter._get_efron_values_single``, which walks the rows one
+    by one in Python: every row of a level has the same risk score, so each risk-set sum is a
+    (counts x per-level values) product, and the Efron term of the l-th of d tied events
+    (``risk - l/d * tied``) is evaluated for all events at once.  O(k (n + m)) numpy instead of
+    O(n) Python steps per Newton iteration.
+    """
+    x = counts.levels
+    phi = np.exp(x @ beta)
+    phi_x = phi[:, None] * x
+    phi_xx = np.einsum("ka,kb->kab", x, phi_x)
+    at_risk, events = counts.at_risk, counts.events
+    risk_phi, tie_phi = at_risk @ phi, events @ phi
+    risk_phi_x, tie_phi_x = at_risk @ phi_x, events @ phi_x
+    x_death_sum = events.sum(axis=0) @ x
+
+    n_tied = events.sum(axis=1).astype(int)  # >= 1: these are event times
+    time_of = np.repeat(np.arange(n_tied.size), n_tied)
+    rank_in_tie = np.arange(time_of.size) - np.repeat(np.cumsum(n_tied) - n_tied, n_tied)
+    frac = rank_in_tie / n_tied[time_of]
+    inv_denom = 1.0 / (risk_phi[time_of] - frac * tie_phi[time_of])
+    summand = (risk_phi_x[time_of] - frac[:, None] * tie_phi_x[time_of]) * inv_denom[:, None]
+    # sum over events of (risk_xx - frac * tie_xx) / denom, summed per time first (m x d x d is small)
+    risk_weight = np.bincount(time_of, weights=inv_denom, minlength=n_tied.size)
+    tie_weight = np.bincount(time_of, weights=frac * inv_denom, minlength=n_tied.size)
+    a1 = np.einsum("m,mk,kab->ab", risk_weight, at_risk, phi_xx) - np.einsum("m,mk,kab->ab", tie_weight, events, phi_xx)
+    a2 = summand.T @ summand
+    gradient = x_death_sum - summand.sum(axis=0)
+    log_lik = float(x_death_sum @ beta + np.log(inv_denom).sum())
+    return a2 - a1, gradient, log_lik
+
+
+class _GroupedEfronModel(SemiParametricPHFitter):
+    """lifelines' Cox model (what ``CoxPHFitter`` fits with the Breslow baseline) with the Efron sums
+    of :func:`grouped_efron_values`; see :class:`GroupedEfronCoxPHFitter`."""
+
+    def _choose_gradient_calculator(self, T, X, entries):
+        default = super()._choose_gradient_calculator(T, X, entries)
+        if entries is not None or self.strata is not None or np.any(np.asarray(self.penalizer) != 0):
+            return default
+        cache: dict[str, object] = {}  # the counts depend on the data only, not on beta: built once per fit
+
+        def get_gradients(X, T, E, weights, entries, beta):
+            if cache.get("X") is not X:
+                cache["X"] = X
+                cache["counts"] = level_counts(X.to_numpy(dtype=float), T.to_numpy(dtype=float),
+                                               E.to_numpy(dtype=bool), GROUPED_EFRON_MAX_LEVELS)
+                cache["grouped"] = cache["counts"] is not None and has_finite_maximum(cache["counts"])
+            if not cache["grouped"] or not np.all(weights.to_numpy() == 1.0):
+                return default(X, T, E, weights, entries, beta)
+            return grouped_efron_values(cache["counts"], beta)
+
+        return get_gradients
+
+
+class GroupedEfronCoxPHFitter(CoxPHFitter):
+    """lifelines ``CoxPHFitter`` whose Efron sums come from :func:`grouped_efron_values`.
+
+    Everything else is lifelines' own: the normalisation of the design, the Newton-Raphson steps,
+    step sizes and stopping rules, the variance, the residuals and the summary, so the fit is the
+    same to rounding (about 1e-13 relative).  With a categorical covariate (few distinct rows)
+    lifelines' per-row Python loop took 15 s of a 100,000-patient run; this takes milliseconds.
+    lifelines' own gradient is used for many levels, strata, entry times, penalties or weights.
+    """
+
+    def _fit_model_breslow(self, *args, **kwargs):
+        if not CensoringType.is_right_censoring(self):
+            return super()._fit_model_breslow(*args, **kwargs)  # raises lifelines' own error
+        model = _GroupedEfronModel(penalizer=self.penalizer, l1_ratio=self.l1_ratio, strata=self.strata,
+                                   alpha=self.alpha, label=self._label)
+        model.fit(*args, **kwargs)
+        return model
+
+
 def _fit_cox(df: pd.DataFrame) -> CoxPHFitter:
-    return CoxPHFitter().fit(df, duration_col="_time", event_col="_event", fit_options=dict(FIT_OPTIONS))
+    return GroupedEfronCoxPHFitter().fit(df, duration_col="_time", event_col="_event",
+                                         fit_options=dict(FIT_OPTIONS))
 
 
 def cox_univariable(

@@ -44,13 +44,23 @@ def group_label(value: object) -> str:
     return str(value)
 
 
+def group_labels(values: pd.Series) -> pd.Series:
+    """:func:`group_label` of every value, worked out once per distinct value (not once per patient)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.map(group_label)  # keeps Series.map's categorical result
+    # use_na_sentinel=False keeps None / NaN / NA as values of their own, labelled by group_label itself
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    labels = np.array([group_label(value) for value in uniques], dtype=object)
+    return pd.Series(labels[codes], index=values.index, name=values.name, dtype=object)
+
+
 def endpoint_frame(adtte: pd.DataFrame, adsl: pd.DataFrame, endpoint: str, comparisons: tuple[str, ...]) -> pd.DataFrame:
     """One endpoint's rows with time in months, event (0/1) and the comparison variables as labels."""
     rows = adtte[adtte["PARAMCD"] == endpoint][["patient_id", "AVAL", "CNSR"]]
     rows = rows.merge(adsl[["patient_id", *comparisons]], on="patient_id", how="left")
     rows["event"] = 1 - rows["CNSR"].astype(int)
     for column in comparisons:
-        rows[column] = rows[column].map(group_label)
+        rows[column] = group_labels(rows[column])
     return rows.sort_values("patient_id", kind="stable").reset_index(drop=True)
 
 
