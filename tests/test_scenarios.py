@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import copy_project, run_snakemake
+from conftest import PROJECT_ROOT, copy_project, run_snakemake
 from ino_study.config import (
-    apply_overrides, load_config, scenario_config, scenario_rereads_records, validate_config,
+    apply_overrides, load_config, scenario_config, scenario_rederives_endpoints, scenario_rereads_records,
+    validate_config,
 )
 
 
@@ -50,6 +53,48 @@ def test_only_record_level_overrides_reread_the_records():
     config = {"scenarios": {"a": {"mrd_threshold_percent": 0.1}, "b": {"cutoff_date": "2022-01-01"}}}
     assert not scenario_rereads_records(config, "a")
     assert scenario_rereads_records(config, "b")
+
+
+def test_only_endpoint_or_record_overrides_rederive_the_endpoints():
+    config = {"scenarios": {"ci": {"km_ci": "log-log"}, "mrd": {"mrd_threshold_percent": 0.1},
+                            "cut": {"cutoff_date": "2022-01-01"}, "resp": {"response": {"window_days": 90}},
+                            "figs": {"figures": {"dpi": 150}, "confidence_level": 0.9}}}
+    assert [name for name in config["scenarios"] if scenario_rederives_endpoints(config, name)] == [
+        "mrd", "cut", "resp"]
+
+
+def test_endpoint_keys_are_what_derive_endpoints_uses():
+    """A scenario may reuse the main datasets only if it changes none of derive_endpoints' settings."""
+    from ino_study.config import ENDPOINT_KEYS, RECORD_KEYS
+
+    rule_file = (PROJECT_ROOT / "workflow" / "rules" / "endpoints.smk").read_text()
+    block = rule_file[rule_file.index("config_subset(", rule_file.index("rule derive_endpoints:")):]
+    used = set(re.findall(r'"(\w+)"', block[:block.index(")")]))
+    assert used and used <= set(ENDPOINT_KEYS) | set(RECORD_KEYS), used - set(ENDPOINT_KEYS) - set(RECORD_KEYS)
+
+
+@pytest.mark.slow
+def test_scenario_reusing_the_main_datasets_gets_what_it_would_derive(default_run, tmp_path):
+    """A scenario changing only km_ci copies the main adsl/adrs/adtte/adae; deriving them from the
+    clean tables with its settings must give the same bytes, and so must its statistics."""
+    from types import SimpleNamespace
+
+    from ino_study import steps
+
+    config = load_config(default_run / "config.yaml")
+    config["scenarios"] = {"ci": {"km_ci": "log-log"}}
+    settings = scenario_config(config, "ci")
+    main = default_run / "results"
+    adam = SimpleNamespace(**{f"{n}_{f}": str(main / "adam" / f"{n}.{f}")
+                              for n in steps.ANALYSIS_DATASETS for f in ("parquet", "csv")})
+    clean = SimpleNamespace(**{n: str(main / "data" / "clean" / f"{n}.parquet") for n in steps.CLEAN_TABLES})
+    outputs = {}
+    for label, start in (("copied", adam), ("derived", clean)):
+        paths = steps.scenario_paths(str(tmp_path / label))
+        steps.analyse_scenario(start, settings, SimpleNamespace(**paths), str(tmp_path / f"{label}.log"))
+        outputs[label] = {key: Path(path).read_bytes() for key, path in paths.items() if not path.endswith(".parquet")}
+    assert outputs["copied"] == outputs["derived"]
+    assert "copied from the main run" in (tmp_path / "copied.endpoints.log").read_text()
 
 
 def dry_run_rules(workdir, *args) -> list[str]:

@@ -2,7 +2,11 @@
 # `priority: 10` marks the chain the figures wait for (records, endpoints, statistics, figures),
 # the longest in the workflow: with few cores it runs before the sensitivity scenarios.
 
-from ino_study.config import scenario_config, scenario_rereads_records
+from ino_study.config import (
+    scenario_config,
+    scenario_rederives_endpoints,
+    scenario_rereads_records,
+)
 
 RESULTS = "results"
 CLEAN_TABLES = steps.CLEAN_TABLES
@@ -45,6 +49,18 @@ SCENARIO_ANALYSIS_KEYS = (
 def scenario_settings(keys):
     """Params function: the scenario's values of `keys`."""
     return lambda wildcards: {key: SCENARIO_CONFIGS[wildcards.scenario][key] for key in keys}
+
+
+def scenario_analysis_inputs(wildcards):
+    """What a scenario's analysis starts from: clean tables if its endpoints differ from the main
+    run's (then it derives them), else the main run's analysis datasets (then it copies them)."""
+    if scenario_rederives_endpoints(config, wildcards.scenario):
+        return scenario_clean_tables(wildcards)
+    return {
+        f"{name}_{fmt}": f"{RESULTS}/adam/{name}.{fmt}"
+        for name in ANALYSIS_DATASETS
+        for fmt in ("parquet", "csv")
+    }
 
 
 def scenario_clean_tables(wildcards):

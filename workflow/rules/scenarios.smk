@@ -1,6 +1,7 @@
 # Sensitivity analyses (config key `scenarios`): each scenario is the main analysis with some keys
 # overridden. A scenario that changes no record-level key (cut-off, study window, age, raw data)
-# starts from the main run's clean tables, so reading and cleaning run once.
+# starts from the main run's clean tables, so reading and cleaning run once; one that changes no
+# endpoint key either (say only the interval type) starts from the main run's analysis datasets.
 
 
 rule scenario_clean_records:
@@ -22,7 +23,7 @@ rule scenario_clean_records:
 
 rule scenario_analysis:
     input:
-        unpack(scenario_clean_tables),
+        unpack(scenario_analysis_inputs),
         code=package_code("endpoints", "statistics", "outputs"),
     output:
         **steps.scenario_paths(SCENARIO_DIR),

@@ -103,5 +103,16 @@ def scenario_config(config: dict[str, Any], name: str) -> dict[str, Any]:
     return merged
 
 
+#: Keys the endpoint derivation uses (besides the record-level ones): a scenario overriding none of
+#: these and no record-level key reuses the main run's analysis datasets (adsl, adrs, adtte, adae).
+ENDPOINT_KEYS = ("mrd_threshold_percent", "response", "dose_groups", "efs")
+
+
 def scenario_rereads_records(config: dict[str, Any], name: str) -> bool:
+    """True if the scenario changes which records are read or kept (it cleans its own copy)."""
     return any(key in config["scenarios"][name] for key in RECORD_KEYS)
+
+
+def scenario_rederives_endpoints(config: dict[str, Any], name: str) -> bool:
+    """True if the scenario's analysis datasets can differ from the main run's."""
+    return scenario_rereads_records(config, name) or any(key in config["scenarios"][name] for key in ENDPOINT_KEYS)

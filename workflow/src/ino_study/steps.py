@@ -180,16 +180,38 @@ def scenario_paths(prefix: str) -> dict[str, str]:
     return paths
 
 
-def analyse_scenario(clean: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
-    """One sensitivity scenario, endpoints to summary, in one job: the same steps as the main analysis."""
+def analyse_scenario(start: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
+    """One sensitivity scenario, endpoints to summary, in one job: the same steps as the main analysis.
+
+    `start`: the clean tables (the endpoints are derived with the scenario's settings), or, for a
+    scenario that changes no endpoint setting, the main run's analysis datasets (copied: they would
+    be derived identically).
+    """
     from types import SimpleNamespace
 
     out = SimpleNamespace(**{key: getattr(output, key) for key in scenario_paths("")})
     adam = SimpleNamespace(adsl=out.adsl_parquet, adtte=out.adtte_parquet)
     stem = str(log).removesuffix(".log")
-    derive_endpoints(clean, config, out, f"{stem}.endpoints.log")
+    if hasattr(start, "adsl_parquet"):
+        copy_analysis_datasets(start, out, f"{stem}.endpoints.log")
+    else:
+        derive_endpoints(start, config, out, f"{stem}.endpoints.log")
     survival_statistics(adam, config, out, f"{stem}.statistics.log")
     summarise(adam, out, config, out, log)
+
+
+def copy_analysis_datasets(source: Any, output: Any, log: str) -> None:
+    """Copy adsl, adrs, adtte and adae (Parquet and CSV) from `source` to `output` paths."""
+    import shutil
+
+    from ino_study.outputs.io import atomic_write
+
+    with job_log(log) as logger:
+        for name in ANALYSIS_DATASETS:
+            for fmt in ("parquet", "csv"):
+                src = getattr(source, f"{name}_{fmt}")
+                atomic_write(getattr(output, f"{name}_{fmt}"), lambda tmp, src=src: shutil.copyfile(src, tmp))
+        logger.info("analysis datasets copied from the main run (this scenario changes no endpoint setting)")
 
 
 def compare_scenarios(summaries: Mapping[str, str], overrides: Mapping[str, Any], output: str, log: str) -> None:
