@@ -198,3 +198,27 @@ def test_separated_levels_keep_lifelines_own_arithmetic():
     df = pd.DataFrame({"_time": time, "_event": event, "x": x})
     assert _fit_cox(df).summary["coef"].iloc[0] == _lifelines_own_fit(df).summary["coef"].iloc[0]
     assert has_finite_maximum(level_counts((TREAT == "control").astype(float)[:, None], TIME, EVENT, 64))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_logrank_equals_lifelines_multivariate_logrank(seed):
+    """The count-array log-rank statistic is lifelines' multivariate_logrank_test to rounding."""
+    from lifelines.statistics import multivariate_logrank_test
+
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(5, 3000)), int(rng.integers(2, 5))
+    group = np.array(list("abcd"))[rng.integers(0, k, n)]
+    time = np.round(rng.exponential(10, n))
+    event = (rng.random(n) < 0.5).astype(int)
+    expected = multivariate_logrank_test(time, group, event).test_statistic
+    assert logrank_test(time, event, group).chi2 == pytest.approx(expected, rel=1e-10, abs=1e-12)
+
+
+def test_split_at_exposure_row_order_and_types():
+    """Rows in input order, a split patient's two rows adjacent; dtypes as the row-by-row build gave."""
+    cp = split_at_exposure(np.array(["a", "b", "c", "d"], dtype=object), [5.0, 4.0, 6.0, 3.0], [1, 0, 1, 1],
+                           [2.0, np.nan, 0.0, 3.0])
+    assert cp.values.tolist() == [["a", 0.0, 2.0, 0, 0], ["a", 2.0, 5.0, 1, 1], ["b", 0.0, 4.0, 0, 0],
+                                  ["c", 0.0, 6.0, 1, 1], ["d", 0.0, 3.0, 1, 0]]
+    assert [str(t) for t in cp.dtypes] == ["object", "float64", "float64", "int64", "int64"]
+    assert split_at_exposure([], [], [], []).columns.tolist() == ["id", "start", "stop", "event", "exposed"]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, CoxTimeVaryingFitter
 from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
-from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
+from lifelines.statistics import proportional_hazard_test
 from lifelines.utils import CensoringType
 from numpy.typing import ArrayLike
 from scipy.stats import chi2 as chi2_dist
@@ -46,16 +46,35 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> Logrank
     """k-sample log-rank test; mirrors ``survdiff(Surv(time, event) ~ group)`` in R.
 
     Uses the hypergeometric variance (identical to survdiff's ``(O-E)' V^- (O-E)``),
-    via lifelines ``multivariate_logrank_test``; df = number of groups - 1.
+    computed as lifelines ``multivariate_logrank_test`` does (groups in sorted order, the last
+    one left out, pseudo-inverse) but from count arrays: lifelines builds per-group pandas
+    survival tables, 0.2 s per test at 100,000 patients.  df = number of groups - 1.
     """
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=int)
     g = np.asarray(group)
-    k = len(pd.unique(g))
+    # sorted levels as np.unique gives them, by hashing (np.unique sorts 100,000 Python strings: 0.1 s)
+    codes, levels = pd.factorize(g, sort=True, use_na_sentinel=False)
+    k = levels.size
     if k < 2:
         raise ValueError("log-rank test needs at least two groups")
-    res = multivariate_logrank_test(t, g, e)
-    stat = float(res.test_statistic)
+    utime, at = np.unique(t, return_inverse=True)
+    cell = at.ravel() * k + codes
+    removed = np.bincount(cell, minlength=utime.size * k).reshape(utime.size, k).astype(float)
+    observed = np.bincount(cell, weights=e, minlength=utime.size * k).reshape(utime.size, k)
+    # at risk per group at each time: everyone not removed at an earlier time
+    at_risk = removed.sum(axis=0) - np.vstack([np.zeros(k), np.cumsum(removed, axis=0)[:-1]])
+    deaths = observed.sum(axis=1)
+    n_risk = at_risk.sum(axis=1)
+    z = observed.sum(axis=0) - (at_risk * (deaths / n_risk)[:, None]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (n_risk - deaths) / (n_risk - 1)
+    ratio[~np.isfinite(ratio)] = 1.0  # a single subject at risk (lifelines: replace inf / NaN by 1)
+    root = np.sqrt(ratio * deaths / n_risk**2)
+    per_group, total = at_risk * root[:, None], n_risk * root
+    variance = -(per_group.T @ per_group)
+    variance[np.diag_indices(k)] += total @ per_group  # diagonal: sum f n_g (n - n_g)
+    stat = float(z[:-1] @ np.linalg.pinv(variance[:-1, :-1]) @ z[:-1])
     return LogrankResult(chi2=stat, df=k - 1, p_value=float(chi2_dist.sf(stat, k - 1)))
 
 
@@ -101,7 +120,11 @@ class LevelCounts:
 
 def level_counts(x: np.ndarray, time: np.ndarray, event: np.ndarray, max_levels: int) -> LevelCounts | None:
     """:class:`LevelCounts` of a design ``x`` (n, d); None when it has more than ``max_levels`` levels."""
-    levels, codes = np.unique(x, axis=0, return_inverse=True)
+    if x.shape[1] == 1:  # one column (a binary covariate): the 1-d unique is ~10x faster than axis=0
+        values, codes = np.unique(x[:, 0], return_inverse=True)
+        levels = values[:, None]
+    else:
+        levels, codes = np.unique(x, axis=0, return_inverse=True)
     if len(levels) > max_levels:
         return None
     codes = codes.ravel()
@@ -323,16 +346,26 @@ def split_at_exposure(
     missing exposure or exposure at/after ``time`` gives one unexposed row.
     Columns: id, start, stop, event, exposed.
     """
-    rows = []
-    for pid, t, e, s in zip(ids, np.asarray(time, float), np.asarray(event, int),
-                            np.asarray(exposure_time, float)):
-        if np.isnan(s) or s >= t:
-            rows.append((pid, 0.0, t, e, 0))
-        elif s <= 0:
-            rows.append((pid, 0.0, t, e, 1))
-        else:
-            rows += [(pid, 0.0, s, 0, 0), (pid, s, t, e, 1)]
-    return pd.DataFrame(rows, columns=["id", "start", "stop", "event", "exposed"])
+    columns = ["id", "start", "stop", "event", "exposed"]
+    ids = np.asarray(ids)
+    t, e, s = np.asarray(time, float), np.asarray(event, int), np.asarray(exposure_time, float)
+    if t.size == 0:
+        return pd.DataFrame([], columns=columns)  # as the row-by-row construction gave (object columns)
+    unexposed = np.isnan(s) | (s >= t)
+    exposed_from_start = ~unexposed & (s <= 0)
+    split = ~unexposed & ~exposed_from_start
+    # vectorised: one output row per patient, two for a split patient (at most 200,000 rows)
+    source = np.repeat(np.arange(t.size), np.where(split, 2, 1))
+    second = np.zeros(source.size, dtype=bool)  # the (s, time] row of a split patient
+    second[np.cumsum(np.where(split, 2, 1))[split] - 1] = True
+    first_of_split = split[source] & ~second
+    return pd.DataFrame({
+        "id": ids[source],
+        "start": np.where(second, s[source], 0.0),
+        "stop": np.where(first_of_split, s[source], t[source]),
+        "event": np.where(first_of_split, 0, e[source]),
+        "exposed": np.where(second | exposed_from_start[source], 1, 0),
+    }, columns=columns)
 
 
 def cox_time_varying(

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ino_study.statistics.comparisons import cox_univariable, events_per_variable_warning, logrank_test, ph_test
 from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, median_follow_up
+from ino_study.statistics.ordering import sort_stable
 
 KM_ENDPOINTS = ("OS", "EFS")
 ALL = "all"
@@ -61,7 +62,7 @@ def endpoint_frame(adtte: pd.DataFrame, adsl: pd.DataFrame, endpoint: str, compa
     rows["event"] = 1 - rows["CNSR"].astype(int)
     for column in comparisons:
         rows[column] = group_labels(rows[column])
-    return rows.sort_values("patient_id", kind="stable").reset_index(drop=True)
+    return sort_stable(rows, ["patient_id"]).reset_index(drop=True)
 
 
 def _groups(frame: pd.DataFrame, comparisons: tuple[str, ...]):
