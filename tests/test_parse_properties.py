@@ -20,6 +20,7 @@ from ino_study.records.parse import (
     parse_number,
     parse_series,
 )
+from ino_study.records.parse import _clean_string, _clean_string_stepwise, _parse_cells, _parse_text_column
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -213,3 +214,53 @@ def test_parse_series_agrees_with_elementwise(values: list[object], kind: str) -
     for got, want in zip((got_values, got_notes, got_errors), expected):
         assert got.index.equals(index)
         assert got.tolist() == want
+
+
+# ------------------------------------------------------------- fast paths agree with the general ones
+
+text_cells = st.one_of(
+    st.sampled_from(
+        ["1,5", "1.5", "12%", "01.02.2019", "2019-02-01", "31.02.2019", "43831", "да", "нет", "М", "Ж", "жив",
+         "умер", "<0,01%", "neg", "н/д", "", "  ", "\xa0", "#N/A", "#n/a", "abc", "-", "1", "0", "2,0", " SIM-1",
+         "SIM-1", "SIM-1 ", "a\u200bb", "a  b", "a\tb", "1\u202f200,5"]
+    ),
+    st.text(st.sampled_from(list("0123456789.,-/ %<>e#NA!дМ\xa0\u2009\u200b\ufeff\t\n")), max_size=8),
+    st.text(max_size=6),
+)
+blank_cells = st.sampled_from([None, float("nan")])
+
+
+@FAST
+@given(columns=st.lists(st.lists(st.one_of(text_cells, blank_cells), max_size=40), min_size=1, max_size=3),
+       kind=st.sampled_from(sorted(PARSERS)))
+def test_text_column_fast_path_agrees_with_general_path(columns: list[list[object]], kind: str) -> None:
+    """Columns of strings and blanks (CSV columns) take the factorised path; its results are the general path's.
+
+    The columns share one cache, as the columns of one kind do in `clean.parse_table`.
+    """
+    parser = PARSERS[kind]
+    fast_cache: dict = {}
+    for values in columns:
+        series = pd.Series(values, dtype=object)
+        fast = _parse_text_column(series, parser, fast_cache)
+        assert fast is not None
+        general = _parse_cells(values, parser, {})
+        for got, want in zip(fast, general):
+            assert list(got) == want
+
+
+def test_text_column_fast_path_declines_other_cells() -> None:
+    parser = PARSERS["integer"]
+    for values in (["1", 1], ["1", 1.0], ["1", True], ["1", dt.date(2020, 1, 1)], ["1", Decimal("NaN")]):
+        assert _parse_text_column(pd.Series(values, dtype=object), parser, {}) is None
+    # and parse_series then keeps 1, 1.0 and True apart, as before
+    values, notes, errors = parse_series(pd.Series(["1", 1, 1.0, True], dtype=object), "yes_no")
+    assert values.tolist() == [True, True, True, True]
+    assert notes.tolist() == ["'1' read as yes", "'1' read as yes", "'1' read as yes", None]
+
+
+@FAST
+@given(st.one_of(st.text(), st.text(st.sampled_from(list("ab \t\n\xa0\u202f\u2007\u2009\u200b\u200c\u200d\u2060\ufeff"
+                                                         "\x0b\x1c\x85\u2028\u3000")), max_size=12)))
+def test_clean_string_shortcut_agrees_with_the_steps(text: str) -> None:
+    assert _clean_string(text) == _clean_string_stepwise(text)

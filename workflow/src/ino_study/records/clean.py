@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ino_study.records.contract import IDENTIFIER_COLUMNS, TABLES, Table
-from ino_study.records.parse import parse_series
+from ino_study.records.parse import ParseCache, parse_series
 from ino_study.records.quality import REDACTED, DataContractError, Finding, short_value
 from ino_study.records.read import RawTable
 
@@ -74,12 +74,22 @@ def _finding(raw: RawTable, severity, row, column, patient_id, value, rule, acti
     return Finding(severity, raw.table.name, raw.source, row, column, patient_id, value, rule, action, count)
 
 
-def parse_table(raw: RawTable, identifiers: set[str]) -> tuple[pd.DataFrame, list[Finding]]:
-    """Parse every contract column of one raw table; identifiers' values never enter a finding."""
+def parse_table(raw: RawTable, identifiers: set[str],
+                caches: dict[str, ParseCache] | None = None) -> tuple[pd.DataFrame, list[Finding]]:
+    """Parse every contract column of one raw table; identifiers' values never enter a finding.
+
+    `caches` (column kind -> parsed distinct values) may be shared by the tables of one export, so
+    that a value met in several columns of a kind (a patient ID, a date) is parsed once.
+    """
     findings: list[Finding] = []
     frame = raw.frame
+    caches = {} if caches is None else caches
     out = pd.DataFrame({"_row": frame["_row"].astype("int64")}, index=frame.index)
-    patient_ids = frame["patient_id"].map(lambda v: str(v).strip()) if "patient_id" in frame else None
+
+    def patient_id(index) -> str | None:
+        """The row's patient ID as a finding shows it (looked up only for rows with a finding)."""
+        return str(frame.at[index, "patient_id"]).strip() if "patient_id" in frame else None
+
     for column in raw.table.columns:
         if column.name not in frame:
             if column.kind == "mrd":
@@ -90,7 +100,7 @@ def parse_table(raw: RawTable, identifiers: set[str]) -> tuple[pd.DataFrame, lis
             else:
                 out[column.name] = None
             continue
-        values, notes, errors = parse_series(frame[column.name], column.kind)
+        values, notes, errors = parse_series(frame[column.name], column.kind, caches.setdefault(column.kind, {}))
         hidden = column.name in identifiers
         _store(out, column.name, column.kind, values)
         for note, rows in frame["_row"][notes.notna()].groupby(notes[notes.notna()]):
@@ -104,7 +114,7 @@ def parse_table(raw: RawTable, identifiers: set[str]) -> tuple[pd.DataFrame, lis
             required = column.name in NON_BLANK[raw.table.name] or column.required
             findings.append(
                 _finding(raw, "error" if required else "warning", int(frame.at[index, "_row"]), column.name,
-                         None if patient_ids is None else patient_ids[index],
+                         patient_id(index),
                          REDACTED if hidden else short_value(frame.at[index, column.name]),
                          # a parser's reason may quote the value: for an identifier, say only what was expected
                          f"cannot be read as {_KIND_NAMES.get(column.kind, column.kind)} (the value of an "
@@ -116,7 +126,7 @@ def parse_table(raw: RawTable, identifiers: set[str]) -> tuple[pd.DataFrame, lis
             for index in blank[blank].index:
                 findings.append(
                     _finding(raw, "error", int(frame.at[index, "_row"]), column.name,
-                             None if patient_ids is None else patient_ids[index], None,
+                             patient_id(index), None,
                              f"'{column.name}' is required and is empty", "stop")
                 )
     return out, findings
@@ -401,8 +411,9 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     identifiers = set(IDENTIFIER_COLUMNS) | set(rules.identifier_columns)
     sources = {name: raw.source for name, raw in raw_tables.items()}
     tables: dict[str, pd.DataFrame] = {}
+    caches: dict[str, ParseCache] = {}
     for name, raw in raw_tables.items():
-        tables[name], table_findings = parse_table(raw, identifiers)
+        tables[name], table_findings = parse_table(raw, identifiers, caches)
         findings += table_findings
     findings += check_values(tables, sources)
     if all(t.name in tables for t in TABLES):

@@ -209,6 +209,8 @@ def _join(*notes: str | None) -> str | None:
 
 def _is_blank(value: object) -> bool:
     """True for None, NaN (float or numpy), pandas NA / NaT and numpy NaT."""
+    if type(value) is str:  # the usual cell, never blank here; spares the slow abstract-class checks below
+        return False
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -230,6 +232,8 @@ def _is_bool(value: object) -> bool:
 
 def _is_number(value: object) -> bool:
     """True for int/float (Python or numpy), excluding booleans."""
+    if type(value) is str:  # the usual cell; spares the slow abstract-class check
+        return False
     return isinstance(value, numbers.Real) and not _is_bool(value)
 
 
@@ -241,8 +245,20 @@ def _to_float(value: object) -> float:
         raise ParseError(value, f"{_quote(_show(value))} is too large to be a number") from None
 
 
+#: Text already clean: words of non-whitespace, visible characters joined by single plain spaces.
+#: (`\s`, `str.strip` and `str.isspace` share one definition of whitespace, the NBSPs included.)
+_CLEAN_TEXT = re.compile(r"[^\s" + _INVISIBLE + r"]+(?: [^\s" + _INVISIBLE + r"]+)*")
+
+
 def _clean_string(text: str) -> tuple[str, str | None]:
     """Remove invisible characters, read non-breaking spaces as spaces, strip and collapse whitespace."""
+    if _CLEAN_TEXT.fullmatch(text):  # most cells: nothing to do, and one regular expression says so
+        return text, None
+    return _clean_string_stepwise(text)
+
+
+def _clean_string_stepwise(text: str) -> tuple[str, str | None]:
+    """`_clean_string` step by step, each step noting what it changed."""
     notes: list[str] = []
     if any(ch in text for ch in _INVISIBLE):
         text = "".join(ch for ch in text if ch not in _INVISIBLE)
@@ -954,23 +970,45 @@ def _parse_one(parser: Callable[[object], Parsed], value: object) -> tuple[objec
     return parsed.value, parsed.note, None
 
 
-def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+#: Parsed cells by (type, value), shared by the columns of one kind so each distinct value is read once.
+ParseCache = dict[tuple[type, object], tuple[object, "str | None", "str | None"]]
+
+
+def parse_series(
+    values: pd.Series, kind: str, cache: ParseCache | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse a column of raw cells with the parser of ``kind``.
 
     Only the distinct values are parsed (cells are keyed by type and value, so 1, 1.0 and True are
     parsed separately). Returns three object Series aligned to ``values.index``: the parsed values
     (None where blank or unreadable), the notes (None where nothing was normalised) and the error
-    reasons (None where the cell was read).
+    reasons (None where the cell was read). ``cache`` (a dict the caller keeps, one per kind) carries
+    the parsed distinct values over to the next column of the same kind: the patient IDs of one
+    table are mostly those of the others.
     """
     try:
         parser = PARSERS[kind]
     except KeyError:
         raise ValueError(f"unknown column kind {kind!r}; expected one of {sorted(PARSERS)}") from None
-    cache: dict[tuple[type, object], tuple[object, str | None, str | None]] = {}
+    if cache is None:
+        cache = {}
+    results = _parse_text_column(values, parser, cache)
+    if results is None:
+        results = _parse_cells(values.tolist(), parser, cache)
+    index = values.index
+    return tuple(  # type: ignore[return-value]
+        pd.Series(part, index=index, dtype=object, name=values.name) for part in results
+    )
+
+
+def _parse_cells(
+    cells: list[object], parser: Callable[[object], Parsed], cache: ParseCache
+) -> tuple[list[object], list[str | None], list[str | None]]:
+    """The general path: cell by cell, each distinct (type, value) parsed once."""
     out_values: list[object] = []
     out_notes: list[str | None] = []
     out_errors: list[str | None] = []
-    for cell in values.tolist():
+    for cell in cells:
         if _is_blank(cell):
             result = _BLANK_RESULT
         else:
@@ -985,9 +1023,37 @@ def parse_series(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd
         out_values.append(result[0])
         out_notes.append(result[1])
         out_errors.append(result[2])
-    index = values.index
-    return (
-        pd.Series(out_values, index=index, dtype=object, name=values.name),
-        pd.Series(out_notes, index=index, dtype=object, name=values.name),
-        pd.Series(out_errors, index=index, dtype=object, name=values.name),
+    return out_values, out_notes, out_errors
+
+
+def _parse_text_column(
+    values: pd.Series, parser: Callable[[object], Parsed], cache: ParseCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The fast path for a column whose cells are all ``str`` or blank (every CSV column).
+
+    The column is factorised (one integer code per cell, the distinct strings once), each distinct
+    string is parsed, and the results are spread back to the cells by their codes: the same results
+    as the general path, with the per-cell work done by numpy. Returns None when a cell is of another
+    type (a workbook's numbers and dates keep the general path, where 1, 1.0 and True stay distinct).
+    """
+    cells = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
+        return None
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    if any(type(u) is not str for u in uniques):  # a str subclass is its own key in the general path
+        return None
+    missing = np.flatnonzero(codes < 0)
+    if not all(_is_blank(cell) for cell in cells[missing]):  # e.g. Decimal('NaN'): not blank, not text
+        return None
+    parsed = []
+    for text in uniques:
+        key = (str, text)
+        result = cache.get(key)
+        if result is None:
+            result = cache[key] = _parse_one(parser, text)
+        parsed.append(result)
+    parsed.append(_BLANK_RESULT)  # where the code is -1 (blank cells)
+    take = np.where(codes < 0, len(uniques), codes) if len(missing) else codes
+    return tuple(  # type: ignore[return-value]
+        np.fromiter(part, dtype=object, count=len(parsed)).take(take) for part in zip(*parsed)
     )

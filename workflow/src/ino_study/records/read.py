@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ino_study.records.contract import TABLES, Table
@@ -109,13 +111,72 @@ def rows_to_table(
     `first_row_number` is the number the user sees for rows[0] (1 in Excel and in a CSV file).
     `cell_notes` maps (index in `rows`, column position) to a note made while reading the cell (a
     formula, a percent format); notes on cells of contract columns below the header become findings.
+    Rows may differ in length: a cell beyond the end of its row reads as None.
+    """
+    return columns_to_table(_rows_to_columns(rows), len(rows), table, source, first_row_number, cell_notes)
+
+
+def _rows_to_columns(rows: list[tuple]) -> list[np.ndarray]:
+    """The cells of `rows` position by position (object arrays), None past the end of a short row."""
+    width = max(map(len, rows), default=0)
+    columns = [np.full(len(rows), None, dtype=object) for _ in range(width)]
+    if rows:
+        for position, cells in enumerate(itertools.zip_longest(*rows)):
+            columns[position][:] = np.fromiter(cells, dtype=object, count=len(rows))
+    return columns
+
+
+def blank_mask(values: np.ndarray) -> np.ndarray:
+    """`[_is_blank(v) for v in values]`, fast for a column of text (a CSV column).
+
+    Blank: None, a float NaN, or a string of whitespace only (`str.strip()` and `str.isspace()`
+    agree on what whitespace is, NBSP included).
+    """
+    values = np.asarray(values, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        try:
+            # every cell a str or None here; any other missing marker (NaN, NaT, pd.NA) raises
+            return np.array([not v or v.isspace() for v in values], dtype=bool)
+        except (AttributeError, TypeError):
+            pass
+    return np.fromiter((_is_blank(v) for v in values), dtype=bool, count=len(values))
+
+
+def _filled_cells(body: list[np.ndarray], id_position: int | None, id_blank: np.ndarray) -> np.ndarray:
+    """Filled (not blank) cells per row, counted exactly up to 2 (a row with 2 or more is a record).
+
+    The rules only ask whether a row has no filled cell, one, or more; so once a row has two, its
+    other cells are not looked at: most rows are decided by the ID and the next column.
+    """
+    filled = np.zeros(len(id_blank), dtype=np.int64)
+    if id_position is not None:
+        filled += ~id_blank
+    undecided = np.arange(len(id_blank))
+    for position, cells in enumerate(body):
+        if position == id_position:
+            continue
+        if len(undecided) == 0:
+            break
+        filled[undecided] += ~blank_mask(cells[undecided])
+        undecided = undecided[filled[undecided] < 2]
+    return filled
+
+
+def columns_to_table(
+    columns: list[np.ndarray], n_rows: int, table: Table, source: str, first_row_number: int = 1,
+    cell_notes: dict[tuple[int, int], CellNote] | None = None,
+) -> RawTable:
+    """`rows_to_table` on the cells given position by position (each an object array of `n_rows`).
+
+    The rules are those of `rows_to_table`; the work on data rows is done on whole columns.
     """
     findings: list[Finding] = []
 
     def finding(severity, row, column, value, rule, action, patient_id=None) -> None:
         findings.append(Finding(severity, table.name, source, row, column, patient_id, value, rule, action))
 
-    header_index = _find_header(rows, table)
+    top_rows = [tuple(column[index] for column in columns) for index in range(min(n_rows, HEADER_SEARCH_ROWS))]
+    header_index = _find_header(top_rows, table)
     if header_index is None:
         finding(
             "error", None, None, None,
@@ -130,7 +191,7 @@ def rows_to_table(
             f"{header_index} row(s) above the header (title or merged banner) skipped",
             "skipped",
         )
-    header = rows[header_index]
+    header = top_rows[header_index]
     header_row_number = first_row_number + header_index
 
     positions: dict[str, int] = {}
@@ -164,39 +225,56 @@ def rows_to_table(
             if index > header_index and position in names:
                 finding(severity, first_row_number + index, names[position], value, rule, action)
 
+    body = [column[header_index + 1 :] for column in columns]
+    data_rows = n_rows - header_index - 1
     id_position = positions.get("patient_id")
-    records: list[dict] = []
-    for offset, row in enumerate(rows[header_index + 1 :], start=1):
-        row_number = header_row_number + offset
-        filled = [v for v in row if not _is_blank(v)]
-        if not filled:
-            continue  # blank rows are counted below, once per table
-        patient_id = row[id_position] if id_position is not None and id_position < len(row) else None
-        if len(filled) == 1 and (_is_blank(patient_id) or _looks_like_note(patient_id)):
-            finding("warning", row_number, None, None,
-                    "a note typed in a single cell, not a record", "row ignored")
-            continue
-        if _is_blank(patient_id):
+    if id_position is not None:
+        patient_ids = body[id_position]
+        id_blank = blank_mask(patient_ids)
+    else:
+        patient_ids = np.full(data_rows, None, dtype=object)
+        id_blank = np.ones(data_rows, dtype=bool)
+    filled = _filled_cells(body, id_position, id_blank)
+    single = filled == 1
+    note = single & id_blank
+    maybe_note = np.flatnonzero(single & ~id_blank)  # few rows: a lone ID-like cell is looked at one by one
+    note[maybe_note] = [_looks_like_note(v) for v in patient_ids[maybe_note]]
+    no_id = (filled > 0) & ~note & id_blank
+    # findings in row order, as a reader going down the sheet makes them
+    for offset in np.flatnonzero(note | no_id):
+        row_number = header_row_number + 1 + int(offset)
+        if note[offset]:
+            finding("warning", row_number, None, None, "a note typed in a single cell, not a record", "row ignored")
+        else:
             finding("error", row_number, "patient_id", None, "a record without a patient_id", "stop")
-            continue
-        record = {name: (row[pos] if pos < len(row) else None) for name, pos in positions.items()}
-        record["_row"] = row_number
-        records.append(record)
+    kept = np.flatnonzero((filled > 0) & ~note & ~id_blank)
 
-    data_rows = len(rows) - header_index - 1
-    blank = sum(1 for row in rows[header_index + 1 :] if all(_is_blank(v) for v in row))
-    trailing_blank = 0
-    for row in reversed(rows[header_index + 1 :]):
-        if not all(_is_blank(v) for v in row):
-            break
-        trailing_blank += 1
+    blank_rows = filled == 0
+    blank = int(blank_rows.sum())
+    trailing_blank = data_rows - (int(np.flatnonzero(~blank_rows)[-1]) + 1) if blank < data_rows else data_rows
     inner_blank = blank - trailing_blank
     if inner_blank and data_rows:
         finding("correction", None, None, None, f"{inner_blank} blank row(s) inside the table skipped", "skipped")
 
-    frame = pd.DataFrame.from_records(records, columns=[*positions, "_row"])
-    frame = frame.astype(object)
+    frame = _records_frame({name: body[position][kept] for name, position in positions.items()},
+                           (header_row_number + 1 + kept).tolist())
     return RawTable(table, source, frame, findings)
+
+
+def _records_frame(cells: dict[str, np.ndarray], row_numbers: list[int]) -> pd.DataFrame:
+    """The records as an object-dtype frame with `_row`, as `DataFrame.from_records(...).astype(object)` makes it.
+
+    from_records infers each column's type (a column of numbers becomes float, datetimes Timestamps)
+    and astype(object) keeps that; a column of strings only stays as it is, so such tables (every
+    CSV file) skip the row-by-row round trip.
+    """
+    names = [*cells, "_row"]
+    if row_numbers and all(pd.api.types.infer_dtype(v, skipna=False) == "string" for v in cells.values()):
+        data: dict[str, np.ndarray] = dict(cells)
+        data["_row"] = np.array(row_numbers, dtype=object)
+        return pd.DataFrame(data, columns=names, index=pd.RangeIndex(len(row_numbers)))
+    records = list(zip(*cells.values(), row_numbers))
+    return pd.DataFrame.from_records(records, columns=names).astype(object)
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -333,10 +411,88 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1251"), "cp1251"
 
 
+def _first_filled_line(text: str, chunk: int = 1 << 16) -> str:
+    """`next((line for line in text.splitlines() if line.strip()), "")` without splitting the whole text."""
+    size = chunk
+    while True:
+        lines = text[:size].splitlines()
+        whole = size >= len(text)
+        # the last piece of a prefix may be a line cut short: only the pieces before it are sure
+        for line in lines if whole else lines[:-1]:
+            if line.strip():
+                return line
+        if whole:
+            return ""
+        size *= 2
+
+
 def _delimiter(text: str) -> str:
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    first_line = _first_filled_line(text)
     counts = {d: first_line.count(d) for d in (";", "\t", ",")}
     return max(counts, key=lambda d: (counts[d], d == ";"))
+
+
+def _unquoted_csv_columns(text: str, delimiter: str) -> tuple[list[np.ndarray], int] | None:
+    """The cells of a CSV text without quote characters, position by position, read by pandas' C parser.
+
+    Gives exactly the cells `csv.reader` gives (strings; None past the end of a short row), much
+    faster, or None when the text is not of the simple kind this covers and `csv.reader` must read
+    it: quotes (a quoted field may hold a delimiter or a line break), a leading byte-order mark (the
+    C parser drops it), a line longer than `csv.field_size_limit()` (csv.reader stops there with an
+    error the user must see), or anything the C parser refuses.
+    """
+    if not text or '"' in text or text.startswith("\ufeff"):
+        return None
+    data = text.encode("utf-8")
+    lengths = _csv_row_lengths(data, delimiter)
+    if lengths is None:
+        return None
+    width = max(int(lengths.max()), 1)
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data), encoding="utf-8", sep=delimiter, header=None, names=range(width), index_col=False,
+            dtype=str, na_filter=False, keep_default_na=False, skip_blank_lines=False,
+            quoting=csv.QUOTE_NONE, engine="c", low_memory=False,
+        )
+    except (ValueError, pd.errors.ParserError):  # EmptyDataError and ParserError are ValueErrors
+        return None
+    if frame.shape != (len(lengths), width):
+        return None
+    columns = []
+    for position in range(int(lengths.max())):
+        cells = frame[position].to_numpy(dtype=object, copy=True)
+        short = lengths <= position
+        if short.any():
+            cells[short] = None  # the C parser pads a short row with ""; csv.reader gives no cell there
+        columns.append(cells)
+    return columns, len(lengths)
+
+
+def _csv_row_lengths(data: bytes, delimiter: str) -> np.ndarray | None:
+    """Number of cells csv.reader gives for each row of quote-free UTF-8 `data`; None if a row is too long.
+
+    csv.reader ends a row at \\r\\n, \\r or \\n (a break at the very end opens no new row), gives []
+    for an empty row and n + 1 cells for a row holding n delimiters. The delimiter and the line breaks
+    are ASCII, so they are counted on the bytes (no UTF-8 sequence contains an ASCII byte).
+    """
+    octets = np.frombuffer(data, dtype=np.uint8)
+    line_feed = octets == ord("\n")
+    carriage_return = octets == ord("\r")
+    crlf = np.zeros(len(octets), dtype=bool)
+    crlf[1:] = line_feed[1:] & carriage_return[:-1]  # the \\n of a \\r\\n pair
+    lone_cr = carriage_return.copy()
+    lone_cr[:-1] &= ~line_feed[1:]
+    breaks = np.flatnonzero(line_feed | lone_cr)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.append(breaks - crlf[breaks], len(octets))  # a row's text stops before its \\r\\n
+    if len(breaks) and breaks[-1] == len(octets) - 1:  # nothing after the last break: no row there
+        starts, ends = starts[:-1], ends[:-1]
+    sizes = ends - starts
+    if sizes.max(initial=0) > csv.field_size_limit():  # bytes >= characters: a safe bound
+        return None
+    delimiters = np.flatnonzero(octets == ord(delimiter))
+    counts = np.searchsorted(delimiters, ends) - np.searchsorted(delimiters, starts)
+    return np.where(sizes > 0, counts + 1, 0)
 
 
 def read_csv_file(path: Path, table: Table) -> RawTable:
@@ -355,11 +511,15 @@ def read_csv_file(path: Path, table: Table) -> RawTable:
     except UnicodeDecodeError:
         return unreadable("neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
     delimiter = _delimiter(text)
-    try:
-        rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as error:
-        return unreadable(str(error))
-    raw = rows_to_table(rows, table, path.name)
+    columns = _unquoted_csv_columns(text, delimiter)
+    if columns is not None:
+        raw = columns_to_table(*columns, table, path.name)
+    else:
+        try:
+            rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        except csv.Error as error:
+            return unreadable(str(error))
+        raw = rows_to_table(rows, table, path.name)
     if encoding == "cp1251":
         raw.findings.append(
             Finding("correction", table.name, path.name, None, None, None, None,
