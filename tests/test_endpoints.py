@@ -247,3 +247,44 @@ def test_every_derived_column_is_in_the_data_dictionary():
         assert list(frame.columns) == list(DATASETS[name][1]), name
     committed = Path(__file__).resolve().parents[1] / "docs" / "analysis_datasets.md"
     assert committed.read_text() == dictionary_markdown(), "regenerate docs/analysis_datasets.md"
+
+
+def test_vectorised_assessment_functions_equal_the_per_value_ones():
+    """marrow_statuses / assessment_responses / mrd_negatives give what the per-value definitions give."""
+    import numpy as np
+
+    from ino_study.endpoints.adrs import assessment_responses, marrow_statuses, mrd_negatives
+
+    rng = np.random.default_rng(0)
+    edges = np.array([np.nan, 0.0, 4.999, 5.0, 24.999, 25.0, 30.0, 0.5, 1.0, 100.0, 0.01, 0.1])
+    n = 4000
+    blasts, anc, plt, base = (np.where(rng.random(n) < 0.3, rng.choice(edges, n), rng.uniform(0, 100, n))
+                              for _ in range(4))
+    anc, plt = anc / 20, plt * 2
+    criteria = ResponseCriteria()
+    assert marrow_statuses(blasts).tolist() == [marrow_status(b) for b in blasts]
+    assert assessment_responses(blasts, anc, plt, base, criteria).tolist() == [
+        assessment_response(b, a, p, bb, criteria) for b, a, p, bb in zip(blasts, anc, plt, base)]
+    percent = np.where(rng.random(n) < 0.5, rng.choice(edges, n), rng.uniform(0, 0.05, n))
+    qualifier = rng.choice(np.array(["<", ">", "=", None], dtype=object), n)
+    status = rng.choice(np.array(["measured", "negative_text", "not_done", "missing", None], dtype=object), n)
+    for threshold in (0.01, 0.1):
+        got = mrd_negatives(percent, qualifier, status, threshold)
+        expected = [mrd_negative(v, q, s, threshold) for v, q, s in zip(percent, qualifier, status)]
+        assert [None if v is pd.NA else bool(v) for v in got] == expected
+
+
+def test_sort_codes_order_rows_as_the_text_does():
+    from ino_study.endpoints.sorting import sort_codes
+
+    ids = pd.Series(["P10", "P2", None, "P1", "P2", "p0"], dtype=object)
+    frame = pd.DataFrame({"id": ids, "codes": sort_codes(ids), "row": range(len(ids))})
+    by_text = frame.sort_values(["id", "row"], kind="stable")["row"].tolist()
+    assert frame.sort_values(["codes", "row"], kind="stable")["row"].tolist() == by_text
+
+
+def test_ctcae_terms_equal_ctcae_term():
+    from ino_study.endpoints.adae import ctcae_term, ctcae_terms
+
+    terms = pd.Series(["VOD", " вОб/сОс ", "Sepsis", "Unknown thing", "VOD", "febrile  neutropenia"])
+    assert ctcae_terms(terms) == [ctcae_term(t) for t in terms]

@@ -12,6 +12,8 @@ import re
 
 import pandas as pd
 
+from ino_study.endpoints.sorting import sort_codes
+
 VOD_TERM = "Sinusoidal obstruction syndrome (VOD/SOS)"
 
 #: Known spellings (lower case, whitespace collapsed) -> CTCAE v5.0 term.
@@ -44,6 +46,16 @@ def ctcae_term(term: str) -> str:
     return TERM_SYNONYMS.get(key, term.strip())
 
 
+def ctcae_terms(terms: pd.Series) -> list[str]:
+    """:func:`ctcae_term` of every recorded term, worked out once per distinct spelling.
+
+    A registry has a few dozen spellings for hundreds of thousands of events; the regular
+    expression per event was 1.5 s at 100,000 patients.
+    """
+    mapping = {term: ctcae_term(term) for term in pd.unique(terms)}
+    return [mapping[term] for term in terms]
+
+
 def is_vod(term: str) -> bool:
     """True when the term is VOD/SOS under any of its recognised names."""
     return ctcae_term(term) == VOD_TERM
@@ -59,7 +71,7 @@ def derive_adae(events: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
     """
     frame = events.merge(base[["patient_id", "first_dose_date", "last_dose_date", "hsct_date"]],
                          on="patient_id", how="inner")
-    frame["AEDECOD"] = [ctcae_term(t) for t in frame["term"]]
+    frame["AEDECOD"] = ctcae_terms(frame["term"])
     frame["AETOXGR"] = frame["grade"].astype(int)
     frame["ADY"] = (frame["onset_date"] - frame["first_dose_date"]).dt.days
     frame["grade3plus"] = frame["AETOXGR"] >= 3
@@ -68,10 +80,12 @@ def derive_adae(events: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
         frame["onset_date"] <= frame["last_dose_date"] + pd.Timedelta(days=30)
     )
     frame["after_hsct"] = frame["hsct_date"].notna() & (frame["onset_date"] >= frame["hsct_date"])
-    frame = frame.sort_values(["patient_id", "AEDECOD", "AETOXGR", "onset_date", "source_row"],
+    # integer keys sort as patient_id and AEDECOD do, without comparing strings (sorting.py)
+    frame["_patient"], frame["_term"] = sort_codes(frame["patient_id"]), sort_codes(frame["AEDECOD"])
+    frame = frame.sort_values(["_patient", "_term", "AETOXGR", "onset_date", "source_row"],
                               ascending=[True, True, False, True, True], kind="stable")
-    frame["worst_in_term"] = ~frame.duplicated(["patient_id", "AEDECOD"])
-    frame = frame.sort_values(["patient_id", "onset_date", "AEDECOD", "source_row"], kind="stable")
+    frame["worst_in_term"] = ~frame.duplicated(["_patient", "_term"])
+    frame = frame.sort_values(["_patient", "onset_date", "_term", "source_row"], kind="stable")
     columns = ["patient_id", "term", "AEDECOD", "AETOXGR", "onset_date", "ADY", "grade3plus", "vod",
                "during_ino", "after_hsct", "worst_in_term", "source_row"]
     return frame[columns].rename(columns={"term": "AETERM", "onset_date": "ASTDT"}).reset_index(drop=True)

@@ -6,6 +6,9 @@ Every raw patient has a row; `included` says whether the patient is analysed and
 
 from __future__ import annotations
 
+from typing import Callable
+
+import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.definitions import EndpointRules
@@ -46,9 +49,24 @@ def first_transplant(transplants: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _two_labels(values: pd.Series, is_first: Callable[[np.ndarray], np.ndarray], first: str,
+                second: str) -> pd.Series:
+    """``first`` where ``is_first(value)``, else ``second``; None where the value is missing.
+
+    What ``values.map(lambda v: None if pd.isna(v) else (first if ... else second))`` gives, without
+    a Python call per patient.
+    """
+    if values.empty:
+        return values.map(lambda v: None)  # the dtype Series.map gives an empty column
+    numbers = values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    labels = np.where(is_first(numbers), first, second).astype(object)
+    labels[np.isnan(numbers)] = None
+    return pd.Series(labels, index=values.index, name=values.name, dtype=object)
+
+
 def age_group(age_years: pd.Series) -> pd.Series:
     """Age at first dose: "<10 y" or ">=10 y" (the usual paediatric ALL risk cut-off)."""
-    return age_years.map(lambda a: None if pd.isna(a) else ("<10 y" if a < 10 else ">=10 y"))
+    return _two_labels(age_years, lambda age: age < 10, "<10 y", ">=10 y")
 
 
 def derive_adsl_base(patients: pd.DataFrame, doses: pd.DataFrame, transplants: pd.DataFrame,
@@ -61,9 +79,7 @@ def derive_adsl_base(patients: pd.DataFrame, doses: pd.DataFrame, transplants: p
     base = base.merge(first_transplant(transplants), on="patient_id", how="left")
     base["hsct_after_ino"] = base["hsct_date"].notna()
     base["days_last_dose_to_hsct"] = (base["hsct_date"] - base["last_dose_date"]).dt.days.astype("Int64")
-    base["refractory"] = base["relapse_number"].map(
-        lambda n: None if pd.isna(n) else ("primary refractory" if n == 0 else "relapsed")
-    )
+    base["refractory"] = _two_labels(base["relapse_number"], lambda n: n == 0, "primary refractory", "relapsed")
     base["age_group"] = age_group(base["age_at_first_dose_years"])
     return base
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
+from ino_study.endpoints.sorting import sort_codes
 
 PARAMS = {
     "OS": "Overall survival",
@@ -32,14 +33,14 @@ ADTTE_COLUMNS = ["patient_id", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL_DAYS"
 
 
 def _candidate(frame: pd.DataFrame, date: pd.Series, code: int, desc: str, dom: str, var: str) -> pd.DataFrame:
-    return pd.DataFrame({"patient_id": frame["patient_id"], "ADT": date, "EVNTCD": code, "EVNTDESC": desc,
-                         "SRCDOM": dom, "SRCVAR": var}).dropna(subset=["ADT"])
+    return pd.DataFrame({"patient_id": frame["patient_id"], "_patient": frame["_patient"], "ADT": date,
+                         "EVNTCD": code, "EVNTDESC": desc, "SRCDOM": dom, "SRCVAR": var}).dropna(subset=["ADT"])
 
 
 def _first_of(candidates: list[pd.DataFrame]) -> pd.DataFrame:
     """Per patient, the earliest candidate date; on the same day the earlier-listed candidate wins."""
     stacked = pd.concat([c.assign(_order=i) for i, c in enumerate(candidates)], ignore_index=True)
-    stacked = stacked.sort_values(["patient_id", "ADT", "_order"], kind="stable")
+    stacked = stacked.sort_values(["_patient", "ADT", "_order"], kind="stable")  # = by patient_id, ADT, _order
     return stacked.drop_duplicates("patient_id").drop(columns="_order")
 
 
@@ -49,7 +50,7 @@ def _finish(rows: pd.DataFrame, start: pd.Series, paramcd: str) -> pd.DataFrame:
     rows["AVAL_DAYS"] = (rows["ADT"] - rows["STARTDT"]).dt.days.astype(int)
     rows["AVAL"] = rows["AVAL_DAYS"] / DAYS_PER_MONTH
     rows["CNSR"] = (rows["EVNTCD"] != 1).astype(int)
-    return rows[ADTTE_COLUMNS]
+    return rows[[*ADTTE_COLUMNS, "_patient"]]
 
 
 def _censor(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,6 +72,7 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
     frame = adsl[adsl["included"]].merge(
         follow_up[["patient_id", "last_contact_date", "death_date", "relapse_date"]], on="patient_id", how="left"
     )
+    frame["_patient"] = sort_codes(frame["patient_id"])  # sorting on it = sorting on patient_id
     start = frame.set_index("patient_id")["first_dose_date"]
     parts = [_finish(_first_of([_death(frame, 1, "death"), _censor(frame)]), start, "OS")]
 
@@ -106,4 +108,5 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
     adtte = pd.concat(parts, ignore_index=True)
     order = {code: i for i, code in enumerate(PARAMS)}
     adtte["_p"] = adtte["PARAMCD"].map(order)
-    return adtte.sort_values(["_p", "patient_id"], kind="stable").drop(columns="_p").reset_index(drop=True)
+    adtte = adtte.sort_values(["_p", "_patient"], kind="stable")  # = by parameter, patient_id
+    return adtte.drop(columns=["_p", "_patient"]).reset_index(drop=True)
