@@ -222,3 +222,19 @@ def test_split_at_exposure_row_order_and_types():
                                   ["c", 0.0, 6.0, 1, 1], ["d", 0.0, 3.0, 1, 0]]
     assert [str(t) for t in cp.dtypes] == ["object", "float64", "float64", "int64", "int64"]
     assert split_at_exposure([], [], [], []).columns.tolist() == ["id", "start", "stop", "event", "exposed"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cox_estimates_are_the_full_fit_bit_for_bit(seed):
+    """_cox_estimates runs lifelines' own steps without the extras of fit(): identical floats."""
+    from ino_study.statistics.comparisons import _cox_estimates, _fit_cox
+
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(20, 1500)), int(rng.integers(2, 4))
+    level = rng.integers(0, k, n)
+    df = pd.concat([pd.DataFrame({"_time": np.round(rng.exponential(8 * (1 + 0.4 * level))) + 1,
+                                  "_event": (rng.random(n) < 0.6).astype(int)}),
+                    design_matrix(pd.Series(np.array(list("abc"))[level], name="x"))[0]], axis=1)
+    full, fast = _fit_cox(df).summary, _cox_estimates(df)
+    assert fast["coef"].tolist() == full["coef"].tolist()
+    assert fast["se"].tolist() == full["se(coef)"].tolist()

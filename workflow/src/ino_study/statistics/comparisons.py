@@ -23,8 +23,9 @@ import pandas as pd
 from lifelines import CoxPHFitter, CoxTimeVaryingFitter
 from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.statistics import proportional_hazard_test
-from lifelines.utils import CensoringType
+from lifelines.utils import CensoringType, normalize
 from numpy.typing import ArrayLike
+from scipy.linalg import inv as scipy_inv
 from scipy.stats import chi2 as chi2_dist
 from scipy.stats import norm
 
@@ -249,6 +250,36 @@ def _fit_cox(df: pd.DataFrame) -> CoxPHFitter:
                                          fit_options=dict(FIT_OPTIONS))
 
 
+def _cox_estimates(df: pd.DataFrame) -> pd.DataFrame:
+    """coef and se(coef) per design column of the Efron Cox model of ``df`` (_time, _event, design).
+
+    Where the grouped Efron sums apply (see :class:`GroupedEfronCoxPHFitter`) this runs the same
+    steps as ``GroupedEfronCoxPHFitter().fit(...).summary`` (lifelines' sort, normalisation and
+    Newton-Raphson, then params = beta / std, variance = -inv(hessian) / (std std')) and so gives
+    the same numbers bit for bit, without the baseline hazard, predicted hazards and summary
+    statistics that lifelines computes on every fit (~0.3 s per model at 100,000 patients).
+    Elsewhere it is that fit's summary.
+    """
+    data = df.sort_values(by=["_time", "_event"])  # as lifelines' _preprocess_dataframe
+    x = data.drop(columns=["_time", "_event"])
+    time, event = data["_time"].astype(float), data["_event"].astype(bool)
+    mean, std = x.mean(0), x.std(0)
+    x_norm = pd.DataFrame(normalize(x.values, mean.values, std.values), index=x.index, columns=x.columns)
+    counts = level_counts(x_norm.to_numpy(dtype=float), time.to_numpy(), event.to_numpy(), GROUPED_EFRON_MAX_LEVELS)
+    if len(df) == 0 or counts is None or not has_finite_maximum(counts):
+        summary = _fit_cox(df).summary
+        return pd.DataFrame({"coef": summary["coef"], "se": summary["se(coef)"]})
+    model = _GroupedEfronModel(penalizer=0.0, l1_ratio=0.0, strata=None, alpha=0.05)
+    # what fit() sets and the Newton-Raphson reads (batch mode for lifelines' own gradient, the
+    # event column for its error messages)
+    model._batch_mode, model.duration_col, model.event_col = None, "_time", "_event"
+    weights = pd.Series(np.ones(len(data)), index=data.index)
+    beta, _, hessian = model._newton_raphson_for_efron_model(
+        x_norm, time, event, weights, None, show_progress=False, **FIT_OPTIONS)
+    variance = -scipy_inv(hessian) / np.outer(std, std)
+    return pd.DataFrame({"coef": beta / std.values, "se": np.sqrt(variance.diagonal())}, index=x.columns)
+
+
 def cox_univariable(
     time: ArrayLike, event: ArrayLike, covariate_frame: pd.DataFrame, conf_level: float = 0.95
 ) -> pd.DataFrame:
@@ -267,9 +298,9 @@ def cox_univariable(
     for col in covariate_frame.columns:
         x, ref = design_matrix(covariate_frame[col])
         df = pd.concat([base, x], axis=1).dropna()
-        s = _fit_cox(df).summary
+        s = _cox_estimates(df)
         for cov in x.columns:
-            b, se = float(s.loc[cov, "coef"]), float(s.loc[cov, "se(coef)"])
+            b, se = float(s.loc[cov, "coef"]), float(s.loc[cov, "se"])
             rows.append({
                 "covariate": cov, "coef": b, "se": se, "hr": np.exp(b),
                 "hr_ci_lower": np.exp(b - z * se), "hr_ci_upper": np.exp(b + z * se),
