@@ -17,6 +17,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ino_study.records.contract import IDENTIFIER_COLUMNS, TABLES, Table
@@ -103,14 +104,15 @@ def parse_table(raw: RawTable, identifiers: set[str],
         values, notes, errors = parse_series(frame[column.name], column.kind, caches.setdefault(column.kind, {}))
         hidden = column.name in identifiers
         _store(out, column.name, column.kind, values)
-        for note, rows in frame["_row"][notes.notna()].groupby(notes[notes.notna()]):
-            examples = ", ".join(str(r) for r in rows.iloc[:EXAMPLE_ROWS])
+        for note, rows in _rows_by_note(notes, frame["_row"]):
+            examples = ", ".join(str(r) for r in rows[:EXAMPLE_ROWS])
             findings.append(
-                _finding(raw, "correction", int(rows.iloc[0]), column.name, None,
+                _finding(raw, "correction", int(rows[0]), column.name, None,
                          None if hidden else f"rows {examples}" + (" ..." if len(rows) > EXAMPLE_ROWS else ""),
                          note, "normalised", count=len(rows))
             )
-        for index in errors[errors.notna()].index:
+        unreadable = errors.notna()
+        for index in errors.index[unreadable]:
             required = column.name in NON_BLANK[raw.table.name] or column.required
             findings.append(
                 _finding(raw, "error" if required else "warning", int(frame.at[index, "_row"]), column.name,
@@ -121,8 +123,10 @@ def parse_table(raw: RawTable, identifiers: set[str],
                          "identifier column is not shown: see the cell in the file)" if hidden else errors[index],
                          "stop" if required else "set to missing")
             )
-        blank = values.isna() & errors.isna()
-        if column.name in NON_BLANK[raw.table.name] and blank.any():
+        if column.name not in NON_BLANK[raw.table.name]:
+            continue
+        blank = values.isna() & ~unreadable
+        if blank.any():
             for index in blank[blank].index:
                 findings.append(
                     _finding(raw, "error", int(frame.at[index, "_row"]), column.name,
@@ -130,6 +134,17 @@ def parse_table(raw: RawTable, identifiers: set[str],
                              f"'{column.name}' is required and is empty", "stop")
                 )
     return out, findings
+
+
+def _rows_by_note(notes: pd.Series, rows: pd.Series) -> list[tuple[str, np.ndarray]]:
+    """Each distinct note (sorted) with its rows in table order: `rows[has note].groupby(notes)`, faster."""
+    noted = notes.notna().to_numpy()
+    if not noted.any():
+        return []
+    # factorize(sort=True) orders the notes as groupby does; a stable sort keeps each note's rows in order
+    codes, distinct = pd.factorize(notes.to_numpy(dtype=object)[noted], sort=True)
+    ordered = rows.to_numpy(dtype=object)[noted][np.argsort(codes, kind="stable")]
+    return list(zip(distinct, np.split(ordered, np.cumsum(np.bincount(codes, minlength=len(distinct)))[:-1])))
 
 
 def _store(out: pd.DataFrame, name: str, kind: str, values: pd.Series) -> None:
@@ -165,37 +180,87 @@ def _mrd_status(value) -> str:
 # ------------------------------------------------------------------------------- value contract
 
 
+#: The value contract: per table, column -> (pandera check, its arguments, the error it shows or None
+#: for pandera's own wording). `_value_schemas` turns it into pandera schemas; `_values_may_break`
+#: reads it to skip pandera when no value can fail.
+VALUE_RULES: dict[str, dict[str, tuple[str, tuple, str | None]]] = {
+    "patients": {
+        "sex": ("isin", (["M", "F"],), None),
+        "relapse_number": ("in_range", (0, 20), None),
+        "cd22_pct": ("in_range", (0, 100), None),
+        "marrow_blasts_pct": ("in_range", (0, 100), None),
+    },
+    "ino_doses": {
+        "dose_mg_m2": ("gt", (0,), "a dose must be positive"),
+        "cycle": ("in_range", (1, 50), "cycle must be 1 or more"),
+    },
+    "assessments": {
+        "marrow_blasts_pct": ("in_range", (0, 100), None),
+        "anc_10e9_l": ("in_range", (0, 500), None),
+        "platelets_10e9_l": ("in_range", (0, 5000), None),
+    },
+    "adverse_events": {
+        "grade": ("isin", ([1, 2, 3, 4, 5],), "a CTCAE grade is 1 to 5"),
+    },
+}
+
+
 def _value_schemas():
-    """pandera schemas of the clean tables: one place for every range and allowed value."""
+    """pandera schemas of the clean tables, from VALUE_RULES (every column nullable)."""
     import pandera.pandas as pa
 
-    pct = pa.Check.in_range(0, 100)
-    nullable = {"nullable": True}
+    def check(name: str, arguments: tuple, error: str | None):
+        return getattr(pa.Check, name)(*arguments, **({} if error is None else {"error": error}))
+
     return {
-        "patients": pa.DataFrameSchema({
-            "sex": pa.Column(None, pa.Check.isin(["M", "F"]), **nullable),
-            "relapse_number": pa.Column(None, pa.Check.in_range(0, 20), **nullable),
-            "cd22_pct": pa.Column(None, pct, **nullable),
-            "marrow_blasts_pct": pa.Column(None, pct, **nullable),
-        }),
-        "ino_doses": pa.DataFrameSchema({
-            "dose_mg_m2": pa.Column(None, pa.Check.gt(0, error="a dose must be positive"), **nullable),
-            "cycle": pa.Column(None, pa.Check.in_range(1, 50, error="cycle must be 1 or more"), **nullable),
-        }),
-        "assessments": pa.DataFrameSchema({
-            "marrow_blasts_pct": pa.Column(None, pct, **nullable),
-            "anc_10e9_l": pa.Column(None, pa.Check.in_range(0, 500), **nullable),
-            "platelets_10e9_l": pa.Column(None, pa.Check.in_range(0, 5000), **nullable),
-        }),
-        "adverse_events": pa.DataFrameSchema({
-            "grade": pa.Column(None, pa.Check.isin([1, 2, 3, 4, 5], error="a CTCAE grade is 1 to 5"),
-                               **nullable),
-        }),
+        table: pa.DataFrameSchema({
+            column: pa.Column(None, check(*rule), nullable=True) for column, rule in columns.items()
+        })
+        for table, columns in VALUE_RULES.items()
     }
+
+
+def _values_may_break(tables: dict[str, pd.DataFrame]) -> bool:
+    """False when every value of VALUE_RULES' columns passes its check (computed here, vectorised).
+
+    A screen only: when it says True, pandera validates and words the failures. It leans to True
+    (a missing column, a comparison that fails, a check it does not know), so pandera is skipped only
+    when it would find nothing; its import and its validation cost seconds on a large cohort.
+    """
+    for table, columns in VALUE_RULES.items():
+        if table not in tables:
+            continue
+        frame = tables[table]
+        for column, (check, arguments, _) in columns.items():
+            if column not in frame:
+                return True
+            values = frame[column]
+            values = values[values.notna()]  # nullable columns: pandera drops nulls before checking
+            try:
+                if check == "in_range":
+                    passed = (values >= arguments[0]) & (values <= arguments[1])
+                elif check == "gt":
+                    passed = values > arguments[0]
+                elif check == "isin":
+                    passed = values.isin(arguments[0])
+                else:
+                    return True
+                if not bool(passed.fillna(False).all()):
+                    return True
+            except (TypeError, ValueError):
+                return True
+    return False
 
 
 def check_values(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Finding]:
     """Validate ranges and allowed values with pandera; each failing cell becomes an error."""
+    if not _values_may_break(tables):
+        return []
+    return _pandera_findings(tables, sources)
+
+
+def _pandera_findings(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Finding]:
+    """Every failing cell of the value schemas, as pandera reports it, as an error."""
     import pandera.errors
 
     findings: list[Finding] = []
@@ -354,21 +419,52 @@ def reached_age(birth: dt.date, on: dt.date, years: float) -> bool:
     return age_in_years(birth, on) >= years
 
 
+def _calendar_dates(values: pd.Series) -> pd.Series:
+    """Dates (datetime64 at midnight, NaT where missing): what `Timestamp.date()` keeps."""
+    return pd.to_datetime(values).dt.normalize()
+
+
+def ages_in_years(birth: pd.Series, on: pd.Series) -> pd.Series:
+    """`age_in_years` for whole columns of dates (NaN where either date is missing)."""
+    days = (_calendar_dates(on) - _calendar_dates(birth)).dt.days
+    return pd.Series(days.to_numpy(dtype=float) / 365.25, index=birth.index, dtype=float)
+
+
+def reached_age_on(birth: pd.Series, on: pd.Series, years: float) -> pd.Series:
+    """`reached_age` for whole columns of dates (False where either date is missing).
+
+    For whole years the birthday is compared as a calendar date, (year, month, day) as one number
+    yyyymmdd; 29 February falls on 1 March in a year that has none (as `reached_age` does).
+    """
+    birth, on = _calendar_dates(birth), _calendar_dates(on)
+    known = (birth.notna() & on.notna()).to_numpy()
+    if not float(years).is_integer():
+        return pd.Series(known & (ages_in_years(birth, on).to_numpy() >= years), index=birth.index)
+
+    def part(dates: pd.Series, name: str) -> np.ndarray:
+        return getattr(dates.dt, name).fillna(0).to_numpy(dtype=np.int64)
+
+    year = part(birth, "year") + int(years)
+    month, day = part(birth, "month"), part(birth, "day")
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    moved = (month == 2) & (day == 29) & ~leap
+    anniversary = year * 10000 + np.where(moved, 3, month) * 100 + np.where(moved, 1, day)
+    today = part(on, "year") * 10000 + part(on, "month") * 100 + part(on, "day")
+    return pd.Series(known & (today >= anniversary), index=birth.index)
+
+
 def assess_eligibility(patients: pd.DataFrame, doses: pd.DataFrame, follow_up: pd.DataFrame,
                        rules: Eligibility) -> pd.DataFrame:
     """One row per raw patient: first dose, age, included flag and the first exclusion reason."""
     first = patients["patient_id"].map(first_dose_dates(doses))
     out = patients[["patient_id"]].copy()
     out["first_dose_date"] = first
-    pairs = [(b.date(), f.date()) if not (pd.isna(b) or pd.isna(f)) else None
-             for b, f in zip(patients["birth_date"], first)]
-    ages = [age_in_years(*p) if p else math.nan for p in pairs]
-    out["age_at_first_dose_years"] = pd.Series(ages, index=patients.index, dtype=float).round(2)
-    too_old = [bool(p) and reached_age(*p, rules.max_age_years) for p in pairs]
+    ages = ages_in_years(patients["birth_date"], first)
+    out["age_at_first_dose_years"] = ages.round(2)
     conditions = [
         first.isna(),
         (first < pd.Timestamp(rules.window_start)) | (first > pd.Timestamp(rules.window_end)),
-        pd.Series(too_old, index=patients.index),
+        reached_age_on(patients["birth_date"], first, rules.max_age_years),
         ~patients["patient_id"].isin(follow_up["patient_id"]),
     ]
     reason = pd.Series(None, index=patients.index, dtype=object)
@@ -427,9 +523,10 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     findings += cutoff_findings
 
     eligibility = assess_eligibility(tables["patients"], tables["ino_doses"], tables["follow_up"], rules)
-    for _, r in eligibility[~eligibility["included"]].iterrows():
-        findings.append(Finding("exclusion", "patients", sources["patients"], None, None, r["patient_id"], None,
-                                r["exclusion_reason"], "patient not analysed"))
+    excluded = eligibility[~eligibility["included"]]
+    for patient_id, reason in zip(excluded["patient_id"].tolist(), excluded["exclusion_reason"].tolist()):
+        findings.append(Finding("exclusion", "patients", sources["patients"], None, None, patient_id, None,
+                                reason, "patient not analysed"))
     patients = tables["patients"].merge(eligibility, on="patient_id", how="left", validate="one_to_one")
     tables["patients"] = patients.drop(columns=[c for c in identifiers if c in patients])
     for name in tables:

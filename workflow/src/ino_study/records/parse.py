@@ -114,6 +114,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -1001,6 +1002,11 @@ def parse_series(
     )
 
 
+def _cache_key(cell: object) -> object:
+    """A cell's key in a ParseCache: (type, value), or the string itself for a str (the usual cell)."""
+    return cell if type(cell) is str else (type(cell), cell)
+
+
 def _parse_cells(
     cells: list[object], parser: Callable[[object], Parsed], cache: ParseCache
 ) -> tuple[list[object], list[str | None], list[str | None]]:
@@ -1013,7 +1019,7 @@ def _parse_cells(
             result = _BLANK_RESULT
         else:
             try:
-                key = (type(cell), cell)
+                key = _cache_key(cell)
                 result = cache.get(key)  # type: ignore[assignment]
                 if result is None:
                     result = _parse_one(parser, cell)
@@ -1040,20 +1046,33 @@ def _parse_text_column(
     if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
         return None
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    if any(type(u) is not str for u in uniques):  # a str subclass is its own key in the general path
+    if not set(map(type, uniques)) <= {str}:  # a str subclass is its own key in the general path
         return None
     missing = np.flatnonzero(codes < 0)
-    if not all(_is_blank(cell) for cell in cells[missing]):  # e.g. Decimal('NaN'): not blank, not text
+    if not all(_is_blank(cell) for cell in cells[missing] if cell is not None):  # e.g. Decimal('NaN')
         return None
-    parsed = []
-    for text in uniques:
-        key = (str, text)
-        result = cache.get(key)
-        if result is None:
-            result = cache[key] = _parse_one(parser, text)
-        parsed.append(result)
+    parsed = list(map(cache.get, uniques))
+    new = [i for i, result in enumerate(parsed) if result is None]
+    if new:
+        results = _parse_new_texts(uniques[new].tolist(), parser)
+        for i, text, result in zip(new, uniques[new].tolist(), results):
+            parsed[i] = cache[text] = result
     parsed.append(_BLANK_RESULT)  # where the code is -1 (blank cells)
     take = np.where(codes < 0, len(uniques), codes) if len(missing) else codes
     return tuple(  # type: ignore[return-value]
-        np.fromiter(part, dtype=object, count=len(parsed)).take(take) for part in zip(*parsed)
+        np.fromiter(map(itemgetter(part), parsed), dtype=object, count=len(parsed)).take(take) for part in range(3)
     )
+
+
+def _parse_new_texts(texts: list[str], parser: Callable[[object], Parsed]) -> list[tuple]:
+    """(value, note, error) of each string (not blank: str cells never are)."""
+    if parser in _TEXT_PARSERS:
+        # text already clean is its own value without a note (normalise_text); an Excel error value
+        # starts with '#', so one that does not cannot be one
+        return [(text, None, None) if _CLEAN_TEXT.fullmatch(text) and text[0] != "#" else _parse_one(parser, text)
+                for text in texts]
+    return [_parse_one(parser, text) for text in texts]
+
+
+#: Parsers that read a string cell as `normalise_text` does.
+_TEXT_PARSERS = frozenset({parse_id, parse_text, normalise_text})
