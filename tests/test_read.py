@@ -233,3 +233,15 @@ def test_csv_file_fast_and_row_by_row_reading_agree(tmp_path, monkeypatch, encod
     assert any("a note typed" in f.rule for f in fast_findings)
     for name in slow:
         _same_frame(fast[name].frame, slow[name].frame)
+
+
+@FAST
+@given(rows=st.lists(st.lists(st.sampled_from(["", " ", "a", "ж b", "1,5", "\xa0", "#"]), min_size=3, max_size=3),
+                     min_size=1, max_size=8),
+       delimiter=st.sampled_from([";", "\t"]), end=st.sampled_from(["\r\n", "\n", "\r"]), last=st.booleans())
+def test_rectangular_csv_reading_agrees_with_csv_reader(rows, delimiter, end, last) -> None:
+    """Every row with the same number of cells: read without counting each row's cells."""
+    text = end.join(delimiter.join(row) for row in rows) + (end if last else "")
+    want = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    columns, n_rows = read._unquoted_csv_columns(text, delimiter)
+    assert [[c[i] for c in columns] for i in range(n_rows)] == want

@@ -292,12 +292,21 @@ def first_dose_dates(doses: pd.DataFrame) -> pd.Series:
     return doses.groupby("patient_id")["date"].min()
 
 
-def _rows_finding(table, source, frame, mask, column, rule, value_column=None) -> list[Finding]:
+def _hit_values(frame: pd.DataFrame, mask: pd.Series, *columns: str) -> list[list]:
+    """The values of `columns` in the rows where `mask` holds, column by column (None for a column
+    the frame lacks), as `iterrows` would give them (Timestamps for dates) without building a Series
+    per row."""
     hits = frame[mask]
+    return [hits[c].tolist() if c in hits else [None] * len(hits) for c in columns]
+
+
+def _rows_finding(table, source, frame, mask, column, rule, value_column=None) -> list[Finding]:
+    shown = value_column or column
+    rows, patient_ids, values = _hit_values(frame, mask, "_row", "patient_id", shown)
     return [
-        Finding("error", table, source, int(r["_row"]), column, r["patient_id"],
-                short_value(r[value_column or column]) if (value_column or column) in r else None, rule, "stop")
-        for _, r in hits.iterrows()
+        Finding("error", table, source, int(row), column, patient_id,
+                short_value(value) if shown in frame else None, rule, "stop")
+        for row, patient_id, value in zip(rows, patient_ids, values)
     ]
 
 
@@ -310,7 +319,8 @@ def check_cross_table(tables: dict[str, pd.DataFrame], sources: dict[str, str]) 
         duplicated = frame["patient_id"].duplicated(keep=False) & frame["patient_id"].notna()
         findings += _rows_finding(name, sources[name], frame, duplicated, "patient_id",
                                   "patient_id appears more than once (one row per patient expected)")
-    known = set(patients["patient_id"].dropna())
+    # the same members as a set, but an array: isin would turn a set into a new array at every call
+    known = patients["patient_id"].dropna().unique()
     for table in TABLES:
         if table.name == "patients":
             continue
@@ -347,9 +357,9 @@ def correct_last_contact(follow_up: pd.DataFrame, source: str) -> tuple[pd.DataF
     """A dead patient's last contact is the death date when it was recorded earlier."""
     late = follow_up["vital_status"].eq("dead") & (follow_up["last_contact_date"] < follow_up["death_date"])
     findings = [
-        Finding("correction", "follow_up", source, int(r["_row"]), "last_contact_date", r["patient_id"],
-                _iso(r["last_contact_date"]), "last contact before the death date", "set to the death date")
-        for _, r in follow_up[late].iterrows()
+        Finding("correction", "follow_up", source, int(row), "last_contact_date", patient_id,
+                _iso(contact), "last contact before the death date", "set to the death date")
+        for row, patient_id, contact in zip(*_hit_values(follow_up, late, "_row", "patient_id", "last_contact_date"))
     ]
     follow_up = follow_up.copy()
     follow_up.loc[late, "last_contact_date"] = follow_up.loc[late, "death_date"]
@@ -369,9 +379,9 @@ def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutof
     for name, column in DATED_RECORDS.items():
         frame = tables[name]
         late = frame[column] > cutoff_ts
-        for _, r in frame[late].iterrows():
-            findings.append(Finding("exclusion", name, sources[name], int(r["_row"]), column, r["patient_id"],
-                                    _iso(r[column]), f"dated after the data cut-off {cutoff}",
+        for row, patient_id, date in zip(*_hit_values(frame, late, "_row", "patient_id", column)):
+            findings.append(Finding("exclusion", name, sources[name], int(row), column, patient_id,
+                                    _iso(date), f"dated after the data cut-off {cutoff}",
                                     "record kept out of the analysis"))
         tables[name] = frame[~late].reset_index(drop=True)
     fu = tables["follow_up"].copy()
@@ -384,9 +394,9 @@ def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutof
         (relapse_late, "relapse_date", "relapse not counted"),
         (contact_late & ~death_late, "last_contact_date", "follow-up censored at the cut-off"),
     ):
-        for _, r in fu[mask].iterrows():
-            findings.append(Finding("exclusion", "follow_up", source, int(r["_row"]), column, r["patient_id"],
-                                    _iso(r[column]), f"dated after the data cut-off {cutoff}", action))
+        for row, patient_id, date in zip(*_hit_values(fu, mask, "_row", "patient_id", column)):
+            findings.append(Finding("exclusion", "follow_up", source, int(row), column, patient_id,
+                                    _iso(date), f"dated after the data cut-off {cutoff}", action))
     fu.loc[death_late, ["vital_status", "death_cause"]] = ["alive", None]
     fu.loc[death_late, "death_date"] = pd.NaT
     fu.loc[relapse_late, "relapse_date"] = pd.NaT

@@ -444,19 +444,23 @@ def _unquoted_csv_columns(text: str, delimiter: str) -> tuple[list[np.ndarray], 
     if not text or '"' in text or text.startswith("\ufeff"):
         return None
     data = text.encode("utf-8")
-    lengths = _csv_row_lengths(data, delimiter)
-    if lengths is None:
+    if _longest_line(data) > csv.field_size_limit() and _csv_row_lengths(data, delimiter) is None:
+        return None  # a row, so maybe a field, longer than csv.reader takes
+    first_row = data[: min((i for i in (data.find(b"\r"), data.find(b"\n"), len(data)) if i >= 0))]
+    width = first_row.count(delimiter.encode()) + 1
+    frame = _read_unquoted(data, delimiter, width)
+    rows = _csv_row_count(data)
+    if (frame is not None and width > 1 and len(frame) == rows
+            and data.count(delimiter.encode()) == (width - 1) * rows):
+        # no row has more cells than the first (the parser would refuse it) and the delimiters add
+        # up to `width` cells in every row: a rectangular file, nothing to pad
+        return [frame[position].to_numpy(dtype=object) for position in range(width)], rows
+    lengths = _csv_row_lengths(data, delimiter)  # a ragged file: how many cells each row has
+    if lengths is None or not len(lengths):
         return None
     width = max(int(lengths.max()), 1)
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(data), encoding="utf-8", sep=delimiter, header=None, names=range(width), index_col=False,
-            dtype=str, na_filter=False, keep_default_na=False, skip_blank_lines=False,
-            quoting=csv.QUOTE_NONE, engine="c", low_memory=False,
-        )
-    except (ValueError, pd.errors.ParserError):  # EmptyDataError and ParserError are ValueErrors
-        return None
-    if frame.shape != (len(lengths), width):
+    frame = _read_unquoted(data, delimiter, width)
+    if frame is None or frame.shape != (len(lengths), width):
         return None
     columns = []
     for position in range(int(lengths.max())):
@@ -466,6 +470,33 @@ def _unquoted_csv_columns(text: str, delimiter: str) -> tuple[list[np.ndarray], 
             cells[short] = None  # the C parser pads a short row with ""; csv.reader gives no cell there
         columns.append(cells)
     return columns, len(lengths)
+
+
+def _read_unquoted(data: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
+    """Every cell as a string (columns 0..width-1), or None when the C parser refuses the data."""
+    try:
+        return pd.read_csv(
+            io.BytesIO(data), encoding="utf-8", sep=delimiter, header=None, names=range(width), index_col=False,
+            dtype=str, na_filter=False, keep_default_na=False, skip_blank_lines=False,
+            quoting=csv.QUOTE_NONE, engine="c", low_memory=False,
+        )
+    except (ValueError, pd.errors.ParserError):  # a longer row, EmptyDataError, ...: all ValueErrors
+        return None
+
+
+def _longest_line(data: bytes) -> int:
+    """Bytes in the longest stretch between two \\n: no row (rows also end at \\r) is longer."""
+    if len(data) <= csv.field_size_limit():
+        return len(data)
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    return int(np.diff(ends, prepend=-1, append=len(data)).max()) - 1
+
+
+def _csv_row_count(data: bytes) -> int:
+    """Rows csv.reader makes of quote-free `data`: one per \\n, \\r\\n or lone \\r, one more for a last
+    row without a line break."""
+    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return breaks + (0 if data.endswith((b"\n", b"\r")) else 1)
 
 
 def _csv_row_lengths(data: bytes, delimiter: str) -> np.ndarray | None:
