@@ -288,3 +288,13 @@ def test_ctcae_terms_equal_ctcae_term():
 
     terms = pd.Series(["VOD", " вОб/сОс ", "Sepsis", "Unknown thing", "VOD", "febrile  neutropenia"])
     assert ctcae_terms(terms) == [ctcae_term(t) for t in terms]
+
+
+def test_in_order_of_integer_keys():
+    import numpy as np
+
+    from ino_study.endpoints.sorting import in_order
+
+    assert in_order(np.array([0, 0, 1]), np.array([2, 5, 1]))
+    assert not in_order(np.array([0, 0, 1]), np.array([5, 2, 1]))
+    assert in_order(np.array([], dtype=int), np.array([], dtype=int))

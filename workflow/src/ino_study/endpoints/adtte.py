@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
-from ino_study.endpoints.sorting import sort_codes
+from ino_study.endpoints.sorting import in_order, sort_codes
 
 PARAMS = {
     "OS": "Overall survival",
@@ -108,5 +108,7 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
     adtte = pd.concat(parts, ignore_index=True)
     order = {code: i for i, code in enumerate(PARAMS)}
     adtte["_p"] = adtte["PARAMCD"].map(order)
-    adtte = adtte.sort_values(["_p", "_patient"], kind="stable")  # = by parameter, patient_id
+    # = by parameter, patient_id; the parts are built in that order, so usually nothing to sort
+    if not in_order(adtte["_p"].to_numpy(), adtte["_patient"].to_numpy()):
+        adtte = adtte.sort_values(["_p", "_patient"], kind="stable")
     return adtte.drop(columns=["_p", "_patient"]).reset_index(drop=True)
