@@ -20,7 +20,9 @@ from ino_study.records.parse import (
     parse_number,
     parse_series,
 )
-from ino_study.records.parse import _clean_string, _clean_string_stepwise, _parse_cells, _parse_text_column
+from ino_study.records.parse import (
+    _clean_string, _clean_string_stepwise, _parse_cells, _parse_text_column, parse_column,
+)
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -245,7 +247,8 @@ def test_text_column_fast_path_agrees_with_general_path(columns: list[list[objec
         fast = _parse_text_column(series, parser, fast_cache)
         assert fast is not None
         general = _parse_cells(values, parser, {})
-        for got, want in zip(fast, general):
+        parts, _ = fast
+        for got, want in zip(parts, general):
             assert list(got) == want
 
 
@@ -264,3 +267,13 @@ def test_text_column_fast_path_declines_other_cells() -> None:
                                                          "\x0b\x1c\x85\u2028\u3000")), max_size=12)))
 def test_clean_string_shortcut_agrees_with_the_steps(text: str) -> None:
     assert _clean_string(text) == _clean_string_stepwise(text)
+
+
+@FAST
+@given(values=st.one_of(st.lists(st.one_of(text_cells, blank_cells), max_size=30), st.lists(cells, max_size=30)),
+       kind=st.sampled_from(sorted(PARSERS)))
+def test_parse_column_masks_are_isna_and_notna(values: list[object], kind: str) -> None:
+    column = parse_column(pd.Series(values, dtype=object), kind)
+    assert column.missing.tolist() == column.values.isna().tolist()
+    assert column.noted.tolist() == column.notes.notna().tolist()
+    assert column.unreadable.tolist() == column.errors.notna().tolist()

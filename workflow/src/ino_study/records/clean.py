@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.records.contract import IDENTIFIER_COLUMNS, TABLES, Table
-from ino_study.records.parse import ParseCache, parse_series
+from ino_study.records.parse import ParseCache, parse_column
 from ino_study.records.quality import REDACTED, DataContractError, Finding, short_value
 from ino_study.records.read import RawTable
 
@@ -101,17 +101,18 @@ def parse_table(raw: RawTable, identifiers: set[str],
             else:
                 out[column.name] = None
             continue
-        values, notes, errors = parse_series(frame[column.name], column.kind, caches.setdefault(column.kind, {}))
+        parsed = parse_column(frame[column.name], column.kind, caches.setdefault(column.kind, {}))
+        values, notes, errors = parsed.values, parsed.notes, parsed.errors
         hidden = column.name in identifiers
-        _store(out, column.name, column.kind, values)
-        for note, rows in _rows_by_note(notes, frame["_row"]):
+        _store(out, column.name, column.kind, values, parsed.missing)
+        for note, rows in _rows_by_note(notes, frame["_row"], parsed.noted):
             examples = ", ".join(str(r) for r in rows[:EXAMPLE_ROWS])
             findings.append(
                 _finding(raw, "correction", int(rows[0]), column.name, None,
                          None if hidden else f"rows {examples}" + (" ..." if len(rows) > EXAMPLE_ROWS else ""),
                          note, "normalised", count=len(rows))
             )
-        unreadable = errors.notna()
+        unreadable = parsed.unreadable
         for index in errors.index[unreadable]:
             required = column.name in NON_BLANK[raw.table.name] or column.required
             findings.append(
@@ -125,9 +126,9 @@ def parse_table(raw: RawTable, identifiers: set[str],
             )
         if column.name not in NON_BLANK[raw.table.name]:
             continue
-        blank = values.isna() & ~unreadable
+        blank = parsed.missing & ~unreadable
         if blank.any():
-            for index in blank[blank].index:
+            for index in values.index[blank]:
                 findings.append(
                     _finding(raw, "error", int(frame.at[index, "_row"]), column.name,
                              patient_id(index), None,
@@ -136,34 +137,44 @@ def parse_table(raw: RawTable, identifiers: set[str],
     return out, findings
 
 
-def _rows_by_note(notes: pd.Series, rows: pd.Series) -> list[tuple[str, np.ndarray]]:
-    """Each distinct note (sorted) with its rows in table order: `rows[has note].groupby(notes)`, faster."""
-    noted = notes.notna().to_numpy()
+def _rows_by_note(notes: pd.Series, rows: pd.Series, noted: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
+    """Each distinct note (sorted) with its rows in table order: `rows[has note].groupby(notes)`, faster.
+
+    `noted` is notes.notna() when the caller has it.
+    """
+    noted = notes.notna().to_numpy() if noted is None else noted
     if not noted.any():
         return []
-    # factorize(sort=True) orders the notes as groupby does; a stable sort keeps each note's rows in order
+    # factorize(sort=True) orders the notes as groupby does; a stable sort keeps each note's rows in
+    # order (numpy sorts 16-bit integers stably by radix, in linear time)
     codes, distinct = pd.factorize(notes.to_numpy(dtype=object)[noted], sort=True)
+    if len(distinct) < 2**15:
+        codes = codes.astype(np.int16)
     ordered = rows.to_numpy(dtype=object)[noted][np.argsort(codes, kind="stable")]
     return list(zip(distinct, np.split(ordered, np.cumsum(np.bincount(codes, minlength=len(distinct)))[:-1])))
 
 
-def _store(out: pd.DataFrame, name: str, kind: str, values: pd.Series) -> None:
-    """Put parsed values into typed columns (dates as datetime64, MRD split into its parts)."""
+def _store(out: pd.DataFrame, name: str, kind: str, values: pd.Series, missing: np.ndarray | None = None) -> None:
+    """Put parsed values into typed columns (dates as datetime64, MRD split into its parts).
+
+    `missing` is values.isna() when the caller has it.
+    """
+    present = values.notna() if missing is None else ~missing
     if kind == "date":
-        out[name] = pd.to_datetime(values.astype(object).where(values.notna(), None))
+        out[name] = pd.to_datetime(values.astype(object).where(present, None))
     elif kind == "integer":
-        out[name] = pd.array(values.astype(object).where(values.notna(), None), dtype="Int64")
+        out[name] = pd.array(values.astype(object).where(present, None), dtype="Int64")
     elif kind == "number":
-        out[name] = pd.to_numeric(values.astype(object).where(values.notna(), None), errors="coerce").astype(float)
+        out[name] = pd.to_numeric(values.astype(object).where(present, None), errors="coerce").astype(float)
     elif kind == "yes_no":
-        out[name] = pd.array(values.astype(object).where(values.notna(), None), dtype="boolean")
+        out[name] = pd.array(values.astype(object).where(present, None), dtype="boolean")
     elif kind == "mrd":
         out[f"{name}_percent"] = [v.percent if v is not None else None for v in values]
         out[f"{name}_percent"] = out[f"{name}_percent"].astype(float)
         out[f"{name}_qualifier"] = [v.qualifier if v is not None and v.done else None for v in values]
         out[f"{name}_status"] = [_mrd_status(v) for v in values]
     else:
-        out[name] = values.astype(object).where(values.notna(), None)
+        out[name] = values.astype(object).where(present, None)
 
 
 def _mrd_status(value) -> str:

@@ -131,6 +131,7 @@ __all__ = [
     "parse_integer",
     "parse_mrd",
     "parse_number",
+    "parse_column",
     "parse_series",
     "parse_sex",
     "parse_text",
@@ -987,19 +988,44 @@ def parse_series(
     the parsed distinct values over to the next column of the same kind: the patient IDs of one
     table are mostly those of the others.
     """
+    column = parse_column(values, kind, cache)
+    return column.values, column.notes, column.errors
+
+
+@dataclass(frozen=True)
+class ParsedColumn:
+    """What `parse_series` returns, with the masks a caller would get from isna / notna on it.
+
+    The masks come from the distinct values when the column was factorised (isna is elementwise,
+    so the result is the same), sparing several passes over a long column of objects.
+    """
+
+    values: pd.Series
+    notes: pd.Series
+    errors: pd.Series
+    missing: np.ndarray  # values.isna()
+    noted: np.ndarray  # notes.notna()
+    unreadable: np.ndarray  # errors.notna()
+
+
+def parse_column(values: pd.Series, kind: str, cache: ParseCache | None = None) -> ParsedColumn:
+    """`parse_series`, as a ParsedColumn."""
     try:
         parser = PARSERS[kind]
     except KeyError:
         raise ValueError(f"unknown column kind {kind!r}; expected one of {sorted(PARSERS)}") from None
     if cache is None:
         cache = {}
-    results = _parse_text_column(values, parser, cache)
-    if results is None:
-        results = _parse_cells(values.tolist(), parser, cache)
-    index = values.index
-    return tuple(  # type: ignore[return-value]
-        pd.Series(part, index=index, dtype=object, name=values.name) for part in results
-    )
+    fast = _parse_text_column(values, parser, cache)
+    index, name = values.index, values.name
+    if fast is not None:
+        parts, masks = fast
+        series = [pd.Series(part, index=index, dtype=object, name=name) for part in parts]
+        return ParsedColumn(*series, *masks)
+    series = [pd.Series(part, index=index, dtype=object, name=name)
+              for part in _parse_cells(values.tolist(), parser, cache)]
+    return ParsedColumn(*series, series[0].isna().to_numpy(), series[1].notna().to_numpy(),
+                        series[2].notna().to_numpy())
 
 
 def _cache_key(cell: object) -> object:
@@ -1034,13 +1060,14 @@ def _parse_cells(
 
 def _parse_text_column(
     values: pd.Series, parser: Callable[[object], Parsed], cache: ParseCache
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
     """The fast path for a column whose cells are all ``str`` or blank (every CSV column).
 
     The column is factorised (one integer code per cell, the distinct strings once), each distinct
     string is parsed, and the results are spread back to the cells by their codes: the same results
     as the general path, with the per-cell work done by numpy. Returns None when a cell is of another
     type (a workbook's numbers and dates keep the general path, where 1, 1.0 and True stay distinct).
+    Returns the values, notes and errors, and the masks values.isna(), notes.notna(), errors.notna().
     """
     cells = values.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
@@ -1059,9 +1086,9 @@ def _parse_text_column(
             parsed[i] = cache[text] = result
     parsed.append(_BLANK_RESULT)  # where the code is -1 (blank cells)
     take = np.where(codes < 0, len(uniques), codes) if len(missing) else codes
-    return tuple(  # type: ignore[return-value]
-        np.fromiter(map(itemgetter(part), parsed), dtype=object, count=len(parsed)).take(take) for part in range(3)
-    )
+    distinct = [np.fromiter(map(itemgetter(part), parsed), dtype=object, count=len(parsed)) for part in range(3)]
+    masks = [pd.isna(distinct[0]), pd.notna(distinct[1]), pd.notna(distinct[2])]
+    return [part.take(take) for part in distinct], [mask.take(take) for mask in masks]
 
 
 def _parse_new_texts(texts: list[str], parser: Callable[[object], Parsed]) -> list[tuple]:
