@@ -432,18 +432,21 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda d: (counts[d], d == ";"))
 
 
-def _unquoted_csv_columns(text: str, delimiter: str) -> tuple[list[np.ndarray], int] | None:
+def _unquoted_csv_columns(text: str, delimiter: str, data: bytes | None = None
+                          ) -> tuple[list[np.ndarray], int] | None:
     """The cells of a CSV text without quote characters, position by position, read by pandas' C parser.
 
     Gives exactly the cells `csv.reader` gives (strings; None past the end of a short row), much
     faster, or None when the text is not of the simple kind this covers and `csv.reader` must read
     it: quotes (a quoted field may hold a delimiter or a line break), a leading byte-order mark (the
     C parser drops it), a line longer than `csv.field_size_limit()` (csv.reader stops there with an
-    error the user must see), or anything the C parser refuses.
+    error the user must see), or anything the C parser refuses. `data` is `text` encoded as UTF-8
+    when the caller has it (the file's own bytes).
     """
     if not text or '"' in text or text.startswith("\ufeff"):
         return None
-    data = text.encode("utf-8")
+    if data is None:
+        data = text.encode("utf-8")
     if _longest_line(data) > csv.field_size_limit() and _csv_row_lengths(data, delimiter) is None:
         return None  # a row, so maybe a field, longer than csv.reader takes
     first_row = data[: min((i for i in (data.find(b"\r"), data.find(b"\n"), len(data)) if i >= 0))]
@@ -542,7 +545,9 @@ def read_csv_file(path: Path, table: Table) -> RawTable:
     except UnicodeDecodeError:
         return unreadable("neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
     delimiter = _delimiter(text)
-    columns = _unquoted_csv_columns(text, delimiter)
+    # the file's bytes are the text's UTF-8 when it was decoded as UTF-8 (strict decoding round-trips)
+    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
+    columns = _unquoted_csv_columns(text, delimiter, utf8)
     if columns is not None:
         raw = columns_to_table(*columns, table, path.name)
     else:
