@@ -20,14 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, CoxTimeVaryingFitter
-from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
-from lifelines.statistics import proportional_hazard_test
-from lifelines.utils import CensoringType, normalize
 from numpy.typing import ArrayLike
-from scipy.linalg import inv as scipy_inv
-from scipy.stats import chi2 as chi2_dist
-from scipy.stats import norm
+from scipy import special
 
 COX_COLUMNS = [
     "covariate", "coef", "se", "hr", "hr_ci_lower", "hr_ci_upper", "p_value", "n", "n_events", "reference",
@@ -76,7 +70,7 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> Logrank
     variance = -(per_group.T @ per_group)
     variance[np.diag_indices(k)] += total @ per_group  # diagonal: sum f n_g (n - n_g)
     stat = float(z[:-1] @ np.linalg.pinv(variance[:-1, :-1]) @ z[:-1])
-    return LogrankResult(chi2=stat, df=k - 1, p_value=float(chi2_dist.sf(stat, k - 1)))
+    return LogrankResult(chi2=stat, df=k - 1, p_value=float(special.chdtrc(k - 1, stat)))
 
 
 def design_matrix(covariate: pd.Series) -> tuple[pd.DataFrame, str | None]:
@@ -203,81 +197,27 @@ def grouped_efron_values(counts: LevelCounts, beta: np.ndarray) -> tuple[np.ndar
     return a2 - a1, gradient, log_lik
 
 
-class _GroupedEfronModel(SemiParametricPHFitter):
-    """lifelines' Cox model (what ``CoxPHFitter`` fits with the Breslow baseline) with the Efron sums
-    of :func:`grouped_efron_values`; see :class:`GroupedEfronCoxPHFitter`."""
+def _fit_cox(df: pd.DataFrame):
+    """lifelines' Efron Cox fit of ``df`` (_time, _event, design); see :mod:`.cox_fit`."""
+    from ino_study.statistics.cox_fit import _fit_cox as fit
 
-    def _choose_gradient_calculator(self, T, X, entries):
-        default = super()._choose_gradient_calculator(T, X, entries)
-        if entries is not None or self.strata is not None or np.any(np.asarray(self.penalizer) != 0):
-            return default
-        cache: dict[str, object] = {}  # the counts depend on the data only, not on beta: built once per fit
-
-        def get_gradients(X, T, E, weights, entries, beta):
-            if cache.get("X") is not X:
-                cache["X"] = X
-                cache["counts"] = level_counts(X.to_numpy(dtype=float), T.to_numpy(dtype=float),
-                                               E.to_numpy(dtype=bool), GROUPED_EFRON_MAX_LEVELS)
-                cache["grouped"] = cache["counts"] is not None and has_finite_maximum(cache["counts"])
-            if not cache["grouped"] or not np.all(weights.to_numpy() == 1.0):
-                return default(X, T, E, weights, entries, beta)
-            return grouped_efron_values(cache["counts"], beta)
-
-        return get_gradients
-
-
-class GroupedEfronCoxPHFitter(CoxPHFitter):
-    """lifelines ``CoxPHFitter`` whose Efron sums come from :func:`grouped_efron_values`.
-
-    Everything else is lifelines' own: the normalisation of the design, the Newton-Raphson steps,
-    step sizes and stopping rules, the variance, the residuals and the summary, so the fit is the
-    same to rounding (about 1e-13 relative).  With a categorical covariate (few distinct rows)
-    lifelines' per-row Python loop took 15 s of a 100,000-patient run; this takes milliseconds.
-    lifelines' own gradient is used for many levels, strata, entry times, penalties or weights.
-    """
-
-    def _fit_model_breslow(self, *args, **kwargs):
-        if not CensoringType.is_right_censoring(self):
-            return super()._fit_model_breslow(*args, **kwargs)  # raises lifelines' own error
-        model = _GroupedEfronModel(penalizer=self.penalizer, l1_ratio=self.l1_ratio, strata=self.strata,
-                                   alpha=self.alpha, label=self._label)
-        model.fit(*args, **kwargs)
-        return model
-
-
-def _fit_cox(df: pd.DataFrame) -> CoxPHFitter:
-    return GroupedEfronCoxPHFitter().fit(df, duration_col="_time", event_col="_event",
-                                         fit_options=dict(FIT_OPTIONS))
+    return fit(df)
 
 
 def _cox_estimates(df: pd.DataFrame) -> pd.DataFrame:
-    """coef and se(coef) per design column of the Efron Cox model of ``df`` (_time, _event, design).
+    """coef and se(coef) per design column; see :func:`ino_study.statistics.cox_fit._cox_estimates`."""
+    from ino_study.statistics.cox_fit import _cox_estimates as estimates
 
-    Where the grouped Efron sums apply (see :class:`GroupedEfronCoxPHFitter`) this runs the same
-    steps as ``GroupedEfronCoxPHFitter().fit(...).summary`` (lifelines' sort, normalisation and
-    Newton-Raphson, then params = beta / std, variance = -inv(hessian) / (std std')) and so gives
-    the same numbers bit for bit, without the baseline hazard, predicted hazards and summary
-    statistics that lifelines computes on every fit (~0.3 s per model at 100,000 patients).
-    Elsewhere it is that fit's summary.
-    """
-    data = df.sort_values(by=["_time", "_event"])  # as lifelines' _preprocess_dataframe
-    x = data.drop(columns=["_time", "_event"])
-    time, event = data["_time"].astype(float), data["_event"].astype(bool)
-    mean, std = x.mean(0), x.std(0)
-    x_norm = pd.DataFrame(normalize(x.values, mean.values, std.values), index=x.index, columns=x.columns)
-    counts = level_counts(x_norm.to_numpy(dtype=float), time.to_numpy(), event.to_numpy(), GROUPED_EFRON_MAX_LEVELS)
-    if len(df) == 0 or counts is None or not has_finite_maximum(counts):
-        summary = _fit_cox(df).summary
-        return pd.DataFrame({"coef": summary["coef"], "se": summary["se(coef)"]})
-    model = _GroupedEfronModel(penalizer=0.0, l1_ratio=0.0, strata=None, alpha=0.05)
-    # what fit() sets and the Newton-Raphson reads (batch mode for lifelines' own gradient, the
-    # event column for its error messages)
-    model._batch_mode, model.duration_col, model.event_col = None, "_time", "_event"
-    weights = pd.Series(np.ones(len(data)), index=data.index)
-    beta, _, hessian = model._newton_raphson_for_efron_model(
-        x_norm, time, event, weights, None, show_progress=False, **FIT_OPTIONS)
-    variance = -scipy_inv(hessian) / np.outer(std, std)
-    return pd.DataFrame({"coef": beta / std.values, "se": np.sqrt(variance.diagonal())}, index=x.columns)
+    return estimates(df)
+
+
+def __getattr__(name: str):
+    """The lifelines-based fitter classes, imported from :mod:`.cox_fit` when first asked for."""
+    if name in ("GroupedEfronCoxPHFitter", "_GroupedEfronModel"):
+        from ino_study.statistics import cox_fit
+
+        return getattr(cox_fit, name)
+    raise AttributeError(name)
 
 
 def cox_univariable(
@@ -293,7 +233,7 @@ def cox_univariable(
     """
     base = pd.DataFrame({"_time": np.asarray(time, float), "_event": np.asarray(event, int)},
                         index=covariate_frame.index)
-    z = norm.ppf(1 - (1 - conf_level) / 2)
+    z = special.ndtri(1 - (1 - conf_level) / 2)
     rows = []
     for col in covariate_frame.columns:
         x, ref = design_matrix(covariate_frame[col])
@@ -304,7 +244,7 @@ def cox_univariable(
             rows.append({
                 "covariate": cov, "coef": b, "se": se, "hr": np.exp(b),
                 "hr_ci_lower": np.exp(b - z * se), "hr_ci_upper": np.exp(b + z * se),
-                "p_value": float(2 * norm.sf(abs(b / se))), "n": len(df),
+                "p_value": float(2 * special.ndtr(-abs(b / se))), "n": len(df),
                 "n_events": int(df["_event"].sum()), "reference": ref,
             })
     return pd.DataFrame(rows, columns=COX_COLUMNS)
@@ -325,6 +265,8 @@ def ph_test(
                         index=covariate_frame.index)
     parts = [design_matrix(covariate_frame[c])[0] for c in covariate_frame.columns]
     df = pd.concat([base, *parts], axis=1).dropna()
+    from lifelines.statistics import proportional_hazard_test
+
     res = proportional_hazard_test(_fit_cox(df), df, time_transform=transform)
     out = res.summary.reset_index()
     names = out.iloc[:, 0] if out.shape[1] > 3 else out["index"]
@@ -414,12 +356,14 @@ def cox_time_varying(
         "id": np.arange(n) if ids is None else np.asarray(ids), "start": np.asarray(start, float),
         "stop": np.asarray(stop, float), "event": np.asarray(event, int), "x": np.asarray(covariate, float),
     })
+    from lifelines import CoxTimeVaryingFitter
+
     s = CoxTimeVaryingFitter().fit(df, event_col="event", start_col="start", stop_col="stop",
                                    id_col="id", fit_options=dict(FIT_OPTIONS)).summary
     b, se = float(s.loc["x", "coef"]), float(s.loc["x", "se(coef)"])
-    z = norm.ppf(1 - (1 - conf_level) / 2)
+    z = special.ndtri(1 - (1 - conf_level) / 2)
     return pd.DataFrame([{
         "coef": b, "se": se, "hr": np.exp(b), "hr_ci_lower": np.exp(b - z * se),
-        "hr_ci_upper": np.exp(b + z * se), "p_value": float(2 * norm.sf(abs(b / se))),
+        "hr_ci_upper": np.exp(b + z * se), "p_value": float(2 * special.ndtr(-abs(b / se))),
         "n": n, "n_events": int(df["event"].sum()),
     }])

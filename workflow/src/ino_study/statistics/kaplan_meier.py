@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.stats import norm
+from scipy import special
 
 ConfType = Literal["plain", "log", "log-log"]
 CONF_TYPES: tuple[str, ...] = ("plain", "log", "log-log")
@@ -113,7 +113,7 @@ def confint(
         raise ValueError("conf_level must be in (0, 1)")
     p = np.asarray(surv, dtype=float)
     se = np.asarray(se_log, dtype=float)
-    z = norm.ppf(1 - (1 - conf_level) / 2)
+    z = special.ndtri(1 - (1 - conf_level) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "plain":
             se2 = se * p * z

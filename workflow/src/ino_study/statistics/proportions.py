@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import beta
+from scipy import special
 
 
 def clopper_pearson(successes: int, n: int, conf_level: float = 0.95) -> tuple[float, float, float]:
@@ -27,6 +27,6 @@ def clopper_pearson(successes: int, n: int, conf_level: float = 0.95) -> tuple[f
     if n == 0:
         return (math.nan, math.nan, math.nan)
     alpha = 1 - conf_level
-    lower = 0.0 if x == 0 else float(beta.ppf(alpha / 2, x, n - x + 1))
-    upper = 1.0 if x == n else float(beta.ppf(1 - alpha / 2, x + 1, n - x))
+    lower = 0.0 if x == 0 else float(special.betaincinv(x, n - x + 1, alpha / 2))
+    upper = 1.0 if x == n else float(special.betaincinv(x + 1, n - x, 1 - alpha / 2))
     return (x / n, lower, upper)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.stats import norm
+from scipy import special
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.statistics.comparisons import (
@@ -242,9 +242,9 @@ def cox_binary_counting_process(
         if converged:
             break
     se = 1 / np.sqrt(info)
-    z = norm.ppf(1 - (1 - conf_level) / 2)
+    z = special.ndtri(1 - (1 - conf_level) / 2)
     res.update(coef=b, se=se, hr=float(np.exp(b)), hr_ci_lower=float(np.exp(b - z * se)),
-               hr_ci_upper=float(np.exp(b + z * se)), p_value=float(2 * norm.sf(abs(b / se))))
+               hr_ci_upper=float(np.exp(b + z * se)), p_value=float(2 * special.ndtr(-abs(b / se))))
     return res
 
 
