@@ -90,19 +90,28 @@ def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """CSV with fixed float formatting and ISO dates.
 
-    Frames of plain column types are formatted column by column and joined here (`csv_text`):
-    pandas' writer formats cell by cell, which took 13 s for the four analysis datasets of 100,000
-    patients. The bytes are the same as pandas' `to_csv` (tests/test_outputs_io.py compares them on
-    random frames); frames with other column types are written by pandas.
+    Frames of plain column types are formatted column by column and joined here (`csv_text`), in
+    blocks of CSV_CHUNK_ROWS rows so that memory stays bounded: pandas' writer formats cell by cell,
+    which took 13 s for the four analysis datasets of 100,000 patients. The bytes are the same as
+    pandas' `to_csv` (tests/test_outputs_io.py compares them on random frames); frames with other
+    column types are written by pandas.
     """
-    text = csv_text(frame)
-    if text is None:
+    if not _csv_covered(frame):
         ready = _csv_ready(frame)
         atomic_write(path, lambda tmp: ready.to_csv(tmp, index=False, float_format=FLOAT_FORMAT,
                                                      lineterminator="\n"))
         return
-    atomic_write(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
 
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            for block in _csv_blocks(frame):
+                handle.write(block)
+
+    atomic_write(path, write)
+
+
+#: Rows formatted at a time by write_csv (each cell becomes a Python string while its block is built).
+CSV_CHUNK_ROWS = 20_000
 
 #: What makes the csv module quote a field (QUOTE_MINIMAL, lineterminator "\n" as write_csv passes):
 #: the delimiter, the quote character and the line terminator; a lone "\r" is written as it is.
@@ -131,9 +140,26 @@ def _with_missing(text: np.ndarray, missing: np.ndarray) -> list[str]:
     return out.tolist()
 
 
-def _column_text(column: pd.Series) -> list[str] | None:
-    """The fields pandas' `to_csv(float_format=FLOAT_FORMAT, na_rep="")` writes for `column`, or
-    None for a type not covered here."""
+def _csv_covered(frame: pd.DataFrame) -> bool:
+    """True if `_column_text` renders every column exactly as pandas would: at least two uniquely
+    named columns (the csv module quotes a lone empty field), each bool, boolean, integer, float,
+    naive datetime64, or object holding only text and missing values."""
+    if len(frame.columns) < 2 or frame.columns.duplicated().any() or not all(isinstance(c, str) for c in frame.columns):
+        return False
+    for name in frame.columns:
+        dtype = frame[name].dtype
+        if dtype == object:  # only str and missing values (pandas' C type inference)
+            if pd.api.types.infer_dtype(frame[name], skipna=True) not in ("string", "empty"):
+                return False
+        elif not (dtype == bool or dtype == "boolean" or pd.api.types.is_integer_dtype(dtype)
+                  or dtype in (np.float64, np.float32) or (isinstance(dtype, np.dtype) and dtype.kind == "M")):
+            return False
+    return True
+
+
+def _column_text(column: pd.Series) -> list[str]:
+    """The fields pandas' `to_csv(float_format=FLOAT_FORMAT, na_rep="")` writes for a column of a
+    type `_csv_covered` accepts."""
     dtype = column.dtype
     missing = column.isna().to_numpy()
     if dtype == bool:
@@ -144,29 +170,23 @@ def _column_text(column: pd.Series) -> list[str] | None:
         return _with_missing(column.fillna(0).to_numpy("int64").astype(str), missing)
     if dtype in (np.float64, np.float32):
         return ["" if v != v else FLOAT_FORMAT % v for v in column.to_numpy(np.float64).tolist()]
-    if isinstance(dtype, np.dtype) and dtype.kind == "M":  # naive datetime64: ISO date
-        return _with_missing(np.datetime_as_string(column.to_numpy(), unit="D"), missing)
     if dtype == object:
-        values = column.tolist()
-        if not all(isinstance(v, str) or v is None or (isinstance(v, float) and v != v) for v in values):
-            return None
-        return _text_column([v if isinstance(v, str) else "" for v in values])
-    return None
+        return _text_column(column.fillna("").tolist())
+    return _with_missing(np.datetime_as_string(column.to_numpy(), unit="D"), missing)  # naive datetime64
 
 
-def csv_text(frame: pd.DataFrame) -> str | None:
-    """The whole CSV (header, rows, "\n" line ends) as pandas writes it, or None if a column's type
-    is not covered (or the frame has one column: the csv module quotes a lone empty field)."""
-    if len(frame.columns) < 2 or frame.columns.duplicated().any() or not all(isinstance(c, str) for c in frame.columns):
-        return None
-    columns = []
-    for name in frame.columns:
-        fields = _column_text(frame[name])
-        if fields is None:
-            return None
-        columns.append(fields)
-    header = ",".join(_csv_field(name) for name in frame.columns)
-    return "\n".join([header, *map(",".join, zip(*columns))]) + "\n"
+def _csv_blocks(frame: pd.DataFrame, rows: int = CSV_CHUNK_ROWS):
+    """The header line, then the rows in blocks of `rows`, as text ("\n" line ends)."""
+    yield ",".join(_csv_field(name) for name in frame.columns) + "\n"
+    for start in range(0, len(frame), rows):
+        block = frame.iloc[start:start + rows]
+        columns = [_column_text(block[name]) for name in block.columns]
+        yield "".join(line + "\n" for line in map(",".join, zip(*columns)))
+
+
+def csv_text(frame: pd.DataFrame, rows: int = CSV_CHUNK_ROWS) -> str | None:
+    """The whole CSV as write_csv writes it, or None for a frame it leaves to pandas."""
+    return "".join(_csv_blocks(frame, rows)) if _csv_covered(frame) else None
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
