@@ -1,6 +1,8 @@
 # Paths shared by the rules. Outputs live under results/, logs under logs/.
 # `priority: 10` marks the chain the figures wait for (records, endpoints, statistics, figures),
 # the longest in the workflow: with few cores it runs before the sensitivity scenarios.
+# `whole_registry=1` marks the steps that hold every patient's records in memory; the default
+# profile lets two run at once (more would not run faster: in-process jobs share one interpreter).
 
 from ino_study.config import (
     scenario_config,

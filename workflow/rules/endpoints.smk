@@ -17,6 +17,8 @@ rule derive_endpoints:
             "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"
         ),
     priority: 10
+    resources:
+        whole_registry=1,
     log:
         "logs/derive_endpoints.log",
     run:

@@ -32,6 +32,8 @@ rule clean_records:
         },
         key_tag=_PSEUDONYM_TAG,
     priority: 10
+    resources:
+        whole_registry=1,
     log:
         "logs/clean_records.log",
     run:

@@ -15,6 +15,8 @@ rule scenario_clean_records:
         flow=f"{SCENARIO_DIR}/data_quality/patient_flow.csv",
     params:
         settings=scenario_settings(SCENARIO_RECORD_KEYS),
+    resources:
+        whole_registry=1,
     log:
         "logs/scenarios/{scenario}/clean_records.log",
     run:
@@ -29,6 +31,8 @@ rule scenario_analysis:
         **steps.scenario_paths(SCENARIO_DIR),
     params:
         settings=scenario_settings(SCENARIO_ANALYSIS_KEYS),
+    resources:
+        whole_registry=1,
     log:
         "logs/scenarios/{scenario}/analysis.log",
     run:
