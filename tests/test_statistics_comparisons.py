@@ -169,17 +169,22 @@ def _lifelines_own_fit(df: pd.DataFrame):
     return CoxPHFitter().fit(df, duration_col="_time", event_col="_event", fit_options=dict(FIT_OPTIONS))
 
 
+def tied_design(rng: np.random.Generator, n_range: tuple[int, int], max_levels: int) -> pd.DataFrame:
+    """A random Cox design with many tied times: _time, _event and the dummies of a factor with
+    2..max_levels levels whose hazard falls with the level."""
+    n, k = int(rng.integers(*n_range)), int(rng.integers(2, max_levels + 1))
+    level = rng.integers(0, k, n)
+    return pd.concat([pd.DataFrame({"_time": np.round(rng.exponential(8 * (1 + 0.4 * level))) + 1,
+                                    "_event": (rng.random(n) < 0.6).astype(int)}),
+                      design_matrix(pd.Series(np.array(list("abcd"))[level], name="x"))[0]], axis=1)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_grouped_efron_fit_equals_lifelines_row_loop(seed):
     """Same coef / se / p as lifelines' own Efron loop to rounding, with many ties and 2-4 levels."""
     from ino_study.statistics.comparisons import _fit_cox
 
-    rng = np.random.default_rng(seed)
-    n, k = int(rng.integers(30, 2000)), int(rng.integers(2, 5))
-    level = rng.integers(0, k, n)
-    df = pd.concat([pd.DataFrame({"_time": np.round(rng.exponential(8 * (1 + 0.4 * level))) + 1,
-                                  "_event": (rng.random(n) < 0.6).astype(int)}),
-                    design_matrix(pd.Series(np.array(list("abcd"))[level], name="x"))[0]], axis=1)
+    df = tied_design(np.random.default_rng(seed), n_range=(30, 2000), max_levels=4)
     ours, theirs = _fit_cox(df).summary, _lifelines_own_fit(df).summary
     for column in ("coef", "se(coef)", "p"):
         np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, atol=0)
@@ -229,12 +234,7 @@ def test_cox_estimates_are_the_full_fit_bit_for_bit(seed):
     """_cox_estimates runs lifelines' own steps without the extras of fit(): identical floats."""
     from ino_study.statistics.comparisons import _cox_estimates, _fit_cox
 
-    rng = np.random.default_rng(seed)
-    n, k = int(rng.integers(20, 1500)), int(rng.integers(2, 4))
-    level = rng.integers(0, k, n)
-    df = pd.concat([pd.DataFrame({"_time": np.round(rng.exponential(8 * (1 + 0.4 * level))) + 1,
-                                  "_event": (rng.random(n) < 0.6).astype(int)}),
-                    design_matrix(pd.Series(np.array(list("abc"))[level], name="x"))[0]], axis=1)
+    df = tied_design(np.random.default_rng(seed), n_range=(20, 1500), max_levels=3)
     full, fast = _fit_cox(df).summary, _cox_estimates(df)
     assert fast["coef"].tolist() == full["coef"].tolist()
     assert fast["se"].tolist() == full["se(coef)"].tolist()

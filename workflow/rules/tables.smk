@@ -17,7 +17,9 @@ rule tables:
         estimates=rules.survival_statistics.output.estimates,
         medians=rules.survival_statistics.output.medians,
         follow_up=rules.survival_statistics.output.follow_up,
-        code=package_code("tables", "statistics/proportions.py", "outputs/io.py"),
+        code=package_code(
+            "tables", "statistics/proportions.py", "statistics/distinct.py", "outputs/io.py"
+        ),
     output:
         **{
             f"{name}_csv": report(

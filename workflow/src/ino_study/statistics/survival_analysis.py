@@ -14,6 +14,7 @@ import pandas as pd
 
 from ino_study.statistics.comparisons import cox_univariable, events_per_variable_warning, logrank_test, ph_test
 from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, median_follow_up
+from ino_study.statistics.distinct import map_distinct
 from ino_study.statistics.ordering import sort_stable
 
 KM_ENDPOINTS = ("OS", "EFS")
@@ -49,10 +50,7 @@ def group_labels(values: pd.Series) -> pd.Series:
     """:func:`group_label` of every value, worked out once per distinct value (not once per patient)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.map(group_label)  # keeps Series.map's categorical result
-    # use_na_sentinel=False keeps None / NaN / NA as values of their own, labelled by group_label itself
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    labels = np.array([group_label(value) for value in uniques], dtype=object)
-    return pd.Series(labels[codes], index=values.index, name=values.name, dtype=object)
+    return map_distinct(values, group_label)
 
 
 def endpoint_frame(adtte: pd.DataFrame, adsl: pd.DataFrame, endpoint: str, comparisons: tuple[str, ...]) -> pd.DataFrame:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ino_study.statistics.distinct import map_distinct
+
 #: (column, label, kind) in display order.
 VARIABLES = (
     ("sex", "Sex", "categorical"),
@@ -40,27 +42,6 @@ def _level(value: object) -> str:
     return str(value)
 
 
-def _levels(values: pd.Series) -> pd.Series:
-    """`_level` of every value, computed once per distinct (type, value): a column of 100,000
-    patients has a handful of levels. Keyed by type too, so that True and 1.0 stay distinct."""
-    cache: dict[tuple[type, object], str] = {}
-    out = []
-    for value in values.tolist():
-        key = (type(value), value)
-        try:
-            level = cache.get(key)
-        except TypeError:  # unhashable
-            level = None
-        if level is None:
-            level = _level(value)
-            try:
-                cache[key] = level
-            except TypeError:
-                pass
-        out.append(level)
-    return pd.Series(out, index=values.index, dtype=object)
-
-
 def _number(value: float) -> str:
     return f"{value:.1f}" if not float(value).is_integer() else f"{int(value)}"
 
@@ -85,7 +66,7 @@ def table1(adsl: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     included = adsl[adsl["included"]].copy()
     columns = [(column_header("Overall", len(included)), included)]
     if by:
-        labels = _levels(included[by])
+        labels = map_distinct(included[by], _level)
         for level in sorted(labels.unique()):
             part = included[labels == level]
             columns.append((column_header(f"{by} = {level}", len(part)), part))
@@ -105,7 +86,7 @@ def table1(adsl: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
                     row[header] = str(int(part[variable].isna().sum()))
                 rows.append(row)
             continue
-        levels = _levels(included[variable])  # once per variable: the parts share the index
+        levels = map_distinct(included[variable], _level)  # once per variable: the parts share the index
         order = sorted(levels.unique(), key=lambda v: (v == "Unknown", v))
         counts = [levels.loc[part.index].value_counts() for _, part in columns]
         for level in order:
