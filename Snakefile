@@ -20,12 +20,15 @@ from ino_study import steps
 from ino_study.config import dates_as_text
 from ino_study.outputs import staging as _staging
 
-from ino_study import runlock
+from ino_study import runlock, snakemake_hooks
 
 # Files are written under .snakemake/partial and renamed into results/ when complete.
 _staging.PARTIAL_DIR = Path.cwd() / ".snakemake" / "partial"
 
 # A run killed with kill -9 leaves Snakemake's lock behind: remove it if that process is gone.
+# Snakemake's params check would import pandas (0.6 s) on a no-op rerun (snakemake_hooks.py).
+snakemake_hooks.params_check_without_pandas()
+
 if workflow.is_main_process:
     _stale = runlock.clear_stale_locks()
     if _stale:
@@ -36,12 +39,15 @@ onstart:
     runlock.record_run()
 
 
+# Exit when the last job is done, not up to a second later (snakemake_hooks.py).
 onsuccess:
     runlock.forget_run()
+    snakemake_hooks.release_rate_limit_timers()
 
 
 onerror:
     runlock.forget_run()
+    snakemake_hooks.release_rate_limit_timers()
 
 dates_as_text(config)
 

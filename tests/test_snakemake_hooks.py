@@ -1,0 +1,90 @@
+"""The two fixes to Snakemake's start and exit (workflow/src/ino_study/snakemake_hooks.py).
+
+Each is checked twice: that what it relies on is still in the pinned Snakemake (so that an upgrade
+that changes it fails here, not silently in an analyst's run), and that it does what it says. The
+end-to-end checks (a no-op rerun does not import pandas; a params change still reruns) are in
+tests/test_rerun.py.
+"""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+from ino_study import snakemake_hooks
+
+SOURCE = Path(__file__).resolve().parents[1] / "workflow" / "src"
+
+
+def run_fresh(code: str) -> str:
+    """Run `code` in a new interpreter (nothing imported yet) and return what it printed."""
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                            env={"PYTHONPATH": str(SOURCE), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_snakemake_still_imports_pandas_in_its_params_serialiser():
+    """What the fix works around: if this fails, Snakemake changed and the fix may be unneeded."""
+    import snakemake.persistence
+
+    source = inspect.getsource(snakemake.persistence)  # read from the file, patched or not
+    assert "def _serialize_param_pandas(self, value: Any) -> str | object:\n        import pandas" in source
+    assert "return self._serialize_param_pandas" in source
+
+
+def test_params_serialised_as_before_and_pandas_not_imported():
+    out = run_fresh("""
+        import sys
+        from types import SimpleNamespace
+        from snakemake.persistence import PersistenceBase
+        from ino_study.snakemake_hooks import params_check_without_pandas
+
+        original = PersistenceBase._serialize_param_pandas
+        assert "pandas" not in sys.modules
+        assert params_check_without_pandas() and params_check_without_pandas()  # idempotent
+        patched = PersistenceBase._serialize_param_pandas
+        fake = SimpleNamespace(_serialize_param_builtin=lambda v: PersistenceBase._serialize_param_builtin(None, v))
+        values = [1, 2.5, "a", None, (1, "b"), {"mrd_threshold_percent": 0.01, "cutoff": "2023-01-01"}, [0.1]]
+        print([patched(fake, v) for v in values] == [repr(v) for v in values])
+        print("pandas" in sys.modules)
+        import pandas as pd
+        frame = pd.DataFrame({"x": [1, 2]})
+        print(patched(fake, frame) == original(fake, frame) == repr(pd.util.hash_pandas_object(frame).tolist()))
+    """)
+    assert out.split() == ["True", "False", "True"]
+
+
+class JobScheduler:
+    """Stands in for Snakemake's scheduler: the same method name makes the same kind of timer."""
+
+    def _schedule_reevalutation(self, delay: float) -> threading.Timer:
+        timer = threading.Timer(delay, lambda: None)
+        timer.start()
+        return timer
+
+
+def test_snakemake_still_reevaluates_with_a_timer():
+    from snakemake.scheduling.job_scheduler import JobScheduler as Real
+
+    assert "threading.Timer(" in inspect.getsource(Real._schedule_reevalutation)
+
+
+def test_pending_scheduler_timers_are_released_and_others_left_alone():
+    scheduler_timer = JobScheduler()._schedule_reevalutation(60)
+    other = threading.Timer(60, lambda: None)
+    other.start()
+    try:
+        assert snakemake_hooks.is_rate_limit_timer(scheduler_timer)
+        assert not snakemake_hooks.is_rate_limit_timer(other)
+        assert snakemake_hooks.release_rate_limit_timers() == 1
+        scheduler_timer.join(timeout=5)
+        assert not scheduler_timer.is_alive()
+        assert other.is_alive()
+    finally:
+        other.cancel()
+        scheduler_timer.cancel()
