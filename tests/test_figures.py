@@ -462,3 +462,21 @@ def test_split_figures_deals_every_figure_once():
         split = split_figures(names, parts)
         assert sorted(sum(split, [])) == sorted(names)
         assert len(split) == min(parts, len(names)) and all(split)
+
+
+@pytest.mark.parametrize("value, text", [(0.001, "0.001"), (0.01, "0.01"), (0.5, "0.5"), (1.0, "1"), (2.0, "2"),
+                                         (100.0, "100"), (1e-5, "0.00001")])
+def test_log_tick_labels_are_plain_numbers(value, text):
+    from ino_study.figures.theme import plain_number
+
+    assert plain_number(value) == text
+
+
+def test_log_axes_are_labelled_without_powers_of_ten(small):
+    """The forest plot (HR) and MRD trajectories: 0.5, 1, 2 and 0.01, 0.1, 1 on the axes, not 10^x."""
+    _, _, out = small
+    svgs = {name: Path(getattr(out, f"{name}_svg")).read_text(encoding="utf-8") for name in ("forest_cox", "mrd_trajectories")}
+    assert ">1</text>" in svgs["forest_cox"] and ">0.5</text>" in svgs["forest_cox"]
+    assert ">0.01</text>" in svgs["mrd_trajectories"] and ">1</text>" in svgs["mrd_trajectories"]
+    for svg in svgs.values():
+        assert "10^" not in svg and "\\mathdefault" not in svg and "×10" not in svg

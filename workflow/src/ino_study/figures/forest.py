@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ino_study.figures.theme import FONT, GREY, PALETTE, FigureSettings, label_axes, new_figure, style_axes
+from ino_study.figures.theme import FONT, GREY, PALETTE, FigureSettings, label_axes, new_figure, plain_log_ticks, style_axes
 
 DATA_COLUMNS = ["label", "endpoint", "covariate", "group_by", "reference", "hr", "hr_ci_lower", "hr_ci_upper",
                 "p_value", "n", "n_events"]
@@ -35,6 +35,7 @@ def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float)
                 transform=ax.get_yaxis_transform(), va="center", fontsize=FONT["tiny"])
     ax.axvline(1.0, color=GREY, linestyle="--", linewidth=0.8)
     ax.set_xscale("log")
+    plain_log_ticks(ax.xaxis, steps=(1.0, 2.0, 5.0))
     if len(data):
         low = min(0.5, float(data["hr_ci_lower"].min()) * 0.8)
         high = max(2.0, float(data["hr_ci_upper"].max()) * 1.25)

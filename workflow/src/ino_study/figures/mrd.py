@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 
 from ino_study.figures.sampling import MAX_MRD_PATIENTS, sample_patients
 from ino_study.figures.theme import FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, footnote, label_axes, \
-    new_figure, style_axes
+    new_figure, plain_log_ticks, style_axes
 
 DATA_COLUMNS = ["patient_id", "day", "mrd_percent", "below_detection", "plotted_percent"]
 
@@ -47,6 +47,7 @@ def draw_mrd(data: pd.DataFrame, settings: FigureSettings, threshold_percent: fl
                linewidths=1.1, zorder=4)
     ax.axhline(threshold_percent, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=0.9, zorder=1)
     ax.set_yscale("log")
+    plain_log_ticks(ax.yaxis)
     low = min(float(data["plotted_percent"].min()) if len(data) else threshold_percent, threshold_percent)
     high = max(float(data["plotted_percent"].max()) if len(data) else 1.0, 1.0)
     ax.set_ylim(low / 3, high * 3)

@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Iterable
 
 from matplotlib import rcParams  # noqa: E402
+import numpy as np
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ino_study.outputs.io import atomic_write  # noqa: E402
 
@@ -80,9 +83,9 @@ def style_axes(ax: Axes, grid_axis: str | None = "y") -> Axes:
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_linewidth(0.8)
-    ax.tick_params(labelsize=FONT["tick"], width=0.8, length=3)
-    for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
-        label.set_family(FONT_FAMILY)
+    # labelfontfamily applies to the tick labels made later too (asking for them now would lay
+    # out the default ticks once more for nothing)
+    ax.tick_params(labelsize=FONT["tick"], width=0.8, length=3, labelfontfamily=FONT_FAMILY)
     if grid_axis:
         ax.grid(axis=grid_axis, color="#E5E5E5", linewidth=0.6)
         ax.set_axisbelow(True)
@@ -91,14 +94,27 @@ def style_axes(ax: Axes, grid_axis: str | None = "y") -> Axes:
 
 def survival_axes(ax: Axes, ticks, marker_months: float, colour: str) -> None:
     """Survival scale in % (0-100), x from 0 to the last tick, and the dashed marker line."""
-    import numpy as np
-
     ax.axvline(marker_months, color=colour, linestyle="--", linewidth=0.8, zorder=2)
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, ticks[-1] if len(ticks) else 1)
     ax.set_xticks(ticks)
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
+
+
+def plain_number(value: float, _position: object = None) -> str:
+    """0.001, 0.5, 2, 100: a tick label as a plain decimal (no 10^x, no trailing zeros)."""
+    return np.format_float_positional(value, trim="-")
+
+
+def plain_log_ticks(axis: Axis, steps: tuple[float, ...] = (1.0,)) -> None:
+    """Log-scale ticks at `steps` x 10^k, labelled as plain numbers (0.01, 0.5, 2).
+
+    Read by clinicians at a glance, unlike 10^-2, and no TeX-like typesetting to run (matplotlib's
+    default log labels go through mathtext: about 0.9 s per process for the first figure)."""
+    axis.set_major_locator(LogLocator(base=10, subs=steps))
+    axis.set_major_formatter(FuncFormatter(plain_number))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def label_axes(ax: Axes, xlabel: str = "", ylabel: str = "", title: str = "") -> None:
