@@ -76,5 +76,6 @@ rule all:
         rules.survival_statistics.output,
         rules.transplant_and_competing_risks.output,
         rules.compare_scenarios.output,
+        rules.cohort_figures.output,
         rules.figures.output,
         rules.tables.output,

@@ -480,3 +480,33 @@ def test_log_axes_are_labelled_without_powers_of_ten(small):
     assert ">0.01</text>" in svgs["mrd_trajectories"] and ">1</text>" in svgs["mrd_trajectories"]
     for svg in svgs.values():
         assert "10^" not in svg and "\\mathdefault" not in svg and "×10" not in svg
+
+
+def test_the_two_figure_rules_draw_every_figure_once_and_as_one_process_would(tmp_path):
+    """cohort_figures (analysis datasets only, drawn while the statistics run) and figures (the rest)
+    share out every figure; drawn by worker processes only, and the cohort figures without any
+    statistics table, every file is byte-identical to drawing them all in this process."""
+    from ino_study.figures.catalogue import ADAM_INPUTS, FIGURE_RULES, rule_figure_names
+    from ino_study.figures.run import make_figures
+
+    comparisons, formats = CONFIG["comparisons"], CONFIG["figures"]["formats"]
+    by_rule = {rule: rule_figure_names(comparisons, rule) for rule in FIGURE_RULES}
+    assert sorted(sum(by_rule.values(), [])) == sorted(figure_names(comparisons))
+    assert by_rule["cohort_figures"] and by_rule["figures"]
+    with pytest.raises(ValueError, match="no figure rule"):
+        rule_figure_names(comparisons, "figure")
+
+    inputs = files_for_the_step(with_vod(make_cohort(60, seed=11)), tmp_path / "in")
+    together = figure_paths(comparisons, formats, str(tmp_path / "together"))
+    make_figures(inputs, inputs, CONFIG, SimpleNamespace(**together), str(tmp_path / "together.log"), 1)
+    datasets_only = SimpleNamespace(**{key: getattr(inputs, key) for key in ADAM_INPUTS})
+    split: dict[str, str] = {}
+    for rule in FIGURE_RULES:
+        paths = figure_paths(comparisons, formats, str(tmp_path / "split"), rule)
+        given = datasets_only if rule == "cohort_figures" else inputs
+        make_figures(given, given, CONFIG, SimpleNamespace(**paths), str(tmp_path / f"{rule}.log"), 2, rule, False)
+        assert "worker" in (tmp_path / f"{rule}.log").read_text()
+        split.update(paths)
+    assert split.keys() == together.keys()
+    differ = [key for key in together if Path(together[key]).read_bytes() != Path(split[key]).read_bytes()]
+    assert not differ, differ

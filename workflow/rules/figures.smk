@@ -3,9 +3,48 @@
 # and the literature comparison; PNG + config figures.formats, the numbers each figure draws in
 # results/figures/data/<figure>.csv, and the report captions that quote this run's numbers in
 # results/figures/captions/<figure>.rst (KM OS, response rates, VOD/SOS).
-# threads: matplotlib draws under the GIL, so the step draws in that many processes (a worker process
-# draws its share of the figures while the job's thread draws the rest).
+# Two rules: cohort_figures need only the analysis datasets and are drawn by a process of their own
+# while the statistics are computed; figures need the statistics tables.
+# threads: matplotlib draws under the GIL, so a step draws in that many worker processes while its
+# job thread waits, leaving Snakemake's interpreter to the other steps (ino_study/figures/run.py).
 from ino_study.figures.catalogue import figure_outputs
+
+
+rule cohort_figures:
+    input:
+        adsl=rules.derive_endpoints.output.adsl_parquet,
+        adrs=rules.derive_endpoints.output.adrs_parquet,
+        adtte=rules.derive_endpoints.output.adtte_parquet,
+        adae=rules.derive_endpoints.output.adae_parquet,
+        doses=rules.clean_records.output.ino_doses,
+        code=package_code("figures", "tables", "statistics", "outputs/io.py"),
+    output:
+        **figure_outputs(
+            config["comparisons"],
+            config["figures"]["formats"],
+            f"{RESULTS}/figures",
+            report,
+            "cohort_figures",
+        ),
+    params:
+        settings=config_subset(
+            "figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent"
+        ),
+    threads: 1
+    priority: 10
+    log:
+        "logs/cohort_figures.log",
+    run:
+        steps.make_figures(
+            input,
+            input,
+            params.settings,
+            output,
+            log[0],
+            threads,
+            "cohort_figures",
+            False,
+        )
 
 
 rule figures:
@@ -25,7 +64,11 @@ rule figures:
         code=package_code("figures", "tables", "statistics", "outputs/io.py"),
     output:
         **figure_outputs(
-            config["comparisons"], config["figures"]["formats"], f"{RESULTS}/figures", report
+            config["comparisons"],
+            config["figures"]["formats"],
+            f"{RESULTS}/figures",
+            report,
+            "figures",
         ),
     params:
         settings=config_subset(
@@ -36,4 +79,6 @@ rule figures:
     log:
         "logs/figures.log",
     run:
-        steps.make_figures(input, input, params.settings, output, log[0], threads)
+        steps.make_figures(
+            input, input, params.settings, output, log[0], threads, "figures", False
+        )

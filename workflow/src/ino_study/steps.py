@@ -153,7 +153,7 @@ def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log
 
 
 def make_figures(*args: Any) -> None:
-    from ino_study.figures.step import make_figures as draw
+    from ino_study.figures.run import make_figures as draw
 
     draw(*args)
 

@@ -19,6 +19,13 @@ FIXED_FIGURES = ("swimmer", "mrd_trajectories", "response_rates", "adverse_event
 CIF_FIGURES = {"cumulative_incidence_rel": "REL", "cumulative_incidence_vod": "VOD"}
 
 
+#: Figures drawn from the analysis datasets alone (rule cohort_figures): they are drawn while the
+#: statistics are computed, by a process of their own. The rest (rule figures) need the statistics
+#: tables (log-rank p, Cox, landmark, cumulative incidence, 12-month OS for the literature figure).
+COHORT_FIGURES = ("km_os", "km_efs", "swimmer", "mrd_trajectories", "response_rates", "adverse_events")
+FIGURE_RULES = ("cohort_figures", "figures")
+
+
 def km_names(comparisons) -> list[str]:
     names = [f"km_{e.lower()}" for e in ENDPOINTS]
     names += [f"km_{e.lower()}_by_{c}" for e in ENDPOINTS for c in comparisons]
@@ -30,11 +37,19 @@ def figure_names(comparisons) -> list[str]:
     return km_names(comparisons) + list(FIXED_FIGURES)
 
 
-def figure_paths(comparisons, formats, root: str = "results/figures") -> dict[str, str]:
+def rule_figure_names(comparisons, rule: str) -> list[str]:
+    """The figures that `rule` (one of FIGURE_RULES) draws, in report order."""
+    if rule not in FIGURE_RULES:
+        raise ValueError(f"no figure rule {rule!r}; the figure rules are {', '.join(FIGURE_RULES)}")
+    return [name for name in figure_names(comparisons) if (name in COHORT_FIGURES) == (rule == "cohort_figures")]
+
+
+def figure_paths(comparisons, formats, root: str = "results/figures", rule: str | None = None) -> dict[str, str]:
     """{<figure>_<fmt>: path, <figure>_data: path, <figure>_caption: path} for the rule's named outputs
-    (captions only for the figures of GENERATED_CAPTIONS: results/figures/captions/<figure>.rst)."""
+    (captions only for the figures of GENERATED_CAPTIONS: results/figures/captions/<figure>.rst);
+    every figure, or those of one figure `rule`."""
     out = {}
-    for name in figure_names(comparisons):
+    for name in figure_names(comparisons) if rule is None else rule_figure_names(comparisons, rule):
         for fmt in dict.fromkeys(["png", *formats]):
             out[f"{name}_{fmt}"] = f"{root}/{name}.{fmt}"
         out[f"{name}_data"] = f"{root}/data/{name}.csv"
@@ -62,14 +77,14 @@ FIGURE_CATEGORIES = {
 }
 
 
-def figure_outputs(comparisons, formats, root: str, report) -> dict[str, Any]:
+def figure_outputs(comparisons, formats, root: str, report, rule: str | None = None) -> dict[str, Any]:
     """The rule's outputs: PNGs wrapped in Snakemake's `report(...)` with caption and category
     (captions in workflow/report/, relative to workflow/rules/, except GENERATED_CAPTIONS, which the
     step writes under <root>/captions/ with this run's numbers: given to Snakemake as absolute paths
     of the working directory, read when the report is built); other formats, data CSVs and captions
     plain."""
     out: dict[str, Any] = {}
-    for key, path in figure_paths(comparisons, formats, root).items():
+    for key, path in figure_paths(comparisons, formats, root, rule).items():
         name = key.rsplit("_", 1)[0]
         if path.endswith(".png"):
             category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
@@ -82,4 +97,14 @@ def figure_outputs(comparisons, formats, root: str, report) -> dict[str, Any]:
         out[key] = path
     return out
 
+
+#: The rule's named inputs, read by `read_and_draw` (analysis datasets, doses; statistics tables).
+ADAM_INPUTS = ("adsl", "adrs", "adtte", "adae", "doses")
+STATS_INPUTS = ("logrank", "cox", "estimates", "published", "landmark", "incidence", "incidence_curves")
+
+
+def split_figures(names: list[str], parts: int) -> list[list[str]]:
+    """Deal the figures out in turn into at most `parts` non-empty lists, so that each gets a similar
+    mix (the Kaplan-Meier figures, which cost the most, come first in `names`)."""
+    return [names[i::parts] for i in range(max(1, parts)) if names[i::parts]]
 

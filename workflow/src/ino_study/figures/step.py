@@ -1,7 +1,9 @@
-"""The figures step: every figure in PNG + the configured vector formats, and the numbers it draws as CSV.
+"""Drawing the figures: every figure in PNG + the configured vector formats, and the numbers it draws as CSV.
 
-`figure_names(comparisons)` lists the figures so that the rule can declare its outputs;
-`make_figures(...)` draws them. Each figure's data go to results/figures/data/<figure>.csv.
+`figure_names(comparisons)` lists the figures so that the rules can declare their outputs;
+`draw_all(...)` draws them from data frames, `read_and_draw(...)` from the rules' input files, and
+`make_figures(...)` (ino_study.figures.run) runs a figure rule's step in worker processes. Each
+figure's data go to results/figures/data/<figure>.csv.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import pandas as pd
 from ino_study.figures.captions import km_os_caption, response_rates_caption, vod_caption, write_captions
 from ino_study.figures.catalogue import (  # noqa: F401  (names re-exported for callers and tests)
     CIF_FIGURES, ENDPOINTS, FIGURE_CATEGORIES, FIXED_FIGURES, GENERATED_CAPTIONS, caption_path, figure_names,
-    figure_outputs, figure_paths, km_names,
+    figure_outputs, figure_paths, km_names, rule_figure_names, ADAM_INPUTS, STATS_INPUTS, split_figures,
 )
+from ino_study.figures.run import make_figures  # noqa: F401  (the rule's step, re-exported)
 from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
 from ino_study.figures.forest import draw_forest, forest_data
 from ino_study.figures.km import draw_km, km_figure_data
@@ -142,47 +145,18 @@ def transplant_tables(adsl: pd.DataFrame, adtte: pd.DataFrame, config: Mapping[s
     }
 
 
-#: The rule's named inputs, read by `read_and_draw` (analysis datasets, doses; statistics tables).
-ADAM_INPUTS = ("adsl", "adrs", "adtte", "adae", "doses")
-STATS_INPUTS = ("logrank", "cox", "estimates", "published", "landmark", "incidence", "incidence_curves")
-
-
-def split_figures(names: list[str], parts: int) -> list[list[str]]:
-    """Deal the figures out in turn into at most `parts` non-empty lists, so that each gets a similar
-    mix (the Kaplan-Meier figures, which cost the most, come first in `names`)."""
-    return [names[i::parts] for i in range(max(1, parts)) if names[i::parts]]
-
-
 def read_and_draw(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, logger=None,
                   only: Collection[str] | None = None) -> None:
-    """Read the analysis datasets and statistics tables from the paths in `adam`/`stats`; draw `only`."""
-    transplant = {key: pd.read_csv(getattr(stats, key)) for key in ("landmark", "incidence", "incidence_curves")}
+    """Read the analysis datasets and the statistics tables from the paths in `adam`/`stats`; draw `only`.
+
+    `stats` may lack the tables the figures drawn do not need (the cohort figures need none)."""
+    def table(key: str) -> pd.DataFrame | None:
+        path = getattr(stats, key, None)
+        return None if path is None else pd.read_csv(path)
+
+    transplant = {key: table(key) for key in ("landmark", "incidence", "incidence_curves")}
     draw_all(read_parquet(adam.adsl), read_parquet(adam.adrs), read_parquet(adam.adtte),
-             read_parquet(adam.adae), read_parquet(adam.doses), pd.read_csv(stats.logrank),
-             pd.read_csv(stats.cox), pd.read_csv(stats.estimates), pd.read_csv(stats.published), config,
-             output, logger, transplant=transplant, only=only)
-
-
-def make_figures(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str, threads: int = 1) -> None:
-    """The rule's step: draw and save every figure, in `threads` processes.
-
-    Matplotlib draws under the GIL, so threads would not help: with threads > 1 the figures are
-    split (`split_figures`) and all but the first share are drawn by worker processes
-    (`python -m ino_study.figures.worker`) while this thread draws the first. Each figure is drawn by
-    the same code whichever process draws it, so the files are identical (tests/test_figures.py).
-    """
-    from ino_study.figures.worker import start_worker, wait_for_worker
-    from ino_study.steps import job_log
-
-    names = figure_names(config.get("comparisons", ()))
-    parts = split_figures(names, threads)
-    with job_log(log) as logger:
-        workers = [start_worker(part, adam, stats, config, output) for part in parts[1:]]
-        try:
-            read_and_draw(adam, stats, config, output, logger, only=parts[0])
-        finally:
-            problems = [wait_for_worker(worker, logger) for worker in workers]
-        failed = [problem for problem in problems if problem]
-        if failed:
-            raise RuntimeError("figures: a worker process failed:\n" + "\n".join(failed))
-        logger.info("%d figures written by %d process(es)", len(names), len(parts))
+             read_parquet(adam.adae), read_parquet(adam.doses), table("logrank"), table("cox"),
+             table("estimates"), table("published"), config, output, logger,
+             transplant=transplant if all(frame is not None for frame in transplant.values()) else None,
+             only=only)
