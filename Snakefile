@@ -6,7 +6,7 @@
 import sys
 from pathlib import Path
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -17,7 +17,7 @@ configfile: "config.yaml"
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "src"))
 
 from ino_study import steps
-from ino_study.config import dates_as_text
+from ino_study.config import check_config, dates_as_text
 from ino_study.outputs import staging as _staging
 
 from ino_study import runlock, snakemake_hooks
@@ -49,10 +49,9 @@ onerror:
     runlock.forget_run()
     snakemake_hooks.release_rate_limit_timers()
 
-dates_as_text(config)
-
-
-validate(config, "workflow/schemas/config.schema.yaml")
+# The config against workflow/schemas/config.schema.yaml, defaults filled in: what
+# snakemake.utils.validate does, with a validator built once (ino_study/config.py).
+check_config(dates_as_text(config))
 
 
 include: "workflow/rules/common.smk"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 
 from conftest import PROJECT_ROOT, copy_project, run_snakemake
 from ino_study.config import (
-    apply_overrides, load_config, scenario_config, scenario_rederives_endpoints, scenario_rereads_records,
+    SCHEMA, apply_overrides, dates_as_text, load_config, scenario_config, scenario_rederives_endpoints, scenario_rereads_records,
     validate_config,
 )
 
@@ -34,7 +35,14 @@ def test_scenario_configs_are_validated_and_name_the_scenario():
 
 def test_scenario_validation_agrees_with_snakemake_validate():
     """scenario_config validates with a cached validator; it must accept, reject and fill exactly as
-    snakemake.utils.validate does (validate_config), including defaults of keys the config leaves out."""
+    snakemake.utils.validate does, including defaults of keys the config leaves out."""
+    from snakemake.utils import validate
+
+    def validate_config(config):
+        config = dates_as_text(copy.deepcopy(config))
+        validate(config, str(SCHEMA), set_default=True)
+        return config
+
     config = load_config()
     config["scenarios"] = {**config["scenarios"], "sparse": {"figures": {"dpi": 150}, "response": {}}}
     del config["figures"]["formats"]  # a default the fast validator must fill again
