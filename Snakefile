@@ -26,8 +26,10 @@ from ino_study import runlock, snakemake_hooks
 _staging.PARTIAL_DIR = Path.cwd() / ".snakemake" / "partial"
 
 # A run killed with kill -9 leaves Snakemake's lock behind: remove it if that process is gone.
-# Snakemake's params check would import pandas (0.6 s) on a no-op rerun (snakemake_hooks.py).
+# Snakemake's params check would import pandas (0.6 s) on a no-op rerun, and Python would spend
+# about 1 s collecting garbage at exit (snakemake_hooks.py).
 snakemake_hooks.params_check_without_pandas()
+snakemake_hooks.no_garbage_collection_at_exit()
 
 if workflow.is_main_process:
     _stale = runlock.clear_stale_locks()

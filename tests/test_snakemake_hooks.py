@@ -88,3 +88,27 @@ def test_pending_scheduler_timers_are_released_and_others_left_alone():
     finally:
         other.cancel()
         scheduler_timer.cancel()
+
+
+def test_exit_without_final_collection_still_runs_exit_handlers_and_flushes(tmp_path):
+    """After no_garbage_collection_at_exit the process still runs the exit handlers registered
+    before it, flushes what it wrote, and keeps its exit code."""
+    marker = tmp_path / "handler.txt"
+    code = f"""
+        import atexit, logging, sys
+        from pathlib import Path
+        atexit.register(lambda: Path({str(marker)!r}).write_text("ran"))
+        from ino_study.snakemake_hooks import no_garbage_collection_at_exit
+        no_garbage_collection_at_exit()
+        handle = open({str(tmp_path / "unflushed.txt")!r}, "w")
+        handle.write("x" * 10)  # never closed by hand
+        cycle = []; cycle.append(cycle)
+        print("done")
+        sys.exit(3)
+    """
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                            env={"PYTHONPATH": str(SOURCE), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert result.returncode == 3, result.stderr
+    assert result.stdout == "done\n"
+    assert marker.read_text() == "ran"
+    assert (tmp_path / "unflushed.txt").read_text() == "x" * 10

@@ -1,8 +1,8 @@
-"""Two fixes to Snakemake's start and exit that cost an analyst time on every run (README, Benchmarks).
+"""Fixes to Snakemake's start and exit that cost an analyst time on every run (README, Benchmarks).
 
-Both are written by hand because no setting does them; both are safe no-ops when Snakemake's
-internals change (each checks that what it fixes is there, and leaves Snakemake alone otherwise),
-and both are tested against the Snakemake pinned in requirements.txt (tests/test_snakemake_hooks.py).
+Written by hand because no setting does them. The two that touch Snakemake are safe no-ops when its
+internals change (each checks that what it fixes is there, and leaves Snakemake alone otherwise);
+all are tested against the Snakemake pinned in requirements.txt (tests/test_snakemake_hooks.py).
 
 - `params_check_without_pandas`: to tell whether a rule's `params` changed, Snakemake serialises
   them, and its serialiser imports pandas (0.6 s) in case a parameter is a DataFrame. A value cannot
@@ -13,10 +13,17 @@ and both are tested against the Snakemake pinned in requirements.txt (tests/test
   with a `threading.Timer` of one second. Python waits for such a timer before it exits, so every run
   that ran a job ended up to a second after its last job. Called from `onsuccess`/`onerror`, when the
   scheduler has finished and the timer can only wake a loop that has ended.
+- `no_garbage_collection_at_exit`: when Python exits it runs its cycle collector over everything
+  still alive (pandas, SciPy, lifelines, matplotlib and the data: about 1 s after a default run).
+  At exit that work frees nothing the operating system would not free anyway, so the objects are
+  moved out of the collector's reach (`gc.freeze`) once every other exit handler has been queued.
+  Everything else about exiting is unchanged: exit handlers run, files are flushed and closed.
 """
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 import threading
 from typing import Any, Callable
@@ -59,3 +66,8 @@ def release_rate_limit_timers() -> int:
     for timer in timers:
         timer.cancel()  # type: ignore[attr-defined]
     return len(timers)
+
+
+def no_garbage_collection_at_exit() -> None:
+    """At interpreter exit, skip the final cycle collection over the whole heap (`gc.freeze`)."""
+    atexit.register(gc.freeze)
