@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import warnings
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -36,25 +35,33 @@ class _ThisThread(logging.Filter):
         return record.thread == self.thread
 
 
+#: Where Python's warnings go once routed through logging (`logging.captureWarnings`).
+WARNINGS_LOGGER = logging.getLogger("py.warnings")
+
+
 @contextlib.contextmanager
 def job_log(path: str | Path) -> Iterator[logging.Logger]:
-    """Send this job's log records (and warnings) to its log file."""
+    """Send this job's log records, and the warnings raised in its thread, to its log file.
+
+    Warnings are routed through logging (`logging.captureWarnings`) so that each carries the thread
+    that raised it: jobs run in threads of one process, and `warnings.catch_warnings` is
+    process-wide, so it would file one job's (or Snakemake's scheduler's) warnings in another's log.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_ThisThread())
+    logging.captureWarnings(True)
     LOGGER.addHandler(handler)
     LOGGER.setLevel(logging.INFO)
+    WARNINGS_LOGGER.addHandler(handler)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield LOGGER
-        for warning in caught:
-            LOGGER.warning("%s: %s", warning.category.__name__, warning.message)
+        yield LOGGER
     except Exception as error:
         LOGGER.error("%s", error)
         raise
     finally:
+        WARNINGS_LOGGER.removeHandler(handler)
         LOGGER.removeHandler(handler)
         handler.close()
 
