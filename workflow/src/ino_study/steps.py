@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -35,23 +36,30 @@ class _ThisThread(logging.Filter):
         return record.thread == self.thread
 
 
-#: Where Python's warnings go once routed through logging (`logging.captureWarnings`).
+#: Where Python's warnings go (`log_warning`): a logger, so that each record carries its thread.
 WARNINGS_LOGGER = logging.getLogger("py.warnings")
+
+
+def log_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                file: Any = None, line: str | None = None) -> None:
+    """`warnings.showwarning` that logs the warning (category and message) instead of printing it."""
+    WARNINGS_LOGGER.warning("%s: %s", category.__name__, message)
 
 
 @contextlib.contextmanager
 def job_log(path: str | Path) -> Iterator[logging.Logger]:
     """Send this job's log records, and the warnings raised in its thread, to its log file.
 
-    Warnings are routed through logging (`logging.captureWarnings`) so that each carries the thread
-    that raised it: jobs run in threads of one process, and `warnings.catch_warnings` is
-    process-wide, so it would file one job's (or Snakemake's scheduler's) warnings in another's log.
+    Warnings are routed through logging (`log_warning`) so that each carries the thread that
+    raised it: jobs run in threads of one process, and `warnings.catch_warnings` is process-wide,
+    so it would file one job's (or Snakemake's scheduler's) warnings in another's log. Warnings
+    raised outside any job still reach stderr (logging's last-resort handler).
     """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_ThisThread())
-    logging.captureWarnings(True)
+    warnings.showwarning = log_warning  # (again: a library may have put its own back)
     LOGGER.addHandler(handler)
     LOGGER.setLevel(logging.INFO)
     WARNINGS_LOGGER.addHandler(handler)
