@@ -18,7 +18,6 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "src"))
 
 from ino_study import steps
 from ino_study.config import check_config, dates_as_text
-from ino_study.figures.worker import start_figure_server, stop_figure_server
 from ino_study.outputs import staging as _staging
 
 from ino_study import runlock, snakemake_hooks
@@ -26,37 +25,30 @@ from ino_study import runlock, snakemake_hooks
 # Files are written under .snakemake/partial and renamed into results/ when complete.
 _staging.PARTIAL_DIR = Path.cwd() / ".snakemake" / "partial"
 
+# A run killed with kill -9 leaves Snakemake's lock behind: remove it if that process is gone.
 # Snakemake's params check would import pandas (0.6 s) on a no-op rerun, and Python would spend
 # about 1 s collecting garbage at exit (snakemake_hooks.py).
 snakemake_hooks.params_check_without_pandas()
 snakemake_hooks.no_garbage_collection_at_exit()
 
-# A run killed with kill -9 leaves Snakemake's lock behind: remove it if that process is gone.
 if workflow.is_main_process:
     _stale = runlock.clear_stale_locks()
     if _stale:
         print(_stale, file=sys.stderr)
 
 
-# The figure server imports the drawing code while the records are read, then forks a ready worker
-# for each share of figures (ino_study/figures/worker.py): local runs only.
 onstart:
     runlock.record_run()
-    if workflow.local_exec:
-        start_figure_server()
 
 
-# Stop the figure server (waiting for it), and exit when the last job is done, not up to a second
-# later (snakemake_hooks.py).
+# Exit when the last job is done, not up to a second later (snakemake_hooks.py).
 onsuccess:
     runlock.forget_run()
-    stop_figure_server()
     snakemake_hooks.release_rate_limit_timers()
 
 
 onerror:
     runlock.forget_run()
-    stop_figure_server()
     snakemake_hooks.release_rate_limit_timers()
 
 # The config against workflow/schemas/config.schema.yaml, defaults filled in: what

@@ -510,36 +510,3 @@ def test_the_two_figure_rules_draw_every_figure_once_and_as_one_process_would(tm
     assert split.keys() == together.keys()
     differ = [key for key in together if Path(together[key]).read_bytes() != Path(split[key]).read_bytes()]
     assert not differ, differ
-
-
-def test_workers_forked_by_the_figure_server_draw_identical_files_and_report_failures(tmp_path):
-    """The figure server (started by the Snakefile for local runs) forks the workers: same files as
-    new-interpreter workers, log lines in the step's log, and a failing share named with its error."""
-    from ino_study.figures import worker
-    from ino_study.figures.run import make_figures
-
-    comparisons, formats = CONFIG["comparisons"], CONFIG["figures"]["formats"]
-    inputs = files_for_the_step(with_vod(make_cohort(40, seed=5)), tmp_path / "in")
-    runs = {}
-    try:
-        for mode in ("interpreter", "server"):
-            if mode == "server":
-                assert worker.start_figure_server()
-            paths = figure_paths(comparisons, formats, str(tmp_path / mode), "figures")
-            log = tmp_path / f"{mode}.log"
-            make_figures(inputs, inputs, CONFIG, SimpleNamespace(**paths), str(log), 2, "figures", False)
-            assert "worker" in log.read_text() and "drew" in log.read_text()
-            runs[mode] = {key: Path(path).read_bytes() for key, path in paths.items()}
-        differ = [key for key in runs["interpreter"] if runs["interpreter"][key] != runs["server"][key]]
-        assert not differ, differ
-
-        broken = SimpleNamespace(**{**vars(inputs), "adsl": str(tmp_path / "no_such.parquet")})
-        paths = figure_paths(comparisons, formats, str(tmp_path / "broken"), "cohort_figures")
-        with pytest.raises(RuntimeError, match=r"(?s)worker process failed.*km_os.*no_such\.parquet"):
-            make_figures(broken, broken, CONFIG, SimpleNamespace(**paths), str(tmp_path / "broken.log"), 1,
-                         "cohort_figures", False)
-    finally:
-        worker.stop_figure_server()
-    from multiprocessing import forkserver
-
-    assert worker._FIGURE_SERVER is None and forkserver._forkserver._forkserver_pid is None

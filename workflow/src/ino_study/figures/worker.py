@@ -1,16 +1,10 @@
-"""Figure worker processes: each draws its share of a figure rule's figures (`ino_study.figures.run`).
+"""A figures worker process: draws its share of a figure rule's figures (`ino_study.figures.run`).
 
-A job names the input and output paths, the figures settings, the figures to draw and the staging
-folder for partial files; the worker's log lines are copied into the step's log. Separate processes
-because matplotlib draws under the GIL: two processes use two cores.
+    python -m ino_study.figures.worker < job.json
 
-Two ways to start one:
-- forked from the figure server (`start_figure_server`, called by the Snakefile when a local run
-  starts): a process that imports pandas, matplotlib and the drawing code once, while the records
-  are being read, and forks a ready worker for each share (multiprocessing's fork server). Saves
-  about 1.3 s of imports per worker;
-- otherwise (tests, a job on a cluster node): a new interpreter,
-  `python -m ino_study.figures.worker < job.json`.
+The job (JSON on stdin) names the input and output paths, the figures settings, the figures to draw
+and the staging folder for partial files. Log lines go to stderr; the step copies them into its log.
+Run as a separate process because matplotlib draws under the GIL: two processes use two cores.
 """
 
 from __future__ import annotations
@@ -31,56 +25,11 @@ SOURCE_ROOT = Path(__file__).resolve().parents[2]  # workflow/src, so that the w
 
 @dataclass
 class Worker:
-    """A running worker: its process, the figures it draws and the file its log lines go to."""
+    """A running worker: its process, the figures it draws and the file its stderr goes to."""
 
-    process: Any  # subprocess.Popen, or a multiprocessing Process forked by the figure server
+    process: subprocess.Popen
     names: list[str]
     log: IO[str]
-
-    def wait(self) -> int:
-        """Wait for the process to end; its exit code."""
-        if isinstance(self.process, subprocess.Popen):
-            return self.process.wait()
-        self.process.join()
-        return self.process.exitcode
-
-
-#: The multiprocessing context of the running figure server (`start_figure_server`), if any.
-_FIGURE_SERVER: Any = None
-
-
-def start_figure_server() -> bool:
-    """Start the figure server now: it imports the drawing code (pandas, matplotlib) in the
-    background, and later forks a worker for each share of figures. False where the platform has no
-    fork server (Windows); workers are then new interpreters."""
-    global _FIGURE_SERVER
-    import multiprocessing
-    from multiprocessing import forkserver
-
-    if _FIGURE_SERVER is not None:
-        return True
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return False
-    context = multiprocessing.get_context("forkserver")
-    # "__main__": the snakemake script, so that each forked worker finds it already imported
-    context.set_forkserver_preload(["__main__", "ino_study.figures.step"])
-    forkserver.ensure_running()
-    _FIGURE_SERVER = context
-    return True
-
-
-def stop_figure_server() -> None:
-    """Stop the figure server and wait for it, so that its CPU time and memory (and its workers')
-    count as this process's children (what `time` and the benchmarks measure)."""
-    global _FIGURE_SERVER
-    from multiprocessing import forkserver
-
-    if _FIGURE_SERVER is None:
-        return
-    _FIGURE_SERVER = None
-    stop = getattr(forkserver._forkserver, "_stop", None)  # CPython's own way to stop it (its tests)
-    if stop is not None:
-        stop()
 
 
 def _paths(named: Any, keys: Sequence[str]) -> dict[str, str]:
@@ -106,13 +55,9 @@ def start_worker(names: Sequence[str], adam: Any, stats: Any, config: Mapping[st
         "output": _paths(output, list(keys)),
         "partial_dir": None if staging.PARTIAL_DIR is None else str(staging.PARTIAL_DIR),
     }
-    # log lines to a file, not a pipe: a worker that writes many warnings must not block on a full pipe
-    log = tempfile.NamedTemporaryFile("w+", encoding="utf-8", prefix="figures-worker-", suffix=".log")
-    if _FIGURE_SERVER is not None:
-        process = _FIGURE_SERVER.Process(target=draw_share, args=(job, log.name), name="figures-worker")
-        process.start()
-        return Worker(process, list(names), log)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
+    # stderr to a file, not a pipe: a worker that writes many warnings must not block on a full pipe
+    log = tempfile.TemporaryFile("w+", encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "ino_study.figures.worker"], stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=log, text=True, env=env)
     assert process.stdin is not None
@@ -123,7 +68,7 @@ def start_worker(names: Sequence[str], adam: Any, stats: Any, config: Mapping[st
 
 def wait_for_worker(worker: Worker, logger: logging.Logger) -> str:
     """Wait for a worker, copy its log lines into `logger`; '' if it succeeded, else what went wrong."""
-    code = worker.wait()
+    code = worker.process.wait()
     worker.log.seek(0)
     stderr = worker.log.read()
     worker.log.close()
@@ -134,8 +79,9 @@ def wait_for_worker(worker: Worker, logger: logging.Logger) -> str:
     return ""
 
 
-def draw(job: Mapping[str, Any]) -> None:
-    """Draw the job's figures (in a worker process; log lines go to the root logger)."""
+def main() -> None:
+    job = json.load(sys.stdin)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
     from ino_study.figures.step import read_and_draw
     from ino_study.outputs import staging
 
@@ -143,25 +89,6 @@ def draw(job: Mapping[str, Any]) -> None:
     read_and_draw(SimpleNamespace(**job["adam"]), SimpleNamespace(**job["stats"]), job["config"],
                   SimpleNamespace(**job["output"]), logging.getLogger("figures.worker"), only=job["names"])
     logging.getLogger("figures.worker").info("drew %s", ", ".join(job["names"]))
-
-
-def draw_share(job: Mapping[str, Any], log_path: str) -> None:
-    """A worker forked by the figure server: draw the job, log lines (and a failure) to `log_path`."""
-    handler = logging.FileHandler(log_path, encoding="utf-8")
-    logging.basicConfig(handlers=[handler], level=logging.INFO, format="%(message)s", force=True)
-    logging.captureWarnings(True)
-    try:
-        draw(job)
-    except BaseException:
-        logging.getLogger("figures.worker").exception("failed")
-        raise SystemExit(1) from None
-    finally:
-        handler.flush()
-
-
-def main() -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
-    draw(json.load(sys.stdin))
 
 
 if __name__ == "__main__":
