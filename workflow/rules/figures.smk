@@ -9,14 +9,20 @@
 # job thread waits, leaving Snakemake's interpreter to the other steps (ino_study/figures/run.py).
 from ino_study.figures.catalogue import figure_outputs
 
+# What every figure is drawn from: the analysis datasets and the InO doses (swimmer plot).
+FIGURE_DATASETS = dict(
+    adsl=rules.derive_endpoints.output.adsl_parquet,
+    adrs=rules.derive_endpoints.output.adrs_parquet,
+    adtte=rules.derive_endpoints.output.adtte_parquet,
+    adae=rules.derive_endpoints.output.adae_parquet,
+    doses=rules.clean_records.output.ino_doses,
+)
+FIGURE_SETTINGS = ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent")
+
 
 rule cohort_figures:
     input:
-        adsl=rules.derive_endpoints.output.adsl_parquet,
-        adrs=rules.derive_endpoints.output.adrs_parquet,
-        adtte=rules.derive_endpoints.output.adtte_parquet,
-        adae=rules.derive_endpoints.output.adae_parquet,
-        doses=rules.clean_records.output.ino_doses,
+        **FIGURE_DATASETS,
         code=package_code("figures", "tables", "statistics", "outputs/io.py"),
     output:
         **figure_outputs(
@@ -27,9 +33,7 @@ rule cohort_figures:
             "cohort_figures",
         ),
     params:
-        settings=config_subset(
-            "figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent"
-        ),
+        settings=config_subset(*FIGURE_SETTINGS),
     threads: 1
     priority: 10
     log:
@@ -42,18 +46,14 @@ rule cohort_figures:
             output,
             log[0],
             threads,
-            "cohort_figures",
-            False,
+            rule="cohort_figures",
+            draw_in_this_thread=False,
         )
 
 
 rule figures:
     input:
-        adsl=rules.derive_endpoints.output.adsl_parquet,
-        adrs=rules.derive_endpoints.output.adrs_parquet,
-        adtte=rules.derive_endpoints.output.adtte_parquet,
-        adae=rules.derive_endpoints.output.adae_parquet,
-        doses=rules.clean_records.output.ino_doses,
+        **FIGURE_DATASETS,
         logrank=rules.survival_statistics.output.logrank,
         cox=rules.survival_statistics.output.cox,
         estimates=rules.survival_statistics.output.estimates,
@@ -71,14 +71,19 @@ rule figures:
             "figures",
         ),
     params:
-        settings=config_subset(
-            "figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent"
-        ),
+        settings=config_subset(*FIGURE_SETTINGS),
     threads: 2
     priority: 10
     log:
         "logs/figures.log",
     run:
         steps.make_figures(
-            input, input, params.settings, output, log[0], threads, "figures", False
+            input,
+            input,
+            params.settings,
+            output,
+            log[0],
+            threads,
+            rule="figures",
+            draw_in_this_thread=False,
         )

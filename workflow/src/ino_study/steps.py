@@ -167,10 +167,10 @@ def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log
 # would otherwise slow down every Snakemake start.
 
 
-def make_figures(*args: Any) -> None:
+def make_figures(*args: Any, **kwargs: Any) -> None:
     from ino_study.figures.run import make_figures as draw
 
-    draw(*args)
+    draw(*args, **kwargs)
 
 
 def make_tables(*args: Any) -> None:
