@@ -1,8 +1,8 @@
 # Paths shared by the rules. Outputs live under results/, logs under logs/.
 # `priority: 10` marks the chain the figures wait for (records, endpoints, statistics, figures),
 # the longest in the workflow: with few cores it runs before the sensitivity scenarios.
-# `whole_registry=1` marks the steps that hold every patient's records in memory; the default
-# profile lets two run at once (more would not run faster: in-process jobs share one interpreter).
+# `interpreter=1` marks the steps that run Python in the Snakemake process (every step but the
+# figures, which draw in worker processes): the default profile runs one at a time, in priority order.
 
 from ino_study.config import (
     scenario_config,

@@ -18,7 +18,7 @@ rule derive_endpoints:
         ),
     priority: 10
     resources:
-        whole_registry=1,
+        interpreter=1,
     log:
         "logs/derive_endpoints.log",
     run:

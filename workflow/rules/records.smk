@@ -33,7 +33,7 @@ rule clean_records:
         key_tag=_PSEUDONYM_TAG,
     priority: 10
     resources:
-        whole_registry=1,
+        interpreter=1,
     log:
         "logs/clean_records.log",
     run:
@@ -50,6 +50,8 @@ rule provenance:
     params:
         config=config,
         commit=lambda wildcards: _provenance.git_commit(),
+    resources:
+        interpreter=1,
     log:
         "logs/provenance.log",
     run:

@@ -16,6 +16,8 @@ rule summarise:
         settings=config_subset(
             "confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"
         ),
+    resources:
+        interpreter=1,
     log:
         "logs/summarise.log",
     run:

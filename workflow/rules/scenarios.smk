@@ -16,7 +16,7 @@ rule scenario_clean_records:
     params:
         settings=scenario_settings(SCENARIO_RECORD_KEYS),
     resources:
-        whole_registry=1,
+        interpreter=1,
     log:
         "logs/scenarios/{scenario}/clean_records.log",
     run:
@@ -32,7 +32,7 @@ rule scenario_analysis:
     params:
         settings=scenario_settings(SCENARIO_ANALYSIS_KEYS),
     resources:
-        whole_registry=1,
+        interpreter=1,
     log:
         "logs/scenarios/{scenario}/analysis.log",
     run:
@@ -47,6 +47,8 @@ rule compare_scenarios:
         f"{RESULTS}/tables/scenario_comparison.csv",
     params:
         overrides={name: config["scenarios"][name] for name in SCENARIOS},
+    resources:
+        interpreter=1,
     log:
         "logs/compare_scenarios.log",
     run:

@@ -17,6 +17,8 @@ rule survival_statistics:
             "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"
         ),
     priority: 10
+    resources:
+        interpreter=1,
     log:
         "logs/survival_statistics.log",
     run:
@@ -41,6 +43,8 @@ rule transplant_and_competing_risks:
             "landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"
         ),
     priority: 10
+    resources:
+        interpreter=1,
     log:
         "logs/transplant_and_competing_risks.log",
     run:

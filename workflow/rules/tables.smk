@@ -40,6 +40,8 @@ rule tables:
         docx=f"{RESULTS}/tables/tables.docx",
     params:
         settings=config_subset("confidence_level", "km_ci", "comparisons"),
+    resources:
+        interpreter=1,
     log:
         "logs/tables.log",
     run:
