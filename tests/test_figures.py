@@ -510,3 +510,63 @@ def test_the_two_figure_rules_draw_every_figure_once_and_as_one_process_would(tm
     assert split.keys() == together.keys()
     differ = [key for key in together if Path(together[key]).read_bytes() != Path(split[key]).read_bytes()]
     assert not differ, differ
+
+
+def test_footnotes_are_wrapped_to_the_figure_as_matplotlib_measures_them():
+    """`wrap_to_width` (words measured once) keeps every word and line break, breaks only where the next
+    word would not fit, and every line it makes fits the width as the Agg renderer measures the line."""
+    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ino_study.figures.theme import FONT, FONT_FAMILY, text_width_points, wrap_to_width
+
+    size, width = FONT["tiny"], 300.0
+    text = ("Filled: as published and checked; open: unverified (check the source); bars: 95% CI where reported. "
+            "MRD denominators differ between studies.\nEvstratov 2023: Pediatric Hematology/Oncology and "
+            "Immunopathology; Bhojwani 2019: Leukemia 2019;33(4):884-892 WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW")
+    wrapped = wrap_to_width(text, width, size)
+    assert wrapped.replace("\n", " ").split(" ") == text.replace("\n", " ").split(" ")
+    assert len(wrapped.splitlines()) > len(text.splitlines())
+    fig = Figure(dpi=300)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    lines = wrapped.splitlines()
+    for line, following in zip(lines, lines[1:] + [""]):
+        words = line.split(" ")
+        measured = fig.text(0, 0, line, fontsize=size, family=FONT_FAMILY).get_window_extent(renderer).width
+        assert measured * 72 / fig.dpi <= width * 1.01 or len(words) == 1, line  # a single over-long word
+        if following and following.split(" ")[0] and line + "\n" + following not in text:  # a break we made
+            assert text_width_points(line + " " + following.split(" ")[0], size) > width
+    assert wrap_to_width("short note", width, size) == "short note"
+    assert wrap_to_width("", width, size) == ""
+
+
+def test_png_files_hold_the_pixels_matplotlib_draws(tmp_path):
+    """The PNGs are written at zlib level 1 (faster); PNG is lossless, so the pixels are those of
+    matplotlib's default save."""
+    from matplotlib.figure import Figure
+
+    from ino_study.figures.theme import save_figure
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.plot([0, 1, 2], [1, 0.5, 0.25], label="curve")
+    ax.set_title("a title")
+    save_figure(fig, [tmp_path / "fast.png"], dpi=150)
+    fig.savefig(tmp_path / "default.png", format="png", dpi=150, facecolor="white")
+    fast, default = Image.open(tmp_path / "fast.png"), Image.open(tmp_path / "default.png")
+    assert fast.size == default.size and fast.mode == default.mode
+    assert np.array_equal(np.asarray(fast), np.asarray(default))
+
+
+def test_figure_processes_do_not_import_scipy_or_lifelines():
+    """The figure worker imports the drawing code without scipy (about 0.25 s) or lifelines (about
+    1.5 s): statistics modules import them where a model or an exact interval is computed."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import ino_study.figures.worker, ino_study.figures.step; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'lifelines'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=PROJECT_ROOT, env={**__import__("os").environ,
+                                                   "PYTHONPATH": str(PROJECT_ROOT / "workflow" / "src")})
+    assert result.stdout.strip() == "[]"

@@ -309,3 +309,15 @@ def test_bad_inputs():
     with pytest.raises(ValueError):
         km_fit([1, 2], [1, 0], conf_type="arcsin")
     assert isinstance(km_fit(np.array([1.0, 2.0]), np.array([True, False])).table, pd.DataFrame)
+
+
+@pytest.mark.parametrize("p, tabulated", [
+    # Abramowitz & Stegun (1964), Handbook of Mathematical Functions, Table 26.5 (percentage points
+    # of the normal distribution), Q(x) = 0.05, 0.025, 0.005, 0.0005: x to 9 decimals.
+    (0.95, 1.644853627), (0.975, 1.959963985), (0.995, 2.575829304), (0.9995, 3.290526731),
+])
+def test_normal_quantile_matches_the_tabulated_percentage_points(p, tabulated):
+    from ino_study.statistics.kaplan_meier import normal_quantile
+
+    assert normal_quantile(p) == pytest.approx(tabulated, abs=5e-10)
+    assert normal_quantile(p) == pytest.approx(norm.ppf(p), rel=1e-15)  # scipy: another implementation

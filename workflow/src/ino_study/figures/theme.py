@@ -10,6 +10,7 @@ run to run.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -54,6 +55,10 @@ METADATA = {
     "svg": {"Date": None, "Creator": None},
     "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
 }
+
+# PNG is lossless at every zlib level: level 1 writes the same pixels 2.3x faster than Pillow's
+# default 6, in files about 30% larger (the 15 default figures at 300 dpi: 2.5 -> 1.1 s, 1.8 -> 2.4 MB).
+SAVE_OPTIONS = {"png": {"pil_kwargs": {"compress_level": 1}}}
 
 
 @dataclass(frozen=True)
@@ -124,10 +129,49 @@ def label_axes(ax: Axes, xlabel: str = "", ylabel: str = "", title: str = "") ->
         ax.set_title(title, fontsize=FONT["title"], family=FONT_FAMILY, loc="left", fontweight="bold")
 
 
+@functools.lru_cache(maxsize=4096)
+def text_width_points(text: str, size: float) -> float:
+    """The width of `text` set in FONT_FAMILY at `size` points, in points (matplotlib's font metrics)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    width, _, _ = text_to_path.get_text_width_height_descent(text, FontProperties(family=FONT_FAMILY, size=size),
+                                                             ismath=False)
+    return float(width)
+
+
+def wrap_to_width(text: str, width_points: float, size: float) -> str:
+    """Break `text` at spaces into lines at most `width_points` wide (greedy); its own line breaks stay.
+
+    Written here because matplotlib's `wrap=True` measures every growing prefix of a line again at
+    every save (PNG, then SVG): 0.4 s for the literature figure's footnote alone. This measures each
+    word once; a line is as wide as its words and spaces (kerning across a space is ignored, hence
+    the margin the caller leaves). A word wider than the line gets a line of its own."""
+    space = text_width_points(" ", size)
+    lines = []
+    for paragraph in text.split("\n"):
+        words: list[str] = []
+        width = 0.0
+        for word in paragraph.split(" "):
+            word_width = text_width_points(word, size)
+            if words and width + space + word_width > width_points:
+                lines.append(" ".join(words))
+                words, width = [], 0.0
+            width += (space if words else 0.0) + word_width
+            words.append(word)
+        lines.append(" ".join(words))
+    return "\n".join(lines)
+
+
+#: Where a footnote starts (figure fraction) and how much of the width it may use.
+FOOTNOTE_X, FOOTNOTE_WIDTH = 0.01, 0.97
+
+
 def footnote(fig: Figure, text: str) -> None:
-    """A small note under the plot (sampling statement, data source, citation)."""
-    fig.text(0.01, 0.005, text, fontsize=FONT["tiny"], family=FONT_FAMILY, color="#444444", ha="left",
-             va="bottom", wrap=True)
+    """A small note under the plot (sampling statement, data source, citation), wrapped to the figure."""
+    lines = wrap_to_width(text, FOOTNOTE_WIDTH * fig.get_figwidth() * 72, FONT["tiny"])
+    fig.text(FOOTNOTE_X, 0.005, lines, fontsize=FONT["tiny"], family=FONT_FAMILY, color="#444444", ha="left",
+             va="bottom")
 
 
 def legend(ax: Axes, **kwargs) -> None:
@@ -142,4 +186,5 @@ def save_figure(fig: Figure, paths: Iterable[str | Path], dpi: int) -> None:
     for path in paths:
         fmt = Path(path).suffix.lstrip(".").lower()
         atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi,
-                                                             metadata=METADATA.get(fmt), facecolor="white"))
+                                                             metadata=METADATA.get(fmt), facecolor="white",
+                                                             **SAVE_OPTIONS.get(fmt, {})))

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import special
 
 COX_COLUMNS = [
     "covariate", "coef", "se", "hr", "hr_ci_lower", "hr_ci_upper", "p_value", "n", "n_events", "reference",
@@ -45,6 +44,7 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> Logrank
     one left out, pseudo-inverse) but from count arrays: lifelines builds per-group pandas
     survival tables, 0.2 s per test at 100,000 patients.  df = number of groups - 1.
     """
+    from scipy import special  # imported when used: the figure processes import this module
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=int)
     g = np.asarray(group)
@@ -231,6 +231,7 @@ def cox_univariable(
     used.  Categorical covariates give one row per non-reference level, the
     reference (first sorted level) is reported in ``reference``.
     """
+    from scipy import special  # imported when used: the figure processes import this module
     base = pd.DataFrame({"_time": np.asarray(time, float), "_event": np.asarray(event, int)},
                         index=covariate_frame.index)
     z = special.ndtri(1 - (1 - conf_level) / 2)
@@ -351,6 +352,7 @@ def cox_time_varying(
     coef, se, hr, hr_ci_lower, hr_ci_upper, p_value (Wald), n (rows),
     n_events.
     """
+    from scipy import special  # imported when used: the figure processes import this module
     n = len(np.asarray(start))
     df = pd.DataFrame({
         "id": np.arange(n) if ids is None else np.asarray(ids), "start": np.asarray(start, float),

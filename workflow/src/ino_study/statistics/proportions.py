@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 
-from scipy import special
-
 
 def clopper_pearson(successes: int, n: int, conf_level: float = 0.95) -> tuple[float, float, float]:
     """Return ``(rate, lower, upper)``; NaNs when ``n == 0`` (no error).
@@ -19,6 +17,7 @@ def clopper_pearson(successes: int, n: int, conf_level: float = 0.95) -> tuple[f
     Raises ValueError for negative counts, successes > n, non-integers or a
     confidence level outside (0, 1).
     """
+    from scipy import special  # imported when used: the figure processes import this module
     if not 0 < conf_level < 1:
         raise ValueError("conf_level must be in (0, 1)")
     if int(successes) != successes or int(n) != n or successes < 0 or n < 0 or successes > n:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import special
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.statistics.comparisons import (
@@ -195,6 +194,7 @@ def cox_binary_counting_process(
     note) when there are no events or the likelihood is monotone (infinite HR: e.g. all events in
     one exposure group, or the exposure never varies within the risk sets).
     """
+    from scipy import special  # imported when used: the figure processes import this module
     st, sp = np.asarray(start, dtype=float), np.asarray(stop, dtype=float)
     ev, x = np.asarray(event, dtype=int), np.asarray(covariate, dtype=float)
     if not (st.shape == sp.shape == ev.shape == x.shape) or st.ndim != 1:
