@@ -21,6 +21,7 @@ from ino_study.config import check_config, dates_as_text
 from ino_study.outputs import staging as _staging
 
 from ino_study import runlock, snakemake_hooks
+from ino_study.figures.catalogue import FIGURE_RULES
 
 # Files are written under .snakemake/partial and renamed into results/ when complete.
 _staging.PARTIAL_DIR = Path.cwd() / ".snakemake" / "partial"
@@ -37,17 +38,30 @@ if workflow.is_main_process:
         print(_stale, file=sys.stderr)
 
 
+# The figure worker processes start now and import while the records are read, instead of when
+# their figures are due (ino_study/figures/worker.py); those no figure step took are stopped at the end.
 onstart:
+    from ino_study.figures import worker as figure_workers
+
     runlock.record_run()
+    figure_workers.start_idle_workers(
+        snakemake_hooks.planned_threads(workflow, FIGURE_RULES)
+    )
 
 
 # Exit when the last job is done, not up to a second later (snakemake_hooks.py).
 onsuccess:
+    from ino_study.figures import worker as figure_workers
+
+    figure_workers.stop_idle_workers()
     runlock.forget_run()
     snakemake_hooks.release_rate_limit_timers()
 
 
 onerror:
+    from ino_study.figures import worker as figure_workers
+
+    figure_workers.stop_idle_workers()
     runlock.forget_run()
     snakemake_hooks.release_rate_limit_timers()
 

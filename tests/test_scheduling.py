@@ -9,6 +9,7 @@ sharing the interpreter. The figure rules only wait for their worker processes a
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import yaml
 
@@ -44,3 +45,21 @@ def test_default_profile_runs_one_in_process_step_at_a_time():
     profile = yaml.safe_load((PROJECT_ROOT / "profiles" / "default" / "config.yaml").read_text())
     assert profile["resources"]["interpreter"] == 1
     assert profile["force-use-threads"] is True
+
+
+def test_a_run_draws_with_the_workers_it_started_ahead_and_leaves_none_behind(default_run):
+    """The default run's figure jobs (1 + 2 threads) were drawn by three worker processes, and none of
+    them, nor any idle one, outlives the run (onsuccess stops the idle ones; the others exit)."""
+    pids = set()
+    for rule in FIGURE_RULES:
+        pids |= {int(pid) for pid in re.findall(r"worker (\d+): drew", (default_run / "logs" / f"{rule}.log").read_text())}
+    assert len(pids) == 3
+    alive = []
+    for process in Path("/proc").iterdir():  # any worker, drawing or idle, working in this run's folder
+        try:
+            cmdline, cwd = (process / "cmdline").read_bytes(), (process / "cwd").resolve()
+        except OSError:
+            continue
+        if b"ino_study.figures.worker" in cmdline and cwd == default_run.resolve():
+            alive.append(process.name)
+    assert not alive

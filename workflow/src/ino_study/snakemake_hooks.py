@@ -18,6 +18,10 @@ all are tested against the Snakemake pinned in requirements.txt (tests/test_snak
   At exit that work frees nothing the operating system would not free anyway, so the objects are
   moved out of the collector's reach (`gc.freeze`) once every other exit handler has been queued.
   Everything else about exiting is unchanged: exit handlers run, files are flushed and closed.
+- `planned_threads`: how many threads the jobs of some rules that this run will execute on this
+  machine ask for (read from Snakemake's DAG at `onstart`), so that the figure worker processes can
+  be started ahead of their jobs (ino_study.figures.worker.start_idle_workers). 0 when it cannot
+  tell, which only means the workers start with their jobs, as without it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import atexit
 import gc
 import sys
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 _PATCHED = "_ino_study_lazy_pandas"
 
@@ -71,3 +75,14 @@ def release_rate_limit_timers() -> int:
 def no_garbage_collection_at_exit() -> None:
     """At interpreter exit, skip the final cycle collection over the whole heap (`gc.freeze`)."""
     atexit.register(gc.freeze)
+
+
+def planned_threads(workflow: Any, rules: Iterable[str]) -> int:
+    """Threads asked for by this run's jobs of `rules` that run on this machine; 0 if unknown."""
+    wanted = set(rules)
+    try:
+        if not workflow.local_exec:  # a cluster runs each job in its own Snakemake on a node
+            return 0
+        return sum(int(job.threads) for job in workflow.dag.needrun_jobs() if job.rule.name in wanted)
+    except Exception:  # another Snakemake's internals: start nothing ahead
+        return 0
