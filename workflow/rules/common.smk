@@ -2,7 +2,7 @@
 # `priority: 10` marks the chain the figures wait for (records, endpoints, statistics, figures),
 # the longest in the workflow: with few cores it runs before the sensitivity scenarios.
 # `interpreter=1` marks the steps that run Python in the Snakemake process (every step but the
-# figures, which draw in worker processes): the default profile runs one at a time, in priority order.
+# figures, which draw in worker processes): the default profile runs two at a time, by priority.
 
 from ino_study.config import (
     scenario_config,
