@@ -41,6 +41,7 @@ def test_the_shipped_config_is_valid():
     ({"confidence_level": 1.5}, "confidence_level"),
     ({"cutoff_date": "31.01.2023"}, "cutoff_date"),
     ({"comparisons": ["favourite_colour"]}, "comparisons"),
+    ({"table1_by": "hsct_after_ino"}, "table1_by"),
     ({"unknown_key": 1}, "unknown_key"),
 ])
 def test_an_invalid_value_names_the_key(override, key):

@@ -189,6 +189,14 @@ def test_figure_only_setting_reruns_figures_and_report_only(default_run, tmp_pat
     check_exact(jobs, figures, allowed=allowed)
 
 
+def test_table1_setting_reruns_the_tables_only(default_run):
+    """`table1_by` is a Table 1 setting: the tables rule (and what reads its files) reruns, nothing else."""
+    graph = rule_graph(default_run)
+    jobs = scheduled_jobs(default_run, "--config", "table1_by=sex")
+    assert "tables" in jobs
+    check_exact(jobs, {"tables"}, allowed=with_descendants(graph, {"tables"}))
+
+
 @pytest.fixture()
 def edited_run(default_run, tmp_path) -> Path:
     """A copy of the finished default run (outputs, metadata, mtimes) in which a rule can be edited."""

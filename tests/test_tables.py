@@ -107,3 +107,25 @@ def test_pipeline_tables_figures_and_report(default_run):
     run_snakemake(default_run, "--report", "results/report.html")
     html = (default_run / "results" / "report.html").read_text(errors="ignore")
     assert len(html) > 100_000 and "km_os.png" in html and "table1.csv" in html
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ({}, "prior_hsct"),  # key absent: the schema's default, first_comparison
+    ({"table1_by": "first_comparison"}, "prior_hsct"),
+    ({"table1_by": "first_comparison", "comparisons": []}, None),
+    ({"table1_by": "none"}, None),
+    ({"table1_by": "sex"}, "sex"),
+])
+def test_table1_is_split_by_the_configured_variable(cohort, setting, expected):
+    from ino_study.tables.step import table1_group
+
+    config = {"comparisons": ["prior_hsct", "dose_group"], **setting}
+    assert table1_group(config) == expected
+    table = t1.table1(cohort["adsl"], table1_group(config))
+    split = [column for column in table.columns if ", N = " in str(column) and not str(column).startswith("Overall")]
+    if expected is None:
+        assert not split
+    else:
+        levels = cohort["adsl"].loc[cohort["adsl"]["included"], expected].astype(str).unique()
+        assert split and all(str(column).startswith(f"{expected} = ") for column in split)
+        assert len(split) == len(levels)

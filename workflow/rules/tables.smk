@@ -39,7 +39,7 @@ rule tables:
         ),
         docx=f"{RESULTS}/tables/tables.docx",
     params:
-        settings=config_subset("confidence_level", "km_ci", "comparisons"),
+        settings=config_subset("confidence_level", "km_ci", "comparisons", "table1_by"),
     resources:
         interpreter=1,
     log:

@@ -22,9 +22,16 @@ TITLES = {
 }
 
 
-def table1_group(comparisons: list[str] | tuple[str, ...]) -> str | None:
-    """Table 1's optional 'by' column: the first configured comparison (None if there is none)."""
-    return comparisons[0] if comparisons else None
+def table1_group(config: Mapping[str, Any]) -> str | None:
+    """Table 1's optional 'by' variable (config `table1_by`); None for the whole-cohort column only.
+
+    `first_comparison` (the schema's default, also when the key is absent) is the first entry of
+    `comparisons`."""
+    by = config.get("table1_by", "first_comparison")
+    if by == "first_comparison":
+        comparisons = config.get("comparisons") or ()
+        return comparisons[0] if comparisons else None
+    return None if by == "none" else str(by)
 
 
 def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame, medians: pd.DataFrame,
@@ -34,7 +41,7 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
     n = int(adsl["included"].sum())
     survival = survival_table(estimates, medians, follow_up)
     return {
-        "table1": (t1.display(t1.table1(adsl, table1_group(config.get("comparisons", [])))),
+        "table1": (t1.display(t1.table1(adsl, table1_group(config))),
                    "Median [range] or n (%); included patients only."),
         "response": (response_table(adsl, conf_level),
                      f"Rates in % with exact {conf_level:.0%} Clopper-Pearson intervals."),
