@@ -10,8 +10,7 @@ README's `snakemake --cores 4`, whatever the machine's core count):
   cold      the default run from scratch
   noop      the same command again after a complete run (nothing to do)
   figures   rerun after a figure-only change (figures.dpi halved through --configfile)
-  cores2    diagnosis: the cold run with --cores 2 (the figures step asks for 2 threads, so it
-            waits until no other job runs)
+  cores2    diagnosis: the cold run with --cores 2 (fewer job slots than the README's --cores 4)
   cohorts   simulated cohorts (workflow/scripts/simulate_cohort.py, seed 1) through the whole DAG
 
 Wall time is measured around the command; peak memory is the largest resident set of the command

@@ -48,12 +48,12 @@ def test_default_profile_runs_at_most_two_in_process_steps_at_a_time():
 
 
 def test_a_run_draws_with_the_workers_it_started_ahead_and_leaves_none_behind(default_run):
-    """The default run's figure jobs (1 + 2 threads) were drawn by three worker processes, and none of
+    """The default run's figure jobs (1 thread each) were drawn by two worker processes, and none of
     them, nor any idle one, outlives the run (onsuccess stops the idle ones; the others exit)."""
     pids = set()
     for rule in FIGURE_RULES:
         pids |= {int(pid) for pid in re.findall(r"worker (\d+): drew", (default_run / "logs" / f"{rule}.log").read_text())}
-    assert len(pids) == 3
+    assert len(pids) == 2
     alive = []
     for process in Path("/proc").iterdir():  # any worker, drawing or idle, working in this run's folder
         try:

@@ -7,6 +7,9 @@
 # while the statistics are computed; figures need the statistics tables.
 # threads: matplotlib draws under the GIL, so a step draws in that many worker processes while its
 # job thread waits, leaving Snakemake's interpreter to the other steps (ino_study/figures/run.py).
+# One each: with the workers started ahead of their jobs (Snakefile onstart), a second worker for
+# `figures` cost 1.4 s of CPU and gained nothing (12 alternating cold runs: 12.9 s with one, 13.5 s
+# with two).
 from ino_study.figures.catalogue import figure_outputs
 
 # What every figure is drawn from: the analysis datasets and the InO doses (swimmer plot).
@@ -72,7 +75,7 @@ rule figures:
         ),
     params:
         settings=config_subset(*FIGURE_SETTINGS),
-    threads: 2
+    threads: 1
     priority: 10
     log:
         "logs/figures.log",
