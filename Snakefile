@@ -38,32 +38,19 @@ if workflow.is_main_process:
         print(_stale, file=sys.stderr)
 
 
-# The figure worker processes start now and import while the records are read, instead of when
-# their figures are due (ino_study/figures/worker.py); those no figure step took are stopped at the end.
+# At start: record the run, and start the figure worker processes so that they import while the
+# records are read. At the end, whatever the outcome: stop the workers no step took, forget the run,
+# and exit when the last job is done, not up to a second later (ino_study/snakemake_hooks.py).
 onstart:
-    from ino_study.figures import worker as figure_workers
-
-    runlock.record_run()
-    figure_workers.start_idle_workers(
-        snakemake_hooks.planned_threads(workflow, FIGURE_RULES)
-    )
+    snakemake_hooks.start_run(workflow, FIGURE_RULES)
 
 
-# Exit when the last job is done, not up to a second later (snakemake_hooks.py).
 onsuccess:
-    from ino_study.figures import worker as figure_workers
-
-    figure_workers.stop_idle_workers()
-    runlock.forget_run()
-    snakemake_hooks.release_rate_limit_timers()
+    snakemake_hooks.end_run()
 
 
 onerror:
-    from ino_study.figures import worker as figure_workers
-
-    figure_workers.stop_idle_workers()
-    runlock.forget_run()
-    snakemake_hooks.release_rate_limit_timers()
+    snakemake_hooks.end_run()
 
 # The config against workflow/schemas/config.schema.yaml, defaults filled in: what
 # snakemake.utils.validate does, with a validator built once (ino_study/config.py).

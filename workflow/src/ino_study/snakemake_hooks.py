@@ -22,6 +22,8 @@ all are tested against the Snakemake pinned in requirements.txt (tests/test_snak
   machine ask for (read from Snakemake's DAG at `onstart`), so that the figure worker processes can
   be started ahead of their jobs (ino_study.figures.worker.start_idle_workers). 0 when it cannot
   tell, which only means the workers start with their jobs, as without it.
+- `start_run` / `end_run`: what the Snakefile's `onstart` and `onsuccess`/`onerror` do, in one
+  place: the run lock record (ino_study.runlock), the figure workers and the timers above.
 """
 
 from __future__ import annotations
@@ -86,3 +88,23 @@ def planned_threads(workflow: Any, rules: Iterable[str]) -> int:
         return sum(int(job.threads) for job in workflow.dag.needrun_jobs() if job.rule.name in wanted)
     except Exception:  # another Snakemake's internals: start nothing ahead
         return 0
+
+
+def start_run(workflow: Any, figure_rules: Iterable[str]) -> None:
+    """The Snakefile's `onstart`: record the run (runlock) and start the figure workers it will use."""
+    from ino_study import runlock
+    from ino_study.figures import worker as figure_workers
+
+    runlock.record_run()
+    figure_workers.start_idle_workers(planned_threads(workflow, figure_rules))
+
+
+def end_run() -> None:
+    """The Snakefile's `onsuccess` and `onerror`: stop the idle figure workers, forget the run and
+    release the scheduler's timers."""
+    from ino_study import runlock
+    from ino_study.figures import worker as figure_workers
+
+    figure_workers.stop_idle_workers()
+    runlock.forget_run()
+    release_rate_limit_timers()

@@ -47,7 +47,11 @@ def _paths(named: Any, keys: Sequence[str]) -> dict[str, str]:
     return {key: str(getattr(named, key)) for key in keys if hasattr(named, key)}
 
 
-def _launch() -> tuple[subprocess.Popen, IO[str]]:
+#: A worker process not yet given a job, and the file its stderr goes to.
+_Started = tuple[subprocess.Popen, IO[str]]
+
+
+def _launch() -> _Started:
     """A new worker process (it imports, then waits for its job on stdin) and the file of its stderr."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
     # stderr to a file, not a pipe: a worker that writes many warnings must not block on a full pipe
@@ -57,7 +61,7 @@ def _launch() -> tuple[subprocess.Popen, IO[str]]:
     return process, log
 
 
-_IDLE: list[tuple[subprocess.Popen, IO[str]]] = []
+_IDLE: list[_Started] = []
 _IDLE_LOCK = threading.Lock()  # figure steps run in threads of one process
 
 
@@ -68,7 +72,7 @@ def start_idle_workers(count: int) -> int:
         return len(_IDLE)
 
 
-def _take_idle_worker() -> tuple[subprocess.Popen, IO[str]] | None:
+def _take_idle_worker() -> _Started | None:
     with _IDLE_LOCK:
         while _IDLE:
             process, log = _IDLE.pop(0)

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from ino_study.statistics.kaplan_meier import two_sided_z
+
 COX_COLUMNS = [
     "covariate", "coef", "se", "hr", "hr_ci_lower", "hr_ci_upper", "p_value", "n", "n_events", "reference",
 ]
@@ -220,6 +222,15 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
+def wald_hazard_ratio(b: float, se: float, conf_level: float) -> dict[str, float]:
+    """hr = exp(b), its Wald interval exp(b -+ z se) and the two-sided Wald p value (R ``summary.coxph``)."""
+    from scipy import special  # imported when used: the figure processes import this module
+
+    z = two_sided_z(conf_level)
+    return {"hr": float(np.exp(b)), "hr_ci_lower": float(np.exp(b - z * se)), "hr_ci_upper": float(np.exp(b + z * se)),
+            "p_value": float(2 * special.ndtr(-abs(b / se)))}
+
+
 def cox_univariable(
     time: ArrayLike, event: ArrayLike, covariate_frame: pd.DataFrame, conf_level: float = 0.95
 ) -> pd.DataFrame:
@@ -231,10 +242,8 @@ def cox_univariable(
     used.  Categorical covariates give one row per non-reference level, the
     reference (first sorted level) is reported in ``reference``.
     """
-    from scipy import special  # imported when used: the figure processes import this module
     base = pd.DataFrame({"_time": np.asarray(time, float), "_event": np.asarray(event, int)},
                         index=covariate_frame.index)
-    z = special.ndtri(1 - (1 - conf_level) / 2)
     rows = []
     for col in covariate_frame.columns:
         x, ref = design_matrix(covariate_frame[col])
@@ -243,9 +252,7 @@ def cox_univariable(
         for cov in x.columns:
             b, se = float(s.loc[cov, "coef"]), float(s.loc[cov, "se"])
             rows.append({
-                "covariate": cov, "coef": b, "se": se, "hr": np.exp(b),
-                "hr_ci_lower": np.exp(b - z * se), "hr_ci_upper": np.exp(b + z * se),
-                "p_value": float(2 * special.ndtr(-abs(b / se))), "n": len(df),
+                "covariate": cov, "coef": b, "se": se, **wald_hazard_ratio(b, se, conf_level), "n": len(df),
                 "n_events": int(df["_event"].sum()), "reference": ref,
             })
     return pd.DataFrame(rows, columns=COX_COLUMNS)
@@ -352,7 +359,6 @@ def cox_time_varying(
     coef, se, hr, hr_ci_lower, hr_ci_upper, p_value (Wald), n (rows),
     n_events.
     """
-    from scipy import special  # imported when used: the figure processes import this module
     n = len(np.asarray(start))
     df = pd.DataFrame({
         "id": np.arange(n) if ids is None else np.asarray(ids), "start": np.asarray(start, float),
@@ -363,9 +369,7 @@ def cox_time_varying(
     s = CoxTimeVaryingFitter().fit(df, event_col="event", start_col="start", stop_col="stop",
                                    id_col="id", fit_options=dict(FIT_OPTIONS)).summary
     b, se = float(s.loc["x", "coef"]), float(s.loc["x", "se(coef)"])
-    z = special.ndtri(1 - (1 - conf_level) / 2)
     return pd.DataFrame([{
-        "coef": b, "se": se, "hr": np.exp(b), "hr_ci_lower": np.exp(b - z * se),
-        "hr_ci_upper": np.exp(b + z * se), "p_value": float(2 * special.ndtr(-abs(b / se))),
+        "coef": b, "se": se, **wald_hazard_ratio(b, se, conf_level),
         "n": n, "n_events": int(df["event"].sum()),
     }])

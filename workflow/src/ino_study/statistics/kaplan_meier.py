@@ -39,6 +39,12 @@ def normal_quantile(p: float) -> float:
     return NormalDist().inv_cdf(p)
 
 
+def two_sided_z(conf_level: float) -> float:
+    """z such that mean +- z SE is a two-sided `conf_level` interval (1.96 for 0.95), as R's
+    ``qnorm(1 - (1 - conf.int) / 2)``; every Wald and Kaplan-Meier interval here uses it."""
+    return normal_quantile(1 - (1 - conf_level) / 2)
+
+
 #: R's ``quantile.survfit`` tolerance, ``sqrt(.Machine$double.eps)``.
 R_QUANTILE_TOL: float = float(np.sqrt(np.finfo(float).eps))
 
@@ -121,7 +127,7 @@ def confint(
         raise ValueError("conf_level must be in (0, 1)")
     p = np.asarray(surv, dtype=float)
     se = np.asarray(se_log, dtype=float)
-    z = normal_quantile(1 - (1 - conf_level) / 2)
+    z = two_sided_z(conf_level)
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "plain":
             se2 = se * p * z

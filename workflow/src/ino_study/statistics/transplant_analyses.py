@@ -43,6 +43,7 @@ from ino_study.statistics.comparisons import (
     landmark,
     logrank_test,
     split_at_exposure,
+    wald_hazard_ratio,
 )
 from ino_study.statistics.competing_risks import aalen_johansen_curve, cumulative_incidence
 from ino_study.statistics.kaplan_meier import km_at, km_fit
@@ -194,7 +195,6 @@ def cox_binary_counting_process(
     note) when there are no events or the likelihood is monotone (infinite HR: e.g. all events in
     one exposure group, or the exposure never varies within the risk sets).
     """
-    from scipy import special  # imported when used: the figure processes import this module
     st, sp = np.asarray(start, dtype=float), np.asarray(stop, dtype=float)
     ev, x = np.asarray(event, dtype=int), np.asarray(covariate, dtype=float)
     if not (st.shape == sp.shape == ev.shape == x.shape) or st.ndim != 1:
@@ -242,9 +242,7 @@ def cox_binary_counting_process(
         if converged:
             break
     se = 1 / np.sqrt(info)
-    z = special.ndtri(1 - (1 - conf_level) / 2)
-    res.update(coef=b, se=se, hr=float(np.exp(b)), hr_ci_lower=float(np.exp(b - z * se)),
-               hr_ci_upper=float(np.exp(b + z * se)), p_value=float(2 * special.ndtr(-abs(b / se))))
+    res.update(coef=b, se=se, **wald_hazard_ratio(b, se, conf_level))
     return res
 
 
