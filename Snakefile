@@ -21,7 +21,6 @@ from ino_study.config import check_config, dates_as_text
 from ino_study.outputs import staging as _staging
 
 from ino_study import runlock, snakemake_hooks
-from ino_study.figures.catalogue import FIGURE_RULES
 
 # Files are written under .snakemake/partial and renamed into results/ when complete.
 _staging.PARTIAL_DIR = Path.cwd() / ".snakemake" / "partial"
@@ -38,11 +37,12 @@ if workflow.is_main_process:
         print(_stale, file=sys.stderr)
 
 
-# At start: record the run, and start the figure worker processes so that they import while the
-# records are read. At the end, whatever the outcome: stop the workers no step took, forget the run,
-# and exit when the last job is done, not up to a second later (ino_study/snakemake_hooks.py).
+# At start: record the run, and start the step server, which imports pandas, lifelines and
+# matplotlib once while Snakemake goes on and runs each step in a process forked from it
+# (ino_study/step_server.py). At the end, whatever the outcome: stop it, forget the run, and exit
+# when the last job is done, not up to a second later (ino_study/snakemake_hooks.py).
 onstart:
-    snakemake_hooks.start_run(workflow, FIGURE_RULES)
+    snakemake_hooks.start_run(workflow)
 
 
 onsuccess:

@@ -13,8 +13,10 @@ README's `snakemake --cores 4`, whatever the machine's core count):
   cores2    diagnosis: the cold run with --cores 2 (fewer job slots than the README's --cores 4)
   cohorts   simulated cohorts (workflow/scripts/simulate_cohort.py, seed 1) through the whole DAG
 
-Wall time is measured around the command; peak memory is the largest resident set of the command
-and every process it waited for (os.wait4 / ru_maxrss). Each scenario runs --repeat times (the
+Wall time is measured around the command; peak memory two ways: the largest resident set of one
+process (the command and every process it waited for: os.wait4 / ru_maxrss), and the most memory
+all its processes held at once (the sum of their proportional set sizes, sampled every 0.1 s from
+/proc), on which the memory target is judged. Each scenario runs --repeat times (the
 cold run and cohorts in a new copy each time) and the median is kept; every repeat is recorded.
 The machine's load average is recorded too: other processes on a 2-core machine slow everything.
 
@@ -52,9 +54,37 @@ TARGETS = {
 TIMEOUT_S = 900.0
 
 
-def measure(command: list[str], cwd: Path, env: dict | None = None) -> dict:
-    """Run `command`; return wall time, peak RSS (bytes) of it and its waited-for children, exit code.
+def session_memory_bytes(session: int) -> int:
+    """Memory in use now by the processes of `session`: the sum of their proportional set sizes
+    (PSS: a page shared by n processes counts 1/n to each, so forked processes are not counted
+    twice); their resident set sizes where PSS is not available."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            if int(fields[3]) != session:  # fields from the state on: state, ppid, pgrp, session
+                continue
+            try:
+                with open(f"/proc/{entry}/smaps_rollup", "rb") as handle:
+                    pss = next(line for line in handle if line.startswith(b"Pss:"))
+                total += int(pss.split()[1]) * 1024
+            except (OSError, StopIteration):
+                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # rss, in pages
+        except (OSError, IndexError, ValueError):
+            continue  # the process has just ended
+    return total
 
+
+def measure(command: list[str], cwd: Path, env: dict | None = None) -> dict:
+    """Run `command`; return wall time, peak memory and CPU time, exit code.
+
+    Peak memory two ways: `peak_rss_bytes`, the largest resident set of the command or any process it
+    waited for (getrusage; one process at a time), and `peak_total_bytes`, the most memory its
+    processes held at once (`session_memory_bytes`, sampled every 0.1 s): steps running side by side
+    in processes of their own add up, and the memory target is judged on the total.
     A command still running after TIMEOUT_S seconds is killed (its whole process group) and
     recorded with "timed_out": true and its wall time so far.
     """
@@ -64,7 +94,15 @@ def measure(command: list[str], cwd: Path, env: dict | None = None) -> dict:
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
-    timed_out = threading.Event()
+    timed_out, finished = threading.Event(), threading.Event()
+    peak_total = [0]
+
+    def sample() -> None:
+        while not finished.wait(0.1):
+            peak_total[0] = max(peak_total[0], session_memory_bytes(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
 
     def kill() -> None:
         timed_out.set()
@@ -79,10 +117,13 @@ def measure(command: list[str], cwd: Path, env: dict | None = None) -> dict:
     if process.stdout is not None:
         output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
+    finished.set()
+    sampler.join()
     timer.cancel()
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     result = {"wall_s": round(wall, 3), "peak_rss_bytes": usage.ru_maxrss * 1024,
+              "peak_total_bytes": max(peak_total[0], usage.ru_maxrss * 1024),
               "user_s": round(usage.ru_utime, 3), "sys_s": round(usage.ru_stime, 3)}
     if timed_out.is_set():
         return {**result, "timed_out": True}
@@ -121,6 +162,8 @@ def summarise(runs: list[dict]) -> dict:
         "wall_s": round(statistics.median(r["wall_s"] for r in runs), 3),
         "peak_rss_bytes": int(statistics.median(r["peak_rss_bytes"] for r in runs)),
         "peak_rss_mib": round(statistics.median(r["peak_rss_bytes"] for r in runs) / 2 ** 20, 1),
+        "peak_total_bytes": int(statistics.median(r["peak_total_bytes"] for r in runs)),
+        "peak_total_mib": round(statistics.median(r["peak_total_bytes"] for r in runs) / 2 ** 20, 1),
         "runs": runs,
     }
 
@@ -174,7 +217,7 @@ def bench_cohorts(work: Path, sizes: list[int], repeat: int) -> dict:
             copy = fresh_copy(work / f"cohort_{size}_{i}")
             runs.append(measure(snakemake("--config", f"raw_data={raw}"), copy))
             log(f"{size} patients, run {i + 1}/{repeat}: {runs[-1]['wall_s']} s, "
-                f"{runs[-1]['peak_rss_bytes'] / 2 ** 20:.0f} MiB")
+                f"{runs[-1]['peak_rss_bytes'] / 2 ** 20:.0f} MiB in one process, {runs[-1]['peak_total_bytes'] / 2 ** 20:.0f} MiB in all")
         results[str(size)] = {**summarise(runs), "simulate_wall_s": simulate["wall_s"]}
     return results
 
@@ -196,8 +239,10 @@ def verdicts(results: dict) -> dict:
         cut = bool(big.get("timed_out"))  # killed: wall time and peak memory are lower bounds
         out["cohort_100000_under_90s"] = {"value": big["wall_s"], "target": "< 90 s",
                                           "met": big["wall_s"] < TARGETS["cohort_100000_max_s"] and not cut}
-        below = big["peak_rss_bytes"] < TARGETS["cohort_100000_max_peak_bytes"]
-        out["cohort_100000_under_2GiB"] = {"value": big["peak_rss_mib"], "target": "< 2048 MiB",
+        # all processes at once (`measure`): steps run side by side in processes of their own
+        peak = statistics.median(r["peak_total_bytes"] for r in big["runs"])
+        below = peak < TARGETS["cohort_100000_max_peak_bytes"]
+        out["cohort_100000_under_2GiB"] = {"value": big["peak_total_mib"], "target": "< 2048 MiB",
                                            "met": None if (cut and below) else below}
         if "10000" in cohorts:
             ratio = big["wall_s"] / cohorts["10000"]["wall_s"]

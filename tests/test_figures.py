@@ -572,42 +572,32 @@ def test_figure_processes_do_not_import_scipy_or_lifelines():
     assert result.stdout.strip() == "[]"
 
 
-def test_idle_workers_started_ahead_draw_the_same_files_and_leftovers_are_stopped(tmp_path):
-    """Workers started ahead of their jobs (the Snakefile's onstart) take the jobs, draw byte-identical
-    files, and those no step took are stopped; a dead idle worker is passed over for a new one."""
-    import re
-
-    from ino_study.figures import worker as figure_workers
-    from ino_study.figures.catalogue import rule_figure_names
-    from ino_study.figures.run import make_figures
+def test_the_step_server_draws_the_same_files_as_worker_processes(tmp_path):
+    """In a local run a figure step is a child forked from the step server and draws there; its files
+    are byte-identical to those of worker processes started for the step (a cluster job)."""
+    from ino_study import step_server, steps
 
     inputs = files_for_the_step(with_vod(make_cohort(40, seed=5)), tmp_path / "in")
-    fresh = figure_paths(CONFIG["comparisons"], CONFIG["figures"]["formats"], str(tmp_path / "fresh"), "figures")
-    make_figures(inputs, inputs, CONFIG, SimpleNamespace(**fresh), str(tmp_path / "fresh.log"), 2,
-                 rule="figures", draw_in_this_thread=False)
+    in_workers = figure_paths(CONFIG["comparisons"], CONFIG["figures"]["formats"], str(tmp_path / "workers"), "figures")
+    steps.make_figures(inputs, inputs, CONFIG, SimpleNamespace(**in_workers), str(tmp_path / "workers.log"), 2,
+                       rule="figures", draw_in_this_thread=False)
+    assert "worker" in (tmp_path / "workers.log").read_text()
 
-    assert figure_workers.start_idle_workers(4) == 4
-    idle = list(figure_workers._IDLE)
-    idle[0][0].kill()  # died while idle: the step must not hand it a job
-    idle[0][0].wait()
-    ahead = figure_paths(CONFIG["comparisons"], CONFIG["figures"]["formats"], str(tmp_path / "ahead"), "figures")
+    served = figure_paths(CONFIG["comparisons"], CONFIG["figures"]["formats"], str(tmp_path / "served"), "figures")
+    step_server.start()
     try:
-        make_figures(inputs, inputs, CONFIG, SimpleNamespace(**ahead), str(tmp_path / "ahead.log"), 2,
-                     rule="figures", draw_in_this_thread=False)
+        steps.make_figures(inputs, inputs, CONFIG, SimpleNamespace(**served), str(tmp_path / "served.log"), 1,
+                           rule="figures", draw_in_this_thread=False)
     finally:
-        leftover = list(figure_workers._IDLE)
-        assert figure_workers.stop_idle_workers() == len(leftover) == 1
-    assert all(process.poll() is not None for process, _ in leftover)
-    assert figure_workers._IDLE == []
-    drew = {int(pid) for pid in re.findall(r"worker (\d+): drew", (tmp_path / "ahead.log").read_text())}
-    assert drew == {idle[1][0].pid, idle[2][0].pid}
-    assert rule_figure_names(CONFIG["comparisons"], "figures")
-    differ = [key for key in fresh if Path(fresh[key]).read_bytes() != Path(ahead[key]).read_bytes()]
+        step_server.stop()
+    log = (tmp_path / "served.log").read_text()
+    assert "child of the step server" in log and "worker" not in log
+    differ = [key for key in in_workers if Path(in_workers[key]).read_bytes() != Path(served[key]).read_bytes()]
     assert not differ, differ
 
 
-def test_an_idle_worker_whose_input_ends_exits_quietly():
-    """A worker left idle by a Snakemake that has gone (its stdin closes) exits 0, drawing nothing."""
+def test_a_worker_whose_input_ends_without_a_job_exits_quietly():
+    """A worker whose step has gone before handing it a job (its stdin closes) exits 0, drawing nothing."""
     from ino_study.figures import worker as figure_workers
 
     process, log = figure_workers._launch()

@@ -114,31 +114,20 @@ def test_exit_without_final_collection_still_runs_exit_handlers_and_flushes(tmp_
     assert (tmp_path / "unflushed.txt").read_text() == "x" * 10
 
 
-def test_planned_threads_counts_the_local_jobs_of_the_named_rules():
-    """What the Snakefile's onstart asks before starting figure workers ahead of their jobs."""
+def test_runs_locally_tells_a_local_run_from_a_cluster_run():
+    """What the Snakefile's onstart asks before starting the step server."""
     from types import SimpleNamespace
 
-    from ino_study.snakemake_hooks import planned_threads
+    from ino_study.snakemake_hooks import runs_locally
 
-    def job(rule: str, threads: int) -> SimpleNamespace:
-        return SimpleNamespace(rule=SimpleNamespace(name=rule), threads=threads)
-
-    jobs = [job("cohort_figures", 1), job("figures", 2), job("tables", 1), job("figures", 2)]
-    local = SimpleNamespace(local_exec=True, dag=SimpleNamespace(needrun_jobs=lambda: iter(jobs)))
-    assert planned_threads(local, ["cohort_figures", "figures"]) == 5
-    assert planned_threads(local, ["report"]) == 0
-    cluster = SimpleNamespace(local_exec=False, dag=local.dag)
-    assert planned_threads(cluster, ["figures"]) == 0
-    assert planned_threads(SimpleNamespace(), ["figures"]) == 0  # unknown internals: start nothing ahead
+    assert runs_locally(SimpleNamespace(local_exec=True)) is True
+    assert runs_locally(SimpleNamespace(local_exec=False)) is False
+    assert runs_locally(SimpleNamespace()) is False  # unknown internals: the steps run in Snakemake's process
 
 
-def test_planned_threads_reads_the_pinned_snakemakes_dag_api():
-    """The attributes planned_threads reads exist in the pinned Snakemake (else it silently returns 0)."""
+def test_runs_locally_reads_the_pinned_snakemakes_api():
+    """The attribute runs_locally reads exists in the pinned Snakemake (else no run would use the server)."""
     import snakemake.api  # noqa: F401  (first, as the snakemake command does: the modules import each other)
     from snakemake.workflow import Workflow
-    from snakemake.dag import DAG
-    from snakemake.jobs import Job
 
     assert isinstance(Workflow.local_exec, property)
-    assert callable(DAG.needrun_jobs)
-    assert isinstance(Job.threads, property)

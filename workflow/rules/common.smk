@@ -1,8 +1,9 @@
 # Paths shared by the rules. Outputs live under results/, logs under logs/.
 # `priority: 10` marks the chain the figures wait for (records, endpoints, statistics, figures),
 # the longest in the workflow: with few cores it runs before the sensitivity scenarios.
-# `interpreter=1` marks the steps that run Python in the Snakemake process (every step but the
-# figures, which draw in worker processes): the default profile runs two at a time, by priority.
+# `interpreter=1` marks the steps that would run Python in the Snakemake process without the step
+# server (every step but the figures, which then draw in worker processes); in a local run each
+# runs in a process forked from the server. The default profile runs three at a time, by priority.
 
 from ino_study.config import (
     scenario_config,

@@ -3,13 +3,12 @@
 # and the literature comparison; PNG + config figures.formats, the numbers each figure draws in
 # results/figures/data/<figure>.csv, and the report captions that quote this run's numbers in
 # results/figures/captions/<figure>.rst (KM OS, response rates, VOD/SOS).
-# Two rules: cohort_figures need only the analysis datasets and are drawn by a process of their own
-# while the statistics are computed; figures need the statistics tables.
-# threads: matplotlib draws under the GIL, so a step draws in that many worker processes while its
-# job thread waits, leaving Snakemake's interpreter to the other steps (ino_study/figures/run.py).
-# One each: with the workers started ahead of their jobs (Snakefile onstart), a second worker for
-# `figures` cost 1.4 s of CPU and gained nothing (12 alternating cold runs: 12.9 s with one, 13.5 s
-# with two).
+# Two rules: cohort_figures need only the analysis datasets and are drawn while the statistics are
+# computed; figures need the statistics tables.
+# threads: in a local run each figure step is a process forked from the step server and draws there;
+# without the server (a cluster job) it draws in that many worker processes while its job thread
+# waits (ino_study/figures/run.py). One each: a second worker process for `figures` cost 1.4 s of
+# CPU and gained nothing (12 alternating cold runs: 12.9 s with one, 13.5 s with two).
 from ino_study.figures.catalogue import figure_outputs
 
 # What every figure is drawn from: the analysis datasets and the InO doses (swimmer plot).

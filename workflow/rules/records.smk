@@ -37,7 +37,7 @@ rule clean_records:
     log:
         "logs/clean_records.log",
     run:
-        records_step.clean_records(input.raw, params.settings, output, log[0])
+        records_step.clean_main_records(input.raw, params.settings, output, log[0])
 
 
 # Provenance: SHA-256 of every raw input file, the resolved config, Python and package versions and

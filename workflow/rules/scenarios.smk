@@ -20,7 +20,7 @@ rule scenario_clean_records:
     log:
         "logs/scenarios/{scenario}/clean_records.log",
     run:
-        records_step.clean_records(input.raw, params.settings, output, log[0])
+        records_step.clean_scenario_records(input.raw, params.settings, output, log[0])
 
 
 rule scenario_analysis:

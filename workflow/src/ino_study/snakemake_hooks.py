@@ -18,12 +18,10 @@ all are tested against the Snakemake pinned in requirements.txt (tests/test_snak
   At exit that work frees nothing the operating system would not free anyway, so the objects are
   moved out of the collector's reach (`gc.freeze`) once every other exit handler has been queued.
   Everything else about exiting is unchanged: exit handlers run, files are flushed and closed.
-- `planned_threads`: how many threads the jobs of some rules that this run will execute on this
-  machine ask for (read from Snakemake's DAG at `onstart`), so that the figure worker processes can
-  be started ahead of their jobs (ino_study.figures.worker.start_idle_workers). 0 when it cannot
-  tell, which only means the workers start with their jobs, as without it.
+- `runs_locally`: whether this run executes its jobs in this process (not on a cluster), read at
+  `onstart`, so that the step server (ino_study.step_server) is started only where it is used.
 - `start_run` / `end_run`: what the Snakefile's `onstart` and `onsuccess`/`onerror` do, in one
-  place: the run lock record (ino_study.runlock), the figure workers and the timers above.
+  place: the run lock record (ino_study.runlock), the step server and the timers above.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ import atexit
 import gc
 import sys
 import threading
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 _PATCHED = "_ino_study_lazy_pandas"
 
@@ -79,32 +77,29 @@ def no_garbage_collection_at_exit() -> None:
     atexit.register(gc.freeze)
 
 
-def planned_threads(workflow: Any, rules: Iterable[str]) -> int:
-    """Threads asked for by this run's jobs of `rules` that run on this machine; 0 if unknown."""
-    wanted = set(rules)
+def runs_locally(workflow: Any) -> bool:
+    """True when this run executes its jobs in this process (not on a cluster, where each job runs
+    its own Snakemake on a node); False if it cannot tell."""
     try:
-        if not workflow.local_exec:  # a cluster runs each job in its own Snakemake on a node
-            return 0
-        return sum(int(job.threads) for job in workflow.dag.needrun_jobs() if job.rule.name in wanted)
-    except Exception:  # another Snakemake's internals: start nothing ahead
-        return 0
+        return bool(workflow.local_exec)
+    except Exception:  # another Snakemake's internals: run the steps in this process
+        return False
 
 
-def start_run(workflow: Any, figure_rules: Iterable[str]) -> None:
-    """The Snakefile's `onstart`: record the run (runlock) and start the figure workers it will use."""
-    from ino_study import runlock
-    from ino_study.figures import worker as figure_workers
+def start_run(workflow: Any) -> None:
+    """The Snakefile's `onstart`: record the run (runlock) and, for a local run, start the step server."""
+    from ino_study import runlock, step_server
 
     runlock.record_run()
-    figure_workers.start_idle_workers(planned_threads(workflow, figure_rules))
+    if runs_locally(workflow):
+        step_server.start()
 
 
 def end_run() -> None:
-    """The Snakefile's `onsuccess` and `onerror`: stop the idle figure workers, forget the run and
-    release the scheduler's timers."""
-    from ino_study import runlock
-    from ino_study.figures import worker as figure_workers
+    """The Snakefile's `onsuccess` and `onerror`: stop the step server (it waits for its steps), forget
+    the run and release the scheduler's timers."""
+    from ino_study import runlock, step_server
 
-    figure_workers.stop_idle_workers()
+    step_server.stop()
     runlock.forget_run()
     release_rate_limit_timers()

@@ -2,9 +2,10 @@
 
 (The records step lives with its stage, in `ino_study.records.step`.)
 
-Snakemake rules call these from short `run:` blocks, so every step runs inside the Snakemake
-process: Python, pandas and lifelines start once per run instead of once per job (see README,
-"Why run: and not script:"). Each step logs to its own file; logs never hold identifiers.
+Snakemake rules call these from short `run:` blocks, so Python, pandas and lifelines start once per
+run instead of once per job (see README, "Why run: and not script:"). In a local run each step runs
+in a process forked from the step server, which has imported them (`served`, ino_study.step_server);
+elsewhere in the calling thread. Each step logs to its own file; logs never hold identifiers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import threading
 import warnings
 from pathlib import Path
 from typing import Any, Iterator, Mapping
+
+from ino_study.step_server import ENDPOINTS, FIGURES, STATISTICS, TABLES, served
 
 
 LOGGER = logging.getLogger("ino_study")
@@ -77,6 +80,7 @@ def job_log(path: str | Path) -> Iterator[logging.Logger]:
 # --------------------------------------------------------------------------- endpoints
 
 
+@served(needs=ENDPOINTS)
 def derive_endpoints(clean: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
     """adsl, adrs, adtte and adae as Parquet (for the pipeline) and CSV (for reading)."""
     from ino_study.outputs.io import read_parquet, write_csv, write_parquet
@@ -95,6 +99,7 @@ def derive_endpoints(clean: Any, config: Mapping[str, Any], output: Any, log: st
 # -------------------------------------------------------------------------- statistics
 
 
+@served(needs=STATISTICS)
 def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
     """Kaplan-Meier estimates and medians, follow-up, log-rank and Cox tables."""
     from ino_study.outputs.io import read_parquet, write_csv
@@ -118,6 +123,7 @@ def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any, log: 
         logger.info("survival tables written for %d patients", int(adsl["included"].sum()))
 
 
+@served(needs=STATISTICS)
 def transplant_and_competing_risks(adam: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
     """Landmark and time-varying HSCT analyses; cumulative incidence of relapse and of VOD/SOS."""
     import pandas as pd
@@ -146,6 +152,7 @@ def transplant_and_competing_risks(adam: Any, config: Mapping[str, Any], output:
 # ------------------------------------------------------------------------------ report
 
 
+@served(needs=STATISTICS, background=True)
 def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
     """results/summary.json and the abstract's Results paragraph, results/summary.md."""
     import pandas as pd
@@ -167,12 +174,14 @@ def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log
 # would otherwise slow down every Snakemake start.
 
 
+@served(needs=FIGURES)
 def make_figures(*args: Any, **kwargs: Any) -> None:
     from ino_study.figures.run import make_figures as draw
 
     draw(*args, **kwargs)
 
 
+@served(needs=TABLES, background=True)
 def make_tables(*args: Any) -> None:
     from ino_study.tables.step import make_tables as write
 
@@ -195,6 +204,7 @@ def scenario_paths(prefix: str) -> dict[str, str]:
     return paths
 
 
+@served(needs=STATISTICS, background=True)
 def analyse_scenario(start: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
     """One sensitivity scenario, endpoints to summary, in one job: the same steps as the main analysis.
 
@@ -229,6 +239,7 @@ def copy_analysis_datasets(source: Any, output: Any, log: str) -> None:
         logger.info("analysis datasets copied from the main run (this scenario changes no endpoint setting)")
 
 
+@served(needs=ENDPOINTS, background=True)
 def compare_scenarios(summaries: Mapping[str, str], overrides: Mapping[str, Any], output: str, log: str) -> None:
     """The headline numbers of the main analysis and of every scenario, side by side."""
     import pandas as pd

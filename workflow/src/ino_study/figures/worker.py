@@ -6,14 +6,9 @@ The job (JSON on stdin) names the input and output paths, the figures settings, 
 and the staging folder for partial files. Log lines go to stderr; the step copies them into its log.
 Run as a separate process because matplotlib draws under the GIL: two processes use two cores.
 
-A worker imports pandas, matplotlib and the drawing code (about 1.4 s) before it reads its job, so
-it can be started ahead of it: when a local run is about to draw figures, the Snakefile's `onstart`
-starts as many idle workers as the figure jobs will use (`start_idle_workers`), and they import on
-the core that Snakemake's start and the records step leave free; `start_worker` hands a job to an
-idle worker if there is one and starts a new one otherwise. Workers no step took are stopped at the
-end (`stop_idle_workers`); one whose Snakemake has gone reads end-of-file and exits. Measured on 2
-cores, 9 alternating cold default runs each: 13.9 -> 12.9 s (median). Tried and dropped: idle
-workers importing one at a time (a file lock) and handing jobs to the first one ready: same median.
+A worker is started for each share of figures a step does not draw itself: in a cluster job, or
+when a test calls the step; in a local run the step server's child draws them instead
+(ino_study.step_server), with every import already done.
 """
 
 from __future__ import annotations
@@ -24,7 +19,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,11 +41,7 @@ def _paths(named: Any, keys: Sequence[str]) -> dict[str, str]:
     return {key: str(getattr(named, key)) for key in keys if hasattr(named, key)}
 
 
-#: A worker process not yet given a job, and the file its stderr goes to.
-_Started = tuple[subprocess.Popen, IO[str]]
-
-
-def _launch() -> _Started:
+def _launch() -> tuple[subprocess.Popen, IO[str]]:
     """A new worker process (it imports, then waits for its job on stdin) and the file of its stderr."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
     # stderr to a file, not a pipe: a worker that writes many warnings must not block on a full pipe
@@ -59,38 +49,6 @@ def _launch() -> _Started:
     process = subprocess.Popen([sys.executable, "-m", "ino_study.figures.worker"], stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=log, text=True, env=env)
     return process, log
-
-
-_IDLE: list[_Started] = []
-_IDLE_LOCK = threading.Lock()  # figure steps run in threads of one process
-
-
-def start_idle_workers(count: int) -> int:
-    """Start `count` workers that import now and draw when `start_worker` hands them a job."""
-    with _IDLE_LOCK:
-        _IDLE.extend(_launch() for _ in range(max(0, count)))
-        return len(_IDLE)
-
-
-def _take_idle_worker() -> _Started | None:
-    with _IDLE_LOCK:
-        while _IDLE:
-            process, log = _IDLE.pop(0)
-            if process.poll() is None:
-                return process, log
-            log.close()  # died while idle (say, killed): the step starts a new worker instead
-    return None
-
-
-def stop_idle_workers() -> int:
-    """Stop the workers no figure step took (they hold no job and no file); returns how many."""
-    with _IDLE_LOCK:
-        idle, _IDLE[:] = list(_IDLE), []
-    for process, log in idle:
-        process.kill()
-        process.wait()
-        log.close()
-    return len(idle)
 
 
 def start_worker(names: Sequence[str], adam: Any, stats: Any, config: Mapping[str, Any],
@@ -111,7 +69,7 @@ def start_worker(names: Sequence[str], adam: Any, stats: Any, config: Mapping[st
         "output": _paths(output, list(keys)),
         "partial_dir": None if staging.PARTIAL_DIR is None else str(staging.PARTIAL_DIR),
     }
-    process, log = _take_idle_worker() or _launch()
+    process, log = _launch()
     assert process.stdin is not None
     try:
         process.stdin.write(json.dumps(job, default=str))
@@ -136,12 +94,11 @@ def wait_for_worker(worker: Worker, logger: logging.Logger) -> str:
 
 def main() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
-    # imports first: a worker started ahead of its job (start_idle_workers) imports while it waits
     from ino_study.figures.step import read_and_draw
     from ino_study.outputs import staging
 
     text = sys.stdin.read()
-    if not text.strip():  # end of input without a job: an idle worker whose run has ended
+    if not text.strip():  # end of input without a job: the step that started it has gone
         return
     job = json.loads(text)
     staging.PARTIAL_DIR = None if job["partial_dir"] is None else Path(job["partial_dir"])

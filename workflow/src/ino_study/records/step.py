@@ -11,6 +11,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Mapping
 
+from ino_study.step_server import RECORDS, served
+
 
 def eligibility_rules(config: Mapping[str, Any]):
     """Eligibility of the config (study window, maximum age, cut-off, extra identifier columns)."""
@@ -53,3 +55,9 @@ def clean_records(raw_data: str, config: Mapping[str, Any], output: Any, log: st
                              source=Path(raw_data).name, rules=rules)
         logger.info("%d patients in the raw data, %d analysed; %d findings", int(records.flow.iloc[0]["patients"]),
                     int(records.flow.iloc[-1]["patients"]), len(records.findings))
+
+
+#: The step of rule clean_records; of rule scenario_clean_records, at a lower CPU priority when the
+#: step server runs it (ino_study.step_server): no figure of the main analysis waits for it.
+clean_main_records = served(clean_records, needs=RECORDS)
+clean_scenario_records = served(clean_records, needs=RECORDS, background=True)

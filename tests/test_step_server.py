@@ -1,0 +1,125 @@
+"""The step server (ino_study.step_server): steps run in processes forked from one that has imported
+the libraries; answers, errors, dead children, and no process outliving its run."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import step_server_helpers as helpers
+from ino_study import step_server
+
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """A step server that can import this folder's helpers; stopped afterwards."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
+    assert step_server.start()
+    yield step_server._STARTED["process"]
+    step_server.stop()
+
+
+def gone(pid: int) -> bool:
+    """True if process `pid` has exited (a zombie waiting for a parent that does not reap counts)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "State:\tZ" in status
+
+
+def test_a_step_runs_in_a_child_of_the_server_with_the_libraries_it_needs(server, tmp_path):
+    out = tmp_path / "where.json"
+    step_server.call(helpers.report, str(out), needs=step_server.STATISTICS)
+    record = json.loads(out.read_text())
+    assert record["pid"] not in (os.getpid(), server.pid)
+    assert record["ppid"] == server.pid and record["in_child"] is True
+    assert {"pandas", "lifelines"} <= set(record["loaded"])  # imported by the server before the fork
+
+
+def test_without_a_server_a_served_step_runs_in_the_calling_process(tmp_path):
+    out = tmp_path / "where.json"
+    assert not step_server.running()
+    step_server.served(helpers.report)(str(out))
+    record = json.loads(out.read_text())
+    assert record["pid"] == os.getpid() and record["in_child"] is False
+
+
+def test_a_failing_step_fails_its_job_with_the_childs_traceback(server):
+    with pytest.raises(RuntimeError, match=r"(?s)fail failed in the step server.*ValueError: bad date in row 7"):
+        step_server.call(helpers.fail, "bad date in row 7", needs=step_server.RECORDS)
+
+
+def test_a_step_whose_process_dies_fails_instead_of_hanging(server):
+    with pytest.raises(RuntimeError, match="ended without an answer"):
+        step_server.call(helpers.die, needs=step_server.RECORDS)
+    # the server goes on serving
+    step_server.call(helpers.report, os.devnull, needs=step_server.RECORDS)
+
+
+def test_stop_waits_for_the_server_and_leaves_no_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    step_server.start()
+    process = step_server._STARTED["process"]
+    step_server.call(helpers.report, str(tmp_path / "x.json"), needs=step_server.RECORDS)
+    child = json.loads((tmp_path / "x.json").read_text())["pid"]
+    step_server.stop()
+    assert process.returncode == 0 and not step_server.running()
+    assert gone(child) and gone(process.pid)
+    assert not step_server._STARTED
+
+
+def test_snakemake_file_lists_reach_the_child_as_plain_picklable_lists():
+    """A rule's input/output (Snakemake's Namedlist of _IOFile) arrives by position and by name."""
+    from snakemake.iocontainers import InputFiles
+
+    files = InputFiles(fromdict={"adsl": "results/adam/adsl.parquet", "scenarios": ["a.json", "b.json"]})
+    copy = pickle.loads(pickle.dumps(step_server.plain((files, {"log": files.adsl}))))
+    paths, extra = copy
+    assert paths[0] == paths.adsl == "results/adam/adsl.parquet" and type(paths.adsl) is str
+    assert paths.scenarios == ["a.json", "b.json"] and dict(paths.items())["adsl"] == paths.adsl
+    assert type(extra["log"]) is str
+
+
+def test_named_paths_and_positions_are_what_the_child_sees(server, tmp_path):
+    from snakemake.iocontainers import InputFiles
+
+    out = tmp_path / "where.json"
+    step_server.call(helpers.report, str(out), InputFiles(fromdict={"named": "x.csv"}), needs=step_server.RECORDS)
+    assert json.loads(out.read_text())["names"] == {"first": "x.csv", "named": "x.csv", "type": "str"}
+
+
+def test_when_snakemake_is_killed_the_server_stops_its_steps_and_exits(tmp_path):
+    """kill -9 of the process that started the server: the step it was running is killed (its job is
+    incomplete and the next run redoes it) and the server exits, within a few seconds."""
+    script = (
+        "import sys; sys.path[:0] = [{src!r}, {tests!r}]\n"
+        "from ino_study import step_server; import step_server_helpers as h\n"
+        "step_server.start(); print(step_server._STARTED['process'].pid, flush=True)\n"
+        "step_server.call(h.sleep_after_writing_pid, {pid!r}, 120, needs=step_server.RECORDS)\n"
+    ).format(src=str(step_server.SOURCE_ROOT), tests=str(TESTS), pid=str(tmp_path / "child.pid"))
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    server_pid = int(parent.stdout.readline())
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "child.pid").exists() or not (tmp_path / "child.pid").read_text():
+        assert time.monotonic() < deadline, "the step never started"
+        time.sleep(0.05)
+    child_pid = int((tmp_path / "child.pid").read_text())
+    assert not gone(child_pid) and not gone(server_pid)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while not (gone(child_pid) and gone(server_pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(child_pid) and gone(server_pid)

@@ -1,0 +1,341 @@
+"""The step server: one process imports the pipeline's libraries once and runs each step in a fork.
+
+    python -m ino_study.step_server SOCKET
+
+Snakemake runs every step of a local run in a thread of its own process (profile
+`force-use-threads`), so that pandas, lifelines and matplotlib are imported once per run rather than
+once per job. Threads of one process take turns on one interpreter, though: a sensitivity scenario
+held the interpreter the statistics step needed, and figures had to be drawn in worker processes
+that each imported pandas and matplotlib again. The step server keeps the one-import property and
+adds the second core: the Snakefile's `onstart` starts it (`start`), it listens on a Unix socket at
+once and imports the libraries in the order the steps need them (`PRELOAD`), and each step sent to
+it (`call`) runs in a child forked from it, which starts with every import done. The job's thread
+waits for the child's answer: nothing, or the error and its traceback, which fail the job.
+
+Only the Snakemake process that started the server sends steps to it (`running`); everywhere else
+(a cluster job, a test calling a step, a fork of the server itself) `served` steps run in the
+calling thread as before. The server exits at `stop` (the Snakefile's onsuccess/onerror), after
+its children have finished; if Snakemake is gone (killed), it stops its children and exits within
+half a second.
+
+Hand-written (about 100 lines): the standard library's `socketserver.ForkingMixIn` forks and reaps
+but cannot hold a step back until the modules it needs are imported, and `multiprocessing`'s fork
+server imports everything before it serves anything (tried in an earlier session: more CPU and wall
+time, README).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import io
+import os
+import pickle
+import selectors
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+SOURCE_ROOT = Path(__file__).resolve().parents[1]  # workflow/src
+
+#: What the server imports, in the order a run's steps need them. It is one process and does not
+#: fork while it imports, so between modules it forks a child for each waiting step whose `needs`
+#: (one of these names) is imported: the records step does not wait for lifelines, nor the
+#: statistics for matplotlib, and no child imports again what the server is about to import.
+PRELOAD = (
+    "numpy", "pyarrow", "pandas", "pyarrow.parquet", "ino_study.outputs.io", "ino_study.records.read",
+    "ino_study.records.clean", "ino_study.records.report", "ino_study.records.step", "openpyxl",
+    "pandas.io.excel._openpyxl", "ino_study.endpoints.derive",
+    "scipy.special", "scipy.optimize", "scipy.stats", "formulaic", "lifelines.utils", "lifelines",
+    "ino_study.statistics.survival_analysis", "ino_study.statistics.cox_fit",
+    "ino_study.statistics.transplant_analyses", "ino_study.outputs.summary", "lifelines.statistics",
+    "matplotlib", "matplotlib.text", "matplotlib.backend_bases", "matplotlib.figure", "ino_study.figures.step",
+    "ino_study.tables.step", "docx",
+)
+#: The `needs` of each kind of step: the last module of its part of PRELOAD.
+RECORDS, ENDPOINTS, STATISTICS, FIGURES, TABLES = (
+    "pandas.io.excel._openpyxl", "ino_study.endpoints.derive", "lifelines.statistics", "ino_study.figures.step",
+    "docx",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_STARTED: dict[str, Any] = {}  # in the Snakemake process that started the server: process, socket path
+_IN_CHILD = False  # True in a child forked by the server
+
+
+# ------------------------------------------------------------------------- the calling side
+
+
+def running() -> bool:
+    """True in the Snakemake process whose server is up: its steps go to the server."""
+    return bool(_STARTED) and _STARTED["process"].poll() is None
+
+
+def in_child() -> bool:
+    """True in a step the server runs (a forked child)."""
+    return _IN_CHILD
+
+
+def start() -> bool:
+    """Start the server (it imports while Snakemake goes on); False if one is already running."""
+    if _STARTED:
+        return False
+    folder = tempfile.mkdtemp(prefix="ino-steps-")
+    path = os.path.join(folder, "server.sock")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
+    errors = tempfile.TemporaryFile("w+", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "ino_study.step_server", path], stdin=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, stderr=errors, env=env)
+    _STARTED.update(process=process, path=path, folder=folder, errors=errors)
+    return True
+
+
+def stop() -> None:
+    """Close the server's input: it waits for its children and exits; we wait for it."""
+    if not _STARTED:
+        return
+    process = _STARTED["process"]
+    try:
+        process.stdin.close()
+        process.wait(timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        process.kill()
+        process.wait()
+    _STARTED["errors"].close()
+    for remove in (os.unlink, os.rmdir):
+        try:
+            remove(_STARTED["path"] if remove is os.unlink else _STARTED["folder"])
+        except OSError:
+            pass
+    _STARTED.clear()
+
+
+def _server_error() -> str:
+    errors = _STARTED.get("errors")
+    if errors is None:
+        return ""
+    errors.seek(0)
+    return errors.read()[-3000:]
+
+
+def _connect(path: str, wait_s: float = 120.0) -> socket.socket:
+    """A connection to the server; it listens from its first instant, so this waits only for that."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+            return sock
+        except (FileNotFoundError, ConnectionRefusedError):
+            sock.close()
+            if not running() or time.monotonic() > deadline:
+                raise RuntimeError(f"the step server is not running:\n{_server_error()}") from None
+            time.sleep(0.01)
+
+
+def _send(sock: socket.socket, payload: bytes) -> None:
+    sock.sendall(struct.pack("!Q", len(payload)) + payload)
+
+
+def _receive(stream: Any) -> bytes | None:
+    header = stream.read(8)
+    if len(header) < 8:
+        return None
+    return stream.read(struct.unpack("!Q", header)[0])
+
+
+#: How much lower a background step's CPU priority is (nice value): the steps the figures wait for
+#: get the cores first, the others (scenarios, tables, summary) the time left over.
+BACKGROUND_NICE = 10
+
+
+def call(function: Callable[..., Any], *args: Any, needs: str | None = None, background: bool = False,
+         **kwargs: Any) -> None:
+    """Run `function(*args, **kwargs)` (a module-level step) in a child of the server; raise its error.
+
+    `needs`: the PRELOAD module after which the child is forked (None: all of them); `background`:
+    the child runs at a lower CPU priority (BACKGROUND_NICE)."""
+    from ino_study.outputs import staging
+
+    job = {
+        "module": function.__module__, "name": function.__qualname__,
+        "args": plain(args), "kwargs": plain(kwargs), "nice": BACKGROUND_NICE if background else 0,
+        "needs": needs if needs in PRELOAD else PRELOAD[-1],
+        "partial_dir": None if staging.PARTIAL_DIR is None else str(staging.PARTIAL_DIR),
+    }
+    with _connect(_STARTED["path"]) as sock:
+        _send(sock, pickle.dumps(job))
+        with sock.makefile("rb") as stream:
+            answer = _receive(stream)
+    if answer is None:
+        raise RuntimeError(f"{job['name']}: the step's process ended without an answer (killed?)")
+    error = pickle.loads(answer)
+    if error:
+        raise RuntimeError(f"{job['name']} failed in the step server:\n{error}")
+
+
+def served(function: F | None = None, *, needs: str | None = None, background: bool = False) -> Any:
+    """A step that runs in the step server when this process started one, else right here.
+
+    `needs`: what it imports (RECORDS, ENDPOINTS, ...); `background=True` for steps no figure waits
+    for (see `call`)."""
+    if function is None:
+        return functools.partial(served, needs=needs, background=background)
+
+    @functools.wraps(function)
+    def step(*args: Any, **kwargs: Any) -> Any:
+        if running():
+            return call(step, *args, needs=needs, background=background, **kwargs)
+        return function(*args, **kwargs)
+
+    return step
+
+
+class Paths(list):
+    """A rule's input, output or log as plain strings, by position and by name (as Snakemake's own)."""
+
+    def __init__(self, named: Any) -> None:
+        super().__init__(plain(list(named)))
+        for name, value in named.items():
+            setattr(self, name, plain(value))
+
+    def items(self):
+        return [(name, value) for name, value in vars(self).items()]
+
+    def keys(self):
+        return list(vars(self))
+
+
+def plain(value: Any) -> Any:
+    """`value` with Snakemake's file lists and paths made plain lists and strings, so that it pickles
+    without the rule and workflow objects they refer to."""
+    if hasattr(value, "_names") and hasattr(value, "items"):  # snakemake.io.Namedlist
+        return Paths(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+# ------------------------------------------------------------------------------ the server
+
+
+def _run_child(connection: socket.socket, job: dict[str, Any]) -> None:
+    """In the forked child: run the step, answer '' or the traceback, exit without Python's teardown."""
+    global _IN_CHILD
+    _IN_CHILD = True
+    error = ""
+    try:
+        from ino_study.outputs import staging
+
+        staging.PARTIAL_DIR = None if job["partial_dir"] is None else Path(job["partial_dir"])
+        os.nice(job["nice"])
+        function = getattr(importlib.import_module(job["module"]), job["name"])
+        function(*job["args"], **job["kwargs"])
+    except BaseException:  # every failure goes back to the job, which fails with it
+        error = traceback.format_exc()
+    try:
+        _send(connection, pickle.dumps(error))
+    finally:
+        os._exit(0)
+
+
+class _Server:
+    """The listening socket, the steps waiting for their imports and the children running steps."""
+
+    def __init__(self, path: str) -> None:
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(128)  # from here on steps can connect; they wait while we import
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.listener, selectors.EVENT_READ)
+        self.selector.register(sys.stdin, selectors.EVENT_READ)
+        self.imported: set[str] = set()
+        self.waiting: list[tuple[socket.socket, dict[str, Any]]] = []
+        self.children: set[int] = set()
+
+    def serve(self, timeout: float) -> bool:
+        """Take new steps, fork those whose imports are done, reap; False once the run is over."""
+        for key, _ in self.selector.select(timeout):
+            if key.fileobj is self.listener:
+                connection, _ = self.listener.accept()
+                with connection.makefile("rb") as stream:
+                    job = pickle.loads(_receive(stream) or b"")
+                self.waiting.append((connection, job))
+            elif not sys.stdin.buffer.read1(4096):  # input closed (`stop`): the run is over
+                return False
+        for connection, job in [item for item in self.waiting if item[1]["needs"] in self.imported]:
+            self.waiting.remove((connection, job))
+            pid = os.fork()
+            if pid == 0:
+                self.listener.close()
+                _run_child(connection, job)
+            connection.close()
+            self.children.add(pid)
+        for pid in list(self.children):
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                self.children.discard(pid)
+        return True
+
+    def finish(self, stop_children: bool) -> None:
+        """Wait for the children (after killing them if their run is gone)."""
+        for pid in self.children:
+            if stop_children:
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def main() -> None:
+    path, parent = sys.argv[1], os.getppid()
+    server = _Server(path)
+    serving = True
+    for module in PRELOAD:
+        importlib.import_module(module)
+        server.imported.add(module)
+        if module == FIGURES:
+            _warm_up_drawing()
+        serving = serving and server.serve(0)
+    while serving and os.getppid() == parent:
+        serving = server.serve(0.5)
+    server.finish(stop_children=os.getppid() != parent)  # Snakemake killed: its steps are incomplete
+    # every step is answered: skip the interpreter's teardown of pandas, lifelines and matplotlib
+    # (about half a second that `stop`, and so the end of the run, would wait for)
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _warm_up_drawing() -> None:
+    """What every drawing child would otherwise do for itself at its first figure: load the font and
+    the PNG and SVG writers (by drawing a small figure into memory) and pandas' Parquet reader."""
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from ino_study.figures.theme import FONT_FAMILY
+
+    buffer = io.BytesIO()
+    pd.DataFrame({"x": [1.0], "y": ["a"]}).to_parquet(buffer)
+    pd.read_parquet(io.BytesIO(buffer.getvalue()))
+    figure = Figure(figsize=(1, 1), dpi=50)
+    figure.add_subplot().text(0.5, 0.5, "0123 warm-up", family=FONT_FAMILY)
+    for fmt in ("png", "svg"):
+        figure.savefig(io.BytesIO(), format=fmt)
+
+
+if __name__ == "__main__":
+    # run the module's own copy (ino_study.step_server, not __main__), the one the steps import
+    from ino_study.step_server import main as serve
+
+    serve()
