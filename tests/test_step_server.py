@@ -123,3 +123,12 @@ def test_when_snakemake_is_killed_the_server_stops_its_steps_and_exits(tmp_path)
     while not (gone(child_pid) and gone(server_pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert gone(child_pid) and gone(server_pid)
+
+
+def test_a_waiting_step_has_its_modules_imported_first(server, tmp_path):
+    """A figure step sent as the server starts (a rerun of the figures alone) is forked once the
+    drawing code is imported, without waiting for lifelines, which the figures do not use."""
+    out = tmp_path / "where.json"
+    step_server.call(helpers.report, str(out), needs=step_server.FIGURES)
+    loaded = json.loads(out.read_text())["loaded"]
+    assert "matplotlib.figure" in loaded and "lifelines" not in loaded

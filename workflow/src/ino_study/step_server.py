@@ -264,6 +264,7 @@ class _Server:
         self.selector.register(self.listener, selectors.EVENT_READ)
         self.selector.register(sys.stdin, selectors.EVENT_READ)
         self.imported: set[str] = set()
+        self.warm = False  # drawing warmed up (_warm_up_drawing)
         self.waiting: list[tuple[socket.socket, dict[str, Any]]] = []
         self.children: set[int] = set()
 
@@ -298,16 +299,27 @@ class _Server:
             os.waitpid(pid, 0)
 
 
+def _next_import(server: _Server) -> str:
+    """What to import next: what the earliest waiting step needs (a rerun of the figures alone does
+    not wait for lifelines), else the next module of PRELOAD."""
+    waiting = [job["needs"] for _, job in server.waiting if job["needs"] not in server.imported]
+    if waiting:
+        return min(waiting, key=PRELOAD.index)
+    return next(module for module in PRELOAD if module not in server.imported)
+
+
 def main() -> None:
     path, parent = sys.argv[1], os.getppid()
     server = _Server(path)
     serving = True
-    for module in PRELOAD:
-        importlib.import_module(module)
-        server.imported.add(module)
-        if module == FIGURES:
+    while serving and len(server.imported) < len(PRELOAD):
+        module = _next_import(server)
+        importlib.import_module(module)  # with what it imports itself, marked below
+        server.imported |= {name for name in PRELOAD if name in sys.modules}
+        if FIGURES in server.imported and not server.warm:
             _warm_up_drawing()
-        serving = serving and server.serve(0)
+            server.warm = True
+        serving = server.serve(0)
     while serving and os.getppid() == parent:
         serving = server.serve(0.5)
     server.finish(stop_children=os.getppid() != parent)  # Snakemake killed: its steps are incomplete
