@@ -125,10 +125,14 @@ def test_when_snakemake_is_killed_the_server_stops_its_steps_and_exits(tmp_path)
     assert gone(child_pid) and gone(server_pid)
 
 
-def test_a_waiting_step_has_its_modules_imported_first(server, tmp_path):
-    """A figure step sent as the server starts (a rerun of the figures alone) is forked once the
-    drawing code is imported, without waiting for lifelines, which the figures do not use."""
+@pytest.mark.parametrize("needs, wanted, not_yet", [
+    (step_server.FIGURES, "matplotlib.figure", "lifelines"),  # a rerun of the figures alone
+    (step_server.RECORDS, "pandas", "lifelines"),  # the first step of a cold run
+])
+def test_a_waiting_step_has_its_modules_imported_first(server, tmp_path, needs, wanted, not_yet):
+    """A step sent as the server starts is forked once the modules it needs are imported, without
+    waiting for those it does not use."""
     out = tmp_path / "where.json"
-    step_server.call(helpers.report, str(out), needs=step_server.FIGURES)
+    step_server.call(helpers.report, str(out), needs=needs)
     loaded = json.loads(out.read_text())["loaded"]
-    assert "matplotlib.figure" in loaded and "lifelines" not in loaded
+    assert wanted in loaded and not_yet not in loaded

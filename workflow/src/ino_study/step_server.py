@@ -45,25 +45,25 @@ from typing import Any, Callable, TypeVar
 
 SOURCE_ROOT = Path(__file__).resolve().parents[1]  # workflow/src
 
-#: What the server imports, in the order a run's steps need them. It is one process and does not
-#: fork while it imports, so between modules it forks a child for each waiting step whose `needs`
-#: (one of these names) is imported: the records step does not wait for lifelines, nor the
-#: statistics for matplotlib, and no child imports again what the server is about to import.
-PRELOAD = (
-    "numpy", "pyarrow", "pandas", "pyarrow.parquet", "ino_study.outputs.io", "ino_study.records.read",
-    "ino_study.records.clean", "ino_study.records.report", "ino_study.records.step", "openpyxl",
-    "pandas.io.excel._openpyxl", "ino_study.endpoints.derive",
-    "scipy.special", "scipy.optimize", "scipy.stats", "formulaic", "lifelines.utils", "lifelines",
-    "ino_study.statistics.survival_analysis", "ino_study.statistics.cox_fit",
-    "ino_study.statistics.transplant_analyses", "ino_study.outputs.summary", "lifelines.statistics",
-    "matplotlib", "matplotlib.text", "matplotlib.backend_bases", "matplotlib.figure", "ino_study.figures.step",
-    "ino_study.tables.step", "docx",
-)
-#: The `needs` of each kind of step: the last module of its part of PRELOAD.
-RECORDS, ENDPOINTS, STATISTICS, FIGURES, TABLES = (
-    "pandas.io.excel._openpyxl", "ino_study.endpoints.derive", "lifelines.statistics", "ino_study.figures.step",
-    "docx",
-)
+#: What the server imports, by the kind of step that needs it, in the order a run needs them. It is
+#: one process and does not fork while it imports, so between modules it forks a child for each
+#: waiting step whose modules are all imported: the records step does not wait for lifelines, nor
+#: the statistics for matplotlib, and no child imports again what the server is about to import.
+PRELOAD = {
+    "records": ("numpy", "pyarrow", "pandas", "pyarrow.parquet", "ino_study.outputs.io", "ino_study.records.read",
+                "ino_study.records.clean", "ino_study.records.report", "ino_study.records.step", "openpyxl",
+                "pandas.io.excel._openpyxl"),
+    "endpoints": ("ino_study.endpoints.derive",),
+    "statistics": ("scipy.special", "scipy.optimize", "scipy.stats", "formulaic", "lifelines.utils", "lifelines",
+                   "ino_study.statistics.survival_analysis", "ino_study.statistics.cox_fit",
+                   "ino_study.statistics.transplant_analyses", "ino_study.outputs.summary", "lifelines.statistics"),
+    "figures": ("matplotlib", "matplotlib.text", "matplotlib.backend_bases", "matplotlib.figure",
+                "ino_study.figures.step"),
+    "tables": ("ino_study.tables.step", "docx"),
+}
+#: The `needs` of each kind of step (a key of PRELOAD).
+RECORDS, ENDPOINTS, STATISTICS, FIGURES, TABLES = PRELOAD
+MODULES = tuple(module for modules in PRELOAD.values() for module in modules)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -161,14 +161,15 @@ def call(function: Callable[..., Any], *args: Any, needs: str | None = None, bac
          **kwargs: Any) -> None:
     """Run `function(*args, **kwargs)` (a module-level step) in a child of the server; raise its error.
 
-    `needs`: the PRELOAD module after which the child is forked (None: all of them); `background`:
+    `needs`: the key of PRELOAD whose modules must be imported before the child is forked (None:
+    every module); `background`:
     the child runs at a lower CPU priority (BACKGROUND_NICE)."""
     from ino_study.outputs import staging
 
     job = {
         "module": function.__module__, "name": function.__qualname__,
         "args": plain(args), "kwargs": plain(kwargs), "nice": BACKGROUND_NICE if background else 0,
-        "needs": needs if needs in PRELOAD else PRELOAD[-1],
+        "needs": PRELOAD.get(needs or "", MODULES),
         "partial_dir": None if staging.PARTIAL_DIR is None else str(staging.PARTIAL_DIR),
     }
     with _connect(_STARTED["path"]) as sock:
@@ -278,7 +279,7 @@ class _Server:
                 self.waiting.append((connection, job))
             elif not sys.stdin.buffer.read1(4096):  # input closed (`stop`): the run is over
                 return False
-        for connection, job in [item for item in self.waiting if item[1]["needs"] in self.imported]:
+        for connection, job in [item for item in self.waiting if set(item[1]["needs"]) <= self.imported]:
             self.waiting.remove((connection, job))
             pid = os.fork()
             if pid == 0:
@@ -300,23 +301,23 @@ class _Server:
 
 
 def _next_import(server: _Server) -> str:
-    """What to import next: what the earliest waiting step needs (a rerun of the figures alone does
-    not wait for lifelines), else the next module of PRELOAD."""
-    waiting = [job["needs"] for _, job in server.waiting if job["needs"] not in server.imported]
-    if waiting:
-        return min(waiting, key=PRELOAD.index)
-    return next(module for module in PRELOAD if module not in server.imported)
+    """What to import next: a module the earliest waiting step needs (a rerun of the figures alone
+    does not wait for lifelines), else the next module of PRELOAD."""
+    missing = [module for _, job in server.waiting for module in job["needs"] if module not in server.imported]
+    if missing:
+        return min(missing, key=MODULES.index)
+    return next(module for module in MODULES if module not in server.imported)
 
 
 def main() -> None:
     path, parent = sys.argv[1], os.getppid()
     server = _Server(path)
     serving = True
-    while serving and len(server.imported) < len(PRELOAD):
+    while serving and len(server.imported) < len(MODULES):
         module = _next_import(server)
         importlib.import_module(module)  # with what it imports itself, marked below
-        server.imported |= {name for name in PRELOAD if name in sys.modules}
-        if FIGURES in server.imported and not server.warm:
+        server.imported |= {name for name in MODULES if name in sys.modules}
+        if set(PRELOAD[FIGURES]) <= server.imported and not server.warm:
             _warm_up_drawing()
             server.warm = True
         serving = server.serve(0)
