@@ -136,3 +136,20 @@ def test_a_waiting_step_has_its_modules_imported_first(server, tmp_path, needs, 
     step_server.call(helpers.report, str(out), needs=needs)
     loaded = json.loads(out.read_text())["loaded"]
     assert wanted in loaded and not_yet not in loaded
+
+
+def test_a_server_that_fails_is_reported_and_the_steps_run_here(tmp_path, monkeypatch, capsys):
+    """If the server cannot start (here: a library it imports is broken), steps still run, in the
+    calling process, and stop() says why on stderr instead of hiding it."""
+    broken = tmp_path / "broken"
+    (broken / "docx").mkdir(parents=True)
+    (broken / "docx" / "__init__.py").write_text("raise ImportError('docx is broken here')\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(broken), str(TESTS)]))
+    step_server.start()
+    process = step_server._STARTED["process"]
+    process.wait(timeout=120)
+    out = tmp_path / "where.json"
+    step_server.served(helpers.report, needs=step_server.RECORDS)(str(out))
+    assert json.loads(out.read_text())["pid"] == os.getpid()
+    step_server.stop()
+    assert "docx is broken here" in capsys.readouterr().err

@@ -26,6 +26,7 @@ time, README).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import io
@@ -109,12 +110,13 @@ def stop() -> None:
     except (OSError, subprocess.TimeoutExpired):
         process.kill()
         process.wait()
+    if process.returncode != 0:  # it failed (say, a library would not import): the steps ran here
+        print(f"The step server ended with exit code {process.returncode}; steps after that ran in "
+              f"Snakemake's process.\n{_server_error()}", file=sys.stderr)
     _STARTED["errors"].close()
-    for remove in (os.unlink, os.rmdir):
-        try:
-            remove(_STARTED["path"] if remove is os.unlink else _STARTED["folder"])
-        except OSError:
-            pass
+    for remove, target in ((os.unlink, _STARTED["path"]), (os.rmdir, _STARTED["folder"])):
+        with contextlib.suppress(OSError):
+            remove(target)
     _STARTED.clear()
 
 
