@@ -2,7 +2,7 @@
 
 Every step except the figure rules carries the resource `interpreter=1`: without the step server it
 runs Python in the Snakemake process (run: blocks in threads), with it in a process forked from the
-server; the default profile allows three at a time (more would add memory and no speed on 2 cores).
+server; the default profile allows two at a time (a third added memory and no speed on 2 cores).
 The figure rules draw in processes of their own either way and must not hold it.
 """
 
@@ -41,9 +41,9 @@ def test_in_process_steps_hold_the_interpreter_and_figure_rules_do_not(tmp_path)
             assert resources.get("interpreter") == "1", (rule, resources)
 
 
-def test_default_profile_runs_at_most_three_steps_at_a_time():
+def test_default_profile_runs_at_most_two_steps_at_a_time():
     profile = yaml.safe_load((PROJECT_ROOT / "profiles" / "default" / "config.yaml").read_text())
-    assert profile["resources"]["interpreter"] == 3
+    assert profile["resources"]["interpreter"] == 2
     assert profile["force-use-threads"] is True
 
 

@@ -3,7 +3,7 @@
 # the longest in the workflow: with few cores it runs before the sensitivity scenarios.
 # `interpreter=1` marks the steps that would run Python in the Snakemake process without the step
 # server (every step but the figures, which then draw in worker processes); in a local run each
-# runs in a process forked from the server. The default profile runs three at a time, by priority.
+# runs in a process forked from the server. The default profile runs two at a time, by priority.
 
 from ino_study.config import (
     scenario_config,
