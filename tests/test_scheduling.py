@@ -64,3 +64,21 @@ def test_a_run_draws_in_the_step_server_and_leaves_no_process_behind(default_run
                 and cwd == default_run.resolve() and "State:\tZ" not in state:
             alive.append(process.name)
     assert not alive
+
+
+def test_a_local_run_imports_no_analysis_library_into_snakemakes_process(tmp_path):
+    """Every step of a local run ran in a child of the step server: Snakemake's own process never
+    imported pandas, lifelines or matplotlib (each costs it CPU a child would not need)."""
+    import subprocess
+    import sys
+
+    workdir = copy_project(tmp_path / "project")
+    probe = ("import atexit, runpy, sys\n"
+             "atexit.register(lambda: print('IMPORTED', sorted(m for m in ('pandas', 'lifelines', 'matplotlib')"
+             " if m in sys.modules), file=sys.stderr))\n"
+             "sys.argv = ['snakemake', '--cores', '2']\n"
+             "runpy.run_module('snakemake', run_name='__main__', alter_sys=True)\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=workdir, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (workdir / "results" / "summary.json").exists()
+    assert "IMPORTED []" in result.stderr, result.stderr[-2000:]

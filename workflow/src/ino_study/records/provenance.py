@@ -19,6 +19,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from ino_study.step_server import RECORDS, served
+
 #: Distributions whose versions are recorded (the pinned runtime requirements).
 PACKAGES: tuple[str, ...] = (
     "snakemake", "pandas", "numpy", "scipy", "lifelines", "matplotlib", "seaborn", "pyyaml", "pandera",
@@ -89,6 +91,7 @@ def provenance_record(raw_data: str | Path, config: Mapping[str, Any], directory
     }
 
 
+@served(needs=RECORDS, background=True)  # in a child of the step server: pandas is imported there
 def write_provenance(raw_data: str | Path, config: Mapping[str, Any], output: str | Path, log: str | Path) -> None:
     """Write results/provenance.json (the rule's single call)."""
     from ino_study.outputs.io import write_json
