@@ -131,3 +131,24 @@ def test_runs_locally_reads_the_pinned_snakemakes_api():
     from snakemake.workflow import Workflow
 
     assert isinstance(Workflow.local_exec, property)
+
+
+def test_planned_rules_reads_the_rules_of_the_jobs_to_run():
+    from types import SimpleNamespace
+
+    from ino_study.snakemake_hooks import planned_rules
+
+    def job(rule: str) -> SimpleNamespace:
+        return SimpleNamespace(rule=SimpleNamespace(name=rule))
+
+    local = SimpleNamespace(dag=SimpleNamespace(needrun_jobs=lambda: iter([job("figures"), job("figures"), job("all")])))
+    assert planned_rules(local) == {"figures", "all"}
+    assert planned_rules(SimpleNamespace()) is None  # unknown internals: the server imports everything
+
+
+def test_planned_rules_reads_the_pinned_snakemakes_dag_api():
+    """The attributes planned_rules reads exist in the pinned Snakemake (else it silently returns None)."""
+    import snakemake.api  # noqa: F401  (first, as the snakemake command does: the modules import each other)
+    from snakemake.dag import DAG
+
+    assert callable(DAG.needrun_jobs)

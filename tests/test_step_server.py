@@ -153,3 +153,34 @@ def test_a_server_that_fails_is_reported_and_the_steps_run_here(tmp_path, monkey
     assert json.loads(out.read_text())["pid"] == os.getpid()
     step_server.stop()
     assert "docx is broken here" in capsys.readouterr().err
+
+
+def test_every_rule_of_the_workflow_has_its_needs_listed(tmp_path):
+    """RULE_NEEDS names every rule (but `all`), so that a run imports ahead what its jobs use; and a
+    rule's listed needs match what its step declares (`served(needs=...)`)."""
+    import re
+
+    from conftest import copy_project, run_snakemake
+    from ino_study import steps
+    from ino_study.records import provenance, step as records_step
+
+    text = run_snakemake(copy_project(tmp_path / "project"), "--dry-run", "--forceall").stdout
+    rules = set(re.findall(r"^(?:local)?rule (\w+):", text, re.M)) - {"all"}
+    assert rules == set(step_server.RULE_NEEDS)
+    declared = {
+        "clean_records": records_step.clean_main_records, "scenario_clean_records": records_step.clean_scenario_records,
+        "provenance": provenance.write_provenance, "derive_endpoints": steps.derive_endpoints,
+        "compare_scenarios": steps.compare_scenarios, "survival_statistics": steps.survival_statistics,
+        "transplant_and_competing_risks": steps.transplant_and_competing_risks, "summarise": steps.summarise,
+        "scenario_analysis": steps.analyse_scenario, "cohort_figures": steps.make_figures,
+        "figures": steps.make_figures, "tables": steps.make_tables,
+    }
+    assert {rule: declared[rule].needs for rule in rules} == {rule: step_server.RULE_NEEDS[rule] for rule in rules}
+
+
+def test_the_server_imports_ahead_only_what_the_runs_rules_need():
+    figures_only = step_server.modules_for({"cohort_figures", "figures", "all"})
+    assert "matplotlib.figure" in figures_only and "lifelines" not in figures_only and "docx" not in figures_only
+    assert step_server.modules_for({"clean_records", "figures"})[0] == "numpy"  # PRELOAD order
+    assert step_server.modules_for({"a_rule_not_listed"}) == step_server.MODULES
+    assert step_server.modules_for(None) == step_server.MODULES

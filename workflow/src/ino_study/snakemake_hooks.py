@@ -18,8 +18,10 @@ all are tested against the Snakemake pinned in requirements.txt (tests/test_snak
   At exit that work frees nothing the operating system would not free anyway, so the objects are
   moved out of the collector's reach (`gc.freeze`) once every other exit handler has been queued.
   Everything else about exiting is unchanged: exit handlers run, files are flushed and closed.
-- `runs_locally`: whether this run executes its jobs in this process (not on a cluster), read at
-  `onstart`, so that the step server (ino_study.step_server) is started only where it is used.
+- `runs_locally` / `planned_rules`: whether this run executes its jobs in this process (not on a
+  cluster), and the rules of the jobs it will run, read from Snakemake's DAG at `onstart`: the step
+  server (ino_study.step_server) is started only where it is used, and imports ahead only what those
+  jobs need. `planned_rules` is None when it cannot tell (the server then imports everything).
 - `start_run` / `end_run`: what the Snakefile's `onstart` and `onsuccess`/`onerror` do, in one
   place: the run lock record (ino_study.runlock), the step server and the timers above.
 """
@@ -86,13 +88,22 @@ def runs_locally(workflow: Any) -> bool:
         return False
 
 
+def planned_rules(workflow: Any) -> set[str] | None:
+    """The rules whose jobs this run will execute (from Snakemake's DAG at `onstart`); None if it
+    cannot tell, which only means the step server imports everything ahead."""
+    try:
+        return {job.rule.name for job in workflow.dag.needrun_jobs()}
+    except Exception:  # another Snakemake's internals
+        return None
+
+
 def start_run(workflow: Any) -> None:
     """The Snakefile's `onstart`: record the run (runlock) and, for a local run, start the step server."""
     from ino_study import runlock, step_server
 
     runlock.record_run()
     if runs_locally(workflow):
-        step_server.start()
+        step_server.start(planned_rules(workflow))
 
 
 def end_run() -> None:

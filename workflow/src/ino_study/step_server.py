@@ -42,7 +42,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 SOURCE_ROOT = Path(__file__).resolve().parents[1]  # workflow/src
 
@@ -65,6 +65,27 @@ PRELOAD = {
 #: The `needs` of each kind of step (a key of PRELOAD).
 RECORDS, ENDPOINTS, STATISTICS, FIGURES, TABLES = PRELOAD
 MODULES = tuple(module for modules in PRELOAD.values() for module in modules)
+#: What each rule's step needs, so that the server imports ahead only what the run's jobs will use
+#: (a rerun of the figures alone does not import SciPy and lifelines beside its drawing). A rule not
+#: listed here has everything imported for it (tests/test_step_server.py checks the list).
+RULE_NEEDS = {
+    "clean_records": RECORDS, "scenario_clean_records": RECORDS, "provenance": RECORDS,
+    "derive_endpoints": ENDPOINTS, "compare_scenarios": ENDPOINTS,
+    "survival_statistics": STATISTICS, "transplant_and_competing_risks": STATISTICS, "summarise": STATISTICS,
+    "scenario_analysis": STATISTICS, "cohort_figures": FIGURES, "figures": FIGURES, "tables": TABLES,
+}
+
+
+def modules_for(rules: Iterable[str] | None) -> tuple[str, ...]:
+    """The PRELOAD modules the steps of `rules` need, in PRELOAD order (all of them if None or if a
+    rule is not in RULE_NEEDS)."""
+    if rules is None:
+        return MODULES
+    rules = set(rules) - {"all"}
+    if not rules <= set(RULE_NEEDS):
+        return MODULES
+    groups = {RULE_NEEDS[rule] for rule in rules}
+    return tuple(module for group, modules in PRELOAD.items() if group in groups for module in modules)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,15 +106,18 @@ def in_child() -> bool:
     return _IN_CHILD
 
 
-def start() -> bool:
-    """Start the server (it imports while Snakemake goes on); False if one is already running."""
+def start(rules: Iterable[str] | None = None) -> bool:
+    """Start the server (it imports while Snakemake goes on); False if one is already running.
+
+    `rules`: the rules whose jobs this run will execute (what the server imports ahead, `modules_for`)."""
     if _STARTED:
         return False
     folder = tempfile.mkdtemp(prefix="ino-steps-")
     path = os.path.join(folder, "server.sock")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
     errors = tempfile.TemporaryFile("w+", encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "ino_study.step_server", path], stdin=subprocess.PIPE,
+    ahead = ",".join(modules_for(rules))
+    process = subprocess.Popen([sys.executable, "-m", "ino_study.step_server", path, ahead], stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=errors, env=env)
     _STARTED.update(process=process, path=path, folder=folder, errors=errors)
     return True
@@ -199,6 +223,7 @@ def served(function: F | None = None, *, needs: str | None = None, background: b
             return call(step, *args, needs=needs, background=background, **kwargs)
         return function(*args, **kwargs)
 
+    step.needs, step.background = needs, background  # type: ignore[attr-defined]
     return step
 
 
@@ -302,29 +327,35 @@ class _Server:
             os.waitpid(pid, 0)
 
 
-def _next_import(server: _Server) -> str:
-    """What to import next: a module the earliest waiting step needs (a rerun of the figures alone
-    does not wait for lifelines), else the next module of PRELOAD."""
-    missing = [module for _, job in server.waiting for module in job["needs"] if module not in server.imported]
-    if missing:
-        return min(missing, key=MODULES.index)
-    return next(module for module in MODULES if module not in server.imported)
+def _next_import(server: _Server, ahead: tuple[str, ...]) -> str | None:
+    """What to import next: a module a waiting step needs, the steps the figures wait for first (a
+    rerun of the figures alone does not wait for SciPy); else the next module of `ahead` (what the
+    run's steps will need); None when there is nothing left to import."""
+    for background in (0, BACKGROUND_NICE):
+        missing = [module for _, job in server.waiting if job["nice"] == background for module in job["needs"]
+                   if module not in server.imported]
+        if missing:
+            return min(missing, key=MODULES.index)
+    return next((module for module in ahead if module not in server.imported), None)
 
 
 def main() -> None:
-    path, parent = sys.argv[1], os.getppid()
+    path, ahead, parent = sys.argv[1], tuple(filter(None, sys.argv[2].split(","))), os.getppid()
     server = _Server(path)
     serving = True
-    while serving and len(server.imported) < len(MODULES):
-        module = _next_import(server)
+    while serving:
+        module = _next_import(server, ahead)
+        if module is None:
+            serving = server.serve(0.5)  # only waiting now; a step that needs more is imported for
+            if os.getppid() != parent:
+                break
+            continue
         importlib.import_module(module)  # with what it imports itself, marked below
         server.imported |= {name for name in MODULES if name in sys.modules}
         if set(PRELOAD[FIGURES]) <= server.imported and not server.warm:
             _warm_up_drawing()
             server.warm = True
         serving = server.serve(0)
-    while serving and os.getppid() == parent:
-        serving = server.serve(0.5)
     server.finish(stop_children=os.getppid() != parent)  # Snakemake killed: its steps are incomplete
     # every step is answered: skip the interpreter's teardown of pandas, lifelines and matplotlib
     # (about half a second that `stop`, and so the end of the run, would wait for)
