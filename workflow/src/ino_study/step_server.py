@@ -106,6 +106,12 @@ def in_child() -> bool:
     return _IN_CHILD
 
 
+def child_environment() -> dict[str, str]:
+    """This process's environment with workflow/src first on PYTHONPATH: what a new Python process
+    (the step server, a figure worker) needs to import ino_study."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
+
+
 def start(rules: Iterable[str] | None = None) -> bool:
     """Start the server (it imports while Snakemake goes on); False if one is already running.
 
@@ -114,7 +120,7 @@ def start(rules: Iterable[str] | None = None) -> bool:
         return False
     folder = tempfile.mkdtemp(prefix="ino-steps-")
     path = os.path.join(folder, "server.sock")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
+    env = child_environment()
     errors = tempfile.TemporaryFile("w+", encoding="utf-8")
     ahead = ",".join(modules_for(rules))
     process = subprocess.Popen([sys.executable, "-m", "ino_study.step_server", path, ahead], stdin=subprocess.PIPE,
@@ -236,10 +242,7 @@ class Paths(list):
             setattr(self, name, plain(value))
 
     def items(self):
-        return [(name, value) for name, value in vars(self).items()]
-
-    def keys(self):
-        return list(vars(self))
+        return list(vars(self).items())
 
 
 def plain(value: Any) -> Any:

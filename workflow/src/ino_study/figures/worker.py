@@ -24,8 +24,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any, Mapping, Sequence
 
-SOURCE_ROOT = Path(__file__).resolve().parents[2]  # workflow/src, so that the worker finds ino_study
-
 
 @dataclass
 class Worker:
@@ -43,7 +41,9 @@ def _paths(named: Any, keys: Sequence[str]) -> dict[str, str]:
 
 def _launch() -> tuple[subprocess.Popen, IO[str]]:
     """A new worker process (it imports, then waits for its job on stdin) and the file of its stderr."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
+    from ino_study.step_server import child_environment
+
+    env = child_environment()
     # stderr to a file, not a pipe: a worker that writes many warnings must not block on a full pipe
     log = tempfile.TemporaryFile("w+", encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "ino_study.figures.worker"], stdin=subprocess.PIPE,
