@@ -25,12 +25,14 @@ from ino_study import runlock, snakemake_hooks
 # Files are written under .snakemake/partial and renamed into results/ when complete.
 _staging.PARTIAL_DIR = Path.cwd() / ".snakemake" / "partial"
 
-# A run killed with kill -9 leaves Snakemake's lock behind: remove it if that process is gone.
-# Snakemake's params check would import pandas (0.6 s) on a no-op rerun, and Python would spend
-# about 1 s collecting garbage at exit (snakemake_hooks.py).
+# Snakemake's params check would import pandas (0.6 s) on a no-op rerun, it would hash each input
+# file again for every output of a job (0.6 s of a cold run), and Python would spend about 1 s
+# collecting garbage at exit (snakemake_hooks.py).
 snakemake_hooks.params_check_without_pandas()
+snakemake_hooks.checksum_each_file_once()
 snakemake_hooks.no_garbage_collection_at_exit()
 
+# A run killed with kill -9 leaves Snakemake's lock behind: remove it if that process is gone.
 if workflow.is_main_process:
     _stale = runlock.clear_stale_locks()
     if _stale:

@@ -59,6 +59,55 @@ def test_params_serialised_as_before_and_pandas_not_imported():
     assert out.split() == ["True", "False", "True"]
 
 
+def test_snakemake_still_hashes_every_input_for_every_output():
+    """What `checksum_each_file_once` works around: the input checksums are computed inside the loop
+    over the job's outputs. If this fails, Snakemake changed and the fix may be unneeded."""
+    from snakemake.io import _IOFile
+    from snakemake.persistence import PersistenceBase
+
+    source = inspect.getsource(PersistenceBase.finished)
+    loop = source.index("for f in job.output:")
+    assert source.index("await infile.checksum(self.max_checksum_file_size)") > loop
+    assert list(inspect.signature(_IOFile.checksum).parameters) == ["self", "threshold", "force", "algorithm"]
+
+
+def test_each_file_version_hashed_once_with_the_same_checksums(tmp_path):
+    """The patched checksum equals Snakemake's own and sha256 of the content (hashlib, the algorithm
+    Snakemake records); a file is hashed once until its content changes, and then hashed again."""
+    out = run_fresh(f"""
+        import asyncio, hashlib, os
+        from pathlib import Path
+        from types import SimpleNamespace
+        from snakemake.io import _IOFile
+        from ino_study.snakemake_hooks import checksum_each_file_once
+
+        original = _IOFile.checksum
+        hashed = []
+        def counting(f, algorithm):
+            hashed.append(f.name)
+            return real_digest(f, algorithm)
+        real_digest, hashlib.file_digest = hashlib.file_digest, counting
+        path = Path({str(tmp_path)!r}) / "adsl.parquet"
+        path.write_bytes(b"first version")
+        f = _IOFile(str(path), rule=None)
+        f.rule = SimpleNamespace(workflow=SimpleNamespace(iocache=SimpleNamespace(active=False)))  # in a run
+        before = asyncio.run(original(f, 10**6))
+        print(before == "sha256:" + hashlib.sha256(b"first version").hexdigest())
+        assert checksum_each_file_once() and checksum_each_file_once()  # idempotent
+        hashed.clear()
+        results = [asyncio.run(f.checksum(10**6)) for _ in range(5)]
+        print(results == [before] * 5, len(hashed))
+        stat = path.stat()
+        path.write_bytes(b"other version")  # same size; the times are put back, the change time moves
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        after = asyncio.run(f.checksum(10**6))
+        print(after == "sha256:" + hashlib.sha256(b"other version").hexdigest(), len(hashed))
+        print(asyncio.run(f.checksum(4)), len(hashed))  # over the size limit: no checksum, as before
+        print(asyncio.run(f.checksum(10**6, force=True)) == after, len(hashed))  # forced: hashed as before
+    """)
+    assert out.split() == ["True", "True", "1", "True", "2", "None", "2", "True", "3"]
+
+
 class JobScheduler:
     """Stands in for Snakemake's scheduler: the same method name makes the same kind of timer."""
 
