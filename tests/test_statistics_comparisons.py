@@ -101,14 +101,22 @@ def test_design_matrix_reference_first_sorted_level():
     assert x["armb"].tolist() == [1, 0, 0, 0]
 
 
-def test_ph_test_runs_and_agrees_qualitatively_with_cox_zph():
-    """[R-AKH] cox.zph (survival >= 3, transform 'km'): chisq 0.0229, p = 0.88.  lifelines implements
-    the older scaled-Schoenfeld approximation, so only the conclusion (no evidence against PH) is
-    compared, not the digits (documented difference)."""
-    for transform in ("rank", "km"):
-        out = ph_test(TIME, EVENT, pd.DataFrame({"treat": TREAT}), transform=transform)
-        assert out["covariate"].tolist() == ["treatcontrol"]
-        assert out["statistic"].iloc[0] < 0.1 and out["p_value"].iloc[0] > 0.75
+def test_ph_test_matches_cox_zph():
+    """[R-AKH] cox.zph (survival >= 3, transform 'km'): chisq 0.0229, p = 0.88, to the printed digits.
+    The full check against R, every transform and a multi-level factor, is in
+    tests/test_statistics_proportional_hazards.py."""
+    out = ph_test(TIME, EVENT, pd.DataFrame({"treat": TREAT}), transform="km")
+    assert out["covariate"].tolist() == ["treatcontrol"] and out["term"].tolist() == ["treat"]
+    assert round(out["statistic"].iloc[0], 4) == 0.0229 and round(out["p_value"].iloc[0], 2) == 0.88
+    assert out["df"].tolist() == [1]
+
+
+def test_ph_test_tests_a_factors_dummies_together():
+    rng = np.random.default_rng(3)
+    arm = pd.Series(rng.choice(["a", "b", "c"], 60), name="arm")
+    out = ph_test(rng.exponential(10, 60).round(1), rng.integers(0, 2, 60), arm.to_frame())
+    assert out["covariate"].tolist() == ["armb", "armc"] and out["term"].tolist() == ["arm", "arm"]
+    assert out["df"].tolist() == [2, 2] and out["p_value"].nunique() == 1
 
 
 def test_events_per_variable_warning():

@@ -3,12 +3,10 @@
 * :func:`logrank_test` mirrors R ``survival::survdiff(Surv(time, event) ~ group)`` (rho = 0).
 * :func:`cox_univariable` mirrors one R ``coxph(Surv(time, event) ~ x)`` per covariate
   (Efron ties, Wald z test) using lifelines ``CoxPHFitter``.
-* :func:`ph_test` uses lifelines ``proportional_hazard_test``.  R's ``cox.zph``
-  default is ``transform = "km"``; our default is ``"rank"`` (as specified for
-  this pipeline) and ``"km"`` can be requested.  lifelines implements the
-  Grambsch-Therneau one-degree-of-freedom-per-column test on scaled
-  Schoenfeld residuals (as in survival < 3.0); survival >= 3.0 uses an exact
-  score test per term, so statistics agree only approximately with current R.
+* :func:`ph_test` is R ``cox.zph`` (survival >= 3.0: the score test per model
+  term, a factor's dummies together; :mod:`.proportional_hazards`).  R's default
+  is ``transform = "km"``; ours is ``"rank"`` (as specified for this pipeline)
+  and any of cox.zph's transforms can be requested.
 * :func:`landmark` / :func:`split_at_exposure` / :func:`cox_time_varying`
   support landmark and time-dependent (counting-process) analyses, cf. R
   ``survival::tmerge`` and ``coxph(Surv(start, stop, event) ~ x)``.
@@ -261,28 +259,26 @@ def cox_univariable(
 def ph_test(
     time: ArrayLike, event: ArrayLike, covariate_frame: pd.DataFrame, transform: str = "rank"
 ) -> pd.DataFrame:
-    """Schoenfeld-residual test of proportional hazards for one multivariable Cox model.
+    """Proportional-hazards test of one multivariable Cox model: R ``cox.zph(coxph(...), transform)``.
 
-    Wraps lifelines ``proportional_hazard_test(time_transform=transform)``;
-    returns (covariate, statistic, p_value) per model column (one row per
-    dummy for categorical covariates, whereas R ``cox.zph`` pools a factor
-    into one multi-df term).  R's ``cox.zph`` default transform is "km"; the
-    pipeline default here is "rank".
+    Rows with a missing covariate are dropped (R ``na.omit``); each column of ``covariate_frame`` is one
+    model term (a categorical one as its dummies, tested together with as many degrees of freedom).
+    Returns one row per model column (``covariate``, as in :func:`cox_univariable`) with its term's
+    ``statistic`` (chi-square), ``df`` and ``p_value``; the global test is not repeated here.
     """
+    from ino_study.statistics.proportional_hazards import cox_zph
+
     base = pd.DataFrame({"_time": np.asarray(time, float), "_event": np.asarray(event, int)},
                         index=covariate_frame.index)
-    parts = [design_matrix(covariate_frame[c])[0] for c in covariate_frame.columns]
-    df = pd.concat([base, *parts], axis=1).dropna()
-    from lifelines.statistics import proportional_hazard_test
-
-    res = proportional_hazard_test(_fit_cox(df), df, time_transform=transform)
-    out = res.summary.reset_index()
-    names = out.iloc[:, 0] if out.shape[1] > 3 else out["index"]
-    return pd.DataFrame({
-        "covariate": names.astype(str).to_numpy(),
-        "statistic": out["test_statistic"].to_numpy(float),
-        "p_value": out["p"].to_numpy(float),
-    })
+    parts = {column: design_matrix(covariate_frame[column])[0] for column in covariate_frame.columns}
+    df = pd.concat([base, *parts.values()], axis=1).dropna()
+    x = df.drop(columns=["_time", "_event"])
+    beta = _cox_estimates(df).loc[list(x.columns), "coef"].to_numpy(float)
+    terms = {str(column): list(part.columns) for column, part in parts.items()}
+    table = cox_zph(df["_time"], df["_event"], x, beta, terms, transform).set_index("term")
+    rows = [{"covariate": str(c), "term": term, "statistic": table.at[term, "chisq"], "df": int(table.at[term, "df"]),
+             "p_value": table.at[term, "p_value"]} for term, columns in terms.items() for c in columns]
+    return pd.DataFrame(rows, columns=["covariate", "term", "statistic", "df", "p_value"])
 
 
 def events_per_variable_warning(n_events: int, n_parameters: int, minimum: float = 10) -> str | None:

@@ -129,16 +129,9 @@ def logrank_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSet
     return pd.DataFrame(rows, columns=LOGRANK_COLUMNS)
 
 
-#: lifelines' scaled Schoenfeld residuals cost O(n^2): 1 s at 8,000 patients, minutes at 100,000.
-PH_CHECK_MAX_PATIENTS = 5_000
-PH_CHECK_SKIPPED = (f"PH check not run above {PH_CHECK_MAX_PATIENTS:,} patients (its cost grows with the square "
-                    "of the cohort size); check it on a random sample")
-
-
 def _ph_p_values(known: pd.DataFrame, column: str) -> dict[str, float]:
-    """Proportional-hazards check (Schoenfeld residuals, rank time) per model term; NaN if it cannot run."""
-    if len(known) > PH_CHECK_MAX_PATIENTS:
-        return {}
+    """Proportional-hazards test (R cox.zph, rank-transformed time) per model column; empty if it
+    cannot run."""
     try:
         test = ph_test(known["AVAL"], known["event"], known[[column]])
     except Exception:  # e.g. a model that does not converge in a tiny group: no check, not a crash
@@ -150,8 +143,8 @@ def cox_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSetting
               endpoints: tuple[str, ...] = KM_ENDPOINTS) -> pd.DataFrame:
     """Univariable Cox model (Efron ties) per endpoint x comparison.
 
-    Each row carries the proportional-hazards check's p value (`ph_p_value`, lifelines' Schoenfeld
-    residual test with rank-transformed time) and, in `note`, a warning when there are fewer than
+    Each row carries the proportional-hazards check's p value (`ph_p_value`, R's cox.zph score
+    test with rank-transformed time; a comparison's levels tested together) and, in `note`, a warning when there are fewer than
     10 events per model parameter.
     """
     parts = []
@@ -168,8 +161,6 @@ def cox_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSetting
             n_parameters = len(fit)
             fit["note"] = events_per_variable_warning(int(known["event"].sum()), n_parameters) or ""
             fit["ph_p_value"] = fit["covariate"].map(_ph_p_values(known, column))
-            if len(known) > PH_CHECK_MAX_PATIENTS:
-                fit["note"] = (fit["note"] + "; " + PH_CHECK_SKIPPED).str.lstrip("; ")
             parts.append(fit.assign(endpoint=endpoint, group_by=column))
     if not parts:
         return pd.DataFrame(columns=COX_COLUMNS)
