@@ -130,3 +130,9 @@ def test_rank_transform_ranks_all_times_with_mean_ranks_for_ties():
 def test_unknown_transform_is_refused():
     with pytest.raises(ValueError, match="unknown time transform 'square'"):
         time_transform(np.array([1.0]), np.array([1]), "square")
+
+
+def test_a_model_without_events_is_refused():
+    x = pd.DataFrame({"arm": [0.0, 1.0, 0.0, 1.0]})
+    with pytest.raises(ValueError, match="no events"):
+        cox_zph([1, 2, 3, 4], [0, 0, 0, 0], x, [0.0])

@@ -105,6 +105,8 @@ def cox_zph(time: ArrayLike, event: ArrayLike, x: pd.DataFrame, beta: ArrayLike,
     from scipy import stats
 
     time_a, event_a = np.asarray(time, float), np.asarray(event, int)
+    if not event_a.any():
+        raise ValueError("cox_zph: no events, so no proportional-hazards test (R: a null model)")
     if terms is None:
         terms = {str(column): [column] for column in x.columns}
     g = time_transform(time_a, event_a, transform)
