@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -257,7 +258,8 @@ def cox_univariable(
 
 
 def ph_test(
-    time: ArrayLike, event: ArrayLike, covariate_frame: pd.DataFrame, transform: str = "rank"
+    time: ArrayLike, event: ArrayLike, covariate_frame: pd.DataFrame, transform: str = "rank",
+    coefficients: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Proportional-hazards test of one multivariable Cox model: R ``cox.zph(coxph(...), transform)``.
 
@@ -265,6 +267,8 @@ def ph_test(
     model term (a categorical one as its dummies, tested together with as many degrees of freedom).
     Returns one row per model column (``covariate``, as in :func:`cox_univariable`) with its term's
     ``statistic`` (chi-square), ``df`` and ``p_value``; the global test is not repeated here.
+    ``coefficients``: the model's fitted coefficients by model column, when the caller has fitted it
+    already (:func:`cox_univariable`'s ``coef``); else the model is fitted here.
     """
     from ino_study.statistics.proportional_hazards import cox_zph
 
@@ -273,7 +277,9 @@ def ph_test(
     parts = {column: design_matrix(covariate_frame[column])[0] for column in covariate_frame.columns}
     df = pd.concat([base, *parts.values()], axis=1).dropna()
     x = df.drop(columns=["_time", "_event"])
-    beta = _cox_estimates(df).loc[list(x.columns), "coef"].to_numpy(float)
+    if coefficients is None:
+        coefficients = _cox_estimates(df)["coef"].to_dict()
+    beta = np.array([coefficients[column] for column in x.columns], dtype=float)
     terms = {str(column): list(part.columns) for column, part in parts.items()}
     table = cox_zph(df["_time"], df["_event"], x, beta, terms, transform).set_index("term")
     rows = [{"covariate": str(c), "term": term, "statistic": table.at[term, "chisq"], "df": int(table.at[term, "df"]),

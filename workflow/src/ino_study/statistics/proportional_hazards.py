@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from ino_study.statistics.kaplan_meier import km_fit
+
 #: The time transforms of cox.zph: g(t) for each observation's time, from all the times and events.
 TRANSFORMS = ("km", "rank", "identity", "log")
 
@@ -37,13 +39,10 @@ def time_transform(time: np.ndarray, event: np.ndarray, transform: str) -> np.nd
         return np.log(time.astype(float))
     if transform == "rank":
         return pd.Series(time).rank(method="average").to_numpy(float)
-    if transform == "km":
-        times, inverse = np.unique(time, return_inverse=True)
-        deaths = np.bincount(inverse, weights=event, minlength=times.size)
-        at_risk = np.cumsum(np.bincount(inverse, minlength=times.size)[::-1])[::-1]
-        survival = np.cumprod(1.0 - deaths / at_risk)
-        before = np.concatenate([[1.0], survival[:-1]])  # S(t-): the estimate just before each time
-        return 1.0 - before[inverse]
+    if transform == "km":  # R: survfitKM over all observations, read just before each time
+        table = km_fit(time, event).table
+        before = np.concatenate([[1.0], table["survival"].to_numpy()[:-1]])
+        return 1.0 - before[np.searchsorted(table["time"].to_numpy(), time)]
     raise ValueError(f"unknown time transform {transform!r}; cox.zph's are {', '.join(TRANSFORMS)}")
 
 
@@ -102,7 +101,7 @@ def cox_zph(time: ArrayLike, event: ArrayLike, x: pd.DataFrame, beta: ArrayLike,
     `terms`: the columns of each model term (a factor's dummies together); each column its own term
     if None. Returns one row per term and a last row "GLOBAL": term, chisq, df, p_value (the score
     test, chi-square with df degrees of freedom)."""
-    from scipy import stats
+    from scipy import special
 
     time_a, event_a = np.asarray(time, float), np.asarray(event, int)
     if not event_a.any():
@@ -120,5 +119,5 @@ def cox_zph(time: ArrayLike, event: ArrayLike, x: pd.DataFrame, beta: ArrayLike,
         u = score[keep]
         chisq = float(u @ np.linalg.solve(information[np.ix_(keep, keep)], u))
         rows.append({"term": name, "chisq": chisq, "df": len(columns),
-                     "p_value": float(stats.chi2.sf(chisq, len(columns)))})
+                     "p_value": float(special.chdtrc(len(columns), chisq))})
     return pd.DataFrame(rows, columns=["term", "chisq", "df", "p_value"])

@@ -129,11 +129,11 @@ def logrank_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSet
     return pd.DataFrame(rows, columns=LOGRANK_COLUMNS)
 
 
-def _ph_p_values(known: pd.DataFrame, column: str) -> dict[str, float]:
-    """Proportional-hazards test (R cox.zph, rank-transformed time) per model column; empty if it
-    cannot run."""
+def _ph_p_values(known: pd.DataFrame, column: str, coefficients: dict[str, float]) -> dict[str, float]:
+    """Proportional-hazards test (R cox.zph, rank-transformed time) per model column of the model
+    fitted with `coefficients`; empty if it cannot run."""
     try:
-        test = ph_test(known["AVAL"], known["event"], known[[column]])
+        test = ph_test(known["AVAL"], known["event"], known[[column]], coefficients=coefficients)
     except Exception:  # e.g. a model that does not converge in a tiny group: no check, not a crash
         return {}
     return dict(zip(test["covariate"], test["p_value"]))
@@ -160,7 +160,8 @@ def cox_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSetting
             fit = cox_univariable(known["AVAL"], known["event"], known[[column]], settings.conf_level)
             n_parameters = len(fit)
             fit["note"] = events_per_variable_warning(int(known["event"].sum()), n_parameters) or ""
-            fit["ph_p_value"] = fit["covariate"].map(_ph_p_values(known, column))
+            coefficients = dict(zip(fit["covariate"], fit["coef"]))  # the model is not fitted again
+            fit["ph_p_value"] = fit["covariate"].map(_ph_p_values(known, column, coefficients))
             parts.append(fit.assign(endpoint=endpoint, group_by=column))
     if not parts:
         return pd.DataFrame(columns=COX_COLUMNS)
