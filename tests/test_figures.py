@@ -558,6 +558,42 @@ def test_png_files_hold_the_pixels_matplotlib_draws(tmp_path):
     assert np.array_equal(np.asarray(fast), np.asarray(default))
 
 
+def test_titles_are_where_matplotlib_would_place_them(small):
+    """`set_title` places titles once at y = 1; matplotlib, asked to place them itself (its automatic
+    placement, re-enabled here), puts the titles of the figure at the same pixels."""
+    from ino_study.figures.km import draw_km
+    from ino_study.figures.theme import FigureSettings
+
+    _, _, out = small
+    data = pd.read_csv(out.km_os_by_prior_hsct_data)
+    fixed, auto = (draw_km(data, FigureSettings(dpi=100), "OS", "log-log", 0.95, group_title="prior_hsct",
+                           logrank_p=0.5) for _ in range(2))
+    for ax in auto.axes:
+        ax._autotitlepos = True  # matplotlib's own placement, as if the title had been given no y
+    titles = []
+    for fig in (fixed, auto):
+        fig.canvas.draw()
+        titles.append([ax._left_title.get_window_extent().bounds for ax in fig.axes if ax.get_title(loc="left")])
+    assert len(titles[0]) == 2  # the curves and the numbers at risk
+    assert titles[0] == titles[1]
+
+
+def test_axes_show_plain_numbers_without_offset_text():
+    """No "1e6" or "+1e3" above an axis (it would sit under the title): values are written out."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ino_study.figures.theme import style_axes
+
+    fig = Figure(dpi=72)
+    FigureCanvasAgg(fig)
+    ax = style_axes(fig.add_subplot())
+    ax.plot([0, 1, 2], [2_000_000, 2_000_001, 2_000_003])
+    fig.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert any(label.get_text().startswith("2000000") for label in ax.get_yticklabels())
+
+
 def test_figure_processes_do_not_import_scipy_or_lifelines():
     """The figure worker imports the drawing code without scipy (about 0.25 s) or lifelines (about
     1.5 s): statistics modules import them where a model or an exact interval is computed."""
