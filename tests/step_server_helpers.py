@@ -3,6 +3,7 @@ them by name, so they cannot live inside a test)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ def report(path: str, paths=None) -> None:
         "pid": os.getpid(), "ppid": os.getppid(), "in_child": step_server.in_child(),
         "loaded": sorted(name for name in ("pandas", "lifelines", "matplotlib.figure") if name in sys.modules),
         "names": None if paths is None else {"first": paths[0], "named": paths.named, "type": type(paths.named).__name__},
+        "gc_enabled": gc.isenabled(), "frozen_objects": gc.get_freeze_count(),
     }
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(record, handle)

@@ -45,6 +45,9 @@ def test_a_step_runs_in_a_child_of_the_server_with_the_libraries_it_needs(server
     assert record["pid"] not in (os.getpid(), server.pid)
     assert record["ppid"] == server.pid and record["in_child"] is True
     assert {"pandas", "lifelines"} <= set(record["loaded"])  # imported by the server before the fork
+    # the gc module's recipe for fork without exec: what the server imported is frozen (the child's
+    # collections skip it), and the child collects its own garbage
+    assert record["gc_enabled"] is True and record["frozen_objects"] > 100_000
 
 
 def test_without_a_server_a_served_step_runs_in_the_calling_process(tmp_path):
