@@ -17,7 +17,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from bad_inputs.corpus import DEFAULT_WORKBOOK, RULES, run
+from bad_inputs.corpus import DEFAULT_WORKBOOK, run
 from conftest import copy_project, run_snakemake
 from ino_study.records.parse import parse_date
 from ino_study.records.pseudonym import (

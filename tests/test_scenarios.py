@@ -14,7 +14,6 @@ import yaml
 from conftest import PROJECT_ROOT, copy_project, run_snakemake
 from ino_study.config import (
     SCHEMA, apply_overrides, dates_as_text, load_config, scenario_config, scenario_rederives_endpoints, scenario_rereads_records,
-    validate_config,
 )
 
 
@@ -36,9 +35,10 @@ def test_scenario_configs_are_validated_and_name_the_scenario():
 def test_scenario_validation_agrees_with_snakemake_validate():
     """scenario_config validates with a cached validator; it must accept, reject and fill exactly as
     snakemake.utils.validate does, including defaults of keys the config leaves out."""
+    from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
-    def validate_config(config):
+    def validated_by_snakemake(config):
         config = dates_as_text(copy.deepcopy(config))
         validate(config, str(SCHEMA), set_default=True)
         return config
@@ -48,10 +48,10 @@ def test_scenario_validation_agrees_with_snakemake_validate():
     del config["figures"]["formats"]  # a default the fast validator must fill again
     for name, overrides in config["scenarios"].items():
         merged = apply_overrides({k: v for k, v in config.items() if k != "scenarios"}, overrides)
-        assert scenario_config(config, name) == validate_config(merged), name
+        assert scenario_config(config, name) == validated_by_snakemake(merged), name
     config["scenarios"] = {"bad": {"confidence_level": 1.5}}
-    with pytest.raises(Exception):
-        validate_config(apply_overrides({k: v for k, v in config.items() if k != "scenarios"},
+    with pytest.raises(WorkflowError):
+        validated_by_snakemake(apply_overrides({k: v for k, v in config.items() if k != "scenarios"},
                                         config["scenarios"]["bad"]))
     with pytest.raises(ValueError, match=r"scenarios\.bad: confidence_level"):
         scenario_config(config, "bad")

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ino_study.outputs.io import write_zip_fixed_times
 
-from ino_study.records.contract import TABLES, TABLES_BY_NAME
+from ino_study.records.contract import TABLES
 
 # ---------------------------------------------------------------------------------------------
 # Shared constants

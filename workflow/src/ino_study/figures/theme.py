@@ -188,13 +188,6 @@ def footnote(fig: Figure, text: str) -> None:
              va="bottom")
 
 
-def legend(ax: Axes, **kwargs) -> None:
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(frameon=False, fontsize=FONT["small"], prop={"family": FONT_FAMILY, "size": FONT["small"]},
-                  **kwargs)
-
-
 def save_figure(fig: Figure, paths: Iterable[str | Path], dpi: int) -> None:
     """Save to every path (format from the suffix), deterministically and atomically."""
     for path in paths:
