@@ -177,8 +177,13 @@ def log(message: str) -> None:
     print(f"[{dt.datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
+def measure_floor(work: Path) -> dict:
+    """One floor run: a Python process importing FLOOR_IMPORTS."""
+    return measure([sys.executable, "-c", FLOOR_IMPORTS], cwd=work)
+
+
 def bench_floor(work: Path, repeat: int) -> dict:
-    runs = [measure([sys.executable, "-c", FLOOR_IMPORTS], cwd=work) for _ in range(repeat + 1)][1:]  # warm cache
+    runs = [measure_floor(work) for _ in range(repeat + 1)][1:]  # warm cache
     return summarise(runs)
 
 
@@ -191,7 +196,7 @@ def bench_default(work: Path, repeat: int, which: set[str]) -> dict:
     override = work / "figures_dpi.yaml"
     for i in range(repeat):
         copy = fresh_copy(work / f"default_{i}")
-        floor = measure([sys.executable, "-c", FLOOR_IMPORTS], cwd=work)["wall_s"] if "floor" in which else None
+        floor = measure_floor(work)["wall_s"] if "floor" in which else None
         cold.append(measure(snakemake(), copy))
         if floor is not None:
             cold[-1]["floor_wall_s"] = floor

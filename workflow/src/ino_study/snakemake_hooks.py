@@ -47,6 +47,15 @@ from typing import Any, Callable
 _PATCHED = "_ino_study_patched"
 
 
+def _install(owner: type, name: str, replacement: Callable[..., Any], original: Callable[..., Any]) -> bool:
+    """Put `replacement` in place of `original` as `owner.<name>`, with its docstring and our marker
+    (a second call of the hook finds the marker and leaves it in place); True."""
+    setattr(replacement, _PATCHED, True)
+    replacement.__doc__ = original.__doc__
+    setattr(owner, name, replacement)
+    return True
+
+
 def params_check_without_pandas() -> bool:
     """Let Snakemake check `params` without importing pandas first; True if the fix is in place."""
     try:
@@ -64,10 +73,7 @@ def params_check_without_pandas() -> bool:
             return self._serialize_param_builtin(value)
         return original(self, value)
 
-    setattr(serialize, _PATCHED, True)
-    serialize.__doc__ = original.__doc__
-    PersistenceBase._serialize_param_pandas = serialize  # type: ignore[method-assign]
-    return True
+    return _install(PersistenceBase, "_serialize_param_pandas", serialize, original)
 
 
 def is_rate_limit_timer(thread: threading.Thread) -> bool:
@@ -132,10 +138,7 @@ def checksum_each_file_once() -> bool:
             _CHECKSUMS[key] = await original(self, threshold, force, algorithm)
         return _CHECKSUMS[key]
 
-    setattr(checksum, _PATCHED, True)
-    checksum.__doc__ = original.__doc__
-    _IOFile.checksum = checksum  # type: ignore[method-assign]
-    return True
+    return _install(_IOFile, "checksum", checksum, original)
 
 
 def runs_locally(workflow: Any) -> bool:

@@ -164,6 +164,15 @@ def has_finite_maximum(counts: LevelCounts) -> bool:
     return True
 
 
+def efron_tie_fractions(n_tied: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the events of each event time in turn (``n_tied[j]`` >= 1 events at time j, contiguous):
+    the index j of each event's time and its Efron fraction l / d (the l-th of d tied events, l from
+    0), by which the tied events' share is taken out of its risk-set sums."""
+    time_of = np.repeat(np.arange(n_tied.size), n_tied)
+    rank_in_tie = np.arange(time_of.size) - np.repeat(np.cumsum(n_tied) - n_tied, n_tied)
+    return time_of, rank_in_tie / n_tied[time_of]
+
+
 def grouped_efron_values(counts: LevelCounts, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Hessian, gradient and log partial likelihood (Efron ties, unit weights) from level counts.
 
@@ -183,9 +192,7 @@ def grouped_efron_values(counts: LevelCounts, beta: np.ndarray) -> tuple[np.ndar
     x_death_sum = events.sum(axis=0) @ x
 
     n_tied = events.sum(axis=1).astype(int)  # >= 1: these are event times
-    time_of = np.repeat(np.arange(n_tied.size), n_tied)
-    rank_in_tie = np.arange(time_of.size) - np.repeat(np.cumsum(n_tied) - n_tied, n_tied)
-    frac = rank_in_tie / n_tied[time_of]
+    time_of, frac = efron_tie_fractions(n_tied)
     inv_denom = 1.0 / (risk_phi[time_of] - frac * tie_phi[time_of])
     summand = (risk_phi_x[time_of] - frac[:, None] * tie_phi_x[time_of]) * inv_denom[:, None]
     # sum over events of (risk_xx - frac * tie_xx) / denom, summed per time first (m x d x d is small)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from ino_study.statistics.comparisons import efron_tie_fractions
 from ino_study.statistics.kaplan_meier import km_fit
 
 #: The time transforms of cox.zph: g(t) for each observation's time, from all the times and events.
@@ -77,8 +78,7 @@ def zph_score_and_information(time: ArrayLike, event: ArrayLike, x: ArrayLike, b
     x, beta = np.asarray(x, float).reshape(len(time), -1), np.asarray(beta, float)
     (s0, s1, s2), (d0, d1, d2), x_dead, n_dead, g_t = _risk_set_sums(time, event, x, beta, np.asarray(g, float))
     # Efron: the k-th of the d events at a time sees the risk set less k/d of the tied events
-    time_of = np.repeat(np.arange(n_dead.size), n_dead)
-    fraction = (np.arange(time_of.size) - np.repeat(np.cumsum(n_dead) - n_dead, n_dead)) / n_dead[time_of]
+    time_of, fraction = efron_tie_fractions(n_dead)
     denominator = s0[time_of] - fraction * d0[time_of]
     mean = (s1[time_of] - fraction[:, None] * d1[time_of]) / denominator[:, None]
     second = (s2[time_of] - fraction[:, None, None] * d2[time_of]) / denominator[:, None, None]
