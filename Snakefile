@@ -60,6 +60,13 @@ check_config(dates_as_text(config))
 
 
 include: "workflow/rules/common.smk"
+
+
+# A run from scratch (no summary yet) starts the step server now rather than at onstart: its
+# imports overlap Snakemake's reading of the rules below and its building of the DAG.
+snakemake_hooks.start_server_early(workflow, f"{RESULTS}/summary.json")
+
+
 include: "workflow/rules/records.smk"
 include: "workflow/rules/endpoints.smk"
 include: "workflow/rules/statistics.smk"

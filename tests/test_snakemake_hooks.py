@@ -201,3 +201,48 @@ def test_planned_rules_reads_the_pinned_snakemakes_dag_api():
     from snakemake.dag import DAG
 
     assert callable(DAG.needrun_jobs)
+
+
+def test_the_server_starts_early_only_for_a_run_from_scratch(tmp_path, monkeypatch):
+    """While the Snakefile is read: started (to be told its plan later) in Snakemake's main process of
+    a run whose final output is missing; not for a dry run, a cluster job's Snakemake, a run that has
+    its final output, or a Snakemake whose internals are not the ones read here."""
+    from types import SimpleNamespace
+
+    from ino_study import step_server
+    from ino_study.snakemake_hooks import start_server_early
+
+    started = []
+    monkeypatch.setattr(step_server, "start", lambda rules=None, plan_later=False: started.append(plan_later) or True)
+
+    def workflow(main: bool = True, dry_run: bool = False) -> SimpleNamespace:
+        return SimpleNamespace(is_main_process=main, output_settings=SimpleNamespace(dryrun=dry_run))
+
+    final = tmp_path / "summary.json"
+    assert start_server_early(workflow(), str(final)) is True and started == [True]
+    assert start_server_early(workflow(dry_run=True), str(final)) is False
+    assert start_server_early(workflow(main=False), str(final)) is False
+    assert start_server_early(SimpleNamespace(), str(final)) is False
+    final.write_text("{}")
+    assert start_server_early(workflow(), str(final)) is False
+    assert started == [True]
+
+
+def test_the_early_start_reads_what_the_pinned_snakemake_sets_before_the_snakefile(tmp_path, monkeypatch):
+    """Snakemake's API reads the Snakefile (and so calls start_server_early) with the dry-run flag
+    already set: parsing a fresh copy of the project for a dry run starts no server, for a run it does."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import OutputSettings, ResourceSettings
+
+    from conftest import copy_project
+    from ino_study import step_server
+
+    project = copy_project(tmp_path / "project")
+    monkeypatch.chdir(project)
+    started = []
+    monkeypatch.setattr(step_server, "start", lambda rules=None, plan_later=False: started.append(plan_later) or True)
+    for dry_run in (True, False):
+        with SnakemakeApi(OutputSettings(dryrun=dry_run)) as api:
+            api.workflow(resource_settings=ResourceSettings(cores=1), snakefile=project / "Snakefile",
+                         workdir=project).dag()
+    assert started == [True]  # the run, not the dry run

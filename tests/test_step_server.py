@@ -82,6 +82,67 @@ def test_stop_waits_for_the_server_and_leaves_no_process(tmp_path, monkeypatch):
     assert not step_server._STARTED
 
 
+def test_a_server_started_before_the_plan_imports_the_base_then_what_the_plan_needs(tmp_path, monkeypatch):
+    """A run from scratch starts the server before its jobs are known (`start(plan_later=True)`): it
+    imports BASE and what waiting steps need, and once told the run's rules (`plan`), what those need,
+    and nothing else (here: the figures, not lifelines)."""
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    assert step_server.start(plan_later=True)
+    try:
+        out = tmp_path / "where.json"
+        step_server.call(helpers.report, str(out), needs=step_server.RECORDS)
+        assert json.loads(out.read_text())["loaded"] == ["pandas"]
+        assert step_server.plan({"cohort_figures", "all"})
+        deadline = time.monotonic() + 120
+        while "matplotlib.figure" not in json.loads(out.read_text())["loaded"]:
+            assert time.monotonic() < deadline, "the planned modules were never imported"
+            time.sleep(0.1)
+            step_server.call(helpers.report, str(out), needs=step_server.RECORDS)
+        assert "lifelines" not in json.loads(out.read_text())["loaded"]
+    finally:
+        step_server.stop()
+
+
+def test_a_plan_from_another_working_directory_stops_the_server(tmp_path, monkeypatch):
+    """Steps write relative to the server's working directory: a run elsewhere gets a server of its own."""
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    step_server.start(plan_later=True)
+    process = step_server._STARTED["process"]
+    monkeypatch.chdir(tmp_path)
+    assert step_server.plan(None) is False
+    assert not step_server._STARTED and gone(process.pid)
+
+
+def test_abandon_kills_a_server_no_step_was_sent_to_and_removes_its_socket(tmp_path, monkeypatch):
+    """A dry run, a lint or a cluster run does not wait for imports it will not use; a server that ran
+    steps is stopped as usual, after its children."""
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    step_server.start(plan_later=True)
+    process, folder = step_server._STARTED["process"], Path(step_server._STARTED["folder"])
+    step_server.abandon()
+    assert process.returncode == -signal.SIGKILL and not folder.exists() and not step_server._STARTED
+    step_server.start(plan_later=True)
+    process = step_server._STARTED["process"]
+    step_server.call(helpers.report, str(tmp_path / "x.json"), needs=step_server.RECORDS)
+    step_server.abandon()
+    assert process.returncode == 0 and not step_server._STARTED
+
+
+def test_a_server_left_running_is_stopped_when_its_process_exits(tmp_path):
+    """What Snakemake does after reading the Snakefile without running (a lint, a listing, an error):
+    it exits, and the server started early goes with it, socket folder included."""
+    script = (
+        "import sys; sys.path[:0] = [{src!r}]\n"
+        "from ino_study import step_server\n"
+        "step_server.start(plan_later=True)\n"
+        "print(step_server._STARTED['process'].pid, step_server._STARTED['folder'], flush=True)\n"
+    ).format(src=str(step_server.SOURCE_ROOT))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    pid, folder = result.stdout.split()
+    assert gone(int(pid)) and not Path(folder).exists()
+
+
 def test_snakemake_file_lists_reach_the_child_as_plain_picklable_lists():
     """A rule's input/output (Snakemake's Namedlist of _IOFile) arrives by position and by name."""
     from snakemake.iocontainers import InputFiles
@@ -108,12 +169,13 @@ def test_when_snakemake_is_killed_the_server_stops_its_steps_and_exits(tmp_path)
     script = (
         "import sys; sys.path[:0] = [{src!r}, {tests!r}]\n"
         "from ino_study import step_server; import step_server_helpers as h\n"
-        "step_server.start(); print(step_server._STARTED['process'].pid, flush=True)\n"
+        "step_server.start(); print(step_server._STARTED['process'].pid, step_server._STARTED['folder'], flush=True)\n"
         "step_server.call(h.sleep_after_writing_pid, {pid!r}, 120, needs=step_server.RECORDS)\n"
     ).format(src=str(step_server.SOURCE_ROOT), tests=str(TESTS), pid=str(tmp_path / "child.pid"))
     env = {**os.environ, "PYTHONPATH": str(TESTS)}
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
-    server_pid = int(parent.stdout.readline())
+    server_pid, folder = parent.stdout.readline().split()
+    server_pid = int(server_pid)
     deadline = time.monotonic() + 60
     while not (tmp_path / "child.pid").exists() or not (tmp_path / "child.pid").read_text():
         assert time.monotonic() < deadline, "the step never started"
@@ -126,6 +188,7 @@ def test_when_snakemake_is_killed_the_server_stops_its_steps_and_exits(tmp_path)
     while not (gone(child_pid) and gone(server_pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert gone(child_pid) and gone(server_pid)
+    assert not Path(folder).exists()  # the server removes its socket: no `stop` will
 
 
 @pytest.mark.parametrize("needs, wanted, not_yet", [

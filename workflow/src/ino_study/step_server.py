@@ -12,6 +12,11 @@ once and imports the libraries in the order the steps need them (`PRELOAD`), and
 it (`call`) runs in a child forked from it, which starts with every import done. The job's thread
 waits for the child's answer: nothing, or the error and its traceback, which fail the job.
 
+A run from scratch starts it earlier, while Snakemake reads the rules (`start(plan_later=True)`,
+called by the Snakefile): it then imports what every step needs first (`BASE`) and learns at
+`onstart` what the run's jobs need (`plan`); anything else that reads the Snakefile without running
+it (a lint, a listing) leaves it to be stopped when Snakemake exits (`abandon`).
+
 Only the Snakemake process that started the server sends steps to it (`running`); everywhere else
 (a cluster job, a test calling a step, a fork of the server itself) `served` steps run in the
 calling thread as before. The server exits at `stop` (the Snakefile's onsuccess/onerror), after
@@ -26,6 +31,7 @@ time, README).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import gc
@@ -64,6 +70,9 @@ PRELOAD = {
                 "ino_study.figures.step"),
     "tables": ("ino_study.tables.step", "docx"),
 }
+#: What every kind of step imports first: what a server started before the run's plan is known
+#: imports while it waits for that plan (`start(plan_later=True)`).
+BASE = PRELOAD["records"][:3]
 #: The `needs` of each kind of step (a key of PRELOAD).
 RECORDS, ENDPOINTS, STATISTICS, FIGURES, TABLES = PRELOAD
 MODULES = tuple(module for modules in PRELOAD.values() for module in modules)
@@ -114,35 +123,68 @@ def child_environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))}
 
 
-def start(rules: Iterable[str] | None = None) -> bool:
+def start(rules: Iterable[str] | None = None, *, plan_later: bool = False) -> bool:
     """Start the server (it imports while Snakemake goes on); False if one is already running.
 
-    `rules`: the rules whose jobs this run will execute (what the server imports ahead, `modules_for`)."""
+    `rules`: the rules whose jobs this run will execute (what the server imports ahead, `modules_for`).
+    `plan_later`: they are not known yet: import BASE and wait for `plan`."""
     if _STARTED:
         return False
     folder = tempfile.mkdtemp(prefix="ino-steps-")
     path = os.path.join(folder, "server.sock")
     env = child_environment()
     errors = tempfile.TemporaryFile("w+", encoding="utf-8")
-    ahead = ",".join(modules_for(rules))
+    ahead = ",".join(BASE if plan_later else modules_for(rules))
     process = subprocess.Popen([sys.executable, "-m", "ino_study.step_server", path, ahead], stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=errors, env=env)
-    _STARTED.update(process=process, path=path, folder=folder, errors=errors)
+    _STARTED.update(process=process, path=path, folder=folder, errors=errors, cwd=os.getcwd(), used=False)
+    atexit.unregister(abandon)  # registered once, however many runs this process starts
+    atexit.register(abandon)
     return True
+
+
+def plan(rules: Iterable[str] | None) -> bool:
+    """Tell the running server what the run's jobs need (`modules_for(rules)`), which it imports next;
+    False if there is no server to tell: none, one that has failed, or one started in another working
+    directory (its steps would write there), which is stopped."""
+    if not _STARTED:
+        return False
+    if running() and _STARTED["cwd"] == os.getcwd():
+        try:
+            _STARTED["process"].stdin.write((",".join(modules_for(rules)) + "\n").encode())
+            _STARTED["process"].stdin.flush()
+            return True
+        except OSError:  # it has just ended
+            pass
+    stop()
+    return False
+
+
+def abandon() -> None:
+    """Stop a server that no step was sent to at once, without waiting for its imports (a run that
+    did not start: a dry run, a lint, a run on a cluster, an error); one that ran steps as `stop`.
+    Registered to run at exit too, where it does nothing after `stop`."""
+    if _STARTED:
+        _finish(kill=not _STARTED["used"])
 
 
 def stop() -> None:
     """Close the server's input: it waits for its children and exits; we wait for it."""
-    if not _STARTED:
-        return
+    if _STARTED:
+        _finish(kill=False)
+
+
+def _finish(kill: bool) -> None:
     process = _STARTED["process"]
     try:
+        if kill:
+            process.kill()
         process.stdin.close()
         process.wait(timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         process.kill()
         process.wait()
-    if process.returncode != 0:  # it failed (say, a library would not import): the steps ran here
+    if process.returncode != 0 and not kill:  # it failed (say, a library would not import): the steps ran here
         print(f"The step server ended with exit code {process.returncode}; steps after that ran in "
               f"Snakemake's process.\n{_server_error()}", file=sys.stderr)
     _STARTED["errors"].close()
@@ -206,6 +248,7 @@ def call(function: Callable[..., Any], *args: Any, needs: str | None = None, bac
         "needs": PRELOAD.get(needs or "", MODULES),
         "partial_dir": None if staging.PARTIAL_DIR is None else str(staging.PARTIAL_DIR),
     }
+    _STARTED["used"] = True
     with _connect(_STARTED["path"]) as sock:
         _send(sock, pickle.dumps(job))
         with sock.makefile("rb") as stream:
@@ -290,13 +333,15 @@ def _run_child(connection: socket.socket, job: dict[str, Any]) -> None:
 class _Server:
     """The listening socket, the steps waiting for their imports and the children running steps."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, ahead: tuple[str, ...]) -> None:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(path)
         self.listener.listen(128)  # from here on steps can connect; they wait while we import
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.listener, selectors.EVENT_READ)
         self.selector.register(sys.stdin, selectors.EVENT_READ)
+        self.ahead = ahead  # what the run's steps will need, imported when no waiting step needs more
+        self.plans = b""  # what has been read of the plan lines `plan` writes to our input
         self.imported: set[str] = set()
         self.warm = False  # drawing warmed up (_warm_up_drawing)
         self.waiting: list[tuple[socket.socket, dict[str, Any]]] = []
@@ -310,7 +355,7 @@ class _Server:
                 with connection.makefile("rb") as stream:
                     job = pickle.loads(_receive(stream) or b"")
                 self.waiting.append((connection, job))
-            elif not sys.stdin.buffer.read1(4096):  # input closed (`stop`): the run is over
+            elif not self.read_plan():  # input closed (`stop`): the run is over
                 return False
         for connection, job in [item for item in self.waiting if set(item[1]["needs"]) <= self.imported]:
             self.waiting.remove((connection, job))
@@ -326,6 +371,15 @@ class _Server:
                 self.children.discard(pid)
         return True
 
+    def read_plan(self) -> bool:
+        """Read our input: each complete line is a plan (`plan`), the modules to import ahead from now
+        on; False once the input is closed."""
+        data = sys.stdin.buffer.read1(4096)
+        *lines, self.plans = (self.plans + data).split(b"\n")
+        for line in lines:
+            self.ahead = tuple(filter(None, line.decode().split(",")))
+        return bool(data)
+
     def finish(self, stop_children: bool) -> None:
         """Wait for the children (after killing them if their run is gone)."""
         for pid in self.children:
@@ -334,16 +388,16 @@ class _Server:
             os.waitpid(pid, 0)
 
 
-def _next_import(server: _Server, ahead: tuple[str, ...]) -> str | None:
+def _next_import(server: _Server) -> str | None:
     """What to import next: a module a waiting step needs, the steps the figures wait for first (a
-    rerun of the figures alone does not wait for SciPy); else the next module of `ahead` (what the
-    run's steps will need); None when there is nothing left to import."""
+    rerun of the figures alone does not wait for SciPy); else the next module of `server.ahead` (what
+    the run's steps will need); None when there is nothing left to import."""
     for background in (0, BACKGROUND_NICE):
         missing = [module for _, job in server.waiting if job["nice"] == background for module in job["needs"]
                    if module not in server.imported]
         if missing:
             return min(missing, key=MODULES.index)
-    return next((module for module in ahead if module not in server.imported), None)
+    return next((module for module in server.ahead if module not in server.imported), None)
 
 
 def main() -> None:
@@ -354,10 +408,10 @@ def main() -> None:
     # not write to their pages (a write copies the page the child shares with the server).
     gc.disable()
     path, ahead, parent = sys.argv[1], tuple(filter(None, sys.argv[2].split(","))), os.getppid()
-    server = _Server(path)
+    server = _Server(path, ahead)
     serving = True
     while serving:
-        module = _next_import(server, ahead)
+        module = _next_import(server)
         if module is None:
             serving = server.serve(0.5)  # only waiting now; a step that needs more is imported for
             if os.getppid() != parent:
@@ -370,6 +424,9 @@ def main() -> None:
             server.warm = True
         serving = server.serve(0)
     server.finish(stop_children=os.getppid() != parent)  # Snakemake killed: its steps are incomplete
+    for remove, target in ((os.unlink, path), (os.rmdir, os.path.dirname(path))):  # if `stop` cannot
+        with contextlib.suppress(OSError):
+            remove(target)
     # every step is answered: skip the interpreter's teardown of pandas, lifelines and matplotlib
     # (about half a second that `stop`, and so the end of the run, would wait for)
     sys.stderr.flush()
