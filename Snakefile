@@ -39,9 +39,9 @@ if workflow.is_main_process:
         print(_stale, file=sys.stderr)
 
 
-# At start: record the run, and start the step server, which imports pandas, lifelines and
-# matplotlib once while Snakemake goes on and runs each step in a process forked from it
-# (ino_study/step_server.py). At the end, whatever the outcome: stop it, forget the run, and exit
+# At start: record the run, and start the step server (or tell the one started while the rules
+# were read, below, what the run needs), which imports pandas, lifelines and matplotlib once while
+# Snakemake goes on and runs each step in a process forked from it (ino_study/step_server.py). At the end, whatever the outcome: stop it, forget the run, and exit
 # when the last job is done, not up to a second later (ino_study/snakemake_hooks.py).
 onstart:
     snakemake_hooks.start_run(workflow)
@@ -60,14 +60,15 @@ check_config(dates_as_text(config))
 
 
 include: "workflow/rules/common.smk"
-
-
-# A run from scratch (no summary yet) starts the step server now rather than at onstart: its
-# imports overlap Snakemake's reading of the rules below and its building of the DAG.
-snakemake_hooks.start_server_early(workflow, f"{RESULTS}/summary.json")
-
-
 include: "workflow/rules/records.smk"
+
+
+# A run from the first step (the cleaned records are missing, as in a fresh clone) starts the step
+# server now rather than at onstart: its imports overlap Snakemake's reading of the rules below
+# and its building of the DAG.
+snakemake_hooks.start_server_early(workflow, rules.clean_records.output)
+
+
 include: "workflow/rules/endpoints.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/report.smk"

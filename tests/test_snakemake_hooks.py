@@ -203,10 +203,11 @@ def test_planned_rules_reads_the_pinned_snakemakes_dag_api():
     assert callable(DAG.needrun_jobs)
 
 
-def test_the_server_starts_early_only_for_a_run_from_scratch(tmp_path, monkeypatch):
+def test_the_server_starts_early_only_for_a_run_from_the_first_step(tmp_path, monkeypatch):
     """While the Snakefile is read: started (to be told its plan later) in Snakemake's main process of
-    a run whose final output is missing; not for a dry run, a cluster job's Snakemake, a run that has
-    its final output, or a Snakemake whose internals are not the ones read here."""
+    a run that lacks one of the first step's outputs; not for a dry run, a cluster job's Snakemake, a
+    run that has them all (it starts at onstart), or a Snakemake whose internals are not the ones read
+    here."""
     from types import SimpleNamespace
 
     from ino_study import step_server
@@ -218,13 +219,14 @@ def test_the_server_starts_early_only_for_a_run_from_scratch(tmp_path, monkeypat
     def workflow(main: bool = True, dry_run: bool = False) -> SimpleNamespace:
         return SimpleNamespace(is_main_process=main, output_settings=SimpleNamespace(dryrun=dry_run))
 
-    final = tmp_path / "summary.json"
-    assert start_server_early(workflow(), str(final)) is True and started == [True]
-    assert start_server_early(workflow(dry_run=True), str(final)) is False
-    assert start_server_early(workflow(main=False), str(final)) is False
-    assert start_server_early(SimpleNamespace(), str(final)) is False
-    final.write_text("{}")
-    assert start_server_early(workflow(), str(final)) is False
+    first = [tmp_path / "patients.parquet", tmp_path / "findings.csv"]
+    first[0].write_text("")  # one of two there: the first step still runs
+    assert start_server_early(workflow(), map(str, first)) is True and started == [True]
+    assert start_server_early(workflow(dry_run=True), map(str, first)) is False
+    assert start_server_early(workflow(main=False), map(str, first)) is False
+    assert start_server_early(SimpleNamespace(), map(str, first)) is False
+    first[1].write_text("")
+    assert start_server_early(workflow(), map(str, first)) is False
     assert started == [True]
 
 

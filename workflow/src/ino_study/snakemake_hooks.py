@@ -29,8 +29,9 @@ all are tested against the Snakemake pinned in requirements.txt (tests/test_snak
   cluster), and the rules of the jobs it will run, read from Snakemake's DAG at `onstart`: the step
   server (ino_study.step_server) is started only where it is used, and imports ahead only what those
   jobs need. `planned_rules` is None when it cannot tell (the server then imports everything).
-- `start_server_early`: a run from scratch starts the step server while the Snakefile is read, not
-  at `onstart`, so that its imports overlap Snakemake's reading of the rules and its DAG.
+- `start_server_early`: a run from the first step (a fresh clone, results/ deleted) starts the step
+  server while the Snakefile is read, not at `onstart`, so that its imports overlap Snakemake's
+  reading of the rules and its DAG.
 - `start_run` / `end_run`: what the Snakefile's `onstart` and `onsuccess`/`onerror` do, in one
   place: the run lock record (ino_study.runlock), the step server and the timers above.
 """
@@ -44,7 +45,7 @@ import os
 import stat
 import sys
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 _PATCHED = "_ino_study_patched"
 
@@ -161,18 +162,19 @@ def planned_rules(workflow: Any) -> set[str] | None:
         return None
 
 
-def start_server_early(workflow: Any, final_output: str) -> bool:
-    """While the Snakefile is read: start the step server for a run from scratch (`final_output`, what
-    a complete run ends with, is missing) in Snakemake's main process, unless it is a dry run; True
-    if started. It imports while Snakemake reads the rules and builds the DAG, about 0.3 s before
-    `onstart` would, and `start_run` tells it what the run's jobs need."""
+def start_server_early(workflow: Any, first_outputs: Iterable[str]) -> bool:
+    """While the Snakefile is read: start the step server for a run from the first step (one of
+    `first_outputs`, the outputs of the step every other depends on, is missing: the run will start
+    there) in Snakemake's main process, unless it is a dry run; True if started. It imports while
+    Snakemake reads the rules and builds the DAG, about 0.3 s before `onstart` would, and `start_run`
+    tells it what the run's jobs need. Other runs start it at `onstart`, when the DAG is known."""
     from ino_study import step_server
 
     try:
         main, dry_run = bool(workflow.is_main_process), bool(workflow.output_settings.dryrun)
     except Exception:  # another Snakemake's internals: start it at `onstart` as usual
         return False
-    if not main or dry_run or os.path.exists(final_output):
+    if not main or dry_run or all(os.path.exists(path) for path in first_outputs):
         return False
     return step_server.start(plan_later=True)
 

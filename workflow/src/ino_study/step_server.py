@@ -1,6 +1,6 @@
 """The step server: one process imports the pipeline's libraries once and runs each step in a fork.
 
-    python -m ino_study.step_server SOCKET
+    python -m ino_study.step_server SOCKET MODULES
 
 Snakemake runs every step of a local run in a thread of its own process (profile
 `force-use-threads`), so that pandas, lifelines and matplotlib are imported once per run rather than
@@ -12,7 +12,7 @@ once and imports the libraries in the order the steps need them (`PRELOAD`), and
 it (`call`) runs in a child forked from it, which starts with every import done. The job's thread
 waits for the child's answer: nothing, or the error and its traceback, which fail the job.
 
-A run from scratch starts it earlier, while Snakemake reads the rules (`start(plan_later=True)`,
+A run from the first step starts it earlier, while Snakemake reads the rules (`start(plan_later=True)`,
 called by the Snakefile): it then imports what every step needs first (`BASE`) and learns at
 `onstart` what the run's jobs need (`plan`); anything else that reads the Snakefile without running
 it (a lint, a listing) leaves it to be stopped when Snakemake exits (`abandon`).
