@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, days_after
 from ino_study.figures.step import draw_all, figure_names, figure_paths
 from ino_study.statistics.survival_analysis import (
     SurvivalSettings, cox_table, follow_up_summary, logrank_table, median_survival, survival_estimates,
@@ -45,7 +45,7 @@ def make_cohort(n: int, seed: int = 1) -> dict[str, pd.DataFrame]:
     os_event = (rng.random(n) < 0.65).astype(int)
 
     def date(days):
-        return (start + pd.to_timedelta(np.asarray(days), unit="D")).where(~np.isnan(np.asarray(days, float)))
+        return days_after(start, days)
 
     included = np.ones(n, bool)
     included[-1] = False

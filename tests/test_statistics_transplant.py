@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2 as chi2_dist
 
+from conftest import days_after
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.statistics.comparisons import cox_time_varying, split_at_exposure
 from ino_study.statistics.transplant_analyses import (
@@ -305,7 +306,7 @@ def big_cohort(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     dead = (rng.random(n) < 0.45).astype(int)
     hsct_day = rng.integers(20, 250, n).astype(float)
     hsct_day[(rng.random(n) < 0.55) | (hsct_day >= os_days)] = np.nan
-    hsct = pd.Series(DAY0 + pd.to_timedelta(hsct_day, unit="D"))
+    hsct = pd.Series(days_after(DAY0, hsct_day))
     adsl = pd.DataFrame({"patient_id": ids, "included": True, "first_dose_date": DAY0,
                          "hsct_after_ino": ~np.isnan(hsct_day), "hsct_date": hsct})
     resp = rng.random(n) < 0.7

@@ -18,6 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from conftest import days_after
 from ino_study.records.contract import TABLES, TABLES_BY_NAME
 from ino_study.synthetic import (
     REFERENCE_PATIENTS,
@@ -400,7 +401,7 @@ def _dates(s: pd.Series) -> pd.Series:
     out = out.fillna(pd.to_datetime(s, format="%d/%m/%Y", errors="coerce"))
     out = out.fillna(pd.to_datetime(s, format="%Y-%m-%d", errors="coerce"))
     serial = pd.to_numeric(s.where(s.str.fullmatch(r"\d{5}")), errors="coerce")
-    return out.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
+    return out.fillna(pd.Series(days_after(pd.Timestamp("1899-12-30"), serial), index=serial.index))
 
 
 @pytest.fixture(scope="module")
