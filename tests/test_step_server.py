@@ -143,6 +143,32 @@ def test_a_server_left_running_is_stopped_when_its_process_exits(tmp_path):
     assert gone(int(pid)) and not Path(folder).exists()
 
 
+def test_folders_of_servers_that_are_gone_are_removed_at_the_next_start(tmp_path, monkeypatch):
+    """kill -9 of a run's whole process group kills its server too, and nobody removes its folder:
+    the next start does, and leaves alone a live server's folder and one it cannot judge."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    folders = {}
+    for name, pid in (("dead", str(dead.pid)), ("alive", str(os.getpid())), ("starting", None)):
+        folders[name] = tmp_path / f"{step_server.FOLDER_PREFIX}{name}"
+        folders[name].mkdir()
+        (folders[name] / "server.sock").touch()
+        if pid is not None:
+            (folders[name] / "server.pid").write_text(pid)
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    step_server.start(plan_later=True)
+    try:
+        ours = Path(step_server._STARTED["folder"])
+        assert ours.parent == tmp_path and (ours / "server.pid").read_text() == str(step_server._STARTED["process"].pid)
+        assert not folders["dead"].exists() and folders["alive"].exists() and folders["starting"].exists()
+    finally:
+        step_server.abandon()
+    assert not ours.exists()
+
+
 def test_snakemake_file_lists_reach_the_child_as_plain_picklable_lists():
     """A rule's input/output (Snakemake's Namedlist of _IOFile) arrives by position and by name."""
     from snakemake.iocontainers import InputFiles

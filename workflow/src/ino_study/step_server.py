@@ -32,7 +32,6 @@ time, README).
 from __future__ import annotations
 
 import atexit
-import contextlib
 import functools
 import gc
 import importlib
@@ -40,6 +39,7 @@ import io
 import os
 import pickle
 import selectors
+import shutil
 import signal
 import socket
 import struct
@@ -130,13 +130,15 @@ def start(rules: Iterable[str] | None = None, *, plan_later: bool = False) -> bo
     `plan_later`: they are not known yet: import BASE and wait for `plan`."""
     if _STARTED:
         return False
-    folder = tempfile.mkdtemp(prefix="ino-steps-")
+    remove_stale_folders()
+    folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX)
     path = os.path.join(folder, "server.sock")
     env = child_environment()
     errors = tempfile.TemporaryFile("w+", encoding="utf-8")
     ahead = ",".join(BASE if plan_later else modules_for(rules))
     process = subprocess.Popen([sys.executable, "-m", "ino_study.step_server", path, ahead], stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=errors, env=env)
+    Path(folder, "server.pid").write_text(str(process.pid), encoding="ascii")
     _STARTED.update(process=process, path=path, folder=folder, errors=errors, cwd=os.getcwd(), used=False)
     atexit.unregister(abandon)  # registered once, however many runs this process starts
     atexit.register(abandon)
@@ -188,10 +190,25 @@ def _finish(kill: bool) -> None:
         print(f"The step server ended with exit code {process.returncode}; steps after that ran in "
               f"Snakemake's process.\n{_server_error()}", file=sys.stderr)
     _STARTED["errors"].close()
-    for remove, target in ((os.unlink, _STARTED["path"]), (os.rmdir, _STARTED["folder"])):
-        with contextlib.suppress(OSError):
-            remove(target)
+    shutil.rmtree(_STARTED["folder"], ignore_errors=True)
     _STARTED.clear()
+
+
+#: The server's folder (in the temporary directory): its socket and its pid (`server.pid`).
+FOLDER_PREFIX = "ino-steps-"
+
+
+def remove_stale_folders() -> None:
+    """Remove the folders of servers that are gone: kill -9 of a run's whole process group (as a
+    power cut would) leaves no process to remove its own. A folder without a readable pid, or whose
+    process is alive or not ours to signal, is left alone."""
+    for folder in Path(tempfile.gettempdir()).glob(FOLDER_PREFIX + "*"):
+        try:
+            os.kill(int((folder / "server.pid").read_text(encoding="ascii")), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):  # a server still starting, another user's folder
+            continue
 
 
 def _server_error() -> str:
@@ -424,9 +441,7 @@ def main() -> None:
             server.warm = True
         serving = server.serve(0)
     server.finish(stop_children=os.getppid() != parent)  # Snakemake killed: its steps are incomplete
-    for remove, target in ((os.unlink, path), (os.rmdir, os.path.dirname(path))):  # if `stop` cannot
-        with contextlib.suppress(OSError):
-            remove(target)
+    shutil.rmtree(os.path.dirname(path), ignore_errors=True)  # for when no `stop` will
     # every step is answered: skip the interpreter's teardown of pandas, lifelines and matplotlib
     # (about half a second that `stop`, and so the end of the run, would wait for)
     sys.stderr.flush()
