@@ -41,8 +41,9 @@ if workflow.is_main_process:
 
 # At start: record the run, and start the step server (or tell the one started while the rules
 # were read, below, what the run needs), which imports pandas, lifelines and matplotlib once while
-# Snakemake goes on and runs each step in a process forked from it (ino_study/step_server.py). At the end, whatever the outcome: stop it, forget the run, and exit
-# when the last job is done, not up to a second later (ino_study/snakemake_hooks.py).
+# Snakemake goes on and runs each step in a process forked from it (ino_study/step_server.py). At
+# the end, whatever the outcome: stop it, forget the run, and exit when the last job is done, not up
+# to a second later (ino_study/snakemake_hooks.py).
 onstart:
     snakemake_hooks.start_run(workflow)
 

@@ -1,6 +1,6 @@
 """The step server: one process imports the pipeline's libraries once and runs each step in a fork.
 
-    python -m ino_study.step_server SOCKET MODULES
+    python -m ino_study.step_server SOCKET
 
 Snakemake runs every step of a local run in a thread of its own process (profile
 `force-use-threads`), so that pandas, lifelines and matplotlib are imported once per run rather than
@@ -70,8 +70,8 @@ PRELOAD = {
                 "ino_study.figures.step"),
     "tables": ("ino_study.tables.step", "docx"),
 }
-#: What every kind of step imports first: what a server started before the run's plan is known
-#: imports while it waits for that plan (`start(plan_later=True)`).
+#: What every kind of step imports first: what the server imports while it waits for the run's plan
+#: (`plan`: at once from `start`, or at `onstart` after `start(plan_later=True)`).
 BASE = PRELOAD["records"][:3]
 #: The `needs` of each kind of step (a key of PRELOAD).
 RECORDS, ENDPOINTS, STATISTICS, FIGURES, TABLES = PRELOAD
@@ -126,8 +126,8 @@ def child_environment() -> dict[str, str]:
 def start(rules: Iterable[str] | None = None, *, plan_later: bool = False) -> bool:
     """Start the server (it imports while Snakemake goes on); False if one is already running.
 
-    `rules`: the rules whose jobs this run will execute (what the server imports ahead, `modules_for`).
-    `plan_later`: they are not known yet: import BASE and wait for `plan`."""
+    `rules`: the rules whose jobs this run will execute (its plan: what the server imports ahead,
+    `modules_for`). `plan_later`: they are not known yet; `plan` tells them later."""
     if _STARTED:
         return False
     remove_stale_folders()
@@ -135,13 +135,14 @@ def start(rules: Iterable[str] | None = None, *, plan_later: bool = False) -> bo
     path = os.path.join(folder, "server.sock")
     env = child_environment()
     errors = tempfile.TemporaryFile("w+", encoding="utf-8")
-    ahead = ",".join(BASE if plan_later else modules_for(rules))
-    process = subprocess.Popen([sys.executable, "-m", "ino_study.step_server", path, ahead], stdin=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "ino_study.step_server", path], stdin=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, stderr=errors, env=env)
     Path(folder, "server.pid").write_text(str(process.pid), encoding="ascii")
     _STARTED.update(process=process, path=path, folder=folder, errors=errors, cwd=os.getcwd(), used=False)
     atexit.unregister(abandon)  # registered once, however many runs this process starts
     atexit.register(abandon)
+    if not plan_later:
+        plan(rules)
     return True
 
 
@@ -424,8 +425,8 @@ def main() -> None:
     # matplotlib made (drawing the 15 default figures: 0.4-0.5 s of collections -> 0.13 s), and do
     # not write to their pages (a write copies the page the child shares with the server).
     gc.disable()
-    path, ahead, parent = sys.argv[1], tuple(filter(None, sys.argv[2].split(","))), os.getppid()
-    server = _Server(path, ahead)
+    path, parent = sys.argv[1], os.getppid()
+    server = _Server(path, BASE)  # until the plan comes (`plan`)
     serving = True
     while serving:
         module = _next_import(server)
