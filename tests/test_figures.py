@@ -541,21 +541,38 @@ def test_footnotes_are_wrapped_to_the_figure_as_matplotlib_measures_them():
 
 
 def test_png_files_hold_the_pixels_matplotlib_draws(tmp_path):
-    """The PNGs are written at zlib level 1 (faster); PNG is lossless, so the pixels are those of
-    matplotlib's default save."""
+    """The PNGs are written by pypng (figures/png_backend.py), not by matplotlib's Pillow writer: the
+    pixels, the size and the recorded resolution are those of matplotlib's default save, with the
+    white background the theme asks for (here over a figure whose own background is grey)."""
     from matplotlib.figure import Figure
 
     from ino_study.figures.theme import save_figure
 
-    fig = Figure(figsize=(3, 2))
+    fig = Figure(figsize=(3, 2), facecolor="#dddddd")
     ax = fig.add_subplot()
     ax.plot([0, 1, 2], [1, 0.5, 0.25], label="curve")
+    ax.fill_between([0, 1, 2], [0.8, 0.4, 0.1], [1, 0.6, 0.4], alpha=0.3)
     ax.set_title("a title")
     save_figure(fig, [tmp_path / "fast.png"], dpi=150)
     fig.savefig(tmp_path / "default.png", format="png", dpi=150, facecolor="white")
     fast, default = Image.open(tmp_path / "fast.png"), Image.open(tmp_path / "default.png")
-    assert fast.size == default.size and fast.mode == default.mode
+    assert fast.size == default.size == (450, 300) and fast.mode == default.mode == "RGBA"
+    assert fast.info["dpi"] == pytest.approx(default.info["dpi"]) and round(fast.info["dpi"][0]) == 150
     assert np.array_equal(np.asarray(fast), np.asarray(default))
+    assert tuple(np.asarray(fast)[0, 0]) == (255, 255, 255, 255)  # the background is white, not grey
+
+
+def test_png_writer_refuses_what_it_cannot_write(tmp_path):
+    """Text metadata and Pillow options would be dropped silently: the writer says so instead."""
+    from matplotlib.figure import Figure
+
+    from ino_study.figures.png_backend import BACKEND
+
+    fig = Figure(figsize=(1, 1))
+    with pytest.raises(ValueError, match="no metadata or Pillow options"):
+        fig.savefig(tmp_path / "x.png", format="png", backend=BACKEND, metadata={"Author": "someone"})
+    with pytest.raises(ValueError, match="no metadata or Pillow options"):
+        fig.savefig(tmp_path / "x.png", format="png", backend=BACKEND, pil_kwargs={"compress_level": 9})
 
 
 def test_titles_are_where_matplotlib_would_place_them(small):

@@ -455,7 +455,7 @@ def _warm_up_drawing() -> None:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from ino_study.figures.theme import FONT_FAMILY
+    from ino_study.figures.theme import FONT_FAMILY, SAVE_OPTIONS
 
     buffer = io.BytesIO()
     pd.DataFrame({"x": [1.0], "y": ["a"]}).to_parquet(buffer)
@@ -463,7 +463,7 @@ def _warm_up_drawing() -> None:
     figure = Figure(figsize=(1, 1), dpi=50)
     figure.add_subplot().text(0.5, 0.5, "0123 warm-up", family=FONT_FAMILY)
     for fmt in ("png", "svg"):
-        figure.savefig(io.BytesIO(), format=fmt)
+        figure.savefig(io.BytesIO(), format=fmt, **SAVE_OPTIONS.get(fmt, {}))
 
 
 if __name__ == "__main__":
