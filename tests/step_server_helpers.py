@@ -16,7 +16,7 @@ def report(path: str, paths=None) -> None:
 
     record = {
         "pid": os.getpid(), "ppid": os.getppid(), "in_child": step_server.in_child(),
-        "loaded": sorted(name for name in ("pandas", "lifelines", "matplotlib.figure") if name in sys.modules),
+        "loaded": sorted(name for name in ("pandas", "pyarrow.dataset", "lifelines", "matplotlib.figure") if name in sys.modules),
         "names": None if paths is None else {"first": paths[0], "named": paths.named, "type": type(paths.named).__name__},
         "gc_enabled": gc.isenabled(), "frozen_objects": gc.get_freeze_count(),
     }

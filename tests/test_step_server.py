@@ -230,6 +230,15 @@ def test_a_waiting_step_has_its_modules_imported_first(server, tmp_path, needs, 
     assert wanted in loaded and not_yet not in loaded
 
 
+def test_steps_that_read_parquet_find_the_reader_imported(server, tmp_path):
+    """Reading the first Parquet file imports 16 more pyarrow modules (its dataset and conversion
+    layers): the server does that once, after the endpoints modules, not every step for itself; the
+    records step, which reads none, is forked before it."""
+    out = tmp_path / "where.json"
+    step_server.call(helpers.report, str(out), needs=step_server.ENDPOINTS)
+    assert "pyarrow.dataset" in json.loads(out.read_text())["loaded"]
+
+
 def test_a_server_that_fails_is_reported_and_the_steps_run_here(tmp_path, monkeypatch, capsys):
     """If the server cannot start (here: a library it imports is broken), steps still run, in the
     calling process, and stop() says why on stderr instead of hiding it."""

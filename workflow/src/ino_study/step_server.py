@@ -59,7 +59,7 @@ SOURCE_ROOT = Path(__file__).resolve().parents[1]  # workflow/src
 #: the statistics for matplotlib, and no child imports again what the server is about to import.
 PRELOAD = {
     "records": ("numpy", "pyarrow", "pandas", "pyarrow.parquet", "ino_study.outputs.io", "ino_study.records.read",
-                "ino_study.records.clean", "ino_study.records.report", "ino_study.records.step", "openpyxl",
+                "ino_study.records.clean", "ino_study.records.report", "ino_study.records.step", "ino_study.steps", "openpyxl",
                 "pandas.io.excel._openpyxl"),
     "endpoints": ("ino_study.endpoints.derive",),
     "statistics": ("scipy.special", "scipy.optimize", "scipy.stats", "formulaic", "lifelines.utils", "lifelines",
@@ -361,7 +361,7 @@ class _Server:
         self.ahead = ahead  # what the run's steps will need, imported when no waiting step needs more
         self.plans = b""  # what has been read of the plan lines `plan` writes to our input
         self.imported: set[str] = set()
-        self.warm = False  # drawing warmed up (_warm_up_drawing)
+        self.warmed: set[str] = set()  # the PRELOAD groups warmed up (WARM_UPS)
         self.waiting: list[tuple[socket.socket, dict[str, Any]]] = []
         self.children: set[int] = set()
 
@@ -437,9 +437,10 @@ def main() -> None:
             continue
         importlib.import_module(module)  # with what it imports itself, marked below
         server.imported |= {name for name in MODULES if name in sys.modules}
-        if set(PRELOAD[FIGURES]) <= server.imported and not server.warm:
-            _warm_up_drawing()
-            server.warm = True
+        for group, warm_up in WARM_UPS.items():
+            if group not in server.warmed and set(PRELOAD[group]) <= server.imported:
+                warm_up()
+                server.warmed.add(group)
         serving = server.serve(0)
     server.finish(stop_children=os.getppid() != parent)  # Snakemake killed: its steps are incomplete
     shutil.rmtree(os.path.dirname(path), ignore_errors=True)  # for when no `stop` will
@@ -449,21 +450,34 @@ def main() -> None:
     os._exit(0)
 
 
-def _warm_up_drawing() -> None:
-    """What every drawing child would otherwise do for itself at its first figure: load the font and
-    the PNG and SVG writers (by drawing a small figure into memory) and pandas' Parquet reader."""
+def _warm_up_tables() -> None:
+    """What every step would otherwise do for itself at its first Parquet file: import the rest of
+    pyarrow that reading one pulls in (its dataset and conversion modules, 16 of them), by writing a
+    small table into memory and reading it back."""
     import pandas as pd
-    from matplotlib.figure import Figure
-
-    from ino_study.figures.theme import FONT_FAMILY, SAVE_OPTIONS
 
     buffer = io.BytesIO()
     pd.DataFrame({"x": [1.0], "y": ["a"]}).to_parquet(buffer)
     pd.read_parquet(io.BytesIO(buffer.getvalue()))
+
+
+def _warm_up_drawing() -> None:
+    """What every drawing child would otherwise do for itself at its first figure: load the font and
+    the PNG and SVG writers (by drawing a small figure into memory)."""
+    from matplotlib.figure import Figure
+
+    from ino_study.figures.theme import FONT_FAMILY, SAVE_OPTIONS
+
     figure = Figure(figsize=(1, 1), dpi=50)
     figure.add_subplot().text(0.5, 0.5, "0123 warm-up", family=FONT_FAMILY)
     for fmt in ("png", "svg"):
         figure.savefig(io.BytesIO(), format=fmt, **SAVE_OPTIONS.get(fmt, {}))
+
+
+#: Run once in the server when a PRELOAD group's modules are all imported, before any step of that
+#: kind is forked. The Parquet warm-up waits for the endpoints group: the records step, which starts
+#: first and reads no Parquet file, does not wait for it.
+WARM_UPS = {ENDPOINTS: _warm_up_tables, FIGURES: _warm_up_drawing}
 
 
 if __name__ == "__main__":
