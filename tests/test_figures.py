@@ -18,7 +18,7 @@ from PIL import Image
 from conftest import PROJECT_ROOT, days_after
 from ino_study.figures.step import draw_all, figure_names, figure_paths
 from ino_study.statistics.survival_analysis import (
-    SurvivalSettings, cox_table, follow_up_summary, logrank_table, median_survival, survival_estimates,
+    SurvivalData, SurvivalSettings, cox_table, follow_up_summary, logrank_table, median_survival, survival_estimates,
 )
 
 CONFIG = {"confidence_level": 0.95, "km_ci": "plain", "comparisons": ["prior_hsct", "dose_group"],
@@ -96,8 +96,8 @@ def statistics(cohort: dict, config: dict = CONFIG) -> dict[str, pd.DataFrame]:
                                 config["confidence_level"], tuple(config["comparisons"]))
     adsl = cohort["adsl"]
     adtte = cohort["adtte"][cohort["adtte"]["patient_id"].isin(adsl.loc[adsl["included"], "patient_id"])]
-    return {"estimates": survival_estimates(adtte, adsl, settings), "medians": median_survival(adtte, adsl, settings),
-            "logrank": logrank_table(adtte, adsl, settings), "cox": cox_table(adtte, adsl, settings),
+    return {"estimates": survival_estimates(SurvivalData(adtte, adsl, settings)), "medians": median_survival(SurvivalData(adtte, adsl, settings)),
+            "logrank": logrank_table(SurvivalData(adtte, adsl, settings)), "cox": cox_table(SurvivalData(adtte, adsl, settings)),
             "follow_up": follow_up_summary(adtte, settings)}
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from ino_study.outputs.summary import headline_rates, results_paragraph
 from ino_study.statistics.survival_analysis import (
-    SurvivalSettings, cox_table, group_label, group_labels, logrank_table, median_survival, survival_estimates,
+    SurvivalData, SurvivalSettings, cox_table, group_label, group_labels, logrank_table, median_survival, survival_estimates,
 )
 
 SIX_MP = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
@@ -35,7 +35,7 @@ def gehan():
 def test_estimates_by_group_match_r(gehan):
     adsl, adtte = gehan
     settings = SurvivalSettings(timepoints_months=(10.0, 22.0), conf_type="log", comparisons=("treat",))
-    table = survival_estimates(adtte, adsl, settings, endpoints=("OS",))
+    table = survival_estimates(SurvivalData(adtte, adsl, settings, ("OS",)))
     six = table[(table["group_by"] == "treat") & (table["group"] == "6-MP")].set_index("time_months")
     assert six.loc[10.0, "survival"] == pytest.approx(0.753, abs=5e-4)
     assert six.loc[10.0, "std_err"] == pytest.approx(0.0963, abs=5e-5)
@@ -50,9 +50,9 @@ def test_estimates_by_group_match_r(gehan):
 def test_logrank_and_cox_match_r(gehan):
     adsl, adtte = gehan
     settings = SurvivalSettings(comparisons=("treat",))
-    logrank = logrank_table(adtte, adsl, settings, endpoints=("OS",)).iloc[0]
+    logrank = logrank_table(SurvivalData(adtte, adsl, settings, ("OS",))).iloc[0]
     assert round(logrank["chi2"], 1) == 16.8 and logrank["df"] == 1
-    cox = cox_table(adtte, adsl, settings, endpoints=("OS",)).iloc[0]
+    cox = cox_table(SurvivalData(adtte, adsl, settings, ("OS",))).iloc[0]
     # R: coxph(Surv(time, cens) ~ treat, gehan): coef 1.572, se 0.412 (placebo vs 6-MP, Efron ties)
     assert cox["coef"] == pytest.approx(1.572, abs=5e-4) and cox["se"] == pytest.approx(0.412, abs=5e-4)
     assert cox["reference"] == "6-MP" and cox["note"] == ""
@@ -62,11 +62,11 @@ def test_boolean_groups_are_labelled_and_a_single_group_gives_no_test(gehan):
     adsl, adtte = gehan
     adsl = adsl.assign(one=True)
     settings = SurvivalSettings(comparisons=("prior_hsct", "one"))
-    estimates = survival_estimates(adtte, adsl, settings, endpoints=("OS",))
+    estimates = survival_estimates(SurvivalData(adtte, adsl, settings, ("OS",)))
     assert set(estimates.loc[estimates["group_by"] == "prior_hsct", "group"]) == {"yes", "no"}
-    logrank = logrank_table(adtte, adsl, settings, endpoints=("OS",)).set_index("group_by")
+    logrank = logrank_table(SurvivalData(adtte, adsl, settings, ("OS",))).set_index("group_by")
     assert math.isnan(logrank.loc["one", "chi2"]) and "fewer than two groups" in logrank.loc["one", "note"]
-    cox = cox_table(adtte, adsl, settings, endpoints=("OS",)).set_index("group_by")
+    cox = cox_table(SurvivalData(adtte, adsl, settings, ("OS",))).set_index("group_by")
     assert "no model" in cox.loc["one", "note"]
 
 
@@ -75,15 +75,15 @@ def test_missing_group_values_are_shown_but_not_tested(gehan):
     adsl = adsl.astype({"prior_hsct": object})
     adsl.loc[0, "prior_hsct"] = None
     settings = SurvivalSettings(comparisons=("prior_hsct",))
-    medians = median_survival(adtte, adsl, settings, endpoints=("OS",))
+    medians = median_survival(SurvivalData(adtte, adsl, settings, ("OS",)))
     assert "missing" in set(medians["group"])
-    assert logrank_table(adtte, adsl, settings, endpoints=("OS",)).iloc[0]["n"] == 41
+    assert logrank_table(SurvivalData(adtte, adsl, settings, ("OS",))).iloc[0]["n"] == 41
 
 
 def test_median_of_the_6mp_arm(gehan):
     adsl, adtte = gehan
-    medians = median_survival(adtte, adsl, SurvivalSettings(conf_type="log", comparisons=("treat",)),
-                              endpoints=("OS",)).set_index("group")
+    settings = SurvivalSettings(conf_type="log", comparisons=("treat",))
+    medians = median_survival(SurvivalData(adtte, adsl, settings, ("OS",))).set_index("group")
     # R: print(survfit(Surv(time, cens) ~ treat, gehan)): 6-MP median 23 (16, NA), control 8 (4, 12)
     assert medians.loc["6-MP", "median_months"] == 23 and medians.loc["6-MP", "ci_lower"] == 16
     assert math.isnan(medians.loc["6-MP", "ci_upper"])

@@ -104,7 +104,8 @@ def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any, log: 
     """Kaplan-Meier estimates and medians, follow-up, log-rank and Cox tables."""
     from ino_study.outputs.io import read_parquet, write_csv
     from ino_study.statistics.survival_analysis import (
-        SurvivalSettings, cox_table, follow_up_summary, logrank_table, median_survival, survival_estimates,
+        SurvivalData, SurvivalSettings, cox_table, follow_up_summary, logrank_table, median_survival,
+        survival_estimates,
     )
 
     settings = SurvivalSettings(
@@ -115,11 +116,12 @@ def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any, log: 
     )
     with job_log(log) as logger:
         adsl, adtte = read_parquet(adam.adsl), read_parquet(adam.adtte)
-        write_csv(survival_estimates(adtte, adsl, settings), output.estimates)
-        write_csv(median_survival(adtte, adsl, settings), output.medians)
+        data = SurvivalData(adtte, adsl, settings)  # joined and fitted once for the four tables
+        write_csv(survival_estimates(data), output.estimates)
+        write_csv(median_survival(data), output.medians)
         write_csv(follow_up_summary(adtte, settings), output.follow_up)
-        write_csv(logrank_table(adtte, adsl, settings), output.logrank)
-        write_csv(cox_table(adtte, adsl, settings), output.cox)
+        write_csv(logrank_table(data), output.logrank)
+        write_csv(cox_table(data), output.cox)
         logger.info("survival tables written for %d patients", int(adsl["included"].sum()))
 
 

@@ -6,6 +6,7 @@ Every table is long-format and sorted, so that the same inputs give byte-identic
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.statistics.comparisons import cox_univariable, events_per_variable_warning, logrank_test, ph_test
-from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, median_follow_up
+from ino_study.statistics.kaplan_meier import KMFit, km_at, km_fit, km_median, median_follow_up
 from ino_study.statistics.distinct import map_distinct
 from ino_study.statistics.ordering import sort_stable
 
@@ -71,34 +72,54 @@ def _groups(frame: pd.DataFrame, comparisons: tuple[str, ...]):
             yield column, level, frame[frame[column] == level]
 
 
-def survival_estimates(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSettings,
-                       endpoints: tuple[str, ...] = KM_ENDPOINTS) -> pd.DataFrame:
+@dataclass(frozen=True)
+class GroupFit:
+    """The Kaplan-Meier fit of one group (the whole cohort or one level of a comparison) for one endpoint."""
+
+    endpoint: str
+    group_by: str
+    group: str
+    rows: pd.DataFrame
+    fit: KMFit
+
+
+class SurvivalData:
+    """What the survival tables are computed from, prepared once and shared by them: each endpoint's
+    rows joined to the comparison variables (`endpoint_frame`), and the Kaplan-Meier fit of every
+    group, used by both the estimates and the medians. (Each table preparing its own made 8 joins
+    and 20 fits per step instead of 2 and 10: 164 ms of CPU instead of 118 ms for the default
+    cohort's four tables.)"""
+
+    def __init__(self, adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSettings,
+                 endpoints: tuple[str, ...] = KM_ENDPOINTS) -> None:
+        self.settings = settings
+        self.frames = {endpoint: endpoint_frame(adtte, adsl, endpoint, settings.comparisons) for endpoint in endpoints}
+
+    @functools.cached_property
+    def group_fits(self) -> list[GroupFit]:
+        """Per endpoint, the whole cohort then every level of every comparison (empty groups left out)."""
+        level, conf_type = self.settings.conf_level, self.settings.conf_type
+        return [GroupFit(endpoint, group_by, group, rows, km_fit(rows["AVAL"], rows["event"], level, conf_type))
+                for endpoint, frame in self.frames.items()
+                for group_by, group, rows in _groups(frame, self.settings.comparisons) if not rows.empty]
+
+
+def survival_estimates(data: SurvivalData) -> pd.DataFrame:
     """KM survival at each configured timepoint, per endpoint x group (survival_estimates.csv)."""
-    parts = []
-    for endpoint in endpoints:
-        frame = endpoint_frame(adtte, adsl, endpoint, settings.comparisons)
-        for group_by, group, subset in _groups(frame, settings.comparisons):
-            if subset.empty:
-                continue
-            fit = km_fit(subset["AVAL"], subset["event"], settings.conf_level, settings.conf_type)
-            at = km_at(fit, list(settings.timepoints_months)).rename(columns={"time": "time_months"})
-            parts.append(at.assign(endpoint=endpoint, group_by=group_by, group=group, conf_type=settings.conf_type))
+    settings = data.settings
+    parts = [km_at(g.fit, list(settings.timepoints_months)).rename(columns={"time": "time_months"})
+             .assign(endpoint=g.endpoint, group_by=g.group_by, group=g.group, conf_type=settings.conf_type)
+             for g in data.group_fits]
     return pd.concat(parts, ignore_index=True)[ESTIMATE_COLUMNS] if parts else pd.DataFrame(columns=ESTIMATE_COLUMNS)
 
 
-def median_survival(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSettings,
-                    endpoints: tuple[str, ...] = KM_ENDPOINTS) -> pd.DataFrame:
+def median_survival(data: SurvivalData) -> pd.DataFrame:
     """Median survival with its interval as R's print(survfit) computes it; NaN where not reached."""
     rows = []
-    for endpoint in endpoints:
-        frame = endpoint_frame(adtte, adsl, endpoint, settings.comparisons)
-        for group_by, group, subset in _groups(frame, settings.comparisons):
-            if subset.empty:
-                continue
-            median, lower, upper = km_median(km_fit(subset["AVAL"], subset["event"], settings.conf_level,
-                                                    settings.conf_type))
-            rows.append([endpoint, group_by, group, len(subset), int(subset["event"].sum()), median, lower, upper,
-                         settings.conf_type])
+    for g in data.group_fits:
+        median, lower, upper = km_median(g.fit)
+        rows.append([g.endpoint, g.group_by, g.group, len(g.rows), int(g.rows["event"].sum()), median, lower, upper,
+                     data.settings.conf_type])
     return pd.DataFrame(rows, columns=MEDIAN_COLUMNS)
 
 
@@ -111,13 +132,11 @@ def follow_up_summary(adtte: pd.DataFrame, settings: SurvivalSettings) -> pd.Dat
                           "estimate": median, "ci_lower": lower, "ci_upper": upper}])
 
 
-def logrank_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSettings,
-                  endpoints: tuple[str, ...] = KM_ENDPOINTS) -> pd.DataFrame:
+def logrank_table(data: SurvivalData) -> pd.DataFrame:
     """Log-rank test per endpoint x comparison; groups labelled 'missing' are left out of the test."""
     rows = []
-    for endpoint in endpoints:
-        frame = endpoint_frame(adtte, adsl, endpoint, settings.comparisons)
-        for column in settings.comparisons:
+    for endpoint, frame in data.frames.items():
+        for column in data.settings.comparisons:
             known = frame[frame[column] != "missing"]
             levels = sorted(known[column].unique())
             if len(levels) < 2:
@@ -139,8 +158,7 @@ def _ph_p_values(known: pd.DataFrame, column: str, coefficients: dict[str, float
     return dict(zip(test["covariate"], test["p_value"]))
 
 
-def cox_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSettings,
-              endpoints: tuple[str, ...] = KM_ENDPOINTS) -> pd.DataFrame:
+def cox_table(data: SurvivalData) -> pd.DataFrame:
     """Univariable Cox model (Efron ties) per endpoint x comparison.
 
     Each row carries the proportional-hazards check's p value (`ph_p_value`, R's cox.zph score
@@ -148,16 +166,15 @@ def cox_table(adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSetting
     10 events per model parameter.
     """
     parts = []
-    for endpoint in endpoints:
-        frame = endpoint_frame(adtte, adsl, endpoint, settings.comparisons)
-        for column in settings.comparisons:
+    for endpoint, frame in data.frames.items():
+        for column in data.settings.comparisons:
             known = frame[frame[column] != "missing"]
             if known[column].nunique() < 2 or known["event"].sum() == 0:
                 parts.append(pd.DataFrame([{"endpoint": endpoint, "covariate": column, "group_by": column,
                                             "n": len(known), "n_events": int(known["event"].sum()),
                                             "note": "fewer than two groups or no events: no model"}]))
                 continue
-            fit = cox_univariable(known["AVAL"], known["event"], known[[column]], settings.conf_level)
+            fit = cox_univariable(known["AVAL"], known["event"], known[[column]], data.settings.conf_level)
             n_parameters = len(fit)
             fit["note"] = events_per_variable_warning(int(known["event"].sum()), n_parameters) or ""
             coefficients = dict(zip(fit["covariate"], fit["coef"]))  # the model is not fitted again
