@@ -239,6 +239,20 @@ def test_steps_that_read_parquet_find_the_reader_imported(server, tmp_path):
     assert "pyarrow.dataset" in json.loads(out.read_text())["loaded"]
 
 
+def test_a_rerun_of_the_figures_alone_finds_the_parquet_reader_imported_too(tmp_path, monkeypatch):
+    """A server whose plan is the figures alone imports no endpoints modules: the Parquet warm-up
+    comes with the drawing one."""
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    assert step_server.start({"figures"})
+    try:
+        out = tmp_path / "where.json"
+        step_server.call(helpers.report, str(out), needs=step_server.FIGURES)
+        loaded = json.loads(out.read_text())["loaded"]
+        assert "pyarrow.dataset" in loaded and "lifelines" not in loaded
+    finally:
+        step_server.stop()
+
+
 def test_a_server_that_fails_is_reported_and_the_steps_run_here(tmp_path, monkeypatch, capsys):
     """If the server cannot start (here: a library it imports is broken), steps still run, in the
     calling process, and stop() says why on stderr instead of hiding it."""

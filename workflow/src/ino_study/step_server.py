@@ -59,8 +59,8 @@ SOURCE_ROOT = Path(__file__).resolve().parents[1]  # workflow/src
 #: the statistics for matplotlib, and no child imports again what the server is about to import.
 PRELOAD = {
     "records": ("numpy", "pyarrow", "pandas", "pyarrow.parquet", "ino_study.outputs.io", "ino_study.records.read",
-                "ino_study.records.clean", "ino_study.records.report", "ino_study.records.step", "ino_study.steps", "openpyxl",
-                "pandas.io.excel._openpyxl"),
+                "ino_study.records.clean", "ino_study.records.report", "ino_study.records.step", "ino_study.steps",
+                "openpyxl", "pandas.io.excel._openpyxl"),
     "endpoints": ("ino_study.endpoints.derive",),
     "statistics": ("scipy.special", "scipy.optimize", "scipy.stats", "formulaic", "lifelines.utils", "lifelines",
                    "ino_study.statistics.survival_analysis", "ino_study.statistics.cox_fit",
@@ -361,7 +361,7 @@ class _Server:
         self.ahead = ahead  # what the run's steps will need, imported when no waiting step needs more
         self.plans = b""  # what has been read of the plan lines `plan` writes to our input
         self.imported: set[str] = set()
-        self.warmed: set[str] = set()  # the PRELOAD groups warmed up (WARM_UPS)
+        self.warmed: set[Callable[[], None]] = set()  # the warm-ups done (WARM_UPS)
         self.waiting: list[tuple[socket.socket, dict[str, Any]]] = []
         self.children: set[int] = set()
 
@@ -437,10 +437,11 @@ def main() -> None:
             continue
         importlib.import_module(module)  # with what it imports itself, marked below
         server.imported |= {name for name in MODULES if name in sys.modules}
-        for group, warm_up in WARM_UPS.items():
-            if group not in server.warmed and set(PRELOAD[group]) <= server.imported:
-                warm_up()
-                server.warmed.add(group)
+        for group, warm_ups in WARM_UPS.items():
+            for warm_up in warm_ups:
+                if warm_up not in server.warmed and set(PRELOAD[group]) <= server.imported:
+                    warm_up()
+                    server.warmed.add(warm_up)
         serving = server.serve(0)
     server.finish(stop_children=os.getppid() != parent)  # Snakemake killed: its steps are incomplete
     shutil.rmtree(os.path.dirname(path), ignore_errors=True)  # for when no `stop` will
@@ -474,10 +475,11 @@ def _warm_up_drawing() -> None:
         figure.savefig(io.BytesIO(), format=fmt, **SAVE_OPTIONS.get(fmt, {}))
 
 
-#: Run once in the server when a PRELOAD group's modules are all imported, before any step of that
-#: kind is forked. The Parquet warm-up waits for the endpoints group: the records step, which starts
-#: first and reads no Parquet file, does not wait for it.
-WARM_UPS = {ENDPOINTS: _warm_up_tables, FIGURES: _warm_up_drawing}
+#: Run once each in the server when a PRELOAD group's modules are all imported, before any step of
+#: that kind is forked. The Parquet warm-up waits for the endpoints group (the records step, which
+#: starts first and reads no Parquet file, does not wait for it), or comes with the drawing one in a
+#: rerun of the figures alone.
+WARM_UPS = {ENDPOINTS: (_warm_up_tables,), FIGURES: (_warm_up_tables, _warm_up_drawing)}
 
 
 if __name__ == "__main__":
