@@ -351,14 +351,16 @@ def _run_child(connection: socket.socket, job: dict[str, Any]) -> None:
 class _Server:
     """The listening socket, the steps waiting for their imports and the children running steps."""
 
-    def __init__(self, path: str, ahead: tuple[str, ...]) -> None:
+    def __init__(self, path: str) -> None:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(path)
         self.listener.listen(128)  # from here on steps can connect; they wait while we import
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.listener, selectors.EVENT_READ)
         self.selector.register(sys.stdin, selectors.EVENT_READ)
-        self.ahead = ahead  # what the run's steps will need, imported when no waiting step needs more
+        # what the run's steps will need, imported when no waiting step needs more: BASE until the
+        # run's plan comes (`read_plan`)
+        self.ahead: tuple[str, ...] = BASE
         self.plans = b""  # what has been read of the plan lines `plan` writes to our input
         self.imported: set[str] = set()
         self.warmed: set[Callable[[], None]] = set()  # the warm-ups done (WARM_UPS)
@@ -426,7 +428,7 @@ def main() -> None:
     # not write to their pages (a write copies the page the child shares with the server).
     gc.disable()
     path, parent = sys.argv[1], os.getppid()
-    server = _Server(path, BASE)  # until the plan comes (`plan`)
+    server = _Server(path)
     serving = True
     while serving:
         module = _next_import(server)
