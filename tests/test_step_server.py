@@ -171,7 +171,7 @@ def test_folders_of_servers_that_are_gone_are_removed_at_the_next_start(tmp_path
 
 def test_snakemake_file_lists_reach_the_child_as_plain_picklable_lists():
     """A rule's input/output (Snakemake's Namedlist of _IOFile) arrives by position and by name."""
-    from snakemake.iocontainers import InputFiles
+    from snakemake.io import InputFiles
 
     files = InputFiles(fromdict={"adsl": "results/adam/adsl.parquet", "scenarios": ["a.json", "b.json"]})
     copy = pickle.loads(pickle.dumps(step_server.plain((files, {"log": files.adsl}))))
@@ -182,7 +182,7 @@ def test_snakemake_file_lists_reach_the_child_as_plain_picklable_lists():
 
 
 def test_named_paths_and_positions_are_what_the_child_sees(server, tmp_path):
-    from snakemake.iocontainers import InputFiles
+    from snakemake.io import InputFiles
 
     out = tmp_path / "where.json"
     step_server.call(helpers.report, str(out), InputFiles(fromdict={"named": "x.csv"}), needs=step_server.RECORDS)

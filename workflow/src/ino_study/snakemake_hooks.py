@@ -20,7 +20,7 @@ all are tested against the Snakemake pinned in requirements.txt (tests/test_snak
   Everything else about exiting is unchanged: exit handlers run, files are flushed and closed.
 - `checksum_each_file_once`: when a job ends, Snakemake records the checksum of every input file in
   the metadata of every output file, and computes it again for each output (snakemake.persistence,
-  `PersistenceBase.finished`): a figure rule with 48 outputs and 40 inputs hashed 1,900 files. In a
+  `Persistence.finished`): a figure rule with 48 outputs and 40 inputs hashed 1,900 files. In a
   default run 4,081 checksums were asked for and 94 files differ: about 0.6 s of CPU in Snakemake's
   own process, between a job's end and the start of the jobs waiting for it. A checksum is now
   computed once per version of a file (its path, inode, size and modification and change times);
@@ -61,12 +61,15 @@ def _install(owner: type, name: str, replacement: Callable[..., Any], original: 
 
 def params_check_without_pandas() -> bool:
     """Let Snakemake check `params` without importing pandas first; True if the fix is in place."""
-    try:
-        from snakemake.persistence import PersistenceBase
-    except ImportError:  # another Snakemake layout: leave it alone
+    import snakemake.persistence
+
+    # `Persistence` in the pinned Snakemake 9.16, `PersistenceBase` from 9.17 on
+    module = snakemake.persistence
+    persistence = getattr(module, "Persistence", None) or getattr(module, "PersistenceBase", None)
+    if persistence is None:  # another Snakemake layout: leave it alone
         return False
-    original: Callable[[Any, Any], Any] | None = getattr(PersistenceBase, "_serialize_param_pandas", None)
-    if original is None or not hasattr(PersistenceBase, "_serialize_param_builtin"):
+    original: Callable[[Any, Any], Any] | None = getattr(persistence, "_serialize_param_pandas", None)
+    if original is None or not hasattr(persistence, "_serialize_param_builtin"):
         return False
     if getattr(original, _PATCHED, False):
         return True
@@ -76,7 +79,7 @@ def params_check_without_pandas() -> bool:
             return self._serialize_param_builtin(value)
         return original(self, value)
 
-    return _install(PersistenceBase, "_serialize_param_pandas", serialize, original)
+    return _install(persistence, "_serialize_param_pandas", serialize, original)
 
 
 def is_rate_limit_timer(thread: threading.Thread) -> bool:
@@ -126,13 +129,17 @@ def checksum_each_file_once() -> bool:
         return False
     if getattr(original, _PATCHED, False):
         return True
-    if list(inspect.signature(original).parameters) != ["self", "threshold", "force", "algorithm"]:
+    parameters = inspect.signature(original).parameters
+    if list(parameters) != ["self", "threshold", "force", "algorithm"]:
         return False
+    # what Snakemake hashes with when no algorithm is asked for (hashlib.sha256 in the pinned 9.16;
+    # None from 9.17 on)
+    default_algorithm = parameters["algorithm"].default
 
     async def checksum(self: Any, threshold: int | None = None, force: bool = False,
-                       algorithm: Any = None) -> str | None:
+                       algorithm: Any = default_algorithm) -> str | None:
         version = None
-        if threshold is not None and not force and algorithm is None and not self.is_storage:
+        if threshold is not None and not force and algorithm is default_algorithm and not self.is_storage:
             version = file_version(self.file)
         if version is None:  # a forced or storage checksum, a missing file, a pipe: as before
             return await original(self, threshold, force, algorithm)
