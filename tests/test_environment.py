@@ -27,6 +27,10 @@ def conda_pins(path: Path) -> dict[str, str]:
         if isinstance(item, str) and "=" in item:
             name, version = item.split("=", 1)
             pins[name.lower()] = version
+        elif isinstance(item, dict):  # what conda installs from PyPI with pip
+            for requirement in item["pip"]:
+                name, version = requirement.split("==")
+                pins[name.lower()] = version
     return pins
 
 
