@@ -472,6 +472,32 @@ def test_log_tick_labels_are_plain_numbers(value, text):
     assert plain_number(value) == text
 
 
+def test_log_axes_make_only_the_minor_ticks_they_draw(small, monkeypatch):
+    """`minor_ticks_in_view` (MRD and forest figures): the pixels are those of matplotlib's own minor
+    ticks, from fewer tick objects (the locator's positions outside the view are not made)."""
+    import ino_study.figures.forest as forest
+    import ino_study.figures.mrd as mrd
+    from ino_study.figures.theme import FigureSettings
+
+    _, _, out = small
+    settings = FigureSettings(dpi=100)
+    mrd_data, forest_data = pd.read_csv(out.mrd_trajectories_data), pd.read_csv(out.forest_cox_data)
+    cases = {mrd: lambda: mrd.draw_mrd(mrd_data, settings, 0.01),
+             forest: lambda: forest.draw_forest(forest_data, settings, 0.95)}
+    for module, draw in cases.items():
+        ours = draw()
+        with monkeypatch.context() as patch:
+            patch.setattr(module, "minor_ticks_in_view", lambda axis: None)
+            matplotlibs = draw()
+        pixels, made = [], []
+        for fig in (ours, matplotlibs):
+            fig.canvas.draw()
+            pixels.append(np.asarray(fig.canvas.buffer_rgba()).copy())
+            made.append(sum(len(axis.minorTicks) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)))
+        assert np.array_equal(pixels[0], pixels[1]), module.__name__
+        assert made[0] < made[1], (module.__name__, made)
+
+
 def test_log_axes_are_labelled_without_powers_of_ten(small):
     """The forest plot (HR) and MRD trajectories: 0.5, 1, 2 and 0.01, 0.1, 1 on the axes, not 10^x."""
     _, _, out = small

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ino_study.figures.theme import FONT, GREY, PALETTE, FigureSettings, label_axes, new_figure, plain_log_ticks, style_axes
+from ino_study.figures.theme import FONT, GREY, PALETTE, FigureSettings, label_axes, minor_ticks_in_view, new_figure, \
+    plain_log_ticks, style_axes
 
 DATA_COLUMNS = ["label", "endpoint", "covariate", "group_by", "reference", "hr", "hr_ci_lower", "hr_ci_upper",
                 "p_value", "n", "n_events"]
@@ -40,6 +41,7 @@ def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float)
         low = min(0.5, float(data["hr_ci_lower"].min()) * 0.8)
         high = max(2.0, float(data["hr_ci_upper"].max()) * 1.25)
         ax.set_xlim(low, high)
+    minor_ticks_in_view(ax.xaxis)
     ax.set_yticks(y)
     ax.set_yticklabels(data["label"], fontsize=FONT["small"])
     ax.set_ylim(-0.7, len(data) - 0.3)

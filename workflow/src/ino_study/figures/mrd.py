@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 
 from ino_study.figures.sampling import MAX_MRD_PATIENTS, sample_patients
 from ino_study.figures.theme import FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, footnote, label_axes, \
-    new_figure, plain_log_ticks, style_axes
+    minor_ticks_in_view, new_figure, plain_log_ticks, style_axes
 
 DATA_COLUMNS = ["patient_id", "day", "mrd_percent", "below_detection", "plotted_percent"]
 
@@ -51,6 +51,7 @@ def draw_mrd(data: pd.DataFrame, settings: FigureSettings, threshold_percent: fl
     low = min(float(data["plotted_percent"].min()) if len(data) else threshold_percent, threshold_percent)
     high = max(float(data["plotted_percent"].max()) if len(data) else 1.0, 1.0)
     ax.set_ylim(low / 3, high * 3)
+    minor_ticks_in_view(ax.yaxis)
     ax.set_xlim(left=0)
     label_axes(ax, "Days since first InO dose", "MRD (% of cells, log scale)", "MRD trajectories")
     handles = [Line2D([], [], linestyle="none", marker="o", color=OKABE_ITO["blue"], label="Measured"),
