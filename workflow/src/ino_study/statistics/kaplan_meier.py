@@ -89,14 +89,14 @@ def _clean_inputs(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, np.nda
     return t, e.astype(int)
 
 
-def _counts(t: np.ndarray, e: np.ndarray) -> pd.DataFrame:
+def _counts(t: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
     """Risk-set counts at each distinct time (R: counts in survfitkm.c)."""
     # O(n log n): counts per distinct time with bincount, at risk = subjects at or after that time
     utime, index = np.unique(t, return_inverse=True)
     n_event = np.bincount(index, weights=(e == 1), minlength=utime.size).astype(int)
     n_censor = np.bincount(index, weights=(e == 0), minlength=utime.size).astype(int)
     n_risk = (t.size - np.concatenate([[0], np.cumsum(n_event + n_censor)[:-1]])).astype(int)
-    return pd.DataFrame({"time": utime, "n_risk": n_risk, "n_event": n_event, "n_censor": n_censor})
+    return {"time": utime, "n_risk": n_risk, "n_event": n_event, "n_censor": n_censor}
 
 
 def _greenwood(n_risk: np.ndarray, n_event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -155,12 +155,15 @@ def km_fit(time: ArrayLike, event: ArrayLike, conf_level: float = 0.95, conf_typ
     NaN and all limits are NaN, as R prints them.
     """
     t, e = _clean_inputs(time, event)
-    table = _counts(t, e)
-    surv, se_log = _greenwood(table["n_risk"].to_numpy(), table["n_event"].to_numpy())
+    counts = _counts(t, e)
+    surv, se_log = _greenwood(counts["n_risk"], counts["n_event"])
     lower, upper = confint(surv, se_log, conf_level, conf_type)
     with np.errstate(invalid="ignore"):
         se_s = se_log * surv  # R: summary.survfit prints std.err * surv
-    table = table.assign(survival=surv, std_err=se_s, ci_lower=lower, ci_upper=upper, std_err_log=se_log)
+    # one DataFrame from all the columns: adding them to the counts' frame one by one (`assign`) took
+    # two thirds of a fit's time (about 2.6 -> 0.9 ms for 17 patients; 80 fits in a default run)
+    table = pd.DataFrame({**counts, "survival": surv, "std_err": se_s, "ci_lower": lower, "ci_upper": upper,
+                          "std_err_log": se_log})
     return KMFit(table=table, n=int(t.size), conf_level=conf_level, conf_type=conf_type)
 
 
