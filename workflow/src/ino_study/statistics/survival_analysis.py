@@ -106,11 +106,16 @@ class SurvivalData:
 
 def survival_estimates(data: SurvivalData) -> pd.DataFrame:
     """KM survival at each configured timepoint, per endpoint x group (survival_estimates.csv)."""
-    settings = data.settings
-    parts = [km_at(g.fit, list(settings.timepoints_months)).rename(columns={"time": "time_months"})
-             .assign(endpoint=g.endpoint, group_by=g.group_by, group=g.group, conf_type=settings.conf_type)
-             for g in data.group_fits]
-    return pd.concat(parts, ignore_index=True)[ESTIMATE_COLUMNS] if parts else pd.DataFrame(columns=ESTIMATE_COLUMNS)
+    settings, fits = data.settings, data.group_fits
+    if not fits:
+        return pd.DataFrame(columns=ESTIMATE_COLUMNS)
+    times = list(settings.timepoints_months)
+    frame = pd.concat([km_at(g.fit, times) for g in fits], ignore_index=True).rename(columns={"time": "time_months"})
+    # each fit gives one row per timepoint; the labels are set for all rows at once (not per fit)
+    for column in ("endpoint", "group_by", "group"):
+        frame[column] = np.repeat([getattr(g, column) for g in fits], len(times))
+    frame["conf_type"] = settings.conf_type
+    return frame[ESTIMATE_COLUMNS]
 
 
 def median_survival(data: SurvivalData) -> pd.DataFrame:
