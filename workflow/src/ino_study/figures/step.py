@@ -28,7 +28,7 @@ from ino_study.figures.swimmer import draw_swimmer, swimmer_data
 from ino_study.figures.theme import FigureSettings, save_figure
 from ino_study.figures.transplant import cif_figure_data, draw_cif, draw_landmark, landmark_figure_data
 from ino_study.outputs.io import read_parquet, write_csv, write_text
-from ino_study.statistics.survival_analysis import endpoint_frame
+from ino_study.statistics.survival_analysis import endpoint_frame, known_group
 from ino_study.tables.adverse_events import grade_counts, worst_grades
 from ino_study.tables.response import response_table
 
@@ -73,7 +73,7 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
         for column in comparisons:
             if f"km_{endpoint.lower()}_by_{column}" not in wanted:
                 continue
-            known = frame[column] != "missing"
+            known = known_group(frame, column)
             data = km_figure_data(time[known], event[known], frame.loc[known, column].to_numpy(), conf_level,
                                   conf_type)
             p = logrank_p(logrank, endpoint, column)

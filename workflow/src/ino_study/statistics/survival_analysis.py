@@ -38,10 +38,14 @@ class SurvivalSettings:
     comparisons: tuple[str, ...] = ()
 
 
+#: The group label of a patient whose comparison variable is not recorded (`group_label`).
+MISSING = "missing"
+
+
 def group_label(value: object) -> str:
     """Printable group label: booleans as yes/no, missing as 'missing'."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "missing"
+        return MISSING
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     return str(value)
@@ -62,6 +66,12 @@ def endpoint_frame(adtte: pd.DataFrame, adsl: pd.DataFrame, endpoint: str, compa
     for column in comparisons:
         rows[column] = group_labels(rows[column])
     return sort_stable(rows, ["patient_id"]).reset_index(drop=True)
+
+
+def known_group(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The rows whose `column` group is known: those labelled MISSING are left out of a comparison
+    (the log-rank test, the Cox model and the figure drawn by group)."""
+    return frame[column] != MISSING
 
 
 def _groups(frame: pd.DataFrame, comparisons: tuple[str, ...]):
@@ -142,7 +152,7 @@ def logrank_table(data: SurvivalData) -> pd.DataFrame:
     rows = []
     for endpoint, frame in data.frames.items():
         for column in data.settings.comparisons:
-            known = frame[frame[column] != "missing"]
+            known = frame[known_group(frame, column)]
             levels = sorted(known[column].unique())
             if len(levels) < 2:
                 rows.append([endpoint, column, np.nan, np.nan, np.nan, len(known), len(levels),
@@ -173,7 +183,7 @@ def cox_table(data: SurvivalData) -> pd.DataFrame:
     parts = []
     for endpoint, frame in data.frames.items():
         for column in data.settings.comparisons:
-            known = frame[frame[column] != "missing"]
+            known = frame[known_group(frame, column)]
             if known[column].nunique() < 2 or known["event"].sum() == 0:
                 parts.append(pd.DataFrame([{"endpoint": endpoint, "covariate": column, "group_by": column,
                                             "n": len(known), "n_events": int(known["event"].sum()),
