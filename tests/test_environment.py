@@ -1,4 +1,5 @@
-"""environment.yml (conda) and requirements.txt (pip) pin the same versions; README and CI agree."""
+"""requirements.in, requirements.txt (pip), environment.yml and the rules' conda environment agree;
+the README's Quick start and CI agree."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import re
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Tools of the tests and of CI, not of the rules: absent from workflow/envs/ino-study.yaml.
+TEST_TOOLS = {"pytest", "hypothesis", "snakefmt"}
 
 
 def pip_pins() -> dict[str, str]:
@@ -20,30 +24,44 @@ def pip_pins() -> dict[str, str]:
     return pins
 
 
+def direct_requirements() -> dict[str, Requirement]:
+    lines = (ROOT / "requirements.in").read_text().splitlines()
+    requirements = [Requirement(line.split("#")[0]) for line in lines if line.split("#")[0].strip()]
+    return {r.name.lower(): r for r in requirements}
+
+
 def conda_pins(path: Path) -> dict[str, str]:
     spec = yaml.safe_load(path.read_text())
     pins = {}
     for item in spec["dependencies"]:
-        if isinstance(item, str) and "=" in item:
+        assert isinstance(item, str), f"{path.name}: only conda packages, no pip section ({item!r})"
+        if "=" in item:
             name, version = item.split("=", 1)
             pins[name.lower()] = version
-        elif isinstance(item, dict):  # what conda installs from PyPI with pip
-            for requirement in item["pip"]:
-                name, version = requirement.split("==")
-                pins[name.lower()] = version
     return pins
 
 
-def test_environment_yml_matches_requirements():
+def test_every_package_is_pinned_and_every_pin_is_in_the_supported_range():
+    pins = pip_pins()
+    for name, requirement in direct_requirements().items():
+        assert name in pins, f"{name} (requirements.in) is not pinned in requirements.txt"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {requirement}"
+
+
+def test_environment_yml_pins_the_direct_dependencies_as_requirements_txt():
     conda = conda_pins(ROOT / "environment.yml")
     conda.pop("python")
-    assert conda == pip_pins()
+    pins = pip_pins()
+    assert set(conda) == set(direct_requirements())
+    assert conda == {name: pins[name] for name in conda}
 
 
-def test_rule_environment_matches_requirements():
+def test_rule_environment_pins_the_runtime_dependencies_as_requirements_txt():
     conda = conda_pins(ROOT / "workflow/envs/ino-study.yaml")
     conda.pop("python")
-    assert conda == pip_pins()
+    pins = pip_pins()
+    assert set(conda) == set(direct_requirements()) - TEST_TOOLS
+    assert conda == {name: pins[name] for name in conda}
 
 
 def test_lifelines_gets_a_pandas_below_3():
