@@ -1,19 +1,15 @@
-# Paths shared by the rules. Outputs live under results/, logs under logs/.
-# `priority: 10` marks the chain the figures wait for (records, endpoints, statistics, figures),
-# the longest in the workflow: with few cores it runs before the sensitivity scenarios.
-# `interpreter=1` marks the steps that would run Python in the Snakemake process without the step
-# server (every step but the figures, which then draw in worker processes); in a local run each
-# runs in a process forked from the server. The default profile runs two at a time, by priority.
-
+# What the rules share: where results and logs go, the rules' conda environment, the config keys
+# each rule uses, and the sensitivity scenarios' configurations.
 from ino_study.config import (
     scenario_config,
     scenario_rederives_endpoints,
     scenario_rereads_records,
 )
+from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES, scenario_paths
 
 RESULTS = "results"
-CLEAN_TABLES = steps.CLEAN_TABLES
-ANALYSIS_DATASETS = steps.ANALYSIS_DATASETS
+# The environment of every rule (pinned as requirements.txt; used with --sdm conda).
+ENV = "../envs/ino-study.yaml"
 PACKAGE = Path(workflow.basedir) / "workflow" / "src" / "ino_study"
 
 
@@ -23,9 +19,9 @@ def config_subset(*keys):
 
 
 def package_code(*parts):
-    """The package modules a step runs, as its inputs; editing one reruns that step and what follows.
+    """The package modules a step runs, as its inputs: editing one reruns that step and what follows.
 
-    (Snakemake's own code trigger sees only the short run: block, not the package it calls.)
+    (Snakemake's code trigger sees the rule's script, not the package the script calls.)
     """
     files = []
     for part in parts:
@@ -34,24 +30,47 @@ def package_code(*parts):
     return [str(f.relative_to(workflow.basedir)) for f in files]
 
 
+def validated_scenario(name):
+    """The scenario's configuration, checked against the schema like the main one."""
+    scenario = scenario_config(config, name)
+    try:
+        validate(scenario, str(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"))
+    except WorkflowError as error:
+        raise WorkflowError(f"In config key scenarios.{name}: {error}") from None
+    return scenario
+
+
 SCENARIOS = sorted(config["scenarios"])
-SCENARIO_CONFIGS = {name: scenario_config(config, name) for name in SCENARIOS}  # validated at start-up
+SCENARIO_CONFIGS = {name: validated_scenario(name) for name in SCENARIOS}
 SCENARIO_DIR = f"{RESULTS}/scenarios/{{scenario}}"
 
 
 #: The config keys each scenario step uses (as params: a change of another key does not rerun it).
 SCENARIO_RECORD_KEYS = (
-    "cutoff_date", "study_window", "max_age_years", "identifier_columns", "pseudonymise"
+    "cutoff_date",
+    "study_window",
+    "max_age_years",
+    "identifier_columns",
+    "pseudonymise",
 )
 SCENARIO_ANALYSIS_KEYS = (
-    "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
-    "survival_timepoints_months", "km_ci", "confidence_level", "comparisons",
+    "cutoff_date",
+    "mrd_threshold_percent",
+    "response",
+    "dose_groups",
+    "efs",
+    "survival_timepoints_months",
+    "km_ci",
+    "confidence_level",
+    "comparisons",
 )
 
 
 def scenario_settings(keys):
     """Params function: the scenario's values of `keys`."""
-    return lambda wildcards: {key: SCENARIO_CONFIGS[wildcards.scenario][key] for key in keys}
+    return lambda wildcards: {
+        key: SCENARIO_CONFIGS[wildcards.scenario][key] for key in keys
+    }
 
 
 def scenario_analysis_inputs(wildcards):
@@ -68,6 +87,7 @@ def scenario_analysis_inputs(wildcards):
 
 def scenario_clean_tables(wildcards):
     """The clean tables a scenario starts from: its own if it re-reads the records, else the main run's."""
+    folder = RESULTS
     if scenario_rereads_records(config, wildcards.scenario):
-        return {name: f"{RESULTS}/scenarios/{wildcards.scenario}/data/clean/{name}.parquet" for name in CLEAN_TABLES}
-    return {name: f"{RESULTS}/data/clean/{name}.parquet" for name in CLEAN_TABLES}
+        folder = f"{RESULTS}/scenarios/{wildcards.scenario}"
+    return {name: f"{folder}/data/clean/{name}.parquet" for name in CLEAN_TABLES}

@@ -5,7 +5,7 @@
 rule derive_endpoints:
     input:
         **rules.clean_records.output,
-        code=package_code("endpoints", "outputs/io.py"),
+        code=package_code("endpoints", "outputs/io.py", "job.py"),
     output:
         **{
             f"{name}_{fmt}": f"{RESULTS}/adam/{name}.{fmt}"
@@ -16,10 +16,9 @@ rule derive_endpoints:
         settings=config_subset(
             "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"
         ),
-    priority: 10
-    resources:
-        interpreter=1,
     log:
         "logs/derive_endpoints.log",
-    run:
-        steps.derive_endpoints(input, params.settings, output, log[0])
+    conda:
+        ENV
+    script:
+        "../scripts/derive_endpoints.py"

@@ -5,10 +5,6 @@
 # results/figures/captions/<figure>.rst (KM OS, response rates, VOD/SOS).
 # Two rules: cohort_figures need only the analysis datasets and are drawn while the statistics are
 # computed; figures need the statistics tables.
-# threads: in a local run each figure step is a process forked from the step server and draws there;
-# without the server (a cluster job) it draws in that many worker processes while its job thread
-# waits (ino_study/figures/run.py). One each: a second worker process for `figures` cost 1.4 s of
-# CPU and gained nothing (12 alternating cold runs: 12.9 s with one, 13.5 s with two).
 from ino_study.figures.catalogue import figure_outputs
 
 # What every figure is drawn from: the analysis datasets and the InO doses (swimmer plot).
@@ -19,13 +15,20 @@ FIGURE_DATASETS = dict(
     adae=rules.derive_endpoints.output.adae_parquet,
     doses=rules.clean_records.output.ino_doses,
 )
-FIGURE_SETTINGS = ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent")
+FIGURE_SETTINGS = (
+    "figures",
+    "confidence_level",
+    "km_ci",
+    "comparisons",
+    "mrd_threshold_percent",
+)
+FIGURE_CODE = package_code("figures", "tables", "statistics", "outputs/io.py", "job.py")
 
 
 rule cohort_figures:
     input:
         **FIGURE_DATASETS,
-        code=package_code("figures", "tables", "statistics", "outputs/io.py"),
+        code=FIGURE_CODE,
     output:
         **figure_outputs(
             config["comparisons"],
@@ -36,21 +39,12 @@ rule cohort_figures:
         ),
     params:
         settings=config_subset(*FIGURE_SETTINGS),
-    threads: 1
-    priority: 10
     log:
         "logs/cohort_figures.log",
-    run:
-        steps.make_figures(
-            input,
-            input,
-            params.settings,
-            output,
-            log[0],
-            threads,
-            rule="cohort_figures",
-            draw_in_this_thread=False,
-        )
+    conda:
+        ENV
+    script:
+        "../scripts/draw_figures.py"
 
 
 rule figures:
@@ -63,7 +57,7 @@ rule figures:
         incidence=rules.transplant_and_competing_risks.output.incidence,
         incidence_curves=rules.transplant_and_competing_risks.output.incidence_curves,
         published="data/literature/published_cohorts.csv",
-        code=package_code("figures", "tables", "statistics", "outputs/io.py"),
+        code=FIGURE_CODE,
     output:
         **figure_outputs(
             config["comparisons"],
@@ -74,18 +68,9 @@ rule figures:
         ),
     params:
         settings=config_subset(*FIGURE_SETTINGS),
-    threads: 1
-    priority: 10
     log:
         "logs/figures.log",
-    run:
-        steps.make_figures(
-            input,
-            input,
-            params.settings,
-            output,
-            log[0],
-            threads,
-            rule="figures",
-            draw_in_this_thread=False,
-        )
+    conda:
+        ENV
+    script:
+        "../scripts/draw_figures.py"

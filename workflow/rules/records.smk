@@ -1,23 +1,22 @@
 # Records: read the registry export, normalise every value, check the data contract, apply
 # eligibility and the data cut-off, drop direct identifiers (and, with `pseudonymise: true`,
 # replace patient IDs by keyed pseudonyms); report every finding.
-from ino_study.records import provenance as _provenance
-from ino_study.records import pseudonym as _pseudonym
-from ino_study.records import step as records_step
+from ino_study.records import pseudonym
+from ino_study.records.provenance import git_commit
 
 if config.get("pseudonymise", False):
     try:
-        _PSEUDONYM_TAG = _pseudonym.key_fingerprint(_pseudonym.key_from_environment())
-    except _pseudonym.PseudonymKeyError as _error:
-        raise WorkflowError(str(_error)) from None
+        PSEUDONYM_TAG = pseudonym.key_fingerprint(pseudonym.key_from_environment())
+    except pseudonym.PseudonymKeyError as error:
+        raise WorkflowError(str(error)) from None
 else:
-    _PSEUDONYM_TAG = "off"
+    PSEUDONYM_TAG = "off"
 
 
 rule clean_records:
     input:
         raw=config["raw_data"],
-        code=package_code("records", "outputs/io.py"),
+        code=package_code("records", "outputs/io.py", "job.py"),
     output:
         **{name: f"{RESULTS}/data/clean/{name}.parquet" for name in CLEAN_TABLES},
         findings=f"{RESULTS}/data_quality/findings.csv",
@@ -30,14 +29,13 @@ rule clean_records:
             ),
             "pseudonymise": config.get("pseudonymise", False),
         },
-        key_tag=_PSEUDONYM_TAG,
-    priority: 10
-    resources:
-        interpreter=1,
+        key_tag=PSEUDONYM_TAG,
     log:
         "logs/clean_records.log",
-    run:
-        records_step.clean_main_records(input.raw, params.settings, output, log[0])
+    conda:
+        ENV
+    script:
+        "../scripts/clean_records.py"
 
 
 # Provenance: SHA-256 of every raw input file, the resolved config, Python and package versions and
@@ -49,10 +47,10 @@ rule provenance:
         f"{RESULTS}/provenance.json",
     params:
         config=config,
-        commit=lambda wildcards: _provenance.git_commit(),
-    resources:
-        interpreter=1,
+        commit=lambda wildcards: git_commit(),
     log:
         "logs/provenance.log",
-    run:
-        _provenance.write_provenance(input.raw, params.config, output[0], log[0])
+    conda:
+        ENV
+    script:
+        "../scripts/provenance.py"

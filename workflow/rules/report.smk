@@ -1,5 +1,6 @@
 # Report: the headline numbers of the study (results/summary.json) and the Results paragraph of
-# its abstract (results/summary.md), rewritten from them.
+# its abstract (results/summary.md), rewritten from them. `snakemake --report` builds the HTML
+# report from the figures and tables marked with report(...).
 
 
 rule summarise:
@@ -8,7 +9,7 @@ rule summarise:
         adtte=rules.derive_endpoints.output.adtte_parquet,
         medians=rules.survival_statistics.output.medians,
         follow_up=rules.survival_statistics.output.follow_up,
-        code=package_code("outputs/summary.py"),
+        code=package_code("outputs", "job.py"),
     output:
         summary=f"{RESULTS}/summary.json",
         paragraph=f"{RESULTS}/summary.md",
@@ -16,9 +17,9 @@ rule summarise:
         settings=config_subset(
             "confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"
         ),
-    resources:
-        interpreter=1,
     log:
         "logs/summarise.log",
-    run:
-        steps.summarise(input, input, params.settings, output, log[0])
+    conda:
+        ENV
+    script:
+        "../scripts/summarise.py"

@@ -7,7 +7,10 @@
 rule scenario_clean_records:
     input:
         raw=lambda wildcards: SCENARIO_CONFIGS[wildcards.scenario]["raw_data"],
-        code=package_code("records", "outputs/io.py"),
+        # after the main run's records pass the data contract: an error in the raw data is then
+        # reported once, by clean_records, not once more per scenario
+        main_flow=rules.clean_records.output.flow,
+        code=package_code("records", "outputs/io.py", "job.py"),
     output:
         **{name: f"{SCENARIO_DIR}/data/clean/{name}.parquet" for name in CLEAN_TABLES},
         findings=f"{SCENARIO_DIR}/data_quality/findings.csv",
@@ -15,28 +18,28 @@ rule scenario_clean_records:
         flow=f"{SCENARIO_DIR}/data_quality/patient_flow.csv",
     params:
         settings=scenario_settings(SCENARIO_RECORD_KEYS),
-    resources:
-        interpreter=1,
     log:
         "logs/scenarios/{scenario}/clean_records.log",
-    run:
-        records_step.clean_scenario_records(input.raw, params.settings, output, log[0])
+    conda:
+        ENV
+    script:
+        "../scripts/clean_records.py"
 
 
 rule scenario_analysis:
     input:
         unpack(scenario_analysis_inputs),
-        code=package_code("endpoints", "statistics", "outputs"),
+        code=package_code("endpoints", "statistics", "outputs", "job.py"),
     output:
-        **steps.scenario_paths(SCENARIO_DIR),
+        **scenario_paths(SCENARIO_DIR),
     params:
         settings=scenario_settings(SCENARIO_ANALYSIS_KEYS),
-    resources:
-        interpreter=1,
     log:
         "logs/scenarios/{scenario}/analysis.log",
-    run:
-        steps.analyse_scenario(input, params.settings, output, log[0])
+    conda:
+        ENV
+    script:
+        "../scripts/scenario_analysis.py"
 
 
 rule compare_scenarios:
@@ -46,15 +49,11 @@ rule compare_scenarios:
     output:
         f"{RESULTS}/tables/scenario_comparison.csv",
     params:
+        names=SCENARIOS,
         overrides={name: config["scenarios"][name] for name in SCENARIOS},
-    resources:
-        interpreter=1,
     log:
         "logs/compare_scenarios.log",
-    run:
-        steps.compare_scenarios(
-            {"main": input.main, **dict(zip(SCENARIOS, input.scenarios))},
-            params.overrides,
-            output[0],
-            log[0],
-        )
+    conda:
+        ENV
+    script:
+        "../scripts/compare_scenarios.py"

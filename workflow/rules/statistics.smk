@@ -1,11 +1,12 @@
-# Statistics: Kaplan-Meier estimates and medians, follow-up, log-rank tests and Cox models.
+# Statistics: Kaplan-Meier estimates and medians, follow-up, log-rank tests and Cox models; the
+# transplant analyses without immortal-time bias and the competing risks.
 
 
 rule survival_statistics:
     input:
         adsl=rules.derive_endpoints.output.adsl_parquet,
         adtte=rules.derive_endpoints.output.adtte_parquet,
-        code=package_code("statistics", "outputs/io.py"),
+        code=package_code("statistics", "outputs/io.py", "job.py"),
     output:
         estimates=f"{RESULTS}/tables/survival_estimates.csv",
         medians=f"{RESULTS}/tables/median_survival.csv",
@@ -16,13 +17,12 @@ rule survival_statistics:
         settings=config_subset(
             "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"
         ),
-    priority: 10
-    resources:
-        interpreter=1,
     log:
         "logs/survival_statistics.log",
-    run:
-        steps.survival_statistics(input, params.settings, output, log[0])
+    conda:
+        ENV
+    script:
+        "../scripts/survival_statistics.py"
 
 
 # Transplant without immortal-time bias (landmark, HSCT as a time-varying covariate, and the biased
@@ -32,7 +32,7 @@ rule transplant_and_competing_risks:
     input:
         adsl=rules.derive_endpoints.output.adsl_parquet,
         adtte=rules.derive_endpoints.output.adtte_parquet,
-        code=package_code("statistics", "outputs/io.py"),
+        code=package_code("statistics", "outputs/io.py", "job.py"),
     output:
         landmark=f"{RESULTS}/tables/landmark.csv",
         hsct_cox=f"{RESULTS}/tables/hsct_time_varying_cox.csv",
@@ -42,10 +42,9 @@ rule transplant_and_competing_risks:
         settings=config_subset(
             "landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"
         ),
-    priority: 10
-    resources:
-        interpreter=1,
     log:
         "logs/transplant_and_competing_risks.log",
-    run:
-        steps.transplant_and_competing_risks(input, params.settings, output, log[0])
+    conda:
+        ENV
+    script:
+        "../scripts/transplant_and_competing_risks.py"

@@ -18,7 +18,11 @@ rule tables:
         medians=rules.survival_statistics.output.medians,
         follow_up=rules.survival_statistics.output.follow_up,
         code=package_code(
-            "tables", "statistics/proportions.py", "statistics/distinct.py", "outputs/io.py"
+            "tables",
+            "statistics/proportions.py",
+            "statistics/distinct.py",
+            "outputs/io.py",
+            "job.py",
         ),
     output:
         **{
@@ -40,9 +44,9 @@ rule tables:
         docx=f"{RESULTS}/tables/tables.docx",
     params:
         settings=config_subset("confidence_level", "km_ci", "comparisons", "table1_by"),
-    resources:
-        interpreter=1,
     log:
         "logs/tables.log",
-    run:
-        steps.make_tables(input, input, params.settings, output, log[0])
+    conda:
+        ENV
+    script:
+        "../scripts/tables.py"

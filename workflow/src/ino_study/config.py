@@ -1,21 +1,16 @@
-"""Loading and validating the analysis configuration, in the Snakefile and outside it (tests, tools).
+"""The analysis configuration: dates as text, the scenarios' merged configurations, and which
+keys make a scenario re-read the records or re-derive the endpoints.
 
-`check_config` validates against workflow/schemas/config.schema.yaml and fills its defaults, as
-`snakemake.utils.validate(config, schema, set_default=True)` does (tests/test_config.py compares
-the two), with one validator built once per process: Snakemake's re-reads the schema with the pure
-Python YAML parser and rebuilds its validator on every call (about 0.2 s of every Snakemake start,
-no-op reruns included, and once more per scenario).
+The workflow validates every configuration (the main one and each scenario's) against
+workflow/schemas/config.schema.yaml with `snakemake.utils.validate`, which also fills the defaults.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = PROJECT_ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -35,32 +30,6 @@ def dates_as_text(value: Any) -> Any:
     return value
 
 
-def check_config(config: dict[str, Any], where: str = "config") -> dict[str, Any]:
-    """Validate `config` against the schema and fill its defaults, in place; returns it.
-
-    Raises ValueError naming the offending key (`<where>: <key>: <problem>`)."""
-    from jsonschema.exceptions import best_match
-
-    error = best_match(_schema_validator().iter_errors(config))
-    if error is not None:
-        key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise ValueError(f"{where}: {key}: {error.message}")
-    return config
-
-
-def validate_config(config: dict[str, Any]) -> dict[str, Any]:
-    """A validated copy of `config` with defaults filled; raises naming the offending key."""
-    return check_config(dates_as_text(copy.deepcopy(config)))
-
-
-def load_config(path: str | Path = DEFAULT_CONFIG, **overrides: Any) -> dict[str, Any]:
-    """Read a YAML config safely, apply top-level overrides, validate and fill defaults."""
-    with open(path, encoding="utf-8") as handle:
-        config = yaml.safe_load(handle) or {}
-    config.update(overrides)
-    return validate_config(config)
-
-
 #: Keys that change which records are read or kept: a scenario overriding one of them re-reads the
 #: raw data; any other scenario starts from the default run's clean tables.
 RECORD_KEYS = ("raw_data", "cutoff_date", "study_window", "max_age_years", "identifier_columns")
@@ -77,37 +46,11 @@ def apply_overrides(config: dict[str, Any], overrides: dict[str, Any]) -> dict[s
     return merged
 
 
-@functools.lru_cache(maxsize=1)
-def _schema_validator() -> Any:
-    """A jsonschema validator for the config schema that also fills defaults, built once per process.
-
-    `snakemake.utils.validate` re-reads the schema and rebuilds its validator on every call (about
-    50 ms); the Snakefile validates one config per scenario at every start, including no-op reruns.
-    Filling defaults while validating is the recipe of the jsonschema FAQ, which snakemake.utils uses too.
-    """
-    from jsonschema import Draft202012Validator, validators
-
-    def set_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for key, subschema in properties.items():
-                if "default" in subschema:
-                    instance.setdefault(key, copy.deepcopy(subschema["default"]))
-        yield from Draft202012Validator.VALIDATORS["properties"](validator, properties, instance, schema)
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 3 ms instead of 30 ms
-    schema = yaml.load(SCHEMA.read_text(encoding="utf-8"), Loader=loader)
-    filling = validators.extend(Draft202012Validator, {"properties": set_defaults})
-    return filling(schema)
-
-
 def scenario_config(config: dict[str, Any], name: str) -> dict[str, Any]:
-    """The full, validated configuration of one sensitivity scenario (no nested scenarios).
-
-    Raises ValueError naming the scenario and the offending key.
-    """
+    """The configuration of one sensitivity scenario: `config` with the scenario's overrides merged
+    in, without `scenarios` (no nested scenarios). The workflow validates it against the schema."""
     overrides = dates_as_text(copy.deepcopy(config["scenarios"][name]))
-    merged = apply_overrides({k: v for k, v in config.items() if k != "scenarios"}, overrides)
-    return check_config(merged, f"scenarios.{name}")
+    return apply_overrides({k: v for k, v in config.items() if k != "scenarios"}, overrides)
 
 
 #: Keys the endpoint derivation uses (besides the record-level ones): a scenario overriding none of

@@ -2,12 +2,13 @@
 
 `figure_names(comparisons)` lists the figures so that the rules can declare their outputs;
 `draw_all(...)` draws them from data frames, `read_and_draw(...)` from the rules' input files, and
-`make_figures(...)` (ino_study.figures.run) runs a figure rule's step in worker processes. Each
-figure's data go to results/figures/data/<figure>.csv.
+`make_figures(...)` is the step of the two figure rules (cohort_figures, figures). Each figure's
+data go to results/figures/data/<figure>.csv.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Collection, Mapping
 
 import numpy as np
@@ -18,7 +19,6 @@ from ino_study.figures.catalogue import (  # noqa: F401  (names re-exported for 
     CIF_FIGURES, ENDPOINTS, FIGURE_CATEGORIES, FIXED_FIGURES, GENERATED_CAPTIONS, caption_path, figure_names,
     figure_outputs, figure_paths, km_names, rule_figure_names, ADAM_INPUTS, STATS_INPUTS, split_figures,
 )
-from ino_study.figures.run import make_figures  # noqa: F401  (the rule's step, re-exported)
 from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
 from ino_study.figures.forest import draw_forest, forest_data
 from ino_study.figures.km import draw_km, km_figure_data
@@ -31,6 +31,9 @@ from ino_study.outputs.io import read_parquet, write_csv, write_text
 from ino_study.statistics.survival_analysis import endpoint_frame, known_group
 from ino_study.tables.adverse_events import grade_counts, worst_grades
 from ino_study.tables.response import response_table
+
+LOGGER = logging.getLogger("ino_study")
+
 
 def _save(fig, name: str, data: pd.DataFrame, output: Any, settings: FigureSettings) -> None:
     formats = dict.fromkeys(["png", *settings.formats])
@@ -160,3 +163,14 @@ def read_and_draw(adam: Any, stats: Any, config: Mapping[str, Any], output: Any,
              table("estimates"), table("published"), config, output, logger,
              transplant=transplant if all(frame is not None for frame in transplant.values()) else None,
              only=only)
+
+
+def make_figures(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, rule: str | None = None) -> None:
+    """Draw and save the figures of `rule` (one of FIGURE_RULES; every figure if None).
+
+    `adam`/`stats`: the paths of the analysis datasets and statistics tables (the rule's input;
+    `stats` may lack the tables these figures do not need); `output`: the rule's output paths."""
+    comparisons = config.get("comparisons", ())
+    names = figure_names(comparisons) if rule is None else rule_figure_names(comparisons, rule)
+    read_and_draw(adam, stats, config, output, LOGGER, only=names)
+    LOGGER.info("%d figures written", len(names))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import glob
 import io
 import json
 import math
@@ -20,8 +21,6 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
-
-from ino_study.outputs import staging as _staging
 
 FLOAT_FORMAT = "%.6g"
 
@@ -50,15 +49,16 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
     """Write through `write(tmp_path)` into a temporary file in the same folder, then rename.
 
     A failure leaves no partial file behind; a full disk or an unwritable folder raises
-    `OutputWriteError` with a message that says which file and why.
+    `OutputWriteError` with a message that says which file and why. A partial file left by a
+    writer that was killed (kill -9, power cut) is removed the next time the same file is written.
     """
     path = Path(path)
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = _staging.PARTIAL_DIR or path.parent
-        staging.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=staging)
+        for stale in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+            stale.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
         os.close(fd)
         write(Path(tmp))
         os.replace(tmp, path)

@@ -19,12 +19,11 @@ import subprocess
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ino_study.step_server import RECORDS, served
 
 #: Distributions whose versions are recorded (the pinned runtime requirements).
 PACKAGES: tuple[str, ...] = (
     "snakemake", "pandas", "numpy", "scipy", "lifelines", "matplotlib", "seaborn", "pyyaml", "pandera",
-    "openpyxl", "python-docx", "pyarrow", "jsonschema",
+    "openpyxl", "python-docx", "pyarrow",
 )
 
 _BLOCK = 1 << 20
@@ -91,14 +90,13 @@ def provenance_record(raw_data: str | Path, config: Mapping[str, Any], directory
     }
 
 
-@served(needs=RECORDS, background=True)  # in a child of the step server: pandas is imported there
-def write_provenance(raw_data: str | Path, config: Mapping[str, Any], output: str | Path, log: str | Path) -> None:
+def write_provenance(raw_data: str | Path, config: Mapping[str, Any], output: str | Path) -> None:
     """Write results/provenance.json (the rule's single call)."""
-    from ino_study.outputs.io import write_json
-    from ino_study.steps import job_log
+    import logging
 
-    with job_log(log) as logger:
-        record = provenance_record(raw_data, config)
-        write_json(record, output)
-        logger.info("provenance: %d raw file(s) hashed, commit %s", len(record["raw_data"]["files"]),
-                    record["code"]["git_commit"])
+    from ino_study.outputs.io import write_json
+
+    record = provenance_record(raw_data, config)
+    write_json(record, output)
+    logging.getLogger("ino_study").info("provenance: %d raw file(s) hashed, commit %s",
+                                        len(record["raw_data"]["files"]), record["code"]["git_commit"])

@@ -45,6 +45,8 @@ class Finding:
             parts.append(f"row {self.row}")
         if self.column:
             parts.append(f"column '{self.column}'")
+        if self.patient_id:
+            parts.append(f"patient {self.patient_id}")
         return ", ".join(parts)
 
     def message(self) -> str:

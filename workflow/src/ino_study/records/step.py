@@ -2,16 +2,18 @@
 
 Reading, cleaning and the optional pseudonymisation of patient IDs (config key
 `pseudonymise`, key from the environment variable INO_PSEUDONYM_KEY, see
-`ino_study.records.pseudonym`). The rule calls it from a one-line `run:` block.
+`ino_study.records.pseudonym`). The rules clean_records and scenario_clean_records run it
+(workflow/scripts/clean_records.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any, Mapping
 
-from ino_study.step_server import RECORDS, served
+LOGGER = logging.getLogger("ino_study")
 
 
 def eligibility_rules(config: Mapping[str, Any]):
@@ -30,7 +32,7 @@ def eligibility_rules(config: Mapping[str, Any]):
     )
 
 
-def clean_records(raw_data: str, config: Mapping[str, Any], output: Any, log: str) -> None:
+def clean_records(raw_data: str, config: Mapping[str, Any], output: Any) -> None:
     """Read and clean the raw export; write clean tables, the data-quality report and patient flow."""
     from ino_study.outputs.io import write_parquet
     from ino_study.records.clean import clean_records as clean
@@ -38,26 +40,19 @@ def clean_records(raw_data: str, config: Mapping[str, Any], output: Any, log: st
     from ino_study.records.quality import DataContractError
     from ino_study.records.read import read_registry_export
     from ino_study.records.report import write_quality_report
-    from ino_study.steps import CLEAN_TABLES, job_log
+    from ino_study.layout import CLEAN_TABLES
 
     rules = eligibility_rules(config)
-    with job_log(log) as logger:
-        key = key_from_environment() if config.get("pseudonymise", False) else None
-        logger.info("reading %s%s", Path(raw_data).name, " (patient IDs pseudonymised)" if key else "")
-        raw, findings = read_registry_export(raw_data)
-        try:
-            records = clean(raw, rules, findings, pseudonym_key=key)
-        except DataContractError as error:
-            raise DataContractError(error.findings) from None
-        for name in CLEAN_TABLES:
-            write_parquet(records.tables[name], getattr(output, name))
-        write_quality_report(records.findings, records.flow, output.findings, output.report, output.flow,
-                             source=Path(raw_data).name, rules=rules)
-        logger.info("%d patients in the raw data, %d analysed; %d findings", int(records.flow.iloc[0]["patients"]),
-                    int(records.flow.iloc[-1]["patients"]), len(records.findings))
-
-
-#: The step of rule clean_records; of rule scenario_clean_records, at a lower CPU priority when the
-#: step server runs it (ino_study.step_server): no figure of the main analysis waits for it.
-clean_main_records = served(clean_records, needs=RECORDS)
-clean_scenario_records = served(clean_records, needs=RECORDS, background=True)
+    key = key_from_environment() if config.get("pseudonymise", False) else None
+    LOGGER.info("reading %s%s", Path(raw_data).name, " (patient IDs pseudonymised)" if key else "")
+    raw, findings = read_registry_export(raw_data)
+    try:
+        records = clean(raw, rules, findings, pseudonym_key=key)
+    except DataContractError as error:
+        raise DataContractError(error.findings) from None
+    for name in CLEAN_TABLES:
+        write_parquet(records.tables[name], getattr(output, name))
+    write_quality_report(records.findings, records.flow, output.findings, output.report, output.flow,
+                         source=Path(raw_data).name, rules=rules)
+    LOGGER.info("%d patients in the raw data, %d analysed; %d findings", int(records.flow.iloc[0]["patients"]),
+                int(records.flow.iloc[-1]["patients"]), len(records.findings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Mapping
 
 import pandas as pd
@@ -13,6 +14,8 @@ from ino_study.tables.catalogue import TABLES  # noqa: F401  (re-exported)
 from ino_study.tables.export import write_docx, write_markdown, write_xlsx
 from ino_study.tables.response import response_table
 from ino_study.tables.survival import survival_table
+
+LOGGER = logging.getLogger("ino_study")
 
 TITLES = {
     "table1": "Table 1. Baseline characteristics of the included patients",
@@ -52,16 +55,13 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
     }
 
 
-def make_tables(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, log: str) -> None:
+def make_tables(adam: Any, stats: Any, config: Mapping[str, Any], output: Any) -> None:
     """Write results/tables/<name>.csv and .md, tables.xlsx and tables.docx."""
-    from ino_study.steps import job_log
-
-    with job_log(log) as logger:
-        tables = build_tables(read_parquet(adam.adsl), read_parquet(adam.adae), pd.read_csv(stats.estimates),
-                              pd.read_csv(stats.medians), pd.read_csv(stats.follow_up), config)
-        for name, (frame, note) in tables.items():
-            write_csv(frame, getattr(output, f"{name}_csv"))
-            write_markdown(frame, getattr(output, f"{name}_md"), TITLES[name], note)
-            logger.info("%s: %d rows", name, len(frame))
-        write_xlsx({name: frame for name, (frame, _) in tables.items()}, output.xlsx)
-        write_docx({name: (TITLES[name], frame, note) for name, (frame, note) in tables.items()}, output.docx)
+    tables = build_tables(read_parquet(adam.adsl), read_parquet(adam.adae), pd.read_csv(stats.estimates),
+                          pd.read_csv(stats.medians), pd.read_csv(stats.follow_up), config)
+    for name, (frame, note) in tables.items():
+        write_csv(frame, getattr(output, f"{name}_csv"))
+        write_markdown(frame, getattr(output, f"{name}_md"), TITLES[name], note)
+        LOGGER.info("%s: %d rows", name, len(frame))
+    write_xlsx({name: frame for name, (frame, _) in tables.items()}, output.xlsx)
+    write_docx({name: (TITLES[name], frame, note) for name, (frame, note) in tables.items()}, output.docx)

@@ -1,0 +1,22 @@
+"""Names and places of the pipeline's datasets, shared by the rules and the steps.
+
+Light on purpose: the workflow imports it while Snakemake reads the rules, at every start.
+"""
+
+from __future__ import annotations
+
+#: The clean tables of the records step (results/data/clean/<name>.parquet).
+CLEAN_TABLES = ("patients", "ino_doses", "assessments", "transplants", "adverse_events", "follow_up")
+#: The analysis datasets of the endpoints step (results/adam/<name>.parquet and .csv).
+ANALYSIS_DATASETS = ("adsl", "adrs", "adtte", "adae")
+
+
+def scenario_paths(prefix: str) -> dict[str, str]:
+    """Every file a scenario writes under `prefix` (results/scenarios/<name>), by output name."""
+    paths = {f"{name}_{fmt}": f"{prefix}/adam/{name}.{fmt}" for name in ANALYSIS_DATASETS for fmt in ("parquet", "csv")}
+    paths |= {
+        "estimates": f"{prefix}/tables/survival_estimates.csv", "medians": f"{prefix}/tables/median_survival.csv",
+        "follow_up": f"{prefix}/tables/follow_up.csv", "logrank": f"{prefix}/tables/logrank.csv",
+        "cox": f"{prefix}/tables/cox.csv", "summary": f"{prefix}/summary.json", "paragraph": f"{prefix}/summary.md",
+    }
+    return paths
