@@ -30,18 +30,14 @@ def package_code(*parts):
     return [str(f.relative_to(workflow.basedir)) for f in files]
 
 
-def validated_scenario(name):
-    """The scenario's configuration, checked against the schema like the main one."""
-    scenario = scenario_config(config, name)
+SCENARIOS = sorted(config["scenarios"])
+SCENARIO_CONFIGS = {}  # each scenario's configuration, checked against the schema as the main one
+for name in SCENARIOS:
+    SCENARIO_CONFIGS[name] = scenario_config(config, name)
     try:
-        validate(scenario, str(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"))
+        validate(SCENARIO_CONFIGS[name], "../schemas/config.schema.yaml")
     except WorkflowError as error:
         raise WorkflowError(f"In config key scenarios.{name}: {error}") from None
-    return scenario
-
-
-SCENARIOS = sorted(config["scenarios"])
-SCENARIO_CONFIGS = {name: validated_scenario(name) for name in SCENARIOS}
 SCENARIO_DIR = f"{RESULTS}/scenarios/{{scenario}}"
 
 

@@ -45,13 +45,12 @@ class Finding:
             parts.append(f"row {self.row}")
         if self.column:
             parts.append(f"column '{self.column}'")
-        if self.patient_id:
-            parts.append(f"patient {self.patient_id}")
         return ", ".join(parts)
 
     def message(self) -> str:
         value = "" if self.value is None else f" value {self.value!r}:"
-        return f"{self.location()}:{value} {self.rule}"
+        patient = f" (patient {self.patient_id})" if self.patient_id else ""
+        return f"{self.location()}:{value} {self.rule}{patient}"
 
 
 class DataContractError(Exception):
