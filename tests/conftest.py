@@ -1,5 +1,6 @@
-"""Shared fixtures: a copy of the project in a temporary folder, and a pipeline run in it; and
-`days_after`, the dates of synthetic test cohorts."""
+"""Shared fixtures: a copy of the project in a temporary folder, and a pipeline run in it;
+`days_after`, the dates of synthetic test cohorts; and the configuration as the workflow validates
+it (`validate_config`, `load_config`: snakemake.utils.validate against the schema, defaults filled)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from snakemake.utils import validate
+
+from ino_study.config import DEFAULT_CONFIG, SCHEMA, dates_as_text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILES = ("Snakefile", "config.yaml", "workflow", "data", "profiles")
@@ -25,6 +32,20 @@ def days_after(start, days) -> pd.DatetimeIndex:
     days = np.asarray(days, dtype=float)
     known = ~np.isnan(days)
     return pd.DatetimeIndex(start + pd.to_timedelta(np.where(known, days, 0.0), unit="D")).where(known)
+
+
+def validate_config(config: dict) -> dict:
+    """A copy of `config` validated as the Snakefile does it, with the schema's defaults filled in."""
+    config = dates_as_text(copy.deepcopy(config))
+    validate(config, str(SCHEMA), set_default=True)
+    return config
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG, **overrides) -> dict:
+    """A YAML config file with top-level `overrides`, validated as the Snakefile does it."""
+    config = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    config.update(overrides)
+    return validate_config(config)
 
 
 def copy_project(destination: Path) -> Path:

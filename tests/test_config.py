@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ino_study.config import DEFAULT_CONFIG, SCHEMA, dates_as_text, load_config, validate_config
+from conftest import load_config, validate_config
+from ino_study.config import DEFAULT_CONFIG, SCHEMA, dates_as_text
 
 
 def walk_properties(schema: dict, path: str = ""):
@@ -54,33 +55,3 @@ def test_unquoted_yaml_dates_are_accepted():
     config = yaml.safe_load("cutoff_date: 2023-01-31\nstudy_window: {start: 2016-10-01, end: 2022-09-01}\n")
     config = validate_config(dates_as_text(config))
     assert config["cutoff_date"] == "2023-01-31" and config["study_window"]["end"] == "2022-09-01"
-
-
-@pytest.mark.parametrize("config", [
-    {},
-    "default",
-    {"figures": {"dpi": 150}, "response": {}},
-    {"km_ci": "linear"},
-    {"mrd_threshold_percent": -1},
-    {"unknown_key": 1},
-    {"study_window": {"start": "2016-10-01"}},
-])
-def test_check_config_accepts_rejects_and_fills_as_snakemake_validate(config):
-    """The Snakefile's check_config (one cached validator) against snakemake.utils.validate."""
-    import copy
-
-    from snakemake.utils import validate
-
-    from ino_study.config import check_config
-
-    if config == "default":
-        config = dates_as_text(yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8")))
-    ours, theirs = copy.deepcopy(config), copy.deepcopy(config)
-    try:
-        validate(theirs, str(SCHEMA), set_default=True)
-    except Exception:
-        with pytest.raises(ValueError, match=r"^config: "):
-            check_config(ours)
-        return
-    assert check_config(ours) is ours
-    assert ours == theirs

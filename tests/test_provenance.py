@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bad_inputs.corpus import DEFAULT_WORKBOOK, default_sheets, run, write_csv_dir
-from ino_study.config import load_config
+from conftest import load_config
 from ino_study.records.provenance import git_commit, package_versions, provenance_record, write_provenance
 
 

@@ -7,7 +7,8 @@ After a complete run, a change must rerun exactly the jobs it can affect, no mor
   ``clean_records``;
 - a figure-only setting (``figures.dpi``, ``figures.formats``): only figure rules and what is
   downstream of them (the report);
-- an edit of one rule's ``run:`` block: that rule and its descendants only.
+- an edit of one rule's script: that rule and its descendants only; so does an edit of a package
+  module the rule runs (its ``code`` inputs); a comment in a rule file: nothing.
 
 "Downstream" is read from Snakemake's own rule graph (``--rulegraph``), so the tests keep covering
 rules added later (figures, tables, report) without being edited. Rules pass only the config keys
@@ -33,21 +34,15 @@ pytestmark = pytest.mark.slow
 FIGURE_OUTPUT_PREFIX = "results/figures/"
 # provenance.json records the whole configuration: any config change rewrites it, by design.
 RECORDS_WHOLE_CONFIG = {"provenance"}
-# Rules allowed to rerun more broadly than the check expects (none: scenario rules take only the
-# keys they use, see SCENARIO_*_KEYS in workflow/rules/common.smk).
-KNOWN_OVERBROAD_PARAMS: set[str] = set()
 
 
 def check_exact(jobs: dict[str, int], expected: set[str], allowed: set[str] | None = None) -> None:
-    """Scheduled rules == expected (plus RECORDS_WHOLE_CONFIG); KNOWN_OVERBROAD_PARAMS -> xfail."""
+    """Scheduled rules == expected (plus RECORDS_WHOLE_CONFIG)."""
     allowed = expected if allowed is None else allowed
     scheduled = set(jobs) - RECORDS_WHOLE_CONFIG
     missing = expected - set(jobs) if allowed is expected else set()
     extra = scheduled - allowed
     assert not missing, f"not rerun: {sorted(missing)} (scheduled {sorted(jobs)})"
-    if extra and extra <= KNOWN_OVERBROAD_PARAMS:
-        pytest.xfail(f"known: {sorted(extra)} rerun because they take the whole config as params "
-                     "(workflow/rules/scenarios.smk); everything else reran exactly as expected")
     assert not extra, f"rerun although unaffected: {sorted(extra)} (expected {sorted(expected)})"
 _TABLE_ROW = re.compile(r"^(\S+)\s+(\d+)\s*$")
 _NODE = re.compile(r'^\s*(\d+)\[label = "([^"]+)"')
@@ -127,21 +122,6 @@ def test_complete_run_schedules_nothing(default_run):
     assert scheduled_jobs(default_run) == {}
 
 
-def test_noop_check_does_not_import_pandas(default_run):
-    """Checking a finished run for changes needs no pandas (0.6 s of every no-op rerun; see
-    workflow/src/ino_study/snakemake_hooks.py), yet params changes are still seen (the tests below)."""
-    import subprocess
-    import sys
-
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "snakemake", "--cores", "2", "--dry-run",
-                             "--quiet"], cwd=default_run, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Nothing to be done" in result.stdout + result.stderr
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "snakemake.persistence" in imported  # the trace is there
-    assert "pandas" not in imported
-
-
 def test_complete_run_is_fully_recorded(default_run):
     """Every output has metadata and is up to date (``--summary`` plans no update anywhere)."""
     result = run_snakemake(default_run, "--summary")
@@ -209,36 +189,31 @@ def test_copy_of_finished_run_schedules_nothing(edited_run):
     assert scheduled_jobs(edited_run) == {}
 
 
-def _append_to_run_block(rule_file: Path, rule: str, statement: str) -> None:
-    """Add `statement` as the last line of `rule`'s run: block (a no-op for the results)."""
-    lines = rule_file.read_text().splitlines()
-    start = lines.index(f"rule {rule}:")
-    run_at = next(i for i in range(start, len(lines)) if lines[i].strip() == "run:")
-    body_indent = None
-    end = run_at + 1
-    while end < len(lines) and (not lines[end].strip() or
-                                len(lines[end]) - len(lines[end].lstrip()) > len(lines[run_at]) - len(lines[run_at].lstrip())):
-        if lines[end].strip() and body_indent is None:
-            body_indent = lines[end][: len(lines[end]) - len(lines[end].lstrip())]
-        end += 1
-    while lines[end - 1].strip() == "":
-        end -= 1
-    lines.insert(end, f"{body_indent}{statement}")
-    rule_file.write_text("\n".join(lines) + "\n")
-
-
-def test_edit_of_a_rule_reruns_that_rule_and_descendants_only(edited_run):
+def test_edit_of_a_rule_script_reruns_that_rule_and_descendants_only(edited_run):
     graph = rule_graph(edited_run)
     expected = with_descendants(graph, {"survival_statistics"})
-    _append_to_run_block(edited_run / "workflow/rules/statistics.smk", "survival_statistics",
-                         "_no_op = None  # an edit that changes the rule's code, not its results")
+    script = edited_run / "workflow/scripts/survival_statistics.py"
+    script.write_text(script.read_text() + "_no_op = None  # changes the rule's code, not its results\n")
     jobs = scheduled_jobs(edited_run)
     assert set(jobs) == expected, f"scheduled {sorted(jobs)}, expected {sorted(expected)}"
     assert not {"clean_records", "derive_endpoints"} & set(jobs)
 
 
-def test_comment_only_edit_reruns_nothing(edited_run):
-    """Comments are not code: Snakemake compares the run block's compiled code."""
-    _append_to_run_block(edited_run / "workflow/rules/statistics.smk", "survival_statistics",
-                         "# a comment only")
+def test_edit_of_a_package_module_reruns_the_rules_that_run_it(edited_run):
+    """statistics/kaplan_meier.py is a `code` input of the statistics, figures and scenario rules."""
+    graph = rule_graph(edited_run)
+    module = edited_run / "workflow/src/ino_study/statistics/kaplan_meier.py"
+    module.write_text(module.read_text() + "\n# edited\n")
+    jobs = scheduled_jobs(edited_run)
+    roots = {"survival_statistics", "transplant_and_competing_risks", "cohort_figures", "figures",
+             "scenario_analysis"}
+    assert roots <= set(jobs), sorted(jobs)
+    check_exact(jobs, roots, allowed=with_descendants(graph, roots))
+    assert not {"clean_records", "derive_endpoints"} & set(jobs)
+
+
+def test_comment_in_a_rule_file_reruns_nothing(edited_run):
+    """Comments are not code: Snakemake compares the rules' code, not the text of their files."""
+    rule_file = edited_run / "workflow/rules/statistics.smk"
+    rule_file.write_text(rule_file.read_text() + "\n# a comment only\n")
     assert scheduled_jobs(edited_run) == {}

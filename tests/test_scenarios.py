@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import PROJECT_ROOT, copy_project, run_snakemake
+from conftest import PROJECT_ROOT, copy_project, load_config, run_snakemake, validate_config
 from ino_study.config import (
-    SCHEMA, apply_overrides, dates_as_text, load_config, scenario_config, scenario_rederives_endpoints, scenario_rereads_records,
+    apply_overrides, scenario_config, scenario_rederives_endpoints, scenario_rereads_records,
 )
 
 
@@ -23,38 +23,14 @@ def test_overrides_merge_nested_keys():
     assert merged == {"response": {"max_blasts_pct": 5, "window_days": 90}, "km_ci": "log"}
 
 
-def test_scenario_configs_are_validated_and_name_the_scenario():
+def test_scenario_config_merges_the_overrides_over_the_main_config():
     config = load_config()
-    config["scenarios"] = {"bad": {"km_ci": "linear"}, "good": {"mrd_threshold_percent": 0.1}}
-    assert scenario_config(config, "good")["mrd_threshold_percent"] == 0.1
-    assert scenario_config(config, "good")["km_ci"] == config["km_ci"]
-    with pytest.raises(ValueError, match=r"(?s)scenarios\.bad.*km_ci"):
-        scenario_config(config, "bad")
-
-
-def test_scenario_validation_agrees_with_snakemake_validate():
-    """scenario_config validates with a cached validator; it must accept, reject and fill exactly as
-    snakemake.utils.validate does, including defaults of keys the config leaves out."""
-    from snakemake.exceptions import WorkflowError
-    from snakemake.utils import validate
-
-    def validated_by_snakemake(config):
-        config = dates_as_text(copy.deepcopy(config))
-        validate(config, str(SCHEMA), set_default=True)
-        return config
-
-    config = load_config()
-    config["scenarios"] = {**config["scenarios"], "sparse": {"figures": {"dpi": 150}, "response": {}}}
-    del config["figures"]["formats"]  # a default the fast validator must fill again
-    for name, overrides in config["scenarios"].items():
-        merged = apply_overrides({k: v for k, v in config.items() if k != "scenarios"}, overrides)
-        assert scenario_config(config, name) == validated_by_snakemake(merged), name
-    config["scenarios"] = {"bad": {"confidence_level": 1.5}}
-    with pytest.raises(WorkflowError):
-        validated_by_snakemake(apply_overrides({k: v for k, v in config.items() if k != "scenarios"},
-                                        config["scenarios"]["bad"]))
-    with pytest.raises(ValueError, match=r"scenarios\.bad: confidence_level"):
-        scenario_config(config, "bad")
+    config["scenarios"] = {"good": {"mrd_threshold_percent": 0.1, "response": {"window_days": 90}}}
+    merged = scenario_config(config, "good")
+    assert merged["mrd_threshold_percent"] == 0.1 and merged["km_ci"] == config["km_ci"]
+    assert merged["response"] == {**config["response"], "window_days": 90}
+    assert "scenarios" not in merged
+    assert validate_config(merged) == merged  # a valid scenario stays as it is, defaults already in
 
 
 def test_only_record_level_overrides_reread_the_records():

@@ -31,7 +31,9 @@ def package_code(*parts):
 
 
 SCENARIOS = sorted(config["scenarios"])
-SCENARIO_CONFIGS = {}  # each scenario's configuration, checked against the schema as the main one
+SCENARIO_CONFIGS = (
+    {}
+)  # each scenario's configuration, checked against the schema as the main one
 for name in SCENARIOS:
     SCENARIO_CONFIGS[name] = scenario_config(config, name)
     try:
@@ -71,7 +73,8 @@ def scenario_settings(keys):
 
 def scenario_analysis_inputs(wildcards):
     """What a scenario's analysis starts from: clean tables if its endpoints differ from the main
-    run's (then it derives them), else the main run's analysis datasets (then it copies them)."""
+    run's (then it derives them), else the main run's analysis datasets (then it copies them).
+    """
     if scenario_rederives_endpoints(config, wildcards.scenario):
         return scenario_clean_tables(wildcards)
     return {

@@ -12,13 +12,13 @@ rule derive_endpoints:
             for name in ANALYSIS_DATASETS
             for fmt in ("parquet", "csv")
         },
-    params:
-        settings=config_subset(
-            "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"
-        ),
     log:
         "logs/derive_endpoints.log",
     conda:
         ENV
+    params:
+        settings=config_subset(
+            "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"
+        ),
     script:
         "../scripts/derive_endpoints.py"

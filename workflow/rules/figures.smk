@@ -37,12 +37,12 @@ rule cohort_figures:
             report,
             "cohort_figures",
         ),
-    params:
-        settings=config_subset(*FIGURE_SETTINGS),
     log:
         "logs/cohort_figures.log",
     conda:
         ENV
+    params:
+        settings=config_subset(*FIGURE_SETTINGS),
     script:
         "../scripts/draw_figures.py"
 
@@ -66,11 +66,11 @@ rule figures:
             report,
             "figures",
         ),
-    params:
-        settings=config_subset(*FIGURE_SETTINGS),
     log:
         "logs/figures.log",
     conda:
         ENV
+    params:
+        settings=config_subset(*FIGURE_SETTINGS),
     script:
         "../scripts/draw_figures.py"

@@ -22,6 +22,10 @@ rule clean_records:
         findings=f"{RESULTS}/data_quality/findings.csv",
         report=f"{RESULTS}/data_quality/report.md",
         flow=f"{RESULTS}/data_quality/patient_flow.csv",
+    log:
+        "logs/clean_records.log",
+    conda:
+        ENV
     params:
         settings={
             **config_subset(
@@ -30,10 +34,6 @@ rule clean_records:
             "pseudonymise": config.get("pseudonymise", False),
         },
         key_tag=PSEUDONYM_TAG,
-    log:
-        "logs/clean_records.log",
-    conda:
-        ENV
     script:
         "../scripts/clean_records.py"
 
@@ -45,12 +45,12 @@ rule provenance:
         raw=config["raw_data"],
     output:
         f"{RESULTS}/provenance.json",
-    params:
-        config=config,
-        commit=lambda wildcards: git_commit(),
     log:
         "logs/provenance.log",
     conda:
         ENV
+    params:
+        config=config,
+        commit=lambda wildcards: git_commit(),
     script:
         "../scripts/provenance.py"

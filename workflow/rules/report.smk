@@ -13,13 +13,13 @@ rule summarise:
     output:
         summary=f"{RESULTS}/summary.json",
         paragraph=f"{RESULTS}/summary.md",
-    params:
-        settings=config_subset(
-            "confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"
-        ),
     log:
         "logs/summarise.log",
     conda:
         ENV
+    params:
+        settings=config_subset(
+            "confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"
+        ),
     script:
         "../scripts/summarise.py"

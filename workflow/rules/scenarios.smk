@@ -16,12 +16,12 @@ rule scenario_clean_records:
         findings=f"{SCENARIO_DIR}/data_quality/findings.csv",
         report=f"{SCENARIO_DIR}/data_quality/report.md",
         flow=f"{SCENARIO_DIR}/data_quality/patient_flow.csv",
-    params:
-        settings=scenario_settings(SCENARIO_RECORD_KEYS),
     log:
         "logs/scenarios/{scenario}/clean_records.log",
     conda:
         ENV
+    params:
+        settings=scenario_settings(SCENARIO_RECORD_KEYS),
     script:
         "../scripts/clean_records.py"
 
@@ -32,12 +32,12 @@ rule scenario_analysis:
         code=package_code("endpoints", "statistics", "outputs", "job.py"),
     output:
         **scenario_paths(SCENARIO_DIR),
-    params:
-        settings=scenario_settings(SCENARIO_ANALYSIS_KEYS),
     log:
         "logs/scenarios/{scenario}/analysis.log",
     conda:
         ENV
+    params:
+        settings=scenario_settings(SCENARIO_ANALYSIS_KEYS),
     script:
         "../scripts/scenario_analysis.py"
 
@@ -48,12 +48,12 @@ rule compare_scenarios:
         scenarios=expand(f"{SCENARIO_DIR}/summary.json", scenario=SCENARIOS),
     output:
         f"{RESULTS}/tables/scenario_comparison.csv",
-    params:
-        names=SCENARIOS,
-        overrides={name: config["scenarios"][name] for name in SCENARIOS},
     log:
         "logs/compare_scenarios.log",
     conda:
         ENV
+    params:
+        names=SCENARIOS,
+        overrides={name: config["scenarios"][name] for name in SCENARIOS},
     script:
         "../scripts/compare_scenarios.py"

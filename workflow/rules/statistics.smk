@@ -13,14 +13,14 @@ rule survival_statistics:
         follow_up=f"{RESULTS}/tables/follow_up.csv",
         logrank=f"{RESULTS}/tables/logrank.csv",
         cox=f"{RESULTS}/tables/cox.csv",
-    params:
-        settings=config_subset(
-            "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"
-        ),
     log:
         "logs/survival_statistics.log",
     conda:
         ENV
+    params:
+        settings=config_subset(
+            "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"
+        ),
     script:
         "../scripts/survival_statistics.py"
 
@@ -38,13 +38,13 @@ rule transplant_and_competing_risks:
         hsct_cox=f"{RESULTS}/tables/hsct_time_varying_cox.csv",
         incidence=f"{RESULTS}/tables/cumulative_incidence.csv",
         incidence_curves=f"{RESULTS}/tables/cumulative_incidence_curves.csv",
-    params:
-        settings=config_subset(
-            "landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"
-        ),
     log:
         "logs/transplant_and_competing_risks.log",
     conda:
         ENV
+    params:
+        settings=config_subset(
+            "landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"
+        ),
     script:
         "../scripts/transplant_and_competing_risks.py"

@@ -42,11 +42,11 @@ rule tables:
             subcategory="Workbook",
         ),
         docx=f"{RESULTS}/tables/tables.docx",
-    params:
-        settings=config_subset("confidence_level", "km_ci", "comparisons", "table1_by"),
     log:
         "logs/tables.log",
     conda:
         ENV
+    params:
+        settings=config_subset("confidence_level", "km_ci", "comparisons", "table1_by"),
     script:
         "../scripts/tables.py"
