@@ -12,6 +12,13 @@ Sources:
            coef 0.3466, exp(coef) 1.4142, se(coef) 1.4355, p 0.809.  Closed form by hand:
            score = 1 - u/(u+1) - u/(u+2) = 0 => u = e^b = sqrt(2), b = log(2)/2 = 0.34657.
          * ``cox.zph(coxph(Surv(t, status) ~ Group))``: chisq 0.0229, p 0.88 (survival >= 3.0, km).
+[R-LUNG] survival's ``lung`` data (NCCTG lung cancer; tied times), R's printed output:
+         * ``coxph(Surv(time, status) ~ sex, data = lung)``: n= 228, number of events= 165, coef -0.5310,
+           exp(coef) 0.5880, se(coef) 0.1672, z -3.176, p 0.00149 (``summary``, as quoted in the Cross
+           Validated question "Get standard error of exponentiated coefficient in cox regression").
+         * ``coxph(Surv(time, status) ~ ph.ecog)``: coef 0.476, exp(coef) 1.61, se(coef) 0.113, z 4.2,
+           p 2.7e-05, n= 227, number of events= 164, 1 observation deleted due to missingness
+           (https://www.biostars.org/p/109199/).
 """
 
 from __future__ import annotations
@@ -84,8 +91,10 @@ def test_cox_numeric_coding_equals_dummy():
 def test_cox_four_subjects_closed_form():
     """[R-AKH] coef 0.3466 (= log(2)/2 exactly), se 1.4355, p 0.809."""
     out = cox_univariable([2, 5, 7, 8], [1, 1, 0, 1], pd.DataFrame({"X1": [1, 0, 0, 1]})).iloc[0]
-    assert out["coef"] == pytest.approx(math.log(2) / 2, abs=1e-6)
+    assert out["coef"] == pytest.approx(math.log(2) / 2, abs=1e-10)
     assert out["se"] == pytest.approx(1.4355, abs=5e-5)
+    # information at u = sqrt(2): u/(u+1)^2 + 2u/(u+2)^2 = 6 sqrt(2) - 8 (by hand)
+    assert out["se"] == pytest.approx(1 / math.sqrt(6 * math.sqrt(2) - 8), abs=1e-10)
     assert out["p_value"] == pytest.approx(0.809, abs=5e-4)
 
 
@@ -169,12 +178,27 @@ def test_cox_time_varying_with_exposure_split_runs():
     assert out.iloc[0]["n_events"] == 30 and np.isfinite(out.iloc[0]["coef"])
 
 
-def _lifelines_own_fit(df: pd.DataFrame):
-    """The fit cox_univariable used before the grouped Efron sums: lifelines' per-row loop."""
+#: lifelines' CoxPHFitter run to its own step-norm limit: with its defaults (and FIT_OPTIONS) its
+#: relative-likelihood and Newton-decrement stops can leave it ~1e-6 relative short of the maximum.
+LIFELINES_TO_CONVERGENCE = {"precision": 1e-16, "r_precision": 0.0}
+
+
+def _lifelines_summary(df: pd.DataFrame, fit_options: dict) -> pd.DataFrame:
+    """lifelines' public CoxPHFitter (Efron ties, its per-row loop): the second check beside R."""
     from lifelines import CoxPHFitter
 
-    from ino_study.statistics.comparisons import FIT_OPTIONS
-    return CoxPHFitter().fit(df, duration_col="_time", event_col="_event", fit_options=dict(FIT_OPTIONS))
+    return CoxPHFitter().fit(df, duration_col="_time", event_col="_event", fit_options=dict(fit_options)).summary
+
+
+@pytest.fixture
+def grouped_only(monkeypatch):
+    """The fits of the test must be the grouped Newton-Raphson: the lifelines route fails."""
+    from ino_study.statistics import cox_fit
+
+    def refuse(df):
+        raise AssertionError("went through lifelines instead of the grouped Efron fit")
+
+    monkeypatch.setattr(cox_fit, "lifelines_cox_estimates", refuse)
 
 
 def tied_design(rng: np.random.Generator, n_range: tuple[int, int], max_levels: int) -> pd.DataFrame:
@@ -187,37 +211,121 @@ def tied_design(rng: np.random.Generator, n_range: tuple[int, int], max_levels: 
                       design_matrix(pd.Series(np.array(list("abcd"))[level], name="x"))[0]], axis=1)
 
 
+def lung_design(column: str) -> pd.DataFrame:
+    """survival's lung data (lifelines ships the same 228 rows, status 0/1), one covariate, NA dropped."""
+    from lifelines import datasets
+
+    lung = datasets.load_lung()
+    return pd.DataFrame({"_time": lung["time"].astype(float), "_event": lung["status"].astype(int),
+                         column: lung[column].astype(float)}).dropna()
+
+
+def test_grouped_fit_lung_sex_matches_r(grouped_only):
+    """[R-LUNG] coxph(Surv(time, status) ~ sex): coef -0.5310, se 0.1672, p 0.00149 (tied times)."""
+    from ino_study.statistics.comparisons import cox_estimates, wald_hazard_ratio
+
+    df = lung_design("sex")
+    assert (len(df), df["_event"].sum()) == (228, 165)
+    fit = cox_estimates(df).loc["sex"]
+    assert fit["coef"] == pytest.approx(-0.5310, abs=5e-5)
+    assert fit["se"] == pytest.approx(0.1672, abs=5e-5)
+    assert wald_hazard_ratio(fit["coef"], fit["se"], 0.95)["p_value"] == pytest.approx(0.00149, abs=5e-6)
+
+
+def test_grouped_fit_lung_ecog_four_levels_matches_r(grouped_only):
+    """[R-LUNG] coxph(Surv(time, status) ~ ph.ecog), ph.ecog 0-3 as a number (four levels, one of
+    them a single patient): n 227, 164 events, coef 0.476, se 0.113, p 2.7e-05."""
+    from ino_study.statistics.comparisons import cox_estimates, wald_hazard_ratio
+
+    df = lung_design("ph.ecog")
+    assert (len(df), df["_event"].sum(), df["ph.ecog"].nunique()) == (227, 164, 4)
+    fit = cox_estimates(df).loc["ph.ecog"]
+    assert fit["coef"] == pytest.approx(0.476, abs=5e-4)
+    assert fit["se"] == pytest.approx(0.113, abs=5e-4)
+    assert wald_hazard_ratio(fit["coef"], fit["se"], 0.95)["p_value"] == pytest.approx(2.7e-5, abs=5e-7)
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_grouped_efron_fit_equals_lifelines_row_loop(seed):
-    """Same coef / se / p as lifelines' own Efron loop to rounding, with many ties and 2-4 levels."""
-    from ino_study.statistics.comparisons import _fit_cox
+def test_grouped_fit_agrees_with_lifelines_coxphfitter(seed, grouped_only):
+    """Our grouped Newton-Raphson and lifelines' public CoxPHFitter (its own per-row Efron sums and
+    iterations) agree to 1e-8 on random factors of 2-4 levels with many tied times."""
+    from ino_study.statistics.comparisons import cox_estimates
 
     df = tied_design(np.random.default_rng(seed), n_range=(30, 2000), max_levels=4)
-    ours, theirs = _fit_cox(df).summary, _lifelines_own_fit(df).summary
-    for column in ("coef", "se(coef)", "p"):
-        np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, atol=0)
+    ours, theirs = cox_estimates(df), _lifelines_summary(df, LIFELINES_TO_CONVERGENCE)
+    assert ours.index.tolist() == theirs.index.tolist()
+    np.testing.assert_allclose(ours["coef"], theirs["coef"], rtol=1e-8, atol=0)
+    np.testing.assert_allclose(ours["se"], theirs["se(coef)"], rtol=1e-8, atol=0)
 
 
-def test_separated_levels_keep_lifelines_own_arithmetic():
-    """No finite maximum (all events in one level): the grouped sums are not used, so the
-    arbitrary stopping point of the diverging estimate is lifelines' own, digit for digit."""
+def test_overshooting_newton_step_is_halved(monkeypatch, grouped_only):
+    """A strong effect (hazard ratio ~ e^3, every patient an event): the first full Newton step lowers
+    the log-likelihood, is halved as R's coxph does, and the fit still agrees with lifelines."""
+    from ino_study.statistics import cox_fit
+
+    rng = np.random.default_rng(8)
+    x = rng.integers(0, 2, 40).astype(float)
+    df = pd.DataFrame({"_time": np.round(rng.exponential(1 / np.exp(4 * x)) * 10) + 1, "_event": 1, "x": x})
+    log_likelihoods, original = [], cox_fit.grouped_efron_values
+
+    def recording(counts, beta):
+        values = original(counts, beta)
+        log_likelihoods.append(values[2])
+        return values
+
+    monkeypatch.setattr(cox_fit, "grouped_efron_values", recording)
+    ours, theirs = cox_fit.cox_estimates(df), _lifelines_summary(df, LIFELINES_TO_CONVERGENCE)
+    assert any(later < earlier for earlier, later in zip(log_likelihoods, log_likelihoods[1:]))
+    np.testing.assert_allclose(ours["coef"], theirs["coef"], rtol=1e-8, atol=0)
+    np.testing.assert_allclose(ours["se"], theirs["se(coef)"], rtol=1e-8, atol=0)
+
+
+def test_newton_raphson_that_does_not_converge_says_so(monkeypatch):
+    from ino_study.statistics import cox_fit
+
+    monkeypatch.setattr(cox_fit, "MAX_ITERATIONS", 1)
+    df = pd.DataFrame({"_time": TIME, "_event": EVENT, "control": (TREAT == "control").astype(float)})
+    with pytest.raises(cox_fit.CoxFitError, match="did not converge in 1 iterations"):
+        cox_fit.cox_estimates(df)
+
+
+def test_design_without_finite_maximum_goes_through_lifelines(monkeypatch):
+    """No finite maximum (all events in one level): not our Newton-Raphson but lifelines' public
+    CoxPHFitter, digit for digit, with its warnings (which the steps copy into the job's log)."""
     from lifelines.exceptions import ConvergenceWarning
 
-    from ino_study.statistics.comparisons import _fit_cox, has_finite_maximum, level_counts
+    from ino_study.statistics import cox_fit
+    from ino_study.statistics.comparisons import FIT_OPTIONS, cox_estimates, has_finite_maximum, level_counts
 
+    def refuse(counts):
+        raise AssertionError("the grouped Newton-Raphson was used without a finite maximum")
+
+    monkeypatch.setattr(cox_fit, "grouped_efron_newton", refuse)
     time = np.arange(1.0, 21.0)
     event = np.array([1, 0] * 10)
     x = (np.arange(20) % 2 == 0).astype(float)  # events only where x = 1
-    counts = level_counts(x[:, None], time, event, 64)
-    assert not has_finite_maximum(counts)
+    assert not has_finite_maximum(level_counts(x[:, None], time, event, 64))
     df = pd.DataFrame({"_time": time, "_event": event, "x": x})
-    # and lifelines' own warnings too, which the steps copy into the job's log for the analyst
     with pytest.warns(ConvergenceWarning, match="complete separation"):
-        ours = _fit_cox(df).summary["coef"].iloc[0]
+        ours = cox_estimates(df)
     with pytest.warns(ConvergenceWarning, match="complete separation"):
-        theirs = _lifelines_own_fit(df).summary["coef"].iloc[0]
-    assert ours == theirs
+        theirs = _lifelines_summary(df, FIT_OPTIONS)
+    assert ours["coef"].tolist() == theirs["coef"].tolist()
+    assert ours["se"].tolist() == theirs["se(coef)"].tolist()
     assert has_finite_maximum(level_counts((TREAT == "control").astype(float)[:, None], TIME, EVENT, 64))
+
+
+def test_many_levels_go_through_lifelines(monkeypatch):
+    """A continuous covariate (more than GROUPED_EFRON_MAX_LEVELS distinct rows): lifelines' fit."""
+    from ino_study.statistics import cox_fit
+    from ino_study.statistics.comparisons import FIT_OPTIONS, cox_estimates
+
+    monkeypatch.setattr(cox_fit, "grouped_efron_newton", lambda counts: pytest.fail("grouped fit used"))
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"_time": TIME, "_event": EVENT, "z": rng.normal(size=TIME.size)})
+    ours, theirs = cox_estimates(df), _lifelines_summary(df, FIT_OPTIONS)
+    assert ours["coef"].tolist() == theirs["coef"].tolist()
+    assert ours["se"].tolist() == theirs["se(coef)"].tolist()
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -242,14 +350,3 @@ def test_split_at_exposure_row_order_and_types():
                                   ["c", 0.0, 6.0, 1, 1], ["d", 0.0, 3.0, 1, 0]]
     assert [str(t) for t in cp.dtypes] == ["object", "float64", "float64", "int64", "int64"]
     assert split_at_exposure([], [], [], []).columns.tolist() == ["id", "start", "stop", "event", "exposed"]
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_cox_estimates_are_the_full_fit_bit_for_bit(seed):
-    """_cox_estimates runs lifelines' own steps without the extras of fit(): identical floats."""
-    from ino_study.statistics.comparisons import _cox_estimates, _fit_cox
-
-    df = tied_design(np.random.default_rng(seed), n_range=(20, 1500), max_levels=3)
-    full, fast = _fit_cox(df).summary, _cox_estimates(df)
-    assert fast["coef"].tolist() == full["coef"].tolist()
-    assert fast["se"].tolist() == full["se(coef)"].tolist()

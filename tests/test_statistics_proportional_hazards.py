@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ino_study.statistics.cox_fit import _cox_estimates
+from ino_study.statistics.comparisons import cox_estimates
 from ino_study.statistics.proportional_hazards import cox_zph, time_transform
 
 R_SCRIPT = """
@@ -85,7 +85,7 @@ def model(name: str) -> tuple[pd.Series, pd.Series, pd.DataFrame, dict[str, list
 
 def fitted(time: pd.Series, event: pd.Series, x: pd.DataFrame) -> np.ndarray:
     frame = pd.concat([pd.DataFrame({"_time": time.astype(float), "_event": event.astype(int)}), x], axis=1)
-    return _cox_estimates(frame).loc[list(x.columns), "coef"].to_numpy(float)
+    return cox_estimates(frame).loc[list(x.columns), "coef"].to_numpy(float)
 
 
 @pytest.mark.parametrize("name, transform", sorted(R_CHISQ))

@@ -2,7 +2,8 @@
 
 * :func:`logrank_test` mirrors R ``survival::survdiff(Surv(time, event) ~ group)`` (rho = 0).
 * :func:`cox_univariable` mirrors one R ``coxph(Surv(time, event) ~ x)`` per covariate
-  (Efron ties, Wald z test) using lifelines ``CoxPHFitter``.
+  (Efron ties, Wald z test): :func:`cox_estimates`, our Newton-Raphson on grouped Efron sums for
+  few-level designs, else lifelines ``CoxPHFitter`` (:mod:`.cox_fit`).
 * :func:`ph_test` is R ``cox.zph`` (survival >= 3.0: the score test per model
   term, a factor's dummies together; :mod:`.proportional_hazards`).  R's default
   is ``transform = "km"``; ours is ``"rank"`` (as specified for this pipeline)
@@ -205,27 +206,12 @@ def grouped_efron_values(counts: LevelCounts, beta: np.ndarray) -> tuple[np.ndar
     return a2 - a1, gradient, log_lik
 
 
-def _fit_cox(df: pd.DataFrame):
-    """lifelines' Efron Cox fit of ``df`` (_time, _event, design); see :mod:`.cox_fit`."""
-    from ino_study.statistics.cox_fit import _fit_cox as fit
-
-    return fit(df)
-
-
-def _cox_estimates(df: pd.DataFrame) -> pd.DataFrame:
-    """coef and se(coef) per design column; see :func:`ino_study.statistics.cox_fit._cox_estimates`."""
-    from ino_study.statistics.cox_fit import _cox_estimates as estimates
+def cox_estimates(df: pd.DataFrame) -> pd.DataFrame:
+    """coef and se per design column of the Efron Cox model of ``df`` (_time, _event, design); see
+    :func:`ino_study.statistics.cox_fit.cox_estimates` (imported when first fitted: it imports lifelines)."""
+    from ino_study.statistics.cox_fit import cox_estimates as estimates
 
     return estimates(df)
-
-
-def __getattr__(name: str):
-    """The lifelines-based fitter classes, imported from :mod:`.cox_fit` when first asked for."""
-    if name in ("GroupedEfronCoxPHFitter", "_GroupedEfronModel"):
-        from ino_study.statistics import cox_fit
-
-        return getattr(cox_fit, name)
-    raise AttributeError(name)
 
 
 def wald_hazard_ratio(b: float, se: float, conf_level: float) -> dict[str, float]:
@@ -254,7 +240,7 @@ def cox_univariable(
     for col in covariate_frame.columns:
         x, ref = design_matrix(covariate_frame[col])
         df = pd.concat([base, x], axis=1).dropna()
-        s = _cox_estimates(df)
+        s = cox_estimates(df)
         for cov in x.columns:
             b, se = float(s.loc[cov, "coef"]), float(s.loc[cov, "se"])
             rows.append({
@@ -285,7 +271,7 @@ def ph_test(
     df = pd.concat([base, *parts.values()], axis=1).dropna()
     x = df.drop(columns=["_time", "_event"])
     if coefficients is None:
-        coefficients = _cox_estimates(df)["coef"].to_dict()
+        coefficients = cox_estimates(df)["coef"].to_dict()
     beta = np.array([coefficients[column] for column in x.columns], dtype=float)
     terms = {str(column): list(part.columns) for column, part in parts.items()}
     table = cox_zph(df["_time"], df["_event"], x, beta, terms, transform).set_index("term")

@@ -1,4 +1,17 @@
-"""lifelines' Cox model with Efron sums from per-level counts (see comparisons.grouped_efron_values).
+"""Efron Cox model fits (coef and se per design column): :func:`cox_estimates`.
+
+Written by hand because lifelines has no grouped-Efron fit at scale (its per-row Python loop took 15 s
+of a 100,000-patient run); tested against R's coxph output (tests/test_statistics_comparisons.py).
+
+* A design with few distinct covariate rows (:func:`~ino_study.statistics.comparisons.level_counts`
+  gives counts) whose partial likelihood has a finite maximum
+  (:func:`~ino_study.statistics.comparisons.has_finite_maximum`): :func:`grouped_efron_newton`, the
+  iterations of R ``coxph`` (``coxph.control``: start at 0, Newton steps, step halving when the
+  log-likelihood falls) with the hessian, gradient and log partial likelihood of
+  :func:`~ino_study.statistics.comparisons.grouped_efron_values`; the standard errors are from the
+  inverse of the information (minus the hessian) at the estimate.
+* Anything else (many levels such as a continuous covariate, no finite maximum, no rows): lifelines'
+  public ``CoxPHFitter().fit(...).summary``, with its own warnings for the analyst's log.
 
 Kept apart from :mod:`ino_study.statistics.comparisons` so that importing the statistics (the figures
 do, for Kaplan-Meier and landmark data) does not import lifelines: ~0.5-1 s per process. Imported
@@ -10,87 +23,95 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter
-from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
-from lifelines.utils import CensoringType, normalize
-from scipy.linalg import inv as scipy_inv
 
 from ino_study.statistics.comparisons import (
-    FIT_OPTIONS, GROUPED_EFRON_MAX_LEVELS, grouped_efron_values, has_finite_maximum, level_counts,
+    FIT_OPTIONS, GROUPED_EFRON_MAX_LEVELS, LevelCounts, grouped_efron_values, has_finite_maximum, level_counts,
 )
 
-
-class _GroupedEfronModel(SemiParametricPHFitter):
-    """lifelines' Cox model (what ``CoxPHFitter`` fits with the Breslow baseline) with the Efron sums
-    of :func:`grouped_efron_values`; see :class:`GroupedEfronCoxPHFitter`."""
-
-    def _choose_gradient_calculator(self, T, X, entries):
-        default = super()._choose_gradient_calculator(T, X, entries)
-        if entries is not None or self.strata is not None or np.any(np.asarray(self.penalizer) != 0):
-            return default
-        cache: dict[str, object] = {}  # the counts depend on the data only, not on beta: built once per fit
-
-        def get_gradients(X, T, E, weights, entries, beta):
-            if cache.get("X") is not X:
-                cache["X"] = X
-                cache["counts"] = level_counts(X.to_numpy(dtype=float), T.to_numpy(dtype=float),
-                                               E.to_numpy(dtype=bool), GROUPED_EFRON_MAX_LEVELS)
-                cache["grouped"] = cache["counts"] is not None and has_finite_maximum(cache["counts"])
-            if not cache["grouped"] or not np.all(weights.to_numpy() == 1.0):
-                return default(X, T, E, weights, entries, beta)
-            return grouped_efron_values(cache["counts"], beta)
-
-        return get_gradients
+#: Convergence of :func:`grouped_efron_newton`: the last step changed the log partial likelihood by at
+#: most this fraction of itself (R's ``coxph.control(eps = 1e-9)`` test, tighter) ...
+RELATIVE_LIKELIHOOD_TOLERANCE = 1e-12
+#: ... and the next Newton step (on the normalised design) is shorter than this (FIT_OPTIONS' precision).
+STEP_TOLERANCE = 1e-10
+#: Newton steps and step halvings together (R's ``iter.max`` counts both; its default is 20).
+MAX_ITERATIONS = 100
+#: A fall of the log partial likelihood by less than this fraction of itself is rounding in its sum
+#: (about 1e-15 relative at 100,000 patients), not an overshooting step: it is not halved.
+ROUNDING = 1e-12
 
 
-class GroupedEfronCoxPHFitter(CoxPHFitter):
-    """lifelines ``CoxPHFitter`` whose Efron sums come from :func:`grouped_efron_values`.
+class CoxFitError(ArithmeticError):
+    """The grouped Efron Newton-Raphson did not converge (or met a singular information matrix)."""
 
-    Everything else is lifelines' own: the normalisation of the design, the Newton-Raphson steps,
-    step sizes and stopping rules, the variance, the residuals and the summary, so the fit is the
-    same to rounding (about 1e-13 relative).  With a categorical covariate (few distinct rows)
-    lifelines' per-row Python loop took 15 s of a 100,000-patient run; this takes milliseconds.
-    lifelines' own gradient is used for many levels, strata, entry times, penalties or weights.
+
+def _information_solve(information: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """information^-1 rhs, the information being positive definite (else :class:`CoxFitError`)."""
+    try:
+        lower = np.linalg.cholesky(information)
+    except np.linalg.LinAlgError:
+        raise CoxFitError("Cox model: the information matrix is not positive definite (collinear "
+                          "covariates?)") from None
+    return np.linalg.solve(lower.T, np.linalg.solve(lower, rhs))
+
+
+def grouped_efron_newton(counts: LevelCounts) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum partial likelihood estimate (Efron ties) and its information matrix, from level counts.
+
+    R ``coxph``'s iterations: beta = 0, then Newton steps beta + solve(information, gradient), a step
+    that lowers the log partial likelihood halved (towards the last beta) until it does not. Converged
+    when the last step changed the log-likelihood by <= :data:`RELATIVE_LIKELIHOOD_TOLERANCE` relative
+    and the next step is shorter than :data:`STEP_TOLERANCE`; :class:`CoxFitError` after
+    :data:`MAX_ITERATIONS` steps and halvings. Call it where ``has_finite_maximum(counts)`` holds.
     """
+    beta = np.zeros(counts.levels.shape[1])
+    hessian, gradient, loglik = grouped_efron_values(counts, beta)
+    change = np.inf
+    iterations = 0
+    while True:
+        step = _information_solve(-hessian, gradient)
+        if change <= RELATIVE_LIKELIHOOD_TOLERANCE and np.linalg.norm(step) < STEP_TOLERANCE:
+            return beta, -hessian
+        new_beta = beta + step
+        while True:
+            iterations += 1
+            if iterations > MAX_ITERATIONS:
+                raise CoxFitError(f"Cox model: Newton-Raphson did not converge in {MAX_ITERATIONS} iterations "
+                                  f"(last step {np.linalg.norm(step):.3g}, log-likelihood {loglik:.17g})")
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overshoot: halved
+                new_hessian, new_gradient, new_loglik = grouped_efron_values(counts, new_beta)
+            if np.isfinite(new_loglik) and new_loglik >= loglik - ROUNDING * abs(loglik) \
+                    and np.all(np.isfinite(new_hessian)) and np.all(np.isfinite(new_gradient)):
+                break
+            new_beta = (beta + new_beta) / 2  # step halving
+        change = abs(new_loglik - loglik) / abs(loglik) if loglik != 0 else abs(new_loglik)
+        beta, hessian, gradient, loglik = new_beta, new_hessian, new_gradient, new_loglik
 
-    def _fit_model_breslow(self, *args, **kwargs):
-        if not CensoringType.is_right_censoring(self):
-            return super()._fit_model_breslow(*args, **kwargs)  # raises lifelines' own error
-        model = _GroupedEfronModel(penalizer=self.penalizer, l1_ratio=self.l1_ratio, strata=self.strata,
-                                   alpha=self.alpha, label=self._label)
-        model.fit(*args, **kwargs)
-        return model
+
+def lifelines_cox_estimates(df: pd.DataFrame) -> pd.DataFrame:
+    """coef and se per design column from lifelines' public ``CoxPHFitter`` (Efron ties)."""
+    summary = CoxPHFitter().fit(df, duration_col="_time", event_col="_event", fit_options=dict(FIT_OPTIONS)).summary
+    return pd.DataFrame({"coef": summary["coef"], "se": summary["se(coef)"]})
 
 
-def _fit_cox(df: pd.DataFrame) -> CoxPHFitter:
-    return GroupedEfronCoxPHFitter().fit(df, duration_col="_time", event_col="_event",
-                                         fit_options=dict(FIT_OPTIONS))
+def cox_estimates(df: pd.DataFrame) -> pd.DataFrame:
+    """coef and se(coef) per design column (the index) of the Efron Cox model of ``df``.
 
-
-def _cox_estimates(df: pd.DataFrame) -> pd.DataFrame:
-    """coef and se(coef) per design column of the Efron Cox model of ``df`` (_time, _event, design).
-
-    Where the grouped Efron sums apply (see :class:`GroupedEfronCoxPHFitter`) this runs the same
-    steps as ``GroupedEfronCoxPHFitter().fit(...).summary`` (lifelines' sort, normalisation and
-    Newton-Raphson, then params = beta / std, variance = -inv(hessian) / (std std')) and so gives
-    the same numbers bit for bit, without the baseline hazard, predicted hazards and summary
-    statistics that lifelines computes on every fit (~0.3 s per model at 100,000 patients).
-    Elsewhere it is that fit's summary.
+    ``df``: columns ``_time``, ``_event`` (0/1) and the design; no missing values. R
+    ``coxph(Surv(_time, _event) ~ ., ties = "efron")``'s coef and se(coef). The grouped fit works on
+    the design centred and scaled by column (as R and lifelines do, for the exponentials' range);
+    coef = beta / scale, variance = information^-1 / (scale scale').
     """
-    data = df.sort_values(by=["_time", "_event"])  # as lifelines' _preprocess_dataframe
-    x = data.drop(columns=["_time", "_event"])
-    time, event = data["_time"].astype(float), data["_event"].astype(bool)
-    mean, std = x.mean(0), x.std(0)
-    x_norm = pd.DataFrame(normalize(x.values, mean.values, std.values), index=x.index, columns=x.columns)
-    counts = level_counts(x_norm.to_numpy(dtype=float), time.to_numpy(), event.to_numpy(), GROUPED_EFRON_MAX_LEVELS)
-    if len(df) == 0 or counts is None or not has_finite_maximum(counts):
-        summary = _fit_cox(df).summary
-        return pd.DataFrame({"coef": summary["coef"], "se": summary["se(coef)"]})
-    model = _GroupedEfronModel(penalizer=0.0, l1_ratio=0.0, strata=None, alpha=0.05)
-    # what fit() sets and the Newton-Raphson reads (batch mode for lifelines' own gradient, the
-    # event column for its error messages)
-    model._batch_mode, model.duration_col, model.event_col = None, "_time", "_event"
-    weights = pd.Series(np.ones(len(data)), index=data.index)
-    beta, _, hessian = model._newton_raphson_for_efron_model(
-        x_norm, time, event, weights, None, show_progress=False, **FIT_OPTIONS)
-    variance = -scipy_inv(hessian) / np.outer(std, std)
-    return pd.DataFrame({"coef": beta / std.values, "se": np.sqrt(variance.diagonal())}, index=x.columns)
+    x = df.drop(columns=["_time", "_event"])
+    if len(df) < 2:  # no scale to normalise by; lifelines says what is wrong
+        return lifelines_cox_estimates(df)
+    values = x.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant column: not finite
+        mean, scale = values.mean(axis=0), values.std(axis=0, ddof=1)
+        normalised = (values - mean) / scale
+    counts = level_counts(normalised, df["_time"].to_numpy(dtype=float), df["_event"].to_numpy(dtype=bool),
+                          GROUPED_EFRON_MAX_LEVELS)
+    if counts is None or not has_finite_maximum(counts):
+        return lifelines_cox_estimates(df)
+    beta, information = grouped_efron_newton(counts)
+    variance = _information_solve(information, np.eye(len(beta))) / np.outer(scale, scale)
+    return pd.DataFrame({"coef": beta / scale, "se": np.sqrt(variance.diagonal())}, index=x.columns)
