@@ -1,9 +1,16 @@
-"""Rates with exact intervals (response, MRD, VOD/SOS) and adverse events by worst CTCAE grade."""
+"""Rates with exact intervals (response, MRD, VOD/SOS) and adverse events by worst CTCAE grade.
+
+The bars are drawn by seaborn (`barplot`; `histplot` with weights, stacked by grade). The exact
+(Clopper-Pearson) intervals are computed by the statistics package and drawn with matplotlib's
+`errorbar`: seaborn computes its own intervals from raw observations and takes no precomputed ones
+(out of its scope, mwaskom/seaborn#910, #3345).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -31,16 +38,19 @@ def rate_data(response: pd.DataFrame) -> pd.DataFrame:
 def draw_rates(data: pd.DataFrame, settings: FigureSettings, conf_level: float) -> Figure:
     fig = new_figure(settings, aspect=0.55)
     ax = style_axes(fig.add_axes((0.10, 0.20, 0.86, 0.70)), grid_axis="y")
-    x = np.arange(len(data))
-    pct = data["percent"].to_numpy(float)
-    err = np.vstack([pct - data["ci_lower_pct"].to_numpy(float), data["ci_upper_pct"].to_numpy(float) - pct])
-    ax.bar(x, pct, width=0.6, color=[PALETTE[i % len(PALETTE)] for i in range(len(data))], zorder=2)
-    ax.errorbar(x, pct, yerr=err, fmt="none", ecolor="black", elinewidth=1.0, capsize=4, zorder=3)
-    for xi, row in zip(x, data.itertuples()):
-        ax.text(xi, row.ci_upper_pct + 2, f"{row.percent:.1f}%\n{row.count}/{row.denominator}", ha="center",
-                va="bottom", fontsize=FONT["small"])
-    ax.set_xticks(x)
-    ax.set_xticklabels(data["label"], fontsize=FONT["small"])
+    if len(data):
+        # one bar per row, in the rows' order, each in its own colour of the palette
+        colours = [PALETTE[i % len(PALETTE)] for i in range(len(data))]
+        sns.barplot(data, x="label", y="percent", hue="label", palette=colours, saturation=1, width=0.6,
+                    errorbar=None, legend=False, zorder=2, ax=ax)
+        x = np.arange(len(data))
+        pct = data["percent"].to_numpy(float)
+        err = np.vstack([pct - data["ci_lower_pct"].to_numpy(float), data["ci_upper_pct"].to_numpy(float) - pct])
+        ax.errorbar(x, pct, yerr=err, fmt="none", ecolor="black", elinewidth=1.0, capsize=4, zorder=3)
+        for xi, row in zip(x, data.itertuples()):
+            ax.text(xi, row.ci_upper_pct + 2, f"{row.percent:.1f}%\n{row.count}/{row.denominator}", ha="center",
+                    va="bottom", fontsize=FONT["small"])
+    ax.tick_params(axis="x", labelsize=FONT["small"])
     ax.set_ylim(0, 118)
     ax.set_yticks(range(0, 101, 20))
     label_axes(ax, "", "% of patients", f"Response, MRD and VOD/SOS ({conf_level:.0%} Clopper-Pearson CI)")
@@ -48,26 +58,27 @@ def draw_rates(data: pd.DataFrame, settings: FigureSettings, conf_level: float) 
 
 
 def draw_adverse_events(counts: pd.DataFrame, settings: FigureSettings, n_patients: int) -> Figure:
-    """Stacked horizontal bars: patients per term by their worst grade (long `counts` from grade_counts)."""
+    """Stacked horizontal bars: patients per term by their worst grade (long `counts` from grade_counts),
+    the terms with the most patients at the top, grade 1 at the left."""
     wide = counts.pivot_table(index="term", columns="worst_grade", values="n_patients", fill_value=0)
     wide = wide.reindex(columns=sorted(GRADE_COLOURS), fill_value=0)
-    wide = wide.assign(_total=wide.sum(axis=1)).sort_values(["_total"], kind="stable")
-    wide = wide.loc[sorted(wide.index, key=lambda t: (wide.loc[t, "_total"], [-ord(c) for c in t]))]
-    wide = wide.drop(columns="_total")
-    fig = new_figure(settings, aspect=max(0.45, 0.12 + 0.05 * len(wide)))
+    totals = wide.sum(axis=1)
+    # from the bottom up: fewest patients first, ties in reverse alphabetical order; drawn top to bottom
+    terms = sorted(wide.index, key=lambda t: (totals[t], [-ord(c) for c in t]))[::-1]
+    fig = new_figure(settings, aspect=max(0.45, 0.12 + 0.05 * len(terms)))
     ax = style_axes(fig.add_axes((0.36, 0.12, 0.50, 0.80)), grid_axis="x")
-    y = np.arange(len(wide))
-    left = np.zeros(len(wide))
-    for grade, colour in GRADE_COLOURS.items():
-        values = wide[grade].to_numpy(float)
-        ax.barh(y, values, left=left, color=colour, height=0.7, label=f"Grade {grade}", zorder=2)
-        left += values
-    for yi, total in zip(y, left):
-        ax.text(total + 0.1, yi, f"{int(total)} ({100 * total / n_patients:.0f}%)" if n_patients else "",
-                va="center", fontsize=FONT["tiny"])
-    ax.set_yticks(y)
-    ax.set_yticklabels(wide.index, fontsize=FONT["small"])
-    ax.set_xlim(0, max(1.0, float(left.max()) * 1.25) if len(left) else 1)
+    if len(terms):
+        long = counts.assign(term=pd.Categorical(counts["term"], categories=terms))
+        # seaborn stacks the last hue level at the base: grades from 5 down to 1 put grade 1 at the left
+        sns.histplot(long, y="term", hue="worst_grade", weights="n_patients", multiple="stack", discrete=True,
+                     shrink=0.7, hue_order=sorted(GRADE_COLOURS, reverse=True), palette=GRADE_COLOURS, alpha=1,
+                     linewidth=0, legend=False, zorder=2, ax=ax)
+        for yi, term in enumerate(terms):  # the categorical axis puts the first term at the top (y = 0)
+            total = float(totals[term])
+            ax.text(total + 0.1, yi, f"{int(total)} ({100 * total / n_patients:.0f}%)" if n_patients else "",
+                    va="center", fontsize=FONT["tiny"])
+    ax.tick_params(axis="y", labelsize=FONT["small"])
+    ax.set_xlim(0, max(1.0, float(totals.max()) * 1.25) if len(terms) else 1)
     label_axes(ax, f"Patients (worst grade per term; N = {n_patients})", "", "Adverse events by CTCAE grade")
     ax.legend(handles=[Patch(color=c, label=f"Grade {g}") for g, c in GRADE_COLOURS.items()], frameon=False,
               loc="lower left", bbox_to_anchor=(1.0, 0.0), prop={"size": FONT["small"]})

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ino_study.figures.theme import (
-    FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, set_title, style_axes, survival_axes,
+    FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
 )
 from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, risk_table
 
@@ -137,7 +137,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     for side in ("top", "right", "left", "bottom"):
         risk_ax.spines[side].set_visible(False)
     risk_ax.tick_params(axis="both", length=0, labelsize=FONT["small"], pad=14)
-    # no x axis under the counts (its ticks would be laid out and drawn at every save for nothing)
+    # no x axis under the counts: the curves' axis above gives the times
     risk_ax.xaxis.set_visible(False)
-    set_title(risk_ax, "Number at risk", fontsize=FONT["small"], loc="left")
+    risk_ax.set_title("Number at risk", fontsize=FONT["small"], loc="left")
     return fig

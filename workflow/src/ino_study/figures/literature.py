@@ -1,12 +1,16 @@
-"""This cohort next to the published paediatric (and adult reference) InO cohorts, with citations."""
+"""This cohort next to the published paediatric (and adult reference) InO cohorts, with citations.
+
+Drawn with matplotlib's Axes methods: each point is styled by its own source (this analysis, a
+checked or an unchecked published value: marker, colour, filled or open) and its interval is the
+published one, neither of which seaborn's functions take.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ino_study.figures.theme import FONT, GREY, OKABE_ITO, FigureSettings, footnote, new_figure, set_title, \
-    style_axes
+from ino_study.figures.theme import FONT, GREY, OKABE_ITO, FigureSettings, footnote, new_figure, style_axes
 
 PANELS = (("response", "CR/CRi (%)"), ("mrd_negative_of_responders", "MRD-negative (% of responders)"),
           ("os_1y", "1-year OS (%)"))
@@ -72,7 +76,7 @@ def draw_literature(data: pd.DataFrame, published: pd.DataFrame, settings: Figur
         ax.set_ylim(-0.6, len(studies) - 0.4)
         ax.set_yticks(list(y.values()))
         ax.set_yticklabels(list(y.keys()) if index == 0 else [], fontsize=FONT["small"])
-        set_title(ax, title, fontsize=FONT["small"], fontweight="bold")
+        ax.set_title(title, fontsize=FONT["small"], fontweight="bold")
     drawn = set(data["study"])
     citations = "; ".join(f"{r.short_citation}: {r.citation.split('.')[0]}. {_journal(r.citation)}"
                           for r in published.itertuples() if r.study in drawn)

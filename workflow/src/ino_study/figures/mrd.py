@@ -1,15 +1,20 @@
-"""MRD trajectories per patient on a log scale, with the negativity threshold and below-detection values."""
+"""MRD trajectories per patient on a log scale, with the negativity threshold and below-detection values.
+
+Drawn by seaborn: one line per patient (`lineplot` with `units=` and `estimator=None`: the values as
+measured, nothing averaged) and the measurements as points (`scatterplot`).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ino_study.figures.sampling import MAX_MRD_PATIENTS, sample_patients
 from ino_study.figures.theme import FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, footnote, label_axes, \
-    minor_ticks_in_view, new_figure, plain_log_ticks, style_axes
+    new_figure, plain_log_ticks, style_axes
 
 DATA_COLUMNS = ["patient_id", "day", "mrd_percent", "below_detection", "plotted_percent"]
 
@@ -35,23 +40,24 @@ def draw_mrd(data: pd.DataFrame, settings: FigureSettings, threshold_percent: fl
     fig = new_figure(settings, aspect=0.6)
     ax = style_axes(fig.add_axes((0.12, 0.14, 0.66, 0.78)), grid_axis="y")
     patients = list(dict.fromkeys(data["patient_id"]))
-    many = len(patients) > len(PALETTE)
-    for index, patient in enumerate(patients):
-        rows = data[data["patient_id"] == patient]
-        colour = GREY if many else PALETTE[index % len(PALETTE)]
-        ax.plot(rows["day"], rows["plotted_percent"], color=colour, linewidth=0.9, alpha=0.8, zorder=2)
-    measured = data[~data["below_detection"]]
-    below = data[data["below_detection"]]
-    ax.scatter(measured["day"], measured["plotted_percent"], s=18, color=OKABE_ITO["blue"], zorder=3)
-    ax.scatter(below["day"], below["plotted_percent"], s=22, facecolors="white", edgecolors=OKABE_ITO["vermillion"],
-               linewidths=1.1, zorder=4)
+    if len(data):
+        # a colour per patient while the palette has enough; beyond that, every line grey
+        colours = {"color": GREY} if len(patients) > len(PALETTE) else {
+            "hue": "patient_id", "palette": dict(zip(patients, PALETTE))}
+        sns.lineplot(data, x="day", y="plotted_percent", units="patient_id", estimator=None, linewidth=0.9, alpha=0.8,
+                     legend=False, zorder=2, ax=ax, **colours)
+        measured = data[~data["below_detection"]]
+        below = data[data["below_detection"]]
+        sns.scatterplot(measured, x="day", y="plotted_percent", s=18, color=OKABE_ITO["blue"], linewidth=0,
+                        legend=False, zorder=3, ax=ax)
+        sns.scatterplot(below, x="day", y="plotted_percent", s=22, facecolor="white",
+                        edgecolor=OKABE_ITO["vermillion"], linewidth=1.1, legend=False, zorder=4, ax=ax)
     ax.axhline(threshold_percent, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=0.9, zorder=1)
     ax.set_yscale("log")
     plain_log_ticks(ax.yaxis)
     low = min(float(data["plotted_percent"].min()) if len(data) else threshold_percent, threshold_percent)
     high = max(float(data["plotted_percent"].max()) if len(data) else 1.0, 1.0)
     ax.set_ylim(low / 3, high * 3)
-    minor_ticks_in_view(ax.yaxis)
     ax.set_xlim(left=0)
     label_axes(ax, "Days since first InO dose", "MRD (% of cells, log scale)", "MRD trajectories")
     handles = [Line2D([], [], linestyle="none", marker="o", color=OKABE_ITO["blue"], label="Measured"),

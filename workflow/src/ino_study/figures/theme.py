@@ -1,11 +1,12 @@
-"""One publication theme for every figure, drawn with the object API only.
+"""One publication theme for every figure: seaborn's theme with a colour-blind-safe palette.
 
-Figures are `matplotlib.figure.Figure` objects with their own Agg canvas: no pyplot, no global
-figure registry, so figures can be drawn in several Snakemake job threads of one process. Styling
-is applied to each Axes explicitly (no rc_context, which is process-global and not thread-safe).
-The only global settings are fixed constants set once at import (the SVG hash salt, SVG text kept
-as text, and the metadata that would otherwise carry dates), so SVG and PDF files are byte-identical
-run to run.
+Figures are `matplotlib.figure.Figure` objects with their own Agg canvas (no pyplot, no global figure
+registry), drawn with seaborn's plotting functions where seaborn is the natural tool (`ax=` the Axes
+of the figure) and with matplotlib's Axes methods otherwise. `use_theme` sets the theme with
+`seaborn.set_theme`, that is in matplotlib's rcParams, process-wide: each Snakemake job is a process of
+its own, and every figure of the process uses the same theme. The theme also fixes the SVG hash salt
+and keeps SVG text as text; `save_figure` leaves out the metadata that would carry dates, so SVG and
+PDF files are byte-identical run to run.
 """
 
 from __future__ import annotations
@@ -15,22 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from matplotlib import rcParams  # noqa: E402
 import numpy as np
-from matplotlib.axes import Axes  # noqa: E402
+import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from ino_study.figures.png_backend import BACKEND as PNG_BACKEND
-from ino_study.outputs.io import atomic_write  # noqa: E402
-
-# Constant, process-wide and idempotent: every thread sets the same value.
-rcParams["svg.hashsalt"] = "ino-study"
-# SVG text as <text> elements in DejaVu Sans, not glyph outlines: editable in Inkscape or Illustrator
-# (journals ask for editable text), a third of the size, and about 40% faster to write.
-rcParams["svg.fonttype"] = "none"
+from ino_study.outputs.io import atomic_write
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -43,22 +37,56 @@ OKABE_ITO = {
     "vermillion": "#D55E00",
     "purple": "#CC79A7",
 }
-#: Order used for groups: the first curve is blue, the second vermillion, ...
+#: The theme's palette, the Okabe-Ito colours in the order used for groups: the first curve is blue,
+#: the second vermillion, ...
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 GREY = "#7F7F7F"
 
 FONT = {"title": 9.5, "label": 8.5, "tick": 7.5, "small": 7.0, "tiny": 6.0}
+#: A fixed font for every figure (journals ask for one; DejaVu Sans has Cyrillic too).
 FONT_FAMILY = "DejaVu Sans"
 LINE = 1.4
+
+#: On top of seaborn's "paper" context and "ticks" style: the sizes of this project's figures, no
+#: top or right spine, a light grid where `style_axes` asks for one, SVG text as <text> elements
+#: (editable in Inkscape or Illustrator, as journals ask) and a fixed SVG hash salt (stable ids).
+THEME_RC = {
+    "font.size": FONT["label"],
+    "axes.titlesize": FONT["title"],
+    "axes.labelsize": FONT["label"],
+    "xtick.labelsize": FONT["tick"],
+    "ytick.labelsize": FONT["tick"],
+    "legend.fontsize": FONT["small"],
+    "legend.title_fontsize": FONT["small"],
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.8,
+    "xtick.major.width": 0.8,
+    "ytick.major.width": 0.8,
+    "xtick.major.size": 3,
+    "ytick.major.size": 3,
+    "xtick.minor.width": 0.6,
+    "ytick.minor.width": 0.6,
+    "xtick.minor.size": 2,
+    "ytick.minor.size": 2,
+    "grid.color": "#E5E5E5",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "axes.formatter.useoffset": False,
+    "svg.hashsalt": "ino-study",
+    "svg.fonttype": "none",
+}
 
 METADATA = {
     "svg": {"Date": None, "Creator": None},
     "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
 }
 
-# PNG files are written by pypng rather than Pillow (figures/png_backend.py: the same pixels, a third of
-# the encoding time).
-SAVE_OPTIONS = {"png": {"backend": PNG_BACKEND}}
+
+def use_theme() -> None:
+    """Set the figures' theme (process-wide, idempotent): seaborn's paper context and ticks style,
+    the Okabe-Ito palette, DejaVu Sans and THEME_RC."""
+    sns.set_theme(context="paper", style="ticks", palette=PALETTE, font=FONT_FAMILY, rc=THEME_RC)
 
 
 @dataclass(frozen=True)
@@ -76,27 +104,19 @@ class FigureSettings:
 
 
 def new_figure(settings: FigureSettings, aspect: float = 0.62) -> Figure:
-    """A blank figure `width_in` wide and `aspect * width_in` tall, on its own Agg canvas."""
+    """A blank figure `width_in` wide and `aspect * width_in` tall, on its own Agg canvas, in the theme."""
+    use_theme()
     fig = Figure(figsize=(settings.width_in, settings.width_in * aspect), dpi=settings.dpi)
     FigureCanvasAgg(fig)
     return fig
 
 
 def style_axes(ax: Axes, grid_axis: str | None = "y") -> Axes:
-    """The theme: no top/right spines, light grid, fixed font sizes."""
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_linewidth(0.8)
-    # labelfontfamily applies to the tick labels made later too (asking for them now would lay
-    # out the default ticks once more for nothing)
-    ax.tick_params(labelsize=FONT["tick"], width=0.8, length=3, labelfontfamily=FONT_FAMILY)
-    # plain numbers, no offset or multiplier text ("1e6") at the top of the y axis: clinicians read
-    # 1500000 at a glance, and `set_title` can then place titles once (nothing under them to avoid)
+    """A light grid along `grid_axis` only, and tick labels as plain numbers."""
+    # no offset or multiplier text ("1e6") at the top of the y axis: clinicians read 1500000 at a glance
     ax.ticklabel_format(style="plain", useOffset=False)
     if grid_axis:
-        ax.grid(axis=grid_axis, color="#E5E5E5", linewidth=0.6)
-        ax.set_axisbelow(True)
+        ax.grid(axis=grid_axis)
     return ax
 
 
@@ -116,49 +136,18 @@ def plain_number(value: float, _position: object = None) -> str:
 
 
 def plain_log_ticks(axis: Axis, steps: tuple[float, ...] = (1.0,)) -> None:
-    """Log-scale ticks at `steps` x 10^k, labelled as plain numbers (0.01, 0.5, 2).
-
-    Read by clinicians at a glance, unlike 10^-2, and no TeX-like typesetting to run (matplotlib's
-    default log labels go through mathtext: about 0.9 s per process for the first figure)."""
+    """Log-scale ticks at `steps` x 10^k, labelled as plain numbers (0.01, 0.5, 2), which clinicians
+    read at a glance, unlike 10^-2."""
     axis.set_major_locator(LogLocator(base=10, subs=steps))
     axis.set_major_formatter(FuncFormatter(plain_number))
     axis.set_minor_formatter(NullFormatter())
 
 
-def minor_ticks_in_view(axis: Axis) -> None:
-    """Fix the axis' minor ticks at the positions its minor locator gives now, leaving out those outside
-    the view: call once the limits are final.
-
-    A log axis' minor locator also returns positions in the decades around the view, and matplotlib
-    makes a tick for each (five artists) before it skips those outside at every save: the MRD figure
-    made 80 minor ticks and drew 46, the forest plot 30 and 8. The ticks drawn are the same
-    (tests/test_figures.py); saving the two figures (PNG and SVG) takes about 0.1 s (15%) less CPU."""
-    low, high = sorted(axis.get_view_interval())
-    scale = axis.get_transform()
-    start, end = scale.transform([low, high])
-    tolerance = 1e-10 * (end - start)  # matplotlib's own test of "in view" allows the same rounding
-    positions = axis.get_minor_locator().tick_values(low, high)
-    inside = [float(p) for p, t in zip(positions, scale.transform(positions))
-              if start - tolerance <= t <= end + tolerance]
-    axis.set_minor_locator(FixedLocator(inside))
-
-
 def label_axes(ax: Axes, xlabel: str = "", ylabel: str = "", title: str = "") -> None:
-    ax.set_xlabel(xlabel, fontsize=FONT["label"], family=FONT_FAMILY)
-    ax.set_ylabel(ylabel, fontsize=FONT["label"], family=FONT_FAMILY)
+    ax.set_xlabel(xlabel, fontsize=FONT["label"])
+    ax.set_ylabel(ylabel, fontsize=FONT["label"])
     if title:
-        set_title(ax, title, fontsize=FONT["title"], family=FONT_FAMILY, loc="left", fontweight="bold")
-
-
-def set_title(ax: Axes, title: str, **kwargs) -> None:
-    """`ax.set_title` at the top of the axes, placed once.
-
-    Left to itself, matplotlib places a title anew at every save (PNG, then SVG): it lays out every
-    y tick label, once per title slot, to lift the title above an offset text ("1e6") or tick labels
-    at the top. The theme has neither (`style_axes` turns the offset text off; tick labels are at the
-    bottom or left, or fixed labels), so the title goes where matplotlib would put it anyway, at
-    y = 1 plus the title pad (the same pixels), and drawing the figures costs about 5-10% less CPU."""
-    ax.set_title(title, y=1.0, **kwargs)
+        ax.set_title(title, fontsize=FONT["title"], loc="left", fontweight="bold")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -175,10 +164,10 @@ def text_width_points(text: str, size: float) -> float:
 def wrap_to_width(text: str, width_points: float, size: float) -> str:
     """Break `text` at spaces into lines at most `width_points` wide (greedy); its own line breaks stay.
 
-    Written here because matplotlib's `wrap=True` measures every growing prefix of a line again at
-    every save (PNG, then SVG): 0.4 s for the literature figure's footnote alone. This measures each
-    word once; a line is as wide as its words and spaces (kerning across a space is ignored, hence
-    the margin the caller leaves). A word wider than the line gets a line of its own."""
+    Footnotes are wrapped to a set width (FOOTNOTE_WIDTH of the figure, leaving a margin), which
+    matplotlib's `wrap=True` does not offer (it wraps at the figure's edge). Each word is measured
+    with matplotlib's font metrics; a line is as wide as its words and spaces (kerning across a space
+    is ignored, hence the margin). A word wider than the line gets a line of its own."""
     space = text_width_points(" ", size)
     lines = []
     for paragraph in text.split("\n"):
@@ -202,8 +191,7 @@ FOOTNOTE_X, FOOTNOTE_WIDTH = 0.01, 0.97
 def footnote(fig: Figure, text: str) -> None:
     """A small note under the plot (sampling statement, data source, citation), wrapped to the figure."""
     lines = wrap_to_width(text, FOOTNOTE_WIDTH * fig.get_figwidth() * 72, FONT["tiny"])
-    fig.text(FOOTNOTE_X, 0.005, lines, fontsize=FONT["tiny"], family=FONT_FAMILY, color="#444444", ha="left",
-             va="bottom")
+    fig.text(FOOTNOTE_X, 0.005, lines, fontsize=FONT["tiny"], color="#444444", ha="left", va="bottom")
 
 
 def save_figure(fig: Figure, paths: Iterable[str | Path], dpi: int) -> None:
@@ -211,5 +199,4 @@ def save_figure(fig: Figure, paths: Iterable[str | Path], dpi: int) -> None:
     for path in paths:
         fmt = Path(path).suffix.lstrip(".").lower()
         atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi,
-                                                             metadata=METADATA.get(fmt), facecolor="white",
-                                                             **SAVE_OPTIONS.get(fmt, {})))
+                                                             metadata=METADATA.get(fmt), facecolor="white"))

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.figures.km import risk_times
 from ino_study.figures.theme import (
-    FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, set_title, style_axes, survival_axes,
+    FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
 )
 from ino_study.statistics.comparisons import landmark
 from ino_study.statistics.kaplan_meier import km_fit, risk_table
@@ -152,9 +152,9 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
         for side in ("top", "right", "left", "bottom"):
             risk_ax.spines[side].set_visible(False)
         risk_ax.tick_params(axis="both", length=0, labelsize=FONT["small"], pad=10)
-        # no x axis under the counts (its ticks would be laid out and drawn at every save for nothing)
+        # no x axis under the counts: the curves' axis above gives the times
         risk_ax.xaxis.set_visible(False)
-        set_title(risk_ax, "Number at risk", fontsize=FONT["small"], loc="left")
+        risk_ax.set_title("Number at risk", fontsize=FONT["small"], loc="left")
     fig.suptitle(f"Overall survival from landmark by HSCT at or before it (shaded: {ci_pct}% CI, {conf_type})",
                  fontsize=FONT["title"], fontweight="bold", x=0.01, ha="left")
     return fig
