@@ -53,8 +53,8 @@ def test_missing_package_is_reported_not_raised():
 
 def test_file_is_deterministic_and_has_no_timestamps(tmp_path):
     config = load_config()
-    write_provenance(DEFAULT_WORKBOOK, config, tmp_path / "a.json", tmp_path / "a.log")
-    write_provenance(DEFAULT_WORKBOOK, config, tmp_path / "b.json", tmp_path / "b.log")
+    write_provenance(DEFAULT_WORKBOOK, config, tmp_path / "a.json")
+    write_provenance(DEFAULT_WORKBOOK, config, tmp_path / "b.json")
     text = (tmp_path / "a.json").read_text(encoding="utf-8")
     assert text == (tmp_path / "b.json").read_text(encoding="utf-8")
     assert not re.search(r"\d{2}:\d{2}:\d{2}|T\d{2}:\d{2}", text)
@@ -102,7 +102,7 @@ def test_raw_files_are_opened_read_only_and_left_byte_identical(tmp_path, kind):
     _WATCH.append(str(tmp_path / "raw"))
     try:
         outcome = run(raw)
-        write_provenance(raw, {}, tmp_path / "provenance.json", tmp_path / "provenance.log")
+        write_provenance(raw, {}, tmp_path / "provenance.json")
     finally:
         _WATCH.clear()
     assert outcome.error is None, outcome.message

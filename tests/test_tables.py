@@ -32,7 +32,7 @@ def write_all(cohort: dict, folder: Path) -> SimpleNamespace:
     out.update(xlsx=str(folder / "tables.xlsx"), docx=str(folder / "tables.docx"))
     adam = SimpleNamespace(adsl=folder / "adsl.parquet", adae=folder / "adae.parquet")
     stat_paths = SimpleNamespace(**{n: folder / f"{n}.csv" for n in ("estimates", "medians", "follow_up")})
-    make_tables(adam, stat_paths, CONFIG, SimpleNamespace(**out), str(folder / "tables.log"))
+    make_tables(adam, stat_paths, CONFIG, SimpleNamespace(**out))
     return SimpleNamespace(**out)
 
 
