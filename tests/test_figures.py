@@ -7,7 +7,6 @@ test at the end (slow) checks the real pipeline's figures against its tables.
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,13 +26,6 @@ CONFIG = {"confidence_level": 0.95, "km_ci": "plain", "comparisons": ["prior_hsc
           "figures": {"dpi": 100, "formats": ["png", "svg", "pdf"], "width_in": 6}}
 PUBLISHED = PROJECT_ROOT / "data" / "literature" / "published_cohorts.csv"
 
-# run.py/worker.py: being removed by the layout rewrite (their tests are skipped once the modules are gone)
-needs_workers = pytest.mark.skipif(find_spec("ino_study.figures.worker") is None
-                                   or find_spec("ino_study.figures.run") is None,
-                                   reason="run.py/worker.py removed by the layout rewrite")
-needs_step_server = pytest.mark.skipif(find_spec("ino_study.step_server") is None
-                                       or find_spec("ino_study.figures.worker") is None,
-                                       reason="the step server and figure workers removed by the layout rewrite")
 DAYS_PER_MONTH = 30.4375
 
 
@@ -429,55 +421,6 @@ def files_for_the_step(cohort: dict, folder: Path, config: dict = CONFIG) -> Sim
     return SimpleNamespace(**paths)
 
 
-# run.py/worker.py: being removed by the layout rewrite
-@needs_workers
-def test_figures_drawn_in_two_processes_are_identical_to_one(tmp_path):
-    """threads: 2 splits the figures between this process and a worker process; every file (PNG, SVG,
-    PDF, data, captions) must be byte-identical to drawing them all in one process, and the worker's
-    log lines must reach the step's log."""
-    from ino_study.figures.step import make_figures
-
-    inputs = files_for_the_step(with_vod(make_cohort(60, seed=11)), tmp_path / "in")
-    runs = {}
-    for threads in (1, 2):
-        paths = figure_paths(CONFIG["comparisons"], CONFIG["figures"]["formats"], str(tmp_path / f"t{threads}"))
-        make_figures(inputs, inputs, CONFIG, SimpleNamespace(**paths), str(tmp_path / f"t{threads}.log"), threads)
-        runs[threads] = {key: Path(path).read_bytes() for key, path in paths.items()}
-    assert runs[1].keys() == runs[2].keys()
-    differ = [key for key in runs[1] if runs[1][key] != runs[2][key]]
-    assert not differ, differ
-    log = (tmp_path / "t2.log").read_text()
-    assert "worker" in log and "by 2 process(es)" in log
-
-
-# run.py/worker.py: being removed by the layout rewrite
-@needs_workers
-def test_a_failing_worker_is_reported_with_its_figures_and_stderr(tmp_path):
-    import logging
-    import subprocess
-    import sys
-    import tempfile
-
-    from ino_study.figures.worker import Worker, wait_for_worker
-
-    log = tempfile.TemporaryFile("w+", encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-c", "import sys; sys.stderr.write('boom\\n'); sys.exit(3)"],
-                               stderr=log, text=True)
-    problem = wait_for_worker(Worker(process, ["km_os", "swimmer"], log), logging.getLogger("test"))
-    assert "km_os, swimmer" in problem and "exit code 3" in problem and "boom" in problem
-
-
-# run.py/worker.py: being removed by the layout rewrite
-def test_split_figures_deals_every_figure_once():
-    from ino_study.figures.step import split_figures
-
-    names = figure_names(CONFIG["comparisons"])
-    for parts in (1, 2, 3, len(names), len(names) + 5):
-        split = split_figures(names, parts)
-        assert sorted(sum(split, [])) == sorted(names)
-        assert len(split) == min(parts, len(names)) and all(split)
-
-
 @pytest.mark.parametrize("value, text", [(0.001, "0.001"), (0.01, "0.01"), (0.5, "0.5"), (1.0, "1"), (2.0, "2"),
                                          (100.0, "100"), (1e-5, "0.00001")])
 def test_log_tick_labels_are_plain_numbers(value, text):
@@ -496,14 +439,12 @@ def test_log_axes_are_labelled_without_powers_of_ten(small):
         assert "10^" not in svg and "\\mathdefault" not in svg and "×10" not in svg
 
 
-# run.py/worker.py: being removed by the layout rewrite
-@needs_workers
 def test_the_two_figure_rules_draw_every_figure_once_and_as_one_process_would(tmp_path):
     """cohort_figures (analysis datasets only, drawn while the statistics run) and figures (the rest)
-    share out every figure; drawn by worker processes only, and the cohort figures without any
-    statistics table, every file is byte-identical to drawing them all in this process."""
+    share out every figure; each file, the cohort figures drawn without any statistics table, is
+    byte-identical to drawing them all in one call."""
     from ino_study.figures.catalogue import ADAM_INPUTS, FIGURE_RULES, rule_figure_names
-    from ino_study.figures.run import make_figures
+    from ino_study.figures.step import make_figures
 
     comparisons, formats = CONFIG["comparisons"], CONFIG["figures"]["formats"]
     by_rule = {rule: rule_figure_names(comparisons, rule) for rule in FIGURE_RULES}
@@ -514,14 +455,13 @@ def test_the_two_figure_rules_draw_every_figure_once_and_as_one_process_would(tm
 
     inputs = files_for_the_step(with_vod(make_cohort(60, seed=11)), tmp_path / "in")
     together = figure_paths(comparisons, formats, str(tmp_path / "together"))
-    make_figures(inputs, inputs, CONFIG, SimpleNamespace(**together), str(tmp_path / "together.log"), 1)
+    make_figures(inputs, inputs, CONFIG, SimpleNamespace(**together))
     datasets_only = SimpleNamespace(**{key: getattr(inputs, key) for key in ADAM_INPUTS})
     split: dict[str, str] = {}
     for rule in FIGURE_RULES:
         paths = figure_paths(comparisons, formats, str(tmp_path / "split"), rule)
         given = datasets_only if rule == "cohort_figures" else inputs
-        make_figures(given, given, CONFIG, SimpleNamespace(**paths), str(tmp_path / f"{rule}.log"), 2, rule, False)
-        assert "worker" in (tmp_path / f"{rule}.log").read_text()
+        make_figures(given, given, CONFIG, SimpleNamespace(**paths), rule)
         split.update(paths)
     assert split.keys() == together.keys()
     differ = [key for key in together if Path(together[key]).read_bytes() != Path(split[key]).read_bytes()]
@@ -584,46 +524,6 @@ def test_the_figure_step_does_not_import_lifelines():
                             cwd=PROJECT_ROOT, env={**__import__("os").environ,
                                                    "PYTHONPATH": str(PROJECT_ROOT / "workflow" / "src")})
     assert result.stdout.strip() == "[]"
-
-
-# run.py/worker.py: being removed by the layout rewrite
-@needs_step_server
-def test_the_step_server_draws_the_same_files_as_worker_processes(tmp_path):
-    """In a local run a figure step is a child forked from the step server and draws there; its files
-    are byte-identical to those of worker processes started for the step (a cluster job)."""
-    from ino_study import step_server, steps
-
-    inputs = files_for_the_step(with_vod(make_cohort(40, seed=5)), tmp_path / "in")
-    in_workers = figure_paths(CONFIG["comparisons"], CONFIG["figures"]["formats"], str(tmp_path / "workers"), "figures")
-    steps.make_figures(inputs, inputs, CONFIG, SimpleNamespace(**in_workers), str(tmp_path / "workers.log"), 2,
-                       rule="figures", draw_in_this_thread=False)
-    assert "worker" in (tmp_path / "workers.log").read_text()
-
-    served = figure_paths(CONFIG["comparisons"], CONFIG["figures"]["formats"], str(tmp_path / "served"), "figures")
-    step_server.start()
-    try:
-        steps.make_figures(inputs, inputs, CONFIG, SimpleNamespace(**served), str(tmp_path / "served.log"), 1,
-                           rule="figures", draw_in_this_thread=False)
-    finally:
-        step_server.stop()
-    log = (tmp_path / "served.log").read_text()
-    assert "child of the step server" in log and "worker" not in log
-    differ = [key for key in in_workers if Path(in_workers[key]).read_bytes() != Path(served[key]).read_bytes()]
-    assert not differ, differ
-
-
-# run.py/worker.py: being removed by the layout rewrite
-@needs_workers
-def test_a_worker_whose_input_ends_without_a_job_exits_quietly():
-    """A worker whose step has gone before handing it a job (its stdin closes) exits 0, drawing nothing."""
-    from ino_study.figures import worker as figure_workers
-
-    process, log = figure_workers._launch()
-    process.stdin.close()
-    assert process.wait(timeout=60) == 0
-    log.seek(0)
-    assert log.read() == ""
-    log.close()
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -101,10 +101,3 @@ def figure_outputs(comparisons, formats, root: str, report, rule: str | None = N
 #: The rule's named inputs, read by `read_and_draw` (analysis datasets, doses; statistics tables).
 ADAM_INPUTS = ("adsl", "adrs", "adtte", "adae", "doses")
 STATS_INPUTS = ("logrank", "cox", "estimates", "published", "landmark", "incidence", "incidence_curves")
-
-
-def split_figures(names: list[str], parts: int) -> list[list[str]]:
-    """Deal the figures out in turn into at most `parts` non-empty lists, so that each gets a similar
-    mix (the Kaplan-Meier figures, which cost the most, come first in `names`)."""
-    return [names[i::parts] for i in range(max(1, parts)) if names[i::parts]]
-

@@ -17,7 +17,7 @@ import pandas as pd
 from ino_study.figures.captions import km_os_caption, response_rates_caption, vod_caption, write_captions
 from ino_study.figures.catalogue import (  # noqa: F401  (names re-exported for callers and tests)
     CIF_FIGURES, ENDPOINTS, FIGURE_CATEGORIES, FIXED_FIGURES, GENERATED_CAPTIONS, caption_path, figure_names,
-    figure_outputs, figure_paths, km_names, rule_figure_names, ADAM_INPUTS, STATS_INPUTS, split_figures,
+    figure_outputs, figure_paths, km_names, rule_figure_names, ADAM_INPUTS, STATS_INPUTS,
 )
 from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
 from ino_study.figures.forest import draw_forest, forest_data
