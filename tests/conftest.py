@@ -1,9 +1,15 @@
 """Shared fixtures: a copy of the project in a temporary folder, and a pipeline run in it;
 `days_after`, the dates of synthetic test cohorts; and the configuration as the workflow validates
-it (`validate_config`, `load_config`: snakemake.utils.validate against the schema, defaults filled)."""
+it (`validate_config`, `load_config`: snakemake.utils.validate against the schema, defaults filled).
+
+No silent skips in CI: under CI=true a skipped test fails, unless its reason matches one of
+`CI_ALLOWED_SKIPS` (each a gap CI accepts, with why), and every skip is listed with its reason in a
+"skips under CI=true" section at the end of the run (besides pytest's own -ra summary)."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,3 +81,65 @@ def default_run(tmp_path_factory) -> Path:
     workdir = copy_project(tmp_path_factory.mktemp("default_run"))
     run_snakemake(workdir)
     return workdir
+
+
+# ---------------------------------------------------------------------------------------------------------
+# no silent skips under CI=true
+
+IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+#: Skip reasons (regular expressions, searched in the reason) that CI accepts, each with why; any other
+#: skip fails under CI=true. A test that must not skip in CI but cannot run fails itself (test_report's
+#: Chromium, test_slurm's cluster, test_faults' chattr, test_ci_workflows' pinned tools).
+CI_ALLOWED_SKIPS: dict[str, str] = {
+    r"not yet in requirements\.txt": "a lint tool that CI does not install until requirements.txt pins it "
+                                     "(tests/test_ci_workflows.py, tool())",
+    r"does not support the immutable attribute": "the file system of the temporary folder cannot hold "
+                                                 "chattr +i (tests/test_faults.py, make_immutable())",
+}
+
+
+def skip_reason(report) -> str:
+    """The reason given to pytest.skip (or the skip marker) from a skipped report."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def ci_allowance(reason: str) -> str | None:
+    return next((why for pattern, why in CI_ALLOWED_SKIPS.items() if re.search(pattern, reason)), None)
+
+
+def _fail_unallowed_skip(report) -> None:
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = skip_reason(report)
+        if ci_allowance(reason) is None:
+            report.outcome = "failed"
+            report.longrepr = (f"skipped under CI=true, where a skip fails unless tests/conftest.py "
+                               f"CI_ALLOWED_SKIPS allows its reason: {reason}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_unallowed_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_unallowed_skip(outcome.get_result())
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Under CI=true: every skipped test with its reason and why CI allows it."""
+    if not IN_CI:
+        return
+    skipped = terminalreporter.stats.get("skipped", [])
+    terminalreporter.section("skips under CI=true")
+    if not skipped:
+        terminalreporter.write_line("none")
+    for report in skipped:
+        reason = skip_reason(report)
+        terminalreporter.write_line(f"SKIPPED {report.nodeid}: {reason} (allowed: {ci_allowance(reason)})")

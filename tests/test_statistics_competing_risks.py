@@ -8,6 +8,10 @@ Sources:
              ``survfit(Surv(time, factor(status)) ~ 1)`` must reproduce 1 - S and the same std.err.
 [HAND]       Hand calculation of the Aalen-Johansen estimator (Putter, Fiocco & Geskus 2007, eq. 8) on a
              10-subject example with ties; IJ derivatives by hand for a 2-subject example.
+Two causes against R: tests/test_r_references.py ([R-BMT]: R's printed ``cmprsk::cuminc`` estimates on
+the CAMIS bone-marrow-transplant data; the IJ standard error by hand and by numerical derivatives,
+as no printed R ``survfit`` multi-state std.err on embeddable data was found). The comparison with
+the former implementation below is a regression check, not an oracle.
 """
 
 from __future__ import annotations

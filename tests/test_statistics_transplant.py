@@ -5,7 +5,11 @@ Sources:
          group, Kaplan-Meier, log-rank O - E and hypergeometric variance, counting-process rows, Efron
          partial-likelihood score equations solved in closed form, Aalen-Johansen products).
 [LIFELINES] lifelines ``CoxTimeVaryingFitter`` through comparisons.cox_time_varying (Efron ties, the
-         same model as R ``coxph(Surv(start, stop, event) ~ x)``) on random cohorts with ties.
+         same model as R ``coxph(Surv(start, stop, event) ~ x)``) on random cohorts with ties: a second
+         check. The external reference is R's printed ``coxph(Surv(start, stop, event) ~ x)`` on
+         Therneau & Grambsch's counting-process data set 2 (tests/test_r_references.py, [R-TEST2]),
+         for cox_binary_counting_process and cox_time_varying alike; the competing-risks estimates
+         are checked against R's printed ``cmprsk::cuminc`` there too ([R-BMT]).
 """
 
 from __future__ import annotations
