@@ -28,6 +28,9 @@ def test_published_headline_numbers(default_run):
     assert result["n_patients"] == 17
     assert (result["response"]["responders"], result["response"]["evaluable"]) == (12, 16)
     assert round(result["response"]["rate"] * 100) == 75
+    # issue 21 item 3: the same responders over all treated patients, 12/17 = 70.6%
+    treated = result["response_all_treated"]
+    assert (treated["responders"], treated["denominator"], round(treated["rate"] * 100, 1)) == (12, 17, 70.6)
     assert (result["mrd_negative"]["count"], result["mrd_negative"]["denominator"]) == (7, 17)
     assert round(result["mrd_negative"]["rate"] * 100, 1) == 41.2
     os12 = result["os_at_12_months"]

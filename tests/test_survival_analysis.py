@@ -138,3 +138,43 @@ def test_results_paragraph_follows_the_numbers():
     assert "33% of evaluable patients" in text and "3 of 9" in text
     assert "< 0.1% by flow" in text and "90% CI 20.0-80.0" in text and "log-log" in text
     assert "not reached" in text and "not estimable" in text
+
+
+#: Issue 21 item 3, by hand: 5 treated patients (2 CR, 1 CRi, 1 NR, 1 not evaluable) and one excluded
+#: responder. Evaluable 3/4, all treated 3/5. Oracle for 3/5: R binom.test(3, 5)$conf.int =
+#: 0.1466328 0.9472550 (the Clopper-Pearson limits qbeta(0.025, 3, 3) and qbeta(0.975, 4, 2)).
+TINY_RESPONSE = pd.DataFrame({
+    "included": [True] * 5 + [False],
+    "evaluable": [True, True, True, True, False, True],
+    "best_response": ["CR", "CR", "CRi", "NR", None, "CR"],
+    "responder": [True, True, True, False, False, True],
+    "mrd_negative": [True, False, False, False, False, True],
+    "dose_group": ["standard"] * 6,
+    "hsct_after_ino": [False] * 6,
+    "vod": [False] * 6,
+})
+
+
+def test_response_among_all_treated_by_hand():
+    rates = headline_rates(TINY_RESPONSE, 0.95)
+    assert (rates["response"]["responders"], rates["response"]["evaluable"]) == (3, 4)
+    treated = rates["response_all_treated"]
+    assert (treated["responders"], treated["denominator"], treated["rate"]) == (3, 5, 0.6)
+    assert (treated["ci_lower"], treated["ci_upper"]) == pytest.approx((0.1466328, 0.9472550), abs=5e-8)
+    assert treated["ci_method"] == "Clopper-Pearson exact"
+
+
+def test_results_paragraph_gives_the_all_treated_rate_in_one_clause():
+    summary = {
+        "n_patients": 5, "n_excluded": 1,
+        **headline_rates(TINY_RESPONSE, 0.95),
+        "os_at_12_months": {"estimate": 0.5, "ci_lower": 0.2, "ci_upper": 0.8, "n_risk": 2, "conf_type": "plain"},
+        "median_os_months": {"estimate": None}, "median_follow_up_months": None,
+        "settings": {"confidence_level": 0.95, "mrd_threshold_percent": 0.01, "cutoff_date": "2024-01-01"},
+    }
+    text = results_paragraph(summary)
+    assert ("75% of evaluable patients responded to the therapy (CR or CRi: 3 of 4; 95% CI 19.4-99.4; "
+            "60.0% of all treated patients, 3 of 5, 95% CI 14.7-94.7).") in text
+    # a summary.json written before the key existed still gives the paragraph, without the clause
+    del summary["response_all_treated"]
+    assert "(CR or CRi: 3 of 4; 95% CI 19.4-99.4)." in results_paragraph(summary)

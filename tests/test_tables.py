@@ -129,3 +129,35 @@ def test_table1_is_split_by_the_configured_variable(cohort, setting, expected):
         levels = cohort["adsl"].loc[cohort["adsl"]["included"], expected].astype(str).unique()
         assert split and all(str(column).startswith(f"{expected} = ") for column in split)
         assert len(split) == len(levels)
+
+
+def test_response_table_gives_response_among_evaluable_and_all_treated():
+    """Issue 21 item 3, by hand: 2 CR, 1 CRi, 1 NR, 1 not evaluable (and one excluded CR).
+
+    Evaluable 3/4 (R binom.test(3, 4)$conf.int = 0.1941204 0.9936905); all treated 3/5
+    (R binom.test(3, 5)$conf.int = 0.1466328 0.9472550); CR 2/5, CRi 1/5 over all treated."""
+    from ino_study.tables.response import response_table
+
+    adsl = pd.DataFrame({
+        "included": [True] * 5 + [False],
+        "evaluable": [True, True, True, True, False, True],
+        "best_response": ["CR", "CR", "CRi", "NR", None, "CR"],
+        "responder": [True, True, True, False, False, True],
+        "mrd_negative": [True, False, False, False, False, True],
+        "dose_group": ["standard"] * 6,
+        "hsct_after_ino": [False] * 6,
+        "vod": [False] * 6,
+    })
+    table = response_table(adsl, 0.95).set_index(["measure", "population"])
+    assert not table.index.duplicated().any()
+    evaluable = table.loc[("CR/CRi (responders)", "evaluable")]
+    assert (evaluable["count"], evaluable["denominator"], evaluable["percent"]) == (3, 4, 75.0)
+    assert (evaluable["ci_lower_pct"], evaluable["ci_upper_pct"]) == pytest.approx((19.41204, 99.36905), abs=5e-6)
+    treated = table.loc[("CR/CRi (responders)", "analysed")]
+    assert (treated["count"], treated["denominator"], treated["percent"]) == (3, 5, 60.0)
+    assert (treated["ci_lower_pct"], treated["ci_upper_pct"]) == pytest.approx((14.66328, 94.72550), abs=5e-6)
+    assert treated["display"] == "3/5 (60.0%; 14.7-94.7)"
+    assert (table.loc[("Best response CR", "analysed"), "count"], table.loc[("Best response CRi", "analysed"),
+            "count"]) == (2, 1)
+    assert table.loc[("Best response CR", "analysed"), "denominator"] == 5
+    assert table.loc[("Not evaluable for response", "analysed"), "count"] == 1

@@ -18,14 +18,20 @@ def proportion(count: int, denominator: int, conf_level: float) -> dict[str, Any
 
 
 def headline_rates(adsl: pd.DataFrame, conf_level: float) -> dict[str, dict[str, Any]]:
-    """Response among evaluable patients, MRD negativity among all analysed, VOD after standard-dose InO + HSCT."""
+    """Response among evaluable patients (and among all treated), MRD negativity among all analysed, VOD after
+    standard-dose InO + HSCT."""
     analysed = adsl[adsl["included"]]
     evaluable = analysed[analysed["evaluable"]]
-    response = proportion(int(evaluable["responder"].sum()), len(evaluable), conf_level)
+    responders = int(evaluable["responder"].sum())
+    response = proportion(responders, len(evaluable), conf_level)
     response = {"responders": response.pop("count"), "evaluable": response.pop("denominator"), **response}
+    all_treated = proportion(responders, len(analysed), conf_level)
+    all_treated = {"responders": all_treated.pop("count"), "denominator": all_treated.pop("denominator"),
+                   **all_treated}
     group = analysed[(analysed["dose_group"] == "standard") & analysed["hsct_after_ino"]]
     return {
         "response": response,
+        "response_all_treated": all_treated,
         "mrd_negative": proportion(int(analysed["mrd_negative"].sum()), len(analysed), conf_level),
         "vod_standard_dose_hsct": proportion(int(group["vod"].sum()), len(group), conf_level),
     }
@@ -81,6 +87,14 @@ def _interval(lower: float | None, upper: float | None, level: float) -> str:
     return f"{level * 100:g}% CI {lower * 100:.1f}-{upper * 100:.1f}"
 
 
+def _all_treated(rate: dict[str, Any] | None, level: float) -> str:
+    """The response over all treated patients, as a clause of the response sentence ('' when absent)."""
+    if not rate or not rate.get("denominator"):
+        return ""
+    return (f"; {_pct(rate['rate'])} of all treated patients, {rate['responders']} of {rate['denominator']}, "
+            f"{_interval(rate['ci_lower'], rate['ci_upper'], level)}")
+
+
 def results_paragraph(summary: dict[str, Any]) -> str:
     """The Results paragraph of the abstract, rewritten from summary.json (so a config change rewrites it)."""
     level = summary["settings"]["confidence_level"]
@@ -97,7 +111,9 @@ def results_paragraph(summary: dict[str, Any]) -> str:
         f"We included {summary['n_patients']} patients "
         f"({summary['n_excluded']} further patients in the registry export did not meet the eligibility criteria).",
         f"{_pct(response['rate'], 0)} of evaluable patients responded to the therapy (CR or CRi: "
-        f"{response['responders']} of {response['evaluable']}; {_interval(response['ci_lower'], response['ci_upper'], level)}).",
+        f"{response['responders']} of {response['evaluable']}; "
+        f"{_interval(response['ci_lower'], response['ci_upper'], level)}"
+        f"{_all_treated(summary.get('response_all_treated'), level)}).",
         f"MRD negativity (< {summary['settings']['mrd_threshold_percent']:g}% by flow cytometry) was achieved in "
         f"{_pct(mrd['rate'])} of the study patients ({mrd['count']} of {mrd['denominator']}; "
         f"{_interval(mrd['ci_lower'], mrd['ci_upper'], level)}).",

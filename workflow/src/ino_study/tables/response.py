@@ -21,7 +21,12 @@ def _row(measure: str, population: str, count: int, denominator: int, conf_level
 
 
 def response_table(adsl: pd.DataFrame, conf_level: float) -> pd.DataFrame:
-    """Best response, CR/CRi, MRD negativity and VOD/SOS among the included patients."""
+    """Best response, CR/CRi, MRD negativity and VOD/SOS among the included patients.
+
+    Response is given both ways: among evaluable patients (population ``evaluable``, the study's
+    definition) and among all treated patients (population ``analysed``: a patient who is not
+    evaluable counts as a non-responder), as the published cohorts report it.
+    """
     analysed = adsl[adsl["included"]]
     evaluable = analysed[analysed["evaluable"]]
     responders = analysed[analysed["responder"]]
@@ -32,6 +37,12 @@ def response_table(adsl: pd.DataFrame, conf_level: float) -> pd.DataFrame:
     rows.append(_row("Not evaluable for response", "analysed", int((~analysed["evaluable"]).sum()), len(analysed),
                      conf_level))
     rows.append(_row("CR/CRi (responders)", "evaluable", int(evaluable["responder"].sum()), len(evaluable),
+                     conf_level))
+    # the same responders over all treated patients
+    for level in ("CR", "CRi"):
+        rows.append(_row(f"Best response {level}", "analysed", int((evaluable["best_response"] == level).sum()),
+                         len(analysed), conf_level))
+    rows.append(_row("CR/CRi (responders)", "analysed", int(evaluable["responder"].sum()), len(analysed),
                      conf_level))
     rows.append(_row("MRD-negative", "analysed", int(analysed["mrd_negative"].sum()), len(analysed), conf_level))
     rows.append(_row("MRD-negative", "responders", int(responders["mrd_negative"].sum()), len(responders),

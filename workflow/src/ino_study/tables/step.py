@@ -47,7 +47,9 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
         "table1": (t1.display(t1.table1(adsl, table1_group(config))),
                    "Median [range] or n (%); included patients only."),
         "response": (response_table(adsl, conf_level),
-                     f"Rates in % with exact {conf_level:.0%} Clopper-Pearson intervals."),
+                     f"Rates in % with exact {conf_level:.0%} Clopper-Pearson intervals. Populations: "
+                     "evaluable = at least one assessment in the response window; analysed = all treated "
+                     "(included) patients, a patient not evaluable counting as a non-responder."),
         "adverse_events": (adverse_event_table(adsl, adae),
                            f"Patients with the term at each worst CTCAE grade; % of N = {n} included patients."),
         "survival_summary": (survival, f"{conf_level:.0%} CI, {config['km_ci']} Greenwood interval; NR = not "
