@@ -26,7 +26,7 @@ from snakemake.utils import validate
 from ino_study.config import DEFAULT_CONFIG, SCHEMA, dates_as_text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ("Snakefile", "config.yaml", "workflow", "data", "profiles")
+PROJECT_FILES = ("Snakefile", "config.yaml", "config", "workflow", "data", "profiles")
 
 
 def days_after(start, days) -> pd.DatetimeIndex:

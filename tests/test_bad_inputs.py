@@ -864,6 +864,121 @@ def case_csv_second_file_for_a_table(tmp):
     problem(run(directory), "transplants.csv:", "a second file for table 'transplants'")
 
 
+# ------------------------------------------------------------------------ column maps (config column_map)
+
+RU_PATIENTS = {"patient_id": "ИД пациента", "sex": "Пол", "birth_date": "Дата рождения", "full_name": "ФИО"}
+
+
+def russian_patients(sheets) -> dict:
+    """Rename four headers of the patients sheet to Russian; returns the column_map that reads them."""
+    for column, header in RU_PATIENTS.items():
+        sheets["patients"][0][column_index(sheets, "patients", column)] = header
+    return {"patients": {header: column for column, header in RU_PATIENTS.items()}}
+
+
+@case
+def case_column_map_reads_russian_headers(tmp):
+    sheets = default_sheets()
+    column_map = russian_patients(sheets)
+    column_map["patients"] = {" пол ": "sex", **{h: c for h, c in column_map["patients"].items() if c != "sex"}}
+    outcome = run(write_xlsx(sheets, tmp / "export.xlsx"), column_map=column_map)
+    assert analysed(outcome) == 17
+    assert "full_name" not in outcome.records.tables["patients"]
+    assert not has_finding(outcome.findings, "correction", "patients", 1, "sex")  # a mapped header: no rename note
+
+
+@case
+def case_column_map_required_column_unmapped(tmp):
+    sheets = default_sheets()
+    column_map = russian_patients(sheets)
+    del column_map["patients"]["Пол"]
+    outcome = run(write_xlsx(sheets, tmp / "export.xlsx"), column_map=column_map)
+    problem(outcome, at("patients", 1, "sex"),
+            "required column 'sex' is missing: neither in the header nor mapped in column_map.patients; the header "
+            "has: 'ИД пациента', 'ФИО', 'Пол', 'Дата рождения', 'diagnosis_date', 'Relapse_Number', 'prior_HSCT', "
+            "'Prior_Blinatumomab', 'prior_car_t', 'Cytogenetics', 'CD22_pct', 'marrow_blasts_pct'")
+    assert outcome.message.startswith("The raw records have 1 problem(s)")
+
+
+@case
+def case_column_map_required_column_unmapped_csv(tmp):
+    sheets = default_sheets()
+    position = column_index(sheets, "follow_up", "last_contact_date")
+    sheets["follow_up"][0][position] = "Дата последнего контакта"
+    directory = write_csv_dir(sheets, tmp / "csv")
+    outcome = run(directory, column_map={"patients": {"Patient_ID": "patient_id"}})
+    problem(outcome, "follow_up.csv, row 1, column 'last_contact_date':",
+            "required column 'last_contact_date' is missing: neither in the header nor mapped in "
+            "column_map.follow_up; the header has: 'Patient_ID', 'Дата последнего контакта', 'Vital_Status'")
+    assert outcome.message.startswith("The raw records have 1 problem(s)")
+
+
+@case
+def case_column_map_header_absent(tmp):
+    sheets = default_sheets()
+    column_map = russian_patients(sheets)
+    column_map["follow_up"] = {"Дата последнего контакта": "last_contact_date"}
+    outcome = run(write_xlsx(sheets, tmp / "export.xlsx"), column_map=column_map)
+    problem(outcome, at("follow_up", 1, "last_contact_date"),
+            "column_map.follow_up header 'Дата последнего контакта' (mapped to 'last_contact_date') is not in the "
+            "header row; the header has: 'Patient_ID', 'Last_Contact_Date', 'Vital_Status', 'death_date', "
+            "'Death_Cause', 'RELAPSE_DATE'")
+    assert outcome.message.startswith("The raw records have 1 problem(s)")
+
+
+@case
+def case_column_map_mapped_and_contract_name(tmp):
+    sheets = default_sheets()
+    sheets["patients"][0].append("Пол")
+    for row in sheets["patients"][1:]:
+        row.append(None)
+    outcome = run(write_xlsx(sheets, tmp / "export.xlsx"), column_map={"patients": {"Пол": "sex"}})
+    problem(outcome, at("patients", 1, "Пол"),
+            "contract column 'sex' is given twice: by header 'sex' and by header 'Пол' (column_map.patients)")
+
+
+@case
+def case_column_map_header_twice_in_file(tmp):
+    sheets = default_sheets()
+    column_map = russian_patients(sheets)
+    sheets["patients"][0][column_index(sheets, "patients", "cd22_pct")] = "пол"
+    problem(run(write_xlsx(sheets, tmp / "export.xlsx"), column_map=column_map), at("patients", 1, "пол"),
+            "contract column 'sex' is given twice: by header 'Пол' and by header 'пол' (column_map.patients)")
+
+
+@case
+def case_column_map_two_headers_one_column(tmp):
+    sheets = default_sheets()
+    outcome = run(write_xlsx(sheets, tmp / "export.xlsx"), column_map={"patients": {"Пол": "sex", "Gender": "sex"}})
+    problem(outcome, "config key column_map.patients:",
+            "headers 'Пол' and 'Gender' both map to contract column 'sex'")
+
+
+@case
+def case_column_map_unknown_contract_column(tmp):
+    outcome = run(write_xlsx(default_sheets(), tmp / "export.xlsx"), column_map={"follow_up": {"Статус": "status"}})
+    problem(outcome, "config key column_map.follow_up:",
+            "header 'Статус' maps to 'status', which is not a column of table 'follow_up' (its columns: patient_id, "
+            "last_contact_date, vital_status, death_date, death_cause, relapse_date)")
+
+
+@case
+def case_column_map_unknown_table(tmp):
+    outcome = run(write_xlsx(default_sheets(), tmp / "export.xlsx"), column_map={"patient": {"Пол": "sex"}})
+    problem(outcome, "config key column_map:", "'patient' is not a table of the contract")
+
+
+@case
+def case_column_map_identifier_never_shown(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "patients", "INO-004", "birth_date", "31.02.2010")
+    name = get_cell(sheets, "patients", "INO-004", "full_name")
+    column_map = russian_patients(sheets)
+    outcome = run(write_xlsx(sheets, tmp / "export.xlsx"), column_map=column_map)
+    assert "31.02.2010" not in outcome.message and name not in outcome.message
+    problem(outcome, at("patients", row, "birth_date"), "identifier column is not shown")
+
+
 # ---------------------------------------------------------------------------- many problems
 
 

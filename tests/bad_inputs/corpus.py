@@ -154,9 +154,10 @@ class Outcome:
         return "" if self.error is None else str(self.error)
 
 
-def run(path: Path, rules: Eligibility = RULES, pseudonym_key: bytes | None = None) -> Outcome:
+def run(path: Path, rules: Eligibility = RULES, pseudonym_key: bytes | None = None,
+        column_map: dict | None = None) -> Outcome:
     """Read and clean like the pipeline's records step; any exception but DataContractError escapes."""
-    raw, findings = read_registry_export(path)
+    raw, findings = read_registry_export(path, column_map)
     try:
         records = clean_records(raw, rules, findings, pseudonym_key=pseudonym_key)
     except DataContractError as error:

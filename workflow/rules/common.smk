@@ -45,6 +45,7 @@ SCENARIO_DIR = f"{RESULTS}/scenarios/{{scenario}}"
 
 #: The config keys each scenario step uses (as params: a change of another key does not rerun it).
 SCENARIO_RECORD_KEYS = (
+    "column_map",
     "cutoff_date",
     "study_window",
     "max_age_years",

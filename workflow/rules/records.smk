@@ -2,7 +2,19 @@
 # eligibility and the data cut-off, drop direct identifiers (and, with `pseudonymise: true`,
 # replace patient IDs by keyed pseudonyms); report every finding.
 from ino_study.records import pseudonym
+from ino_study.records.column_map import problem_messages
 from ino_study.records.provenance import git_commit
+
+# The column maps (config key `column_map`, the main run's and each scenario's) checked before any job:
+# a table or contract column that does not exist, or two headers for one column, stops the run here.
+COLUMN_MAP_PROBLEMS = problem_messages(config["column_map"]) + [
+    f"In config key scenarios.{name}: {line}"
+    for name in SCENARIOS
+    for line in problem_messages(SCENARIO_CONFIGS[name]["column_map"])
+    if "column_map" in config["scenarios"][name]
+]
+if COLUMN_MAP_PROBLEMS:
+    raise WorkflowError("\n".join(COLUMN_MAP_PROBLEMS))
 
 if config.get("pseudonymise", False):
     try:
@@ -29,7 +41,11 @@ rule clean_records:
     params:
         settings={
             **config_subset(
-                "cutoff_date", "study_window", "max_age_years", "identifier_columns"
+                "column_map",
+                "cutoff_date",
+                "study_window",
+                "max_age_years",
+                "identifier_columns",
             ),
             "pseudonymise": config.get("pseudonymise", False),
         },

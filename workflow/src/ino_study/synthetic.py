@@ -626,29 +626,36 @@ README_LINES_RU = (
 )
 
 
-def write_registry_workbook(tables: dict[str, pd.DataFrame], path: str | Path, seed: int = 20230201) -> list[Messiness]:
+def write_registry_workbook(tables: dict[str, pd.DataFrame], path: str | Path, seed: int = 20230201,
+                            headers: dict[str, dict[str, str]] | None = None,
+                            sheet_titles: dict[str, str] | None = None,
+                            readme_lines: tuple[str, ...] = ()) -> list[Messiness]:
     """Render clean contract tables as a messy Russian-registry Excel export at ``path``.
 
     The first sheet is "README" (synthetic-data notice in English and Russian, with the seed), followed by
     the six contract sheets. Output is byte-identical for the same tables and seed. Returns the list of
-    deliberate irregularities (cell by cell) that were written.
+    deliberate irregularities (cell by cell) that were written. ``headers`` (table -> column -> header),
+    ``sheet_titles`` (table -> sheet name) and ``readme_lines`` (appended to the README sheet) replace
+    the contract's headers and sheet names, as a centre's own export would write them; the cells are the
+    same as without them.
     """
     from openpyxl import Workbook
 
+    headers_given = headers
     r = _Renderer(seed)
     wb = Workbook()
     ws = wb.active
     ws.title = "README"
-    for line in README_LINES_EN + ("",) + README_LINES_RU:
+    for line in README_LINES_EN + ("",) + README_LINES_RU + ((("",) + readme_lines) if readme_lines else ()):
         ws.append([line.format(seed=seed)])
     ws.column_dimensions["A"].width = 120
 
     forced: dict[tuple[str, str, int, str], str] = {(s, p, o, c): k for s, p, o, c, k in _FORCED}
     for table in TABLES:
         df = tables[table.name]
-        ws = wb.create_sheet(table.name)
+        ws = wb.create_sheet((sheet_titles or {}).get(table.name, table.name))
         cols = [c.name for c in table.columns]
-        headers = [HEADER_VARIANTS[table.name][c] for c in cols]
+        headers = [((headers_given or HEADER_VARIANTS)[table.name])[c] for c in cols]
         extra = EXTRA_COLUMN[1] if EXTRA_COLUMN[0] == table.name else None
         if extra:
             headers.append(extra)
@@ -690,6 +697,57 @@ def write_registry_workbook(tables: dict[str, pd.DataFrame], path: str | Path, s
     wb.properties.title = "SYNTHETIC InO registry export"
     _save_deterministic(wb, Path(path))
     return r.log
+
+
+#: The reference cohort's headers as a Russian registry writes them (some with stray case and spaces,
+#: as typed), for the Russian-header example export (`write_russian_header_workbook`).
+RUSSIAN_HEADERS: dict[str, dict[str, str]] = {
+    "patients": {
+        "patient_id": "ИД пациента", "full_name": "ФИО", "sex": "Пол ", "birth_date": "Дата рождения",
+        "diagnosis_date": "Дата диагноза", "relapse_number": "Число рецидивов", "prior_hsct": "ТГСК до инотузумаба",
+        "prior_blinatumomab": "Блинатумомаб до инотузумаба", "prior_car_t": "CAR-T до инотузумаба",
+        "cytogenetics": "Цитогенетика", "cd22_pct": "CD22, %", "marrow_blasts_pct": "Бласты в КМ, %",
+    },
+    "ino_doses": {"patient_id": "ид пациента", "date": "Дата введения", "cycle": "Курс", "dose_mg_m2": "Доза, мг/м2"},
+    "assessments": {
+        "patient_id": "ИД пациента", "date": "Дата пункции", "marrow_blasts_pct": "Бласты в КМ, %", "mrd": "МОБ",
+        "anc_10e9_l": "АЧН, 10^9/л", "platelets_10e9_l": "Тромбоциты,  10^9/л",
+    },
+    "transplants": {"patient_id": "ИД пациента", "date": "Дата ТГСК", "donor_type": "Тип донора",
+                    "conditioning": "Кондиционирование"},
+    "adverse_events": {"patient_id": "ИД пациента", "term": "Нежелательное явление", "grade": "Степень",
+                       "onset_date": "Дата начала"},
+    "follow_up": {
+        "patient_id": " ИД пациента", "last_contact_date": "Дата последнего контакта", "vital_status": "Статус",
+        "death_date": "Дата смерти", "death_cause": "Причина смерти", "relapse_date": "Дата рецидива",
+    },
+}
+
+#: Sheet names of the Russian-header example (each an accepted alias of its table).
+RUSSIAN_SHEETS: dict[str, str] = {
+    "patients": "Пациенты", "ino_doses": "Введения", "assessments": "Костный мозг", "transplants": "ТГСК",
+    "adverse_events": "Нежелательные явления", "follow_up": "Наблюдение",
+}
+
+RUSSIAN_HEADERS_README = (
+    "RUSSIAN-HEADER VARIANT (SYNTHETIC): the same cells with Russian sheet names and column headers; "
+    "read it with config/examples/russian_headers.yaml (config key column_map).",
+    "Вариант с русскими заголовками (СИНТЕТИЧЕСКИЕ ДАННЫЕ): те же ячейки; "
+    "читать с config/examples/russian_headers.yaml.",
+)
+
+
+def russian_column_map() -> dict[str, dict[str, str]]:
+    """The `column_map` that reads the Russian-header export: table -> {header: contract column}."""
+    return {table: {header.strip(): column for column, header in headers.items()}
+            for table, headers in RUSSIAN_HEADERS.items()}
+
+
+def write_russian_header_workbook(path: str | Path, seed: int = 20230201) -> list[Messiness]:
+    """The reference cohort's SYNTHETIC export with Russian sheet names and headers (the cells are those of
+    the default workbook for the same seed): data/examples/ru_headers_SYNTHETIC.xlsx."""
+    return write_registry_workbook(build_reference_cohort(), path, seed=seed, headers=RUSSIAN_HEADERS,
+                                   sheet_titles=RUSSIAN_SHEETS, readme_lines=RUSSIAN_HEADERS_README)
 
 
 def messiness_markdown(log: Iterable[Messiness]) -> str:

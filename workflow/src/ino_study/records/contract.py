@@ -19,6 +19,7 @@ Column kinds (how a raw cell is normalised, see `ino_study.records.parse`):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -152,3 +153,10 @@ TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 IDENTIFIER_COLUMNS: tuple[str, ...] = tuple(
     c.name for t in TABLES for c in t.columns if c.identifier
 )
+
+
+def normalise_name(name: object) -> str:
+    """Canonical form of a sheet, file or column name: case-folded, whitespace runs as '_'."""
+    text = "" if name is None else str(name)
+    text = text.replace("\xa0", " ").replace("\u202f", " ").strip().casefold()
+    return re.sub(r"[\s_]+", "_", text)

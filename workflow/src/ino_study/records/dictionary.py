@@ -2,9 +2,9 @@
 
 Sources: the raw-record contract (`ino_study.records.contract`: tables, columns, kinds, meanings),
 the parsers (`ino_study.records.parse`: its module docstring per column kind and its spelling
-sets), the reader's and the cleaner's rules (`ino_study.records.read` and `.clean`: module
-docstrings, required non-blank columns, value checks, cross-table rules, cut-off and exclusion
-reasons). `tests/test_data_dictionary.py` fails when the committed file is stale. Regenerate with
+sets), the column maps (`ino_study.records.column_map`: its module docstring), the reader's and
+the cleaner's rules (`ino_study.records.read` and `.clean`: module docstrings, required non-blank
+columns, value checks, cross-table rules, cut-off and exclusion reasons). `tests/test_data_dictionary.py` fails when the committed file is stale. Regenerate with
 
     python -m ino_study.records.dictionary docs/data_dictionary.md
 
@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from ino_study.records import clean, contract, parse, read
+from ino_study.records import clean, column_map, contract, parse, read
 
 KIND_TYPES = {
     "id": "text (identifier)", "text": "text", "date": "date", "number": "decimal number",
@@ -138,6 +138,10 @@ def data_dictionary_markdown() -> str:
         "## Reading: sheets, headers, rows",
         "",
         _module_rules(read),
+        "",
+        "## Column maps",
+        "",
+        _module_rules(column_map),
         "",
         "## Types: accepted spellings and normalisation",
         "",

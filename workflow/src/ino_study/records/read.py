@@ -11,6 +11,8 @@ Rules (each documented in docs/data_dictionary.md):
   columns (title rows and merged banner rows above it are skipped, with a note);
 - column names match case- and whitespace-insensitively ("Patient ID " == "patient_id"); extra
   columns are ignored; a required column missing is an error;
+- a header listed in the config key `column_map` for its table is read as the contract column it is
+  mapped to (see "Column maps" below);
 - blank rows are skipped (a correction); a row with no patient_id and a single filled cell is a
   note typed below or inside the table and is skipped (a warning); any other row without a
   patient_id is an error;
@@ -38,11 +40,13 @@ import zipfile
 from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from ino_study.records.contract import TABLES, Table
+from ino_study.records.column_map import ColumnMap, column_map_problems, header_listing, resolve_column_map
+from ino_study.records.contract import TABLES, Table, normalise_name
 from ino_study.records.quality import Finding, short_value
 
 HEADER_SEARCH_ROWS = 10
@@ -56,13 +60,6 @@ class RawTable:
     source: str  # "export.xlsx, sheet 'patients'" or "patients.csv"
     frame: pd.DataFrame  # contract columns present in the file, object dtype, plus `_row`
     findings: list[Finding] = field(default_factory=list)
-
-
-def normalise_name(name: object) -> str:
-    """Canonical form of a sheet, file or column name: case-folded, whitespace runs as '_'."""
-    text = "" if name is None else str(name)
-    text = text.replace("\xa0", " ").replace("\u202f", " ").strip().casefold()
-    return re.sub(r"[\s_]+", "_", text)
 
 
 def _table_for_name(name: str) -> Table | None:
@@ -87,12 +84,14 @@ def _looks_like_note(value: object) -> bool:
     return " " in text or len(text) > 40 or not text[:1].isalnum()
 
 
-def _find_header(rows: list[tuple], table: Table) -> int | None:
-    """Index of the header row among the first rows, or None."""
+def _find_header(rows: list[tuple], table: Table, mapped: dict[str, tuple[str, str]] | None = None) -> int | None:
+    """Index of the header row among the first rows, or None (a mapped header counts as its column)."""
     wanted = {c.name for c in table.columns}
     needed = max(1, len(table.required_columns) // 2)
+    mapped = mapped or {}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = {normalise_name(v) for v in row if not _is_blank(v)}
+        names = {mapped[n][1] if n in mapped else n for n in names}
         if len(names & wanted) >= needed:
             return index
     return None
@@ -105,6 +104,7 @@ CellNote = tuple[str, str, str, "str | None"]
 def rows_to_table(
     rows: list[tuple], table: Table, source: str, first_row_number: int = 1,
     cell_notes: dict[tuple[int, int], CellNote] | None = None,
+    mapped: dict[str, tuple[str, str]] | None = None,
 ) -> RawTable:
     """Turn the rows of a sheet or CSV (header included somewhere near the top) into a RawTable.
 
@@ -112,8 +112,11 @@ def rows_to_table(
     `cell_notes` maps (index in `rows`, column position) to a note made while reading the cell (a
     formula, a percent format); notes on cells of contract columns below the header become findings.
     Rows may differ in length: a cell beyond the end of its row reads as None.
+    `mapped` is this table's part of the column map (normalised header -> (header, contract column)):
+    None when no column map is configured at all, {} when the map has nothing for this table.
     """
-    return columns_to_table(_rows_to_columns(rows), len(rows), table, source, first_row_number, cell_notes)
+    return columns_to_table(_rows_to_columns(rows), len(rows), table, source, first_row_number, cell_notes,
+                            mapped)
 
 
 def _rows_to_columns(rows: list[tuple]) -> list[np.ndarray]:
@@ -165,6 +168,7 @@ def _filled_cells(body: list[np.ndarray], id_position: int | None, id_blank: np.
 def columns_to_table(
     columns: list[np.ndarray], n_rows: int, table: Table, source: str, first_row_number: int = 1,
     cell_notes: dict[tuple[int, int], CellNote] | None = None,
+    mapped: dict[str, tuple[str, str]] | None = None,
 ) -> RawTable:
     """`rows_to_table` on the cells given position by position (each an object array of `n_rows`).
 
@@ -176,12 +180,13 @@ def columns_to_table(
         findings.append(Finding(severity, table.name, source, row, column, patient_id, value, rule, action))
 
     top_rows = [tuple(column[index] for column in columns) for index in range(min(n_rows, HEADER_SEARCH_ROWS))]
-    header_index = _find_header(top_rows, table)
+    header_index = _find_header(top_rows, table, mapped)
     if header_index is None:
         finding(
             "error", None, None, None,
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows; expected columns "
-            + ", ".join(table.required_columns),
+            + ", ".join(table.required_columns)
+            + ("" if mapped is None else f" (or headers mapped to them in column_map.{table.name})"),
             "stop",
         )
         return RawTable(table, source, pd.DataFrame(columns=["_row"]), findings)
@@ -195,29 +200,55 @@ def columns_to_table(
     header_row_number = first_row_number + header_index
 
     positions: dict[str, int] = {}
+    mapped_here = mapped or {}
+    given_by: dict[str, str] = {}  # contract column -> the header giving it (as written, stripped)
+    via_map: set[str] = set()  # contract columns given by a mapped header
+    found_mapped: set[str] = set()  # normalised mapped headers present in the header row
     for position, raw_name in enumerate(header):
         key = normalise_name(raw_name)
         if not key:
             continue
-        try:
-            column = table.column(key)
-        except KeyError:
-            continue
+        if key in mapped_here:
+            found_mapped.add(key)
+            column = table.column(mapped_here[key][1])
+        else:
+            try:
+                column = table.column(key)
+            except KeyError:
+                continue
+        written = str(raw_name).strip()
         if column.name in positions:
-            finding(
-                "error", header_row_number, str(raw_name).strip(), None,
-                f"column '{column.name}' appears twice in the header", "stop",
-            )
+            if key in mapped_here or column.name in via_map:
+                rule = (f"contract column '{column.name}' is given twice: by header '{given_by[column.name]}' and by "
+                        f"header '{written}' (column_map.{table.name})")
+            else:
+                rule = f"column '{column.name}' appears twice in the header"
+            finding("error", header_row_number, written, None, rule, "stop")
             continue
         positions[column.name] = position
-        if str(raw_name) != column.name:
+        given_by[column.name] = written
+        if key in mapped_here:
+            via_map.add(column.name)
+        elif str(raw_name) != column.name:
             finding(
                 "correction", header_row_number, column.name, short_value(raw_name),
                 "column name matched case- and whitespace-insensitively", "renamed",
             )
+    for key, (configured, name) in mapped_here.items():
+        if key not in found_mapped:
+            finding("error", header_row_number, name, None,
+                    f"column_map.{table.name} header '{configured}' (mapped to '{name}') is not in the header row; "
+                    f"the header has: {header_listing(header)}", "stop")
+    mapped_columns = {name for _, name in mapped_here.values()}
     for name in table.required_columns:
-        if name not in positions:
+        if name in positions or name in mapped_columns:  # a mapped header missing is reported above
+            continue
+        if mapped is None:
             finding("error", header_row_number, name, None, f"required column '{name}' is missing", "stop")
+        else:
+            finding("error", header_row_number, name, None,
+                    f"required column '{name}' is missing: neither in the header nor mapped in "
+                    f"column_map.{table.name}; the header has: {header_listing(header)}", "stop")
 
     if cell_notes:
         names = {position: name for name, position in positions.items()}
@@ -359,8 +390,8 @@ def _worksheet_rows(worksheet, formulas: set[tuple[int, int]] = frozenset()
     return rows, notes
 
 
-def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Finding]]:
-    """Read every contract table from an .xlsx workbook."""
+def read_workbook(path: Path, column_map: ColumnMap | None = None) -> tuple[dict[str, RawTable], list[Finding]]:
+    """Read every contract table from an .xlsx workbook (`column_map` as `resolve_column_map` gives it)."""
     import openpyxl  # imported here: reading CSV directories must not need it
 
     findings: list[Finding] = []
@@ -395,7 +426,8 @@ def read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Finding]]:
                 )
                 continue
             rows, notes = _worksheet_rows(workbook[sheet_name], formulas.get(sheet_name, frozenset()))
-            tables[table.name] = rows_to_table(rows, table, source, cell_notes=notes)
+            tables[table.name] = rows_to_table(rows, table, source, cell_notes=notes,
+                                               mapped=_table_map(column_map, table))
     finally:
         workbook.close()
     return tables, findings
@@ -529,7 +561,11 @@ def _csv_row_lengths(data: bytes, delimiter: str) -> np.ndarray | None:
     return np.where(sizes > 0, counts + 1, 0)
 
 
-def read_csv_file(path: Path, table: Table) -> RawTable:
+def _table_map(column_map: ColumnMap | None, table: Table) -> dict[str, tuple[str, str]] | None:
+    return None if column_map is None else column_map.get(table.name, {})
+
+
+def read_csv_file(path: Path, table: Table, column_map: ColumnMap | None = None) -> RawTable:
     """Read one CSV table as Russian-locale Excel writes it, or as any plain CSV."""
     def unreadable(reason: str) -> RawTable:
         finding = Finding("error", table.name, path.name, None, None, None, None,
@@ -549,13 +585,13 @@ def read_csv_file(path: Path, table: Table) -> RawTable:
     utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
     columns = _unquoted_csv_columns(text, delimiter, utf8)
     if columns is not None:
-        raw = columns_to_table(*columns, table, path.name)
+        raw = columns_to_table(*columns, table, path.name, mapped=_table_map(column_map, table))
     else:
         try:
             rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
         except csv.Error as error:
             return unreadable(str(error))
-        raw = rows_to_table(rows, table, path.name)
+        raw = rows_to_table(rows, table, path.name, mapped=_table_map(column_map, table))
     if encoding == "cp1251":
         raw.findings.append(
             Finding("correction", table.name, path.name, None, None, None, None,
@@ -570,7 +606,7 @@ def read_csv_file(path: Path, table: Table) -> RawTable:
     return raw
 
 
-def read_csv_directory(path: Path) -> tuple[dict[str, RawTable], list[Finding]]:
+def read_csv_directory(path: Path, column_map: ColumnMap | None = None) -> tuple[dict[str, RawTable], list[Finding]]:
     """Read every contract table from `<table>.csv` files in a directory."""
     tables: dict[str, RawTable] = {}
     findings: list[Finding] = []
@@ -586,21 +622,31 @@ def read_csv_directory(path: Path) -> tuple[dict[str, RawTable], list[Finding]]:
                         f"a second file for table '{table.name}' ({tables[table.name].source})", "stop")
             )
             continue
-        tables[table.name] = read_csv_file(file, table)
+        tables[table.name] = read_csv_file(file, table, column_map)
     return tables, findings
 
 
-def read_registry_export(path: str | Path) -> tuple[dict[str, RawTable], list[Finding]]:
-    """Read a registry export (.xlsx workbook or CSV directory); missing tables are errors."""
+def read_registry_export(path: str | Path, column_map: Mapping[str, Any] | None = None
+                         ) -> tuple[dict[str, RawTable], list[Finding]]:
+    """Read a registry export (.xlsx workbook or CSV directory); missing tables are errors.
+
+    `column_map` is the config key of that name (table -> {header: contract column}); a map that
+    cannot be applied is reported as errors before anything is read.
+    """
+    problems = column_map_problems(column_map)
+    if problems:
+        return {}, [Finding("error", table or "-", f"config key column_map{'' if table is None else '.' + table}",
+                            None, None, None, None, text, "stop") for table, text in problems]
+    resolved = resolve_column_map(column_map)
     path = Path(path)
     if not path.exists():
         finding = Finding("error", "-", str(path), None, None, None, None, "the raw data path does not exist", "stop")
         return {}, [finding]
     if path.is_dir():
-        tables, findings = read_csv_directory(path)
+        tables, findings = read_csv_directory(path, resolved)
         where = f"directory {path.name}"
     elif path.suffix.lower() in {".xlsx", ".xlsm"}:
-        tables, findings = read_workbook(path)
+        tables, findings = read_workbook(path, resolved)
         where = path.name
     else:
         finding = Finding("error", "-", path.name, None, None, None, None,

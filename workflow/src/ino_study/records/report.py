@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from ino_study.outputs.io import write_csv, write_text
+from ino_study.records.column_map import mapping_rows
 from ino_study.records.quality import Finding, findings_frame
 
 #: Rows listed per section of the Markdown report; the CSV always has all of them.
@@ -33,14 +34,27 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
-def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, rules: Any) -> str:
-    """The readable report."""
+def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, rules: Any,
+                     column_map: Mapping[str, Any] | None = None) -> str:
+    """The readable report (with the column map applied, when one is configured)."""
     lines = [
         "# Data-quality report",
         "",
         f"Raw data: `{source}`. Data cut-off: {rules.cutoff_date}. Study window of the first InO dose: "
         f"{rules.window_start} to {rules.window_end}. Maximum age at the first dose: {rules.max_age_years:g} years.",
         "",
+    ]
+    mapping = mapping_rows(column_map)
+    if mapping:
+        lines += [
+            "## Column map",
+            "",
+            "Headers of the raw data read as contract columns (config key `column_map`).",
+            "",
+            markdown_table(pd.DataFrame(mapping, columns=["table", "header", "contract column"])),
+            "",
+        ]
+    lines += [
         "## Patient flow",
         "",
         markdown_table(flow),
@@ -62,8 +76,9 @@ def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, ru
 
 
 def write_quality_report(findings: Iterable[Finding], flow: pd.DataFrame, findings_csv: str | Path,
-                         report_md: str | Path, flow_csv: str | Path, source: str, rules: Any) -> None:
+                         report_md: str | Path, flow_csv: str | Path, source: str, rules: Any,
+                         column_map: Mapping[str, Any] | None = None) -> None:
     frame = findings_frame(findings)
     write_csv(frame, findings_csv)
     write_csv(flow, flow_csv)
-    write_text(quality_markdown(frame, flow, source, rules), report_md)
+    write_text(quality_markdown(frame, flow, source, rules, column_map), report_md)

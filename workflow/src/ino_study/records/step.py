@@ -45,7 +45,8 @@ def clean_records(raw_data: str, config: Mapping[str, Any], output: Any) -> None
     rules = eligibility_rules(config)
     key = key_from_environment() if config.get("pseudonymise", False) else None
     LOGGER.info("reading %s%s", Path(raw_data).name, " (patient IDs pseudonymised)" if key else "")
-    raw, findings = read_registry_export(raw_data)
+    column_map = config.get("column_map") or {}
+    raw, findings = read_registry_export(raw_data, column_map)
     try:
         records = clean(raw, rules, findings, pseudonym_key=key)
     except DataContractError as error:
@@ -53,6 +54,6 @@ def clean_records(raw_data: str, config: Mapping[str, Any], output: Any) -> None
     for name in CLEAN_TABLES:
         write_parquet(records.tables[name], getattr(output, name))
     write_quality_report(records.findings, records.flow, output.findings, output.report, output.flow,
-                         source=Path(raw_data).name, rules=rules)
+                         source=Path(raw_data).name, rules=rules, column_map=column_map)
     LOGGER.info("%d patients in the raw data, %d analysed; %d findings", int(records.flow.iloc[0]["patients"]),
                 int(records.flow.iloc[-1]["patients"]), len(records.findings))
