@@ -15,6 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ino_study.figures.theme import FONT, PALETTE, FigureSettings, label_axes, new_figure, style_axes
+from ino_study.outputs.formats import (
+    PERCENT_DECIMALS, format_count, format_count_percent, format_level, format_percent,
+)
 
 RATE_MEASURES = (("CR/CRi (responders)", "evaluable", "CR/CRi\n(of evaluable)"),
                  ("MRD-negative", "analysed", "MRD-negative\n(of all)"),
@@ -48,12 +51,15 @@ def draw_rates(data: pd.DataFrame, settings: FigureSettings, conf_level: float) 
         err = np.vstack([pct - data["ci_lower_pct"].to_numpy(float), data["ci_upper_pct"].to_numpy(float) - pct])
         ax.errorbar(x, pct, yerr=err, fmt="none", ecolor="black", elinewidth=1.0, capsize=4, zorder=3)
         for xi, row in zip(x, data.itertuples()):
-            ax.text(xi, row.ci_upper_pct + 2, f"{row.percent:.1f}%\n{row.count}/{row.denominator}", ha="center",
+            # the decimals of the response table (Table 2), which holds the same rates
+            text = (f"{format_percent(row.percent, PERCENT_DECIMALS['response'], scale=1)}\n"
+                    f"{format_count(row.count)}/{format_count(row.denominator)}")
+            ax.text(xi, row.ci_upper_pct + 2, text, ha="center",
                     va="bottom", fontsize=FONT["small"])
     ax.tick_params(axis="x", labelsize=FONT["small"])
     ax.set_ylim(0, 118)
     ax.set_yticks(range(0, 101, 20))
-    label_axes(ax, "", "% of patients", f"Response, MRD and VOD/SOS ({conf_level:.0%} Clopper-Pearson CI)")
+    label_axes(ax, "", "% of patients", f"Response, MRD and VOD/SOS ({format_level(conf_level)} Clopper-Pearson CI)")
     return fig
 
 
@@ -75,11 +81,14 @@ def draw_adverse_events(counts: pd.DataFrame, settings: FigureSettings, n_patien
                      linewidth=0, legend=False, zorder=2, ax=ax)
         for yi, term in enumerate(terms):  # the categorical axis puts the first term at the top (y = 0)
             total = float(totals[term])
-            ax.text(total + 0.1, yi, f"{int(total)} ({100 * total / n_patients:.0f}%)" if n_patients else "",
+            # the decimals of the adverse-event table (Table 3), which holds the same counts
+            text = format_count_percent(total, n_patients, PERCENT_DECIMALS["adverse_events"]) if n_patients else ""
+            ax.text(total + 0.1, yi, text,
                     va="center", fontsize=FONT["tiny"])
     ax.tick_params(axis="y", labelsize=FONT["small"])
     ax.set_xlim(0, max(1.0, float(totals.max()) * 1.25) if len(terms) else 1)
-    label_axes(ax, f"Patients (worst grade per term; N = {n_patients})", "", "Adverse events by CTCAE grade")
+    label_axes(ax, f"Patients (worst grade per term; N = {format_count(n_patients)})", "",
+               "Adverse events by CTCAE grade")
     ax.legend(handles=[Patch(color=c, label=f"Grade {g}") for g, c in GRADE_COLOURS.items()], frameon=False,
               loc="lower left", bbox_to_anchor=(1.0, 0.0), prop={"size": FONT["small"]})
     return fig

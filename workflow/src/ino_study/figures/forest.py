@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from ino_study.figures.theme import (
     FONT, GREY, PALETTE, FigureSettings, label_axes, new_figure, plain_log_ticks, style_axes,
 )
+from ino_study.outputs.formats import format_level, format_p_label
 
 DATA_COLUMNS = ["label", "endpoint", "covariate", "group_by", "reference", "hr", "hr_ci_lower", "hr_ci_upper",
                 "p_value", "n", "n_events"]
@@ -45,8 +46,8 @@ def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float)
         ax.hlines(y, data["hr_ci_lower"], data["hr_ci_upper"], colors=[palette[e] for e in data["endpoint"]],
                   linewidth=1.2, zorder=1.5)
         for yi, row in zip(y, data.itertuples()):
-            ax.text(1.02, yi, f"{row.hr:.2f} ({row.hr_ci_lower:.2f}-{row.hr_ci_upper:.2f}); p = {row.p_value:.3f}",
-                    transform=ax.get_yaxis_transform(), va="center", fontsize=FONT["tiny"])
+            text = f"{row.hr:.2f} ({row.hr_ci_lower:.2f}-{row.hr_ci_upper:.2f}); {format_p_label(row.p_value)}"
+            ax.text(1.02, yi, text, transform=ax.get_yaxis_transform(), va="center", fontsize=FONT["tiny"])
         low = min(0.5, float(data["hr_ci_lower"].min()) * 0.8)
         high = max(2.0, float(data["hr_ci_upper"].max()) * 1.25)
         ax.set_xlim(low, high)
@@ -54,5 +55,5 @@ def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float)
     plain_log_ticks(ax.xaxis, steps=(1.0, 2.0, 5.0))
     ax.tick_params(axis="y", labelsize=FONT["small"])
     ax.set_ylim(len(data) - 0.3, -0.7)
-    label_axes(ax, f"Hazard ratio ({conf_level:.0%} CI, log scale)", "", "Univariable Cox models")
+    label_axes(ax, f"Hazard ratio ({format_level(conf_level)} CI, log scale)", "", "Univariable Cox models")
     return fig

@@ -17,6 +17,9 @@ from matplotlib.figure import Figure
 from ino_study.figures.theme import (
     FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
 )
+from ino_study.outputs.formats import (
+    PERCENT_DECIMALS, format_count, format_level, format_p_label, format_percent,
+)
 from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, risk_table
 
 DATA_COLUMNS = ["element", "group", "time_months", "value", "ci_lower", "ci_upper", "n"]
@@ -71,7 +74,8 @@ def km_figure_data(time: np.ndarray, event: np.ndarray, groups: np.ndarray | Non
 
 
 def _pct(value: float) -> str:
-    return "NA" if value is None or not np.isfinite(value) else f"{100 * value:.1f}%"
+    """A survival probability in %, with the decimals of the survival table."""
+    return format_percent(value, PERCENT_DECIMALS["survival_summary"])
 
 
 def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_type: str, conf_level: float,
@@ -85,13 +89,12 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     ax = style_axes(fig.add_subplot(grid[0]), grid_axis="y")
     risk_ax = fig.add_subplot(grid[1], sharex=ax)
     ticks = np.sort(data.loc[data["element"] == "at_risk", "time_months"].unique())
-    ci_pct = int(round(conf_level * 100))
     for index, group in enumerate(groups):
         colour = PALETTE[index % len(PALETTE)] if n_groups > 1 else PALETTE[0]
         rows = data[data["group"] == group]
         curve = rows[rows["element"] == "curve"]
         n = int(curve["n"].iloc[0])
-        label = f"{group} (n = {n})" if n_groups > 1 else f"All patients (n = {n})"
+        label = f"{group} (n = {format_count(n)})" if n_groups > 1 else f"All patients (n = {format_count(n)})"
         t = curve["time_months"].to_numpy(float)
         ax.step(t, curve["value"], where="post", color=colour, linewidth=LINE, label=label, zorder=3)
         lower = curve["ci_lower"].to_numpy(float)
@@ -119,15 +122,15 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
                         color=colour)
         for tick in ticks:
             count = rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"]
-            risk_ax.text(tick, n_groups - 1 - index, f"{int(count.iloc[0])}", ha="center", va="center",
+            risk_ax.text(tick, n_groups - 1 - index, format_count(count.iloc[0]), ha="center", va="center",
                          fontsize=FONT["small"], color=colour)
     survival_axes(ax, ticks, MARKER_MONTHS, GREY)
     name = ENDPOINT_NAMES.get(endpoint, endpoint)
     title = name if group_title is None else f"{name} by {group_title}"
     label_axes(ax, "Months since first InO dose", f"{name} (%)", title)
-    note = f"Shaded: {ci_pct}% CI ({conf_type}); + censored"
+    note = f"Shaded: {format_level(conf_level)} CI ({conf_type}); + censored"
     if logrank_p is not None and np.isfinite(logrank_p):
-        note = f"Log-rank p = {logrank_p:.3f}\n" + note
+        note = format_p_label(logrank_p, "Log-rank p") + "\n" + note
     ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
     ax.legend(frameon=False, loc="upper right", bbox_to_anchor=(1.0, 0.86), prop={"size": FONT["small"]})
     # numbers-at-risk table

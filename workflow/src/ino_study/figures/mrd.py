@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from ino_study.figures.sampling import MAX_MRD_PATIENTS, sample_patients
 from ino_study.figures.theme import FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, footnote, label_axes, \
     new_figure, plain_log_ticks, style_axes
+from ino_study.outputs.formats import format_count
 
 DATA_COLUMNS = ["patient_id", "day", "mrd_percent", "below_detection", "plotted_percent"]
 
@@ -67,6 +68,6 @@ def draw_mrd(data: pd.DataFrame, settings: FigureSettings, threshold_percent: fl
                       label=f"Threshold {threshold_percent:g}%")]
     ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
               prop={"size": FONT["small"]})
-    text = f"{len(patients)} patients, {len(data)} measurements."
+    text = f"{format_count(len(patients))} patients, {format_count(len(data))} measurements."
     footnote(fig, f"{text} {note}".strip())
     return fig

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ino_study.outputs.formats import format_count
+
 SEED = 20230131
 MAX_SWIMMER_LANES = 40
 MAX_MRD_PATIENTS = 40
@@ -16,4 +18,4 @@ def sample_patients(ids: pd.Series, limit: int, seed: int = SEED) -> tuple[np.nd
     if unique.size <= limit:
         return unique, ""
     chosen = np.sort(np.random.default_rng(seed).choice(unique, size=limit, replace=False))
-    return chosen, f"Random sample of {limit} of {unique.size:,} patients (seed {seed})."
+    return chosen, f"Random sample of {format_count(limit)} of {format_count(unique.size)} patients (seed {seed})."

@@ -20,6 +20,7 @@ from ino_study.figures.km import risk_times
 from ino_study.figures.theme import (
     FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
 )
+from ino_study.outputs.formats import format_ci, format_count, format_level, format_p_label, format_percent
 from ino_study.statistics.comparisons import landmark
 from ino_study.statistics.kaplan_meier import km_fit, risk_table
 from ino_study.statistics.transplant_analyses import CAUSES, LANDMARK_GROUPS, _endpoint_days
@@ -90,12 +91,6 @@ def landmark_figure_data(adtte: pd.DataFrame, adsl: pd.DataFrame, table: pd.Data
     return pd.concat(parts, ignore_index=True).reindex(columns=LANDMARK_COLUMNS)
 
 
-def _fmt_p(p: float) -> str:
-    if not np.isfinite(p):
-        return "NA"
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
-
-
 def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, conf_level: float) -> Figure:
     """One panel per landmark: KM OS from the landmark by HSCT at or before it, numbers at risk, log-rank p."""
     landmarks = [int(v) for v in pd.unique(data["landmark_days"].dropna())]
@@ -103,7 +98,6 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
     fig = new_figure(settings, aspect=0.62 if n_panels > 1 else 0.7)
     grid = fig.add_gridspec(2, n_panels, height_ratios=[5.0, 1.3], hspace=0.38, wspace=0.28,
                             left=0.09, right=0.98, top=0.86, bottom=0.06)
-    ci_pct = int(round(conf_level * 100))
     if not landmarks:
         ax = fig.add_subplot(grid[0, 0])
         ax.axis("off")
@@ -119,7 +113,8 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
             rows = block[block["group"] == group]
             curve = rows[rows["element"] == "curve"]
             summary = rows[rows["element"] == "summary"].iloc[0]
-            label = f"{GROUP_LABELS[group]} (n = {int(summary['n'])}, {int(summary['value'])} deaths)"
+            label = (f"{GROUP_LABELS[group]} (n = {format_count(summary['n'])}, "
+                     f"{format_count(summary['value'])} deaths)")
             if len(curve):
                 t = curve["time_months"].to_numpy(float)
                 ax.step(t, curve["value"], where="post", color=colour, linewidth=LINE, label=label, zorder=3)
@@ -133,14 +128,14 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
             if len(point) and np.isfinite(point["value"].iloc[0]):
                 value = float(point["value"].iloc[0])
                 ax.plot([MARKER_MONTHS], [value], marker="o", markersize=3.5, color=colour, zorder=5)
-                ax.annotate(f"{100 * value:.1f}%", (MARKER_MONTHS, value), xytext=(4, 5 if index else -9),
+                ax.annotate(format_percent(value), (MARKER_MONTHS, value), xytext=(4, 5 if index else -9),
                             textcoords="offset points", fontsize=FONT["tiny"], color=colour)
             for tick in ticks:
                 count = rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"]
-                risk_ax.text(tick, 1 - index, f"{int(count.iloc[0]) if len(count) else 0}", ha="center",
+                risk_ax.text(tick, 1 - index, format_count(count.iloc[0] if len(count) else 0), ha="center",
                              va="center", fontsize=FONT["small"], color=colour)
         p = float(block.loc[block["element"] == "logrank_p", "value"].iloc[0])
-        ax.text(0.98, 0.98, f"Log-rank p {_fmt_p(p)}", transform=ax.transAxes, ha="right", va="top",
+        ax.text(0.98, 0.98, format_p_label(p, "Log-rank p"), transform=ax.transAxes, ha="right", va="top",
                 fontsize=FONT["small"])
         survival_axes(ax, ticks, MARKER_MONTHS, GREY)
         label_axes(ax, f"Months since day {lm}", "Overall survival (%)" if column == 0 else "",
@@ -155,7 +150,7 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
         # no x axis under the counts: the curves' axis above gives the times
         risk_ax.xaxis.set_visible(False)
         risk_ax.set_title("Number at risk", fontsize=FONT["small"], loc="left")
-    fig.suptitle(f"Overall survival from landmark by HSCT at or before it (shaded: {ci_pct}% CI, {conf_type})",
+    fig.suptitle(f"Overall survival from landmark by HSCT at or before it (shaded: {format_level(conf_level)} CI, {conf_type})",
                  fontsize=FONT["title"], fontweight="bold", x=0.01, ha="left")
     return fig
 
@@ -218,12 +213,12 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
         row = twelve_month(data, cause)
         if row is not None and np.isfinite(row["value"]):
             ax.plot([MARKER_MONTHS], [row["value"]], marker="o", markersize=3.5, color=colour, zorder=5)
-            ax.annotate(f"12 mo: {100 * row['value']:.1f}% ({100 * row['ci_lower']:.1f}-{100 * row['ci_upper']:.1f})",
+            ax.annotate(f"12 mo: {format_percent(row['value'])} ({format_ci(row['ci_lower'], row['ci_upper'])})",
                         (MARKER_MONTHS, row["value"]), xytext=(5, 6 + 10 * index), textcoords="offset points",
                         fontsize=FONT["tiny"], color=colour)
     ax.axvline(MARKER_MONTHS, color=GREY, linestyle="--", linewidth=0.8, zorder=2)
     ax.set_xlim(0, max(last, MARKER_MONTHS) * 1.02)
-    ax.text(0.99, 0.98, f"Aalen-Johansen; shaded: {int(round(conf_level * 100))}% CI (log)", transform=ax.transAxes,
+    ax.text(0.99, 0.98, f"Aalen-Johansen; shaded: {format_level(conf_level)} CI (log)", transform=ax.transAxes,
             ha="right", va="top", fontsize=FONT["small"])
     ax.legend(frameon=False, loc="upper left", prop={"size": FONT["small"]})
     return fig

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from ino_study.outputs.formats import format_ci, format_count, format_level, format_percent
 from ino_study.statistics.kaplan_meier import km_at, km_fit
 from ino_study.statistics.proportions import clopper_pearson
 
@@ -78,20 +79,21 @@ def build_summary(adsl: pd.DataFrame, adtte: pd.DataFrame, medians: pd.DataFrame
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
-    return "not estimable" if value is None else f"{value * 100:.{digits}f}%"
+    return format_percent(value, digits, missing="not estimable")
 
 
 def _interval(lower: float | None, upper: float | None, level: float) -> str:
     if lower is None or upper is None:
         return ""
-    return f"{level * 100:g}% CI {lower * 100:.1f}-{upper * 100:.1f}"
+    return f"{format_level(level)} CI {format_ci(lower, upper)}"
 
 
 def _all_treated(rate: dict[str, Any] | None, level: float) -> str:
     """The response over all treated patients, as a clause of the response sentence ('' when absent)."""
     if not rate or not rate.get("denominator"):
         return ""
-    return (f"; {_pct(rate['rate'])} of all treated patients, {rate['responders']} of {rate['denominator']}, "
+    return (f"; {_pct(rate['rate'])} of all treated patients, {format_count(rate['responders'])} of "
+            f"{format_count(rate['denominator'])}, "
             f"{_interval(rate['ci_lower'], rate['ci_upper'], level)}")
 
 
@@ -108,20 +110,20 @@ def results_paragraph(summary: dict[str, Any]) -> str:
     follow = summary.get("median_follow_up_months")
     follow_text = f" at a median follow-up of {follow:.1f} months" if follow is not None else ""
     sentences = [
-        f"We included {summary['n_patients']} patients "
-        f"({summary['n_excluded']} further patients in the registry export did not meet the eligibility criteria).",
+        f"We included {format_count(summary['n_patients'])} patients "
+        f"({format_count(summary['n_excluded'])} further patients in the registry export did not meet the eligibility criteria).",
         f"{_pct(response['rate'], 0)} of evaluable patients responded to the therapy (CR or CRi: "
-        f"{response['responders']} of {response['evaluable']}; "
+        f"{format_count(response['responders'])} of {format_count(response['evaluable'])}; "
         f"{_interval(response['ci_lower'], response['ci_upper'], level)}"
         f"{_all_treated(summary.get('response_all_treated'), level)}).",
         f"MRD negativity (< {summary['settings']['mrd_threshold_percent']:g}% by flow cytometry) was achieved in "
-        f"{_pct(mrd['rate'])} of the study patients ({mrd['count']} of {mrd['denominator']}; "
+        f"{_pct(mrd['rate'])} of the study patients ({format_count(mrd['count'])} of {format_count(mrd['denominator'])}; "
         f"{_interval(mrd['ci_lower'], mrd['ci_upper'], level)}).",
         f"The one-year overall survival rate was {_pct(os12['estimate'])} "
         f"({_interval(os12['ci_lower'], os12['ci_upper'], level)}, {os12['conf_type']} Greenwood interval; "
-        f"{os12['n_risk']} patients at risk at 12 months); {median_text}{follow_text}.",
+        f"{format_count(os12['n_risk'])} patients at risk at 12 months); {median_text}{follow_text}.",
         f"{_pct(vod['rate'], 0)} of the patients treated with standard-dose InO and subsequent HSCT developed "
-        f"veno-occlusive disease/sinusoidal obstruction syndrome ({vod['count']} of {vod['denominator']}; "
+        f"veno-occlusive disease/sinusoidal obstruction syndrome ({format_count(vod['count'])} of {format_count(vod['denominator'])}; "
         f"{_interval(vod['ci_lower'], vod['ci_upper'], level)}).",
     ]
     notes = (

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ino_study.outputs.formats import PERCENT_DECIMALS, format_count_percent
+
 GRADES = (1, 2, 3, 4, 5)
+#: Decimals of the percentages (the adverse-event figure prints the same).
+DECIMALS = PERCENT_DECIMALS["adverse_events"]
 COLUMNS = ["term", "any_grade_n", "any_grade_pct", "grade3plus_n", "grade3plus_pct",
            *[f"worst_grade_{g}_n" for g in GRADES], "any_grade", "grade_3_or_more", "denominator"]
 
@@ -39,7 +43,7 @@ def adverse_event_table(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
         high = int(counts[[g for g in GRADES if g >= 3]].sum())
         rows.append({"term": term, "any_grade_n": any_n, "any_grade_pct": _pct(any_n, n), "grade3plus_n": high,
                      "grade3plus_pct": _pct(high, n), **{f"worst_grade_{g}_n": int(counts[g]) for g in GRADES},
-                     "any_grade": f"{any_n} ({_pct(any_n, n):.0f}%)",
-                     "grade_3_or_more": f"{high} ({_pct(high, n):.0f}%)", "denominator": n})
+                     "any_grade": format_count_percent(any_n, n, DECIMALS),
+                     "grade_3_or_more": format_count_percent(high, n, DECIMALS), "denominator": n})
     table = pd.DataFrame(rows, columns=COLUMNS)
     return table.sort_values(["any_grade_n", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -15,12 +15,16 @@ from typing import Mapping
 
 import pandas as pd
 
+from ino_study.outputs.formats import (
+    DEFAULT_PERCENT_DECIMALS, PERCENT_DECIMALS, is_p_column, is_percent_column, reader_cell,
+)
 from ino_study.outputs.io import write_text, write_zip_fixed_times
 
 FIXED_TIMESTAMP = dt.datetime(2023, 2, 1, 0, 0, 0)
 
 
 def _cell(value: object) -> object:
+    """A cell's value in XLSX: numbers stay numbers (6 significant digits), missing values empty."""
     if value is None or value is pd.NA:
         return ""
     if isinstance(value, float):
@@ -30,20 +34,33 @@ def _cell(value: object) -> object:
     return value
 
 
-def to_markdown(frame: pd.DataFrame, title: str = "", note: str = "") -> str:
-    """A GitHub Markdown table (no index), optional heading and note."""
+def percent_decimals(name: str) -> int:
+    """Decimals of the percentages of table `name` (ino_study.outputs.formats.PERCENT_DECIMALS)."""
+    return PERCENT_DECIMALS.get(name, DEFAULT_PERCENT_DECIMALS)
+
+
+def _rows(frame: pd.DataFrame, decimals: int) -> list[list[str]]:
+    """The cells as a reader sees them (ino_study.outputs.formats.reader_cell), as text."""
+    return [[str(reader_cell(column, value, decimals)) for column, value in zip(frame.columns, row)]
+            for row in frame.itertuples(index=False)]
+
+
+def to_markdown(frame: pd.DataFrame, title: str = "", note: str = "",
+                decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
+    """A GitHub Markdown table (no index), optional heading and note; numbers per the convention of
+    ino_study.outputs.formats (p-values, counts with separators, percentages with `decimals`)."""
     header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(str(_cell(v)).replace("|", "\\|") for v in row) + " |"
-            for row in frame.itertuples(index=False)]
+    body = ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _rows(frame, decimals)]
     parts = [f"# {title}\n" if title else "", "\n".join([header, rule, *body]) + "\n"]
     if note:
         parts.append(f"\n{note}\n")
     return "\n".join(p for p in parts if p)
 
 
-def write_markdown(frame: pd.DataFrame, path: str | Path, title: str = "", note: str = "") -> None:
-    write_text(to_markdown(frame, title, note), path)
+def write_markdown(frame: pd.DataFrame, path: str | Path, title: str = "", note: str = "",
+                   decimals: int = DEFAULT_PERCENT_DECIMALS) -> None:
+    write_text(to_markdown(frame, title, note, decimals), path)
 
 
 def _rezip(buffer: io.BytesIO, path: str | Path, when: dt.datetime = FIXED_TIMESTAMP) -> None:
@@ -68,10 +85,19 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None:
         sheet.append([str(c) for c in frame.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+        decimals = percent_decimals(name)
         for row in frame.itertuples(index=False):
-            sheet.append([_cell(v) for v in row])
+            # p-values as text per the convention; numbers stay numbers, shown with separators/decimals
+            sheet.append([reader_cell(c, v, decimals) if is_p_column(c) else _cell(v)
+                          for c, v in zip(frame.columns, row)])
         for index, column in enumerate(frame.columns, start=1):
-            width = max([len(str(column))] + [len(str(_cell(v))) for v in frame[column]]) + 2
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                if isinstance(cell.value, float) and is_percent_column(column):
+                    cell.number_format = "0" if decimals == 0 else "0." + "0" * decimals
+                elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                    cell.number_format = "#,##0"
+            width = max([len(str(column))] + [len(str(reader_cell(column, v, decimals)))
+                                              for v in frame[column]]) + 2
             sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width, 60)
     workbook.properties.creator = None
     workbook.properties.lastModifiedBy = None
@@ -90,7 +116,7 @@ def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | 
 
     document = Document()
     document.add_heading("Inotuzumab ozogamicin in children with R/R B-ALL: tables", level=0)
-    for _, (title, frame, note) in tables.items():
+    for name, (title, frame, note) in tables.items():
         document.add_heading(title, level=1)
         table = document.add_table(rows=1, cols=len(frame.columns))
         table.style = "Table Grid"
@@ -98,10 +124,10 @@ def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | 
             cell.text = str(column)
             for run in cell.paragraphs[0].runs:
                 run.font.bold = True
-        for row in frame.itertuples(index=False):
+        for row in _rows(frame, percent_decimals(name)):
             cells = table.add_row().cells
             for cell, value in zip(cells, row):
-                cell.text = str(_cell(value))
+                cell.text = value
         for row in table.rows:
             for cell in row.cells:
                 for paragraph in cell.paragraphs:

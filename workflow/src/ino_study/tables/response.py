@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ino_study.outputs.formats import PERCENT_DECIMALS, format_ci, format_count, format_percent
 from ino_study.statistics.proportions import clopper_pearson
 
 COLUMNS = ["measure", "population", "count", "denominator", "percent", "ci_lower_pct", "ci_upper_pct",
            "display"]
 BEST_RESPONSES = ("CR", "CRi", "PR", "NR")
+#: Decimals of the rates (the bar figure of these rates prints the same).
+DECIMALS = PERCENT_DECIMALS["response"]
 
 
 def _row(measure: str, population: str, count: int, denominator: int, conf_level: float) -> dict:
     rate, lower, upper = clopper_pearson(int(count), int(denominator), conf_level)
     pct = [100 * v for v in (rate, lower, upper)]
-    text = (f"{count}/{denominator} ({pct[0]:.1f}%; {pct[1]:.1f}-{pct[2]:.1f})" if denominator
-            else f"{count}/0")
+    text = (f"{format_count(count)}/{format_count(denominator)} ({format_percent(pct[0], DECIMALS, scale=1)}; "
+            f"{format_ci(pct[1], pct[2], DECIMALS, scale=1)})" if denominator else f"{format_count(count)}/0")
     return {"measure": measure, "population": population, "count": int(count), "denominator": int(denominator),
             "percent": pct[0], "ci_lower_pct": pct[1], "ci_upper_pct": pct[2], "display": text}
 

@@ -11,7 +11,8 @@ from ino_study.outputs.io import read_parquet, write_csv
 from ino_study.tables import table1 as t1
 from ino_study.tables.adverse_events import adverse_event_table
 from ino_study.tables.catalogue import TABLES  # noqa: F401  (re-exported)
-from ino_study.tables.export import write_docx, write_markdown, write_xlsx
+from ino_study.outputs.formats import format_count, format_level
+from ino_study.tables.export import percent_decimals, write_docx, write_markdown, write_xlsx
 from ino_study.tables.response import response_table
 from ino_study.tables.survival import survival_table
 
@@ -47,12 +48,13 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
         "table1": (t1.display(t1.table1(adsl, table1_group(config))),
                    "Median [range] or n (%); included patients only."),
         "response": (response_table(adsl, conf_level),
-                     f"Rates in % with exact {conf_level:.0%} Clopper-Pearson intervals. Populations: "
+                     f"Rates in % with exact {format_level(conf_level)} Clopper-Pearson intervals. Populations: "
                      "evaluable = at least one assessment in the response window; analysed = all treated "
                      "(included) patients, a patient not evaluable counting as a non-responder."),
         "adverse_events": (adverse_event_table(adsl, adae),
-                           f"Patients with the term at each worst CTCAE grade; % of N = {n} included patients."),
-        "survival_summary": (survival, f"{conf_level:.0%} CI, {config['km_ci']} Greenwood interval; NR = not "
+                           f"Patients with the term at each worst CTCAE grade; % of N = {format_count(n)} "
+                           "included patients."),
+        "survival_summary": (survival, f"{format_level(conf_level)} CI, {config['km_ci']} Greenwood interval; NR = not "
                                        f"reached. {survival.attrs.get('follow_up', '')}".strip()),
     }
 
@@ -63,7 +65,7 @@ def make_tables(adam: Any, stats: Any, config: Mapping[str, Any], output: Any) -
                           pd.read_csv(stats.medians), pd.read_csv(stats.follow_up), config)
     for name, (frame, note) in tables.items():
         write_csv(frame, getattr(output, f"{name}_csv"))
-        write_markdown(frame, getattr(output, f"{name}_md"), TITLES[name], note)
+        write_markdown(frame, getattr(output, f"{name}_md"), TITLES[name], note, percent_decimals(name))
         LOGGER.info("%s: %d rows", name, len(frame))
     write_xlsx({name: frame for name, (frame, _) in tables.items()}, output.xlsx)
     write_docx({name: (TITLES[name], frame, note) for name, (frame, note) in tables.items()}, output.docx)

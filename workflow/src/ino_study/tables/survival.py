@@ -7,9 +7,13 @@ import math
 
 import pandas as pd
 
+from ino_study.outputs.formats import PERCENT_DECIMALS, format_percent
+
+DECIMALS = PERCENT_DECIMALS["survival_summary"]
+
 
 def _pct(v: float) -> str:
-    return "NA" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}"
+    return format_percent(v, DECIMALS, symbol=False)
 
 
 def _months(v: float) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ino_study.outputs.formats import PERCENT_DECIMALS, format_count, format_count_percent
 from ino_study.statistics.distinct import map_distinct
 
 #: (column, label, kind) in display order.
@@ -54,11 +55,11 @@ def _continuous(values: pd.Series) -> str:
 
 
 def _count(k: int, n: int) -> str:
-    return f"{k} ({100 * k / n:.0f}%)" if n else "0"
+    return format_count_percent(k, n, PERCENT_DECIMALS["table1"]) if n else "0"
 
 
 def column_header(name: str, n: int) -> str:
-    return f"{name}, N = {n}"
+    return f"{name}, N = {format_count(n)}"
 
 
 def table1(adsl: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -83,7 +84,7 @@ def table1(adsl: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
             if missing:
                 row = {"variable": variable, "label": label, "level": "Unknown", "kind": "missing"}
                 for header, part in columns:
-                    row[header] = str(int(part[variable].isna().sum()))
+                    row[header] = format_count(int(part[variable].isna().sum()))
                 rows.append(row)
             continue
         levels = map_distinct(included[variable], _level)  # once per variable: the parts share the index
