@@ -18,6 +18,14 @@ def config_subset(*keys):
     return {key: config[key] for key in keys}
 
 
+def raw_inputs(settings):
+    """The raw files a configuration reads: `raw` (the export) and, for a REDCap export, `dictionary`."""
+    files = {"raw": settings["raw_data"]}
+    if settings["raw_format"] == "redcap":
+        files["dictionary"] = settings["redcap_data_dictionary"]
+    return files
+
+
 def package_code(*parts):
     """The package modules a step runs, as its inputs: editing one reruns that step and what follows.
 
@@ -45,6 +53,8 @@ SCENARIO_DIR = f"{RESULTS}/scenarios/{{scenario}}"
 
 #: The config keys each scenario step uses (as params: a change of another key does not rerun it).
 SCENARIO_RECORD_KEYS = (
+    "raw_format",
+    "redcap_data_dictionary",
     "column_map",
     "cutoff_date",
     "study_window",

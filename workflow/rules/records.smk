@@ -27,7 +27,7 @@ else:
 
 rule clean_records:
     input:
-        raw=config["raw_data"],
+        **raw_inputs(config),
         code=package_code("records", "outputs/io.py", "job.py"),
     output:
         **{name: f"{RESULTS}/data/clean/{name}.parquet" for name in CLEAN_TABLES},
@@ -41,6 +41,8 @@ rule clean_records:
     params:
         settings={
             **config_subset(
+                "raw_format",
+                "redcap_data_dictionary",
                 "column_map",
                 "cutoff_date",
                 "study_window",
@@ -58,7 +60,7 @@ rule clean_records:
 # the git commit, in results/provenance.json (no timestamps). Cheap: reruns when any of them change.
 rule provenance:
     input:
-        raw=config["raw_data"],
+        **raw_inputs(config),
     output:
         f"{RESULTS}/provenance.json",
     log:

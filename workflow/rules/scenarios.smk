@@ -6,7 +6,7 @@
 
 rule scenario_clean_records:
     input:
-        raw=lambda wildcards: SCENARIO_CONFIGS[wildcards.scenario]["raw_data"],
+        unpack(lambda wildcards: raw_inputs(SCENARIO_CONFIGS[wildcards.scenario])),
         # after the main run's records pass the data contract: an error in the raw data is then
         # reported once, by clean_records, not once more per scenario
         main_flow=rules.clean_records.output.flow,

@@ -32,7 +32,7 @@ def dates_as_text(value: Any) -> Any:
 
 #: Keys that change which records are read or kept: a scenario overriding one of them re-reads the
 #: raw data; any other scenario starts from the default run's clean tables.
-RECORD_KEYS = ("raw_data", "column_map", "cutoff_date", "study_window", "max_age_years", "identifier_columns")
+RECORD_KEYS = ("raw_data", "raw_format", "redcap_data_dictionary", "column_map", "cutoff_date", "study_window", "max_age_years", "identifier_columns")
 
 
 def apply_overrides(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

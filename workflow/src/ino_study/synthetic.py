@@ -750,6 +750,152 @@ def write_russian_header_workbook(path: str | Path, seed: int = 20230201) -> lis
                                    sheet_titles=RUSSIAN_SHEETS, readme_lines=RUSSIAN_HEADERS_README)
 
 
+#: The REDCap project of the study: per contract table, field -> (field type, choices, text validation,
+#: identifier), named by the REDCap convention (`ino_study.records.redcap`: a column name in several
+#: tables is `<table>_<column>`). Choices' labels are spellings the contract accepts.
+REDCAP_FIELD_TYPES: dict[str, tuple[str, str, str, bool]] = {
+    "patient_id": ("text", "", "", False),
+    "full_name": ("text", "", "", True),
+    "sex": ("radio", "1, Male | 2, Female", "", False),
+    "birth_date": ("text", "", "date_ymd", True),
+    "diagnosis_date": ("text", "", "date_ymd", False),
+    "relapse_number": ("text", "", "integer", False),
+    "prior_hsct": ("yesno", "", "", False),
+    "prior_blinatumomab": ("yesno", "", "", False),
+    "prior_car_t": ("yesno", "", "", False),
+    "cytogenetics": ("checkbox", "1, normal | 2, ETV6-RUNX1 | 3, BCR-ABL1 | 4, KMT2A-r | 5, hypodiploid | 6, other",
+                     "", False),
+    "cd22_pct": ("text", "", "number", False),
+    "marrow_blasts_pct": ("text", "", "number", False),
+    "date": ("text", "", "date_ymd", False),
+    "cycle": ("text", "", "integer", False),
+    "dose_mg_m2": ("text", "", "number", False),
+    "mrd": ("text", "", "", False),
+    "anc_10e9_l": ("text", "", "number", False),
+    "platelets_10e9_l": ("text", "", "number", False),
+    "donor_type": ("dropdown", "1, matched related | 2, matched unrelated | 3, haploidentical | 4, cord blood", "",
+                   False),
+    "conditioning": ("notes", "", "", False),
+    "term": ("text", "", "", False),
+    "grade": ("radio", "1, 1 | 2, 2 | 3, 3 | 4, 4 | 5, 5", "", False),
+    "onset_date": ("text", "", "date_ymd", False),
+    "last_contact_date": ("text", "", "date_ymd", False),
+    "vital_status": ("radio", "0, alive | 1, dead", "", False),
+    "death_date": ("text", "", "date_ymd", False),
+    "death_cause": ("notes", "", "", False),
+    "relapse_date": ("text", "", "date_ymd", False),
+}
+
+#: The header of a data dictionary as REDCap downloads it.
+REDCAP_DICTIONARY_HEADER = (
+    "Variable / Field Name", "Form Name", "Section Header", "Field Type", "Field Label",
+    "Choices, Calculations, OR Slider Labels", "Field Note", "Text Validation Type OR Show Slider Number",
+    "Text Validation Min", "Text Validation Max", "Identifier?", "Branching Logic (Show field only if...)",
+    "Required Field?", "Custom Alignment", "Question Number (surveys only)", "Matrix Group Name",
+    "Matrix Ranking?", "Field Annotation",
+)
+
+
+def redcap_data_dictionary_rows() -> list[tuple[str, ...]]:
+    """The study's REDCap data dictionary (header first): one instrument per contract table."""
+    from ino_study.records.redcap import field_names
+
+    names = field_names()
+    rows: list[tuple[str, ...]] = [REDCAP_DICTIONARY_HEADER]
+    for table in TABLES:
+        for column in table.columns:
+            if column.name == "patient_id" and table.name != "patients":
+                continue  # the record ID, once, first field of the first instrument
+            kind, choices, validation, identifier = REDCAP_FIELD_TYPES[column.name]
+            rows.append((names[table.name][column.name], table.name, "", kind, column.meaning, choices, "",
+                         validation, "", "", "y" if identifier else "", "", "y" if column.required else "",
+                         "", "", "", "", ""))
+    return rows
+
+
+def _redcap_value(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def redcap_export_rows(tables: dict[str, pd.DataFrame]) -> list[list[str]]:
+    """`tables` as REDCap's "Export Records" writes them (raw coded values, header first): per record the
+    non-repeating row (patients, follow_up), then one row per instance of each repeating instrument."""
+    from ino_study.records.redcap import FIELD_COLUMNS, NON_REPEATING, parse_choices
+
+    dictionary = redcap_data_dictionary_rows()[1:]
+    header = ["patient_id", "redcap_repeat_instrument", "redcap_repeat_instance"]
+    columns: list[tuple[str, str, str, str | None]] = []  # (export column, table, contract column, checkbox code)
+    for table in TABLES:
+        for name, form, _, kind, *_rest in dictionary:
+            if form != table.name or name == "patient_id":
+                continue
+            column = FIELD_COLUMNS[name][1]
+            if kind == "checkbox":
+                for code in parse_choices(REDCAP_FIELD_TYPES[column][1]):
+                    columns.append((f"{name}___{code}", form, column, code))
+            else:
+                columns.append((name, form, column, None))
+        columns.append((f"{table.name}_complete", table.name, "", None))
+    header += [c[0] for c in columns]
+
+    def coded(table: str, column: str, value: Any, code: str | None) -> str:
+        kind, choices, _, _ = REDCAP_FIELD_TYPES[column]
+        text = _redcap_value(value)
+        if kind == "checkbox":
+            return "1" if parse_choices(choices)[code] == text else "0"
+        if kind in ("radio", "dropdown") and text:
+            return {label: c for c, label in parse_choices(choices).items()}[
+                {"M": "Male", "F": "Female"}.get(text, text)]
+        return text
+
+    out = [header]
+    ids = list(tables["patients"]["patient_id"])
+    for record in ids:
+        row = {"patient_id": record}
+        for table in NON_REPEATING:
+            frame = tables[table]
+            found = frame[frame["patient_id"] == record]
+            if len(found):
+                for name, form, column, code in columns:
+                    if form == table:
+                        row[name] = "2" if not column else coded(form, column, found.iloc[0][column], code)
+        out.append([row.get(h, "") for h in header])
+        for table in TABLES:
+            if table.name in NON_REPEATING:
+                continue
+            frame = tables[table.name]
+            for instance, (_, found) in enumerate(frame[frame["patient_id"] == record].iterrows(), start=1):
+                row = {"patient_id": record, "redcap_repeat_instrument": table.name,
+                       "redcap_repeat_instance": str(instance)}
+                for name, form, column, code in columns:
+                    if form == table.name:
+                        row[name] = "2" if not column else coded(form, column, found[column], code)
+                out.append([row.get(h, "") for h in header])
+    return out
+
+
+def write_redcap_example(export_path: str | Path, dictionary_path: str | Path) -> None:
+    """The reference cohort as a SYNTHETIC REDCap project: data/examples/redcap_SYNTHETIC.csv (Export
+    Records, raw) and data/examples/redcap_data_dictionary_SYNTHETIC.csv (its data dictionary)."""
+    import csv
+
+    for path, rows in ((dictionary_path, redcap_data_dictionary_rows()),
+                       (export_path, redcap_export_rows(build_reference_cohort()))):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        Path(path).write_text(buffer.getvalue(), encoding="utf-8")
+
+
 def messiness_markdown(log: Iterable[Messiness]) -> str:
     """A markdown list of the irregularities, grouped by category (for data/synthetic/README.md)."""
     groups: dict[str, list[Messiness]] = {}

@@ -80,14 +80,21 @@ def git_commit(directory: str | Path = ".") -> str:
 
 
 def provenance_record(raw_data: str | Path, config: Mapping[str, Any], directory: str | Path = ".") -> dict[str, Any]:
-    """The provenance document (no timestamps: same inputs and code, same document)."""
-    return {
+    """The provenance document (no timestamps: same inputs and code, same document).
+
+    A REDCap export (config `raw_format: redcap`) adds its data dictionary, hashed like the export.
+    """
+    record: dict[str, Any] = {
         "raw_data": {"configured": str(raw_data), "files": raw_input_hashes(raw_data)},
         "config": dict(config),
         "python": {"version": platform.python_version(), "implementation": platform.python_implementation()},
         "packages": package_versions(),
         "code": {"git_commit": git_commit(directory)},
     }
+    dictionary = config.get("redcap_data_dictionary")
+    if config.get("raw_format") == "redcap" and dictionary:
+        record["redcap_data_dictionary"] = {"configured": str(dictionary), "files": raw_input_hashes(dictionary)}
+    return record
 
 
 def write_provenance(raw_data: str | Path, config: Mapping[str, Any], output: str | Path) -> None:

@@ -626,13 +626,20 @@ def read_csv_directory(path: Path, column_map: ColumnMap | None = None) -> tuple
     return tables, findings
 
 
-def read_registry_export(path: str | Path, column_map: Mapping[str, Any] | None = None
+def read_registry_export(path: str | Path, column_map: Mapping[str, Any] | None = None,
+                         raw_format: str = "contract", redcap_dictionary: str | Path | None = None,
                          ) -> tuple[dict[str, RawTable], list[Finding]]:
     """Read a registry export (.xlsx workbook or CSV directory); missing tables are errors.
 
     `column_map` is the config key of that name (table -> {header: contract column}); a map that
-    cannot be applied is reported as errors before anything is read.
+    cannot be applied is reported as errors before anything is read. With `raw_format` "redcap",
+    `path` is a REDCap "Export Records" CSV read through its data dictionary `redcap_dictionary`
+    (`ino_study.records.redcap`); a column map does not apply to it.
     """
+    if raw_format == "redcap":
+        from ino_study.records.redcap import read_redcap_export
+
+        return read_redcap_export(path, redcap_dictionary)
     problems = column_map_problems(column_map)
     if problems:
         return {}, [Finding("error", table or "-", f"config key column_map{'' if table is None else '.' + table}",

@@ -46,7 +46,8 @@ def clean_records(raw_data: str, config: Mapping[str, Any], output: Any) -> None
     key = key_from_environment() if config.get("pseudonymise", False) else None
     LOGGER.info("reading %s%s", Path(raw_data).name, " (patient IDs pseudonymised)" if key else "")
     column_map = config.get("column_map") or {}
-    raw, findings = read_registry_export(raw_data, column_map)
+    raw, findings = read_registry_export(raw_data, column_map, config.get("raw_format", "contract"),
+                                         config.get("redcap_data_dictionary"))
     try:
         records = clean(raw, rules, findings, pseudonym_key=key)
     except DataContractError as error:
