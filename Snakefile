@@ -43,6 +43,7 @@ rule all:
         rules.provenance.output,
         rules.survival_statistics.output,
         rules.transplant_and_competing_risks.output,
+        rules.deaths_and_mrd_landmark.output,
         rules.compare_scenarios.output,
         rules.cohort_figures.output,
         rules.figures.output,

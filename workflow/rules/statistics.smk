@@ -48,3 +48,25 @@ rule transplant_and_competing_risks:
         ),
     script:
         "../scripts/transplant_and_competing_risks.py"
+
+
+# Deaths (causes by period, early mortality at day 30 and 60) and OS by MRD status at a landmark at
+# the end of the response window (without guarantee-time bias).
+rule deaths_and_mrd_landmark:
+    input:
+        adsl=rules.derive_endpoints.output.adsl_parquet,
+        adtte=rules.derive_endpoints.output.adtte_parquet,
+        code=package_code("statistics", "outputs/io.py", "job.py"),
+    output:
+        deaths=f"{RESULTS}/tables/deaths.csv",
+        mrd_landmark=f"{RESULTS}/tables/mrd_landmark.csv",
+    log:
+        "logs/deaths_and_mrd_landmark.log",
+    conda:
+        ENV
+    params:
+        settings=config_subset(
+            "response", "survival_timepoints_months", "km_ci", "confidence_level"
+        ),
+    script:
+        "../scripts/deaths_and_mrd_landmark.py"

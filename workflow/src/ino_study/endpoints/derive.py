@@ -18,7 +18,9 @@ def derive_analysis_datasets(tables: dict[str, pd.DataFrame], rules: EndpointRul
     adrs = derive_adrs(tables["assessments"], included, rules)
     responses = best_response(adrs, included["patient_id"])
     adae = derive_adae(tables["adverse_events"], included)
-    adsl = add_outcome_flags(base, responses, adae)[ADSL_COLUMNS]
+    adsl = add_outcome_flags(base, responses, adae)
+    # the recorded cause of death (blank for a patient alive at the cut-off), for the deaths table
+    adsl = adsl.merge(tables["follow_up"][["patient_id", "death_cause"]], on="patient_id", how="left")[ADSL_COLUMNS]
     adsl = adsl.sort_values("patient_id", kind="stable").reset_index(drop=True)
     window = adrs[adrs["in_response_window"]]
     last_assessment = window.groupby("patient_id")["ADT"].max()

@@ -48,6 +48,7 @@ DATASETS: dict[str, tuple[str, dict[str, str]]] = {
         "vod": "VOD/SOS recorded at any time after the first dose.",
         "vod_date": "Onset of the first VOD/SOS.",
         "vod_worst_grade": "Worst CTCAE grade of VOD/SOS.",
+        "death_cause": "Cause of death as recorded (follow_up.death_cause); empty when alive at the cut-off.",
     }),
     "adrs": ("One row per bone-marrow assessment of an analysed patient (PARAMCD RSP).", {
         "patient_id": "Registry identifier.",
@@ -98,6 +99,33 @@ DATASETS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+#: Definitions used by the statistics tables built on these datasets (appended to the document).
+DERIVED_DEFINITIONS: tuple[tuple[str, list[str]], ...] = (
+    ("Periods of death (`results/tables/deaths.csv`)", [
+        "Days from the first InO dose (day 0) to death (adtte OS, `AVAL_DAYS`); the cause is adsl's `death_cause`.",
+        "",
+        "- **during InO**: from the first dose to the day before HSCT for a patient transplanted after InO, or to",
+        "  the last dose + 30 days for a patient without HSCT after InO;",
+        "- **after HSCT**: on or after the day of the first HSCT after InO (a death on the day of HSCT is after HSCT);",
+        "- **after InO without HSCT** (other): more than 30 days after the last dose in a patient not transplanted",
+        "  after InO.",
+        "",
+        "Causes are grouped from the recorded text (English or Russian; the first group that matches wins):",
+        "relapse/progression, infection, VOD/SOS, GVHD, haemorrhage, other; blank = not recorded",
+        "(`ino_study.statistics.deaths.CAUSE_KEYWORDS`). Counts and percentages are over all analysed patients.",
+        "Early mortality at day 30 and day 60: deaths on or before that day from the first dose over all analysed",
+        "patients (a patient censored earlier counts as alive), with the exact Clopper-Pearson interval.",
+    ]),
+    ("OS by MRD status at a landmark (`results/tables/mrd_landmark.csv`)", [
+        "Landmark L = the end of the response window (config `response.window_days`, 180 days from the first dose).",
+        "Patients with OS time > L days enter (a death or a censoring on or before day L excludes the patient);",
+        "groups: MRD-negative in the window (adsl `mrd_negative`) or MRD-positive or not assessed; time is reset to",
+        "L. Kaplan-Meier estimates at `survival_timepoints_months` after L, log-rank test, Cox HR of MRD-negative",
+        "vs not (Efron ties, Wald interval).",
+    ]),
+)
+
+
 def dictionary_markdown() -> str:
     lines = ["# Analysis datasets", "",
              "Written by the `derive_endpoints` rule to `results/adam/` as Parquet (for the pipeline) and CSV",
@@ -106,6 +134,8 @@ def dictionary_markdown() -> str:
         lines += [f"## {name}", "", meaning, "", "| column | meaning |", "|---|---|"]
         lines += [f"| `{column}` | {text} |" for column, text in columns.items()]
         lines.append("")
+    for title, text in DERIVED_DEFINITIONS:
+        lines += [f"## {title}", "", *text, ""]
     return "\n".join(lines)
 
 

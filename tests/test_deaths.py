@@ -1,0 +1,118 @@
+"""Deaths: causes by period and early mortality (ino_study.statistics.deaths), worked by hand.
+
+[HAND] Five analysed patients, first dose on day 0, doses on days 0, 7, 14 (last dose day 14) unless
+said otherwise; records -> derive_analysis_datasets -> deaths_table, so that the recorded
+``death_cause`` is also checked on its way into adsl.
+
+  P1 dies day 20, "сепсис"                        -> during InO (20 <= 14 + 30), infection
+  P2 last dose day 21, dies day 51, "VOD/SOS"     -> during InO (51 = 21 + 30: the last day), VOD/SOS
+  P3 HSCT day 45, dies day 45, cause blank        -> after HSCT (death on the day of HSCT), not recorded
+  P4 dies day 100, "рецидив"                      -> after InO without HSCT (100 > 44), relapse/progression
+  P5 alive, last contact day 25                   -> censored before day 30 (counted as alive)
+
+Counts over the 5 analysed: during InO 2 (40%), after HSCT 1 (20%), after InO without HSCT 1 (20%),
+all 4 (80%). Day 30: P1 -> 1/5; day 60: P1, P2, P3 -> 3/5. Exact intervals: R binom.test(1, 5)
+0.005050763-0.716417936, binom.test(3, 5) 0.1466328-0.9472550.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from ino_study.endpoints.derive import derive_analysis_datasets
+from ino_study.statistics.deaths import DEATHS_COLUMNS, cause_category, death_period, deaths_table
+from test_endpoints import RULES, cohort
+
+CAUSES = {"P1": "сепсис", "P2": "VOD/SOS", "P3": None, "P4": "рецидив"}
+
+
+def five_patients():
+    tables = cohort([
+        {"id": "P1", "death": 20},
+        {"id": "P2", "doses": [(0, 1, 0.8), (7, 1, 0.5), (21, 1, 0.5)], "death": 51},
+        {"id": "P3", "hsct": 45, "death": 45},
+        {"id": "P4", "death": 100},
+        {"id": "P5", "last": 25},
+    ])
+    tables["follow_up"]["death_cause"] = tables["follow_up"]["patient_id"].map(CAUSES)
+    return derive_analysis_datasets(tables, RULES)
+
+
+def test_death_cause_reaches_adsl():
+    adsl = five_patients()["adsl"].set_index("patient_id")
+    assert adsl.loc["P1", "death_cause"] == "сепсис" and adsl.loc["P4", "death_cause"] == "рецидив"
+    assert adsl.loc["P3", "death_cause"] is None or adsl["death_cause"].isna()["P3"]
+
+
+def test_deaths_table_by_hand():
+    data = five_patients()
+    table = deaths_table(data["adtte"], data["adsl"])
+    assert list(table.columns) == DEATHS_COLUMNS
+    causes = table[table["section"] == "cause of death"]
+    got = [(r.period, r.cause, r.deaths, r.denominator) for r in causes.itertuples()]
+    assert got == [
+        ("during InO", "infection", 1, 5),
+        ("during InO", "VOD/SOS", 1, 5),
+        ("during InO", "all causes", 2, 5),
+        ("after HSCT", "not recorded", 1, 5),
+        ("after HSCT", "all causes", 1, 5),
+        ("after InO without HSCT", "relapse/progression", 1, 5),
+        ("after InO without HSCT", "all causes", 1, 5),
+        ("all periods", "relapse/progression", 1, 5),
+        ("all periods", "infection", 1, 5),
+        ("all periods", "VOD/SOS", 1, 5),
+        ("all periods", "not recorded", 1, 5),
+        ("all periods", "all causes", 4, 5),
+    ]
+    assert causes["percent"].tolist() == pytest.approx([20, 20, 40, 20, 20, 20, 20, 20, 20, 20, 20, 80])
+    assert causes["ci_lower_pct"].isna().all()
+
+    early = table[table["section"] == "early mortality"].set_index("period")
+    assert early["deaths"].tolist() == [1, 3] and early["denominator"].tolist() == [5, 5]
+    assert early.loc["day 30", "percent"] == pytest.approx(20)
+    assert early.loc["day 30", ["ci_lower_pct", "ci_upper_pct"]].tolist() == pytest.approx(
+        [0.5050763, 71.6417936], abs=1e-6)
+    assert early.loc["day 60", "percent"] == pytest.approx(60)
+    assert early.loc["day 60", ["ci_lower_pct", "ci_upper_pct"]].tolist() == pytest.approx(
+        [14.66328, 94.72550], abs=1e-4)
+    assert early.loc["day 30", "note"] == "1 patient(s) censored before day 30 counted as alive"
+
+
+def test_excluded_patients_are_not_counted():
+    data = five_patients()
+    adsl = data["adsl"].copy()
+    adsl.loc[adsl["patient_id"] == "P5", "included"] = False
+    table = deaths_table(data["adtte"], adsl)
+    assert set(table["denominator"]) == {4}
+
+
+@pytest.mark.parametrize(("death", "hsct", "last_dose", "expected"), [
+    (44, 45, 7, "during InO"),             # the day before HSCT
+    (45, 45, 7, "after HSCT"),             # the day of HSCT
+    (44, math.nan, 14, "during InO"),      # last dose + 30
+    (45, math.nan, 14, "after InO without HSCT"),
+    (0, math.nan, 0, "during InO"),        # death on the day of the first dose
+])
+def test_death_period_boundaries(death, hsct, last_dose, expected):
+    assert death_period(float(death), float(hsct), float(last_dose)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("прогрессия заболевания (relapse after HSCT)", "relapse/progression"),
+    ("sepsis after HSCT (transplant-related mortality)", "infection"),
+    ("инфекция после ТГСК (transplant-related mortality)", "infection"),
+    ("рецидив, прогрессия", "relapse/progression"),
+    ("VOD", "VOD/SOS"),
+    ("веноокклюзионная болезнь", "VOD/SOS"),
+    ("acute GVHD grade IV", "GVHD"),
+    ("intracranial haemorrhage", "haemorrhage"),
+    ("cardiac arrest", "other"),
+    ("  ", "not recorded"),
+    (None, "not recorded"),
+    (np.nan, "not recorded"),
+])
+def test_cause_categories(text, expected):
+    assert cause_category(text) == expected
