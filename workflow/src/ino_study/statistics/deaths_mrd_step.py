@@ -27,5 +27,6 @@ def deaths_and_mrd_landmark(adam: Any, config: Mapping[str, Any], output: Any) -
     deaths = deaths_table(adtte, adsl, level)
     write_csv(deaths, output.deaths)
     write_csv(mrd_landmark_table(adtte, adsl, window, timepoints, level, conf_type), output.mrd_landmark)
-    LOGGER.info("deaths: %d of %d analysed; MRD landmark at day %d", int(deaths["deaths"].iloc[-3]),
-                int(deaths["denominator"].iloc[0]) if len(deaths) else 0, window)
+    total = deaths[(deaths["period"] == "all periods") & (deaths["cause"] == "all causes")].iloc[0]
+    LOGGER.info("deaths: %d of %d analysed; MRD landmark at day %d", int(total["deaths"]),
+                int(total["denominator"]), window)
