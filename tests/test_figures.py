@@ -684,7 +684,10 @@ def test_forest_plot_is_a_seaborn_point_per_model_with_its_interval():
     intervals = [c for c in ax.collections if isinstance(c, LineCollection)]
     assert len(intervals) == 1
     assert np.allclose([s[:, 0] for s in intervals[0].get_segments()], data[["hr_ci_lower", "hr_ci_upper"]].to_numpy())
-    assert [t.get_text() for t in ax.get_yticklabels()] == list(data["label"])  # first row at the top
+    # first row at the top; the dictionary's labels (forest_cox.csv's `label` keeps the machine names)
+    from ino_study.endpoints.labels import Labels
+    from ino_study.figures.forest import display_labels
+    assert [t.get_text() for t in ax.get_yticklabels()] == display_labels(data, Labels())
     assert ax.yaxis_inverted() and ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.texts][2] == "2.50 (1.10-5.70); p = 0.030"
 

@@ -21,8 +21,11 @@ FIGURE_SETTINGS = (
     "km_ci",
     "comparisons",
     "mrd_threshold_percent",
+    "labels",
 )
-FIGURE_CODE = package_code("figures", "tables", "statistics", "outputs/io.py", "job.py")
+FIGURE_CODE = package_code(
+    "figures", "tables", "statistics", "endpoints/labels.py", "outputs/io.py", "job.py"
+)
 
 
 rule cohort_figures:

@@ -21,6 +21,7 @@ rule tables:
             "tables",
             "statistics/proportions.py",
             "statistics/distinct.py",
+            "endpoints/labels.py",
             "outputs/io.py",
             "job.py",
         ),
@@ -47,6 +48,8 @@ rule tables:
     conda:
         ENV
     params:
-        settings=config_subset("confidence_level", "km_ci", "comparisons", "table1_by"),
+        settings=config_subset(
+            "confidence_level", "km_ci", "comparisons", "table1_by", "labels"
+        ),
     script:
         "../scripts/tables.py"

@@ -12,6 +12,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from ino_study.endpoints.labels import Labels
 from ino_study.figures.theme import (
     FONT, GREY, PALETTE, FigureSettings, label_axes, new_figure, plain_log_ticks, style_axes,
 )
@@ -31,7 +32,22 @@ def forest_data(cox: pd.DataFrame) -> pd.DataFrame:
     return rows.reindex(columns=DATA_COLUMNS).reset_index(drop=True)
 
 
-def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float) -> Figure:
+def display_labels(data: pd.DataFrame, labels: Labels) -> list[str]:
+    """The y labels as printed: 'OS: Prior HSCT, Yes vs No' from the dictionary's labels (the data
+    CSV's `label` column keeps the machine names)."""
+    out = []
+    for row in data.itertuples():
+        covariate, by = row.covariate, row.group_by
+        level = covariate[len(by):] if isinstance(covariate, str) and covariate.startswith(by) else covariate
+        out.append(f"{row.endpoint}: {labels.variable(by)}, {labels.level(by, level)} vs "
+                   f"{labels.level(by, row.reference)}")
+    return out
+
+
+def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float,
+                labels: Labels | None = None) -> Figure:
+    labels = labels if labels is not None else Labels()
+    data = data.assign(label=display_labels(data, labels)) if len(data) else data
     fig = new_figure(settings, aspect=max(0.35, 0.15 + 0.07 * len(data)))
     ax = style_axes(fig.add_axes((0.36, 0.16, 0.40, 0.74)), grid_axis="x")
     ax.set_xscale("log")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ino_study.endpoints.labels import Labels
 from ino_study.figures.theme import (
     FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
 )
@@ -78,10 +79,38 @@ def _pct(value: float) -> str:
     return format_percent(value, PERCENT_DECIMALS["survival_summary"])
 
 
+def thin_marks(times: np.ndarray, x_max: float, width_px: int) -> np.ndarray:
+    """Indices of at most one mark per pixel column of an x axis 0..x_max `width_px` pixels wide (the
+    first mark of each column, in time order)."""
+    times = np.asarray(times, float)
+    if not times.size:
+        return np.arange(0)
+    columns = np.clip(np.floor(times / max(x_max, 1e-12) * width_px), 0, max(width_px - 1, 0)).astype(np.int64)
+    order = np.argsort(times, kind="stable")
+    _, first = np.unique(columns[order], return_index=True)
+    return np.sort(order[first])
+
+
+def axes_width_px(fig: Figure, ax, dpi: float) -> int:
+    """The axes' width in pixels of the figure saved at `dpi` (figure width x axes fraction x dpi)."""
+    return max(1, int(math.floor(fig.get_figwidth() * ax.get_position().width * dpi)))
+
+
 def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_type: str, conf_level: float,
-            group_title: str | None = None, logrank_p: float | None = None) -> Figure:
-    """Draw a KM figure from `km_figure_data` output (one curve per group)."""
+            group_title: str | None = None, logrank_p: float | None = None, group_by: str | None = None,
+            labels: Labels | None = None) -> Figure:
+    """Draw a KM figure from `km_figure_data` output (one curve per group).
+
+    `group_by`: the comparison variable; its label (`labels`, the analysis-dataset dictionary with the
+    config's overrides) is in the title and its levels' labels in the legend and the risk table.
+    `group_title`: the title's wording instead of the label. Above `settings.censor_marks_max`
+    censorings in a curve its censor marks are thinned to one per pixel column of the axes (at the
+    saved dpi) and the footnote says so."""
+    labels = labels if labels is not None else Labels()
     groups = list(dict.fromkeys(data.loc[data["element"] == "curve", "group"]))
+    shown = {g: (labels.level(group_by, g) if group_by else str(g)) for g in groups}
+    if group_title is None and group_by:
+        group_title = labels.variable_in_text(group_by)
     n_groups = len(groups)
     fig = new_figure(settings, aspect=0.62 + 0.045 * n_groups)
     grid = fig.add_gridspec(2, 1, height_ratios=[5.2, 0.55 + 0.38 * n_groups], hspace=0.32,
@@ -89,12 +118,15 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     ax = style_axes(fig.add_subplot(grid[0]), grid_axis="y")
     risk_ax = fig.add_subplot(grid[1], sharex=ax)
     ticks = np.sort(data.loc[data["element"] == "at_risk", "time_months"].unique())
+    x_max = float(ticks[-1]) if len(ticks) else 1.0
+    width_px = axes_width_px(fig, ax, settings.dpi)
+    thinned = False
     for index, group in enumerate(groups):
         colour = PALETTE[index % len(PALETTE)] if n_groups > 1 else PALETTE[0]
         rows = data[data["group"] == group]
         curve = rows[rows["element"] == "curve"]
         n = int(curve["n"].iloc[0])
-        label = f"{group} (n = {format_count(n)})" if n_groups > 1 else f"All patients (n = {format_count(n)})"
+        label = f"{shown[group]} (n = {format_count(n)})" if n_groups > 1 else f"All patients (n = {format_count(n)})"
         t = curve["time_months"].to_numpy(float)
         ax.step(t, curve["value"], where="post", color=colour, linewidth=LINE, label=label, zorder=3)
         lower = curve["ci_lower"].to_numpy(float)
@@ -103,6 +135,9 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
         ax.fill_between(t[ok], np.clip(lower[ok], 0, 1), np.clip(upper[ok], 0, 1), step="post", color=colour,
                         alpha=0.15 if n_groups == 1 else 0.10, linewidth=0, zorder=1)
         cens = rows[rows["element"] == "censor"]
+        if cens["n"].sum() > settings.censor_marks_max:
+            cens = cens.iloc[thin_marks(cens["time_months"].to_numpy(float), x_max, width_px)]
+            thinned = True
         ax.plot(cens["time_months"], cens["value"], linestyle="none", marker="+", markersize=6,
                 markeredgewidth=1.0, color=colour, zorder=4)
         point = rows[rows["element"] == "timepoint"].iloc[0]
@@ -129,6 +164,8 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     title = name if group_title is None else f"{name} by {group_title}"
     label_axes(ax, "Months since first InO dose", f"{name} (%)", title)
     note = f"Shaded: {format_level(conf_level)} CI ({conf_type}); + censored"
+    if thinned:
+        note += f"\n(marks thinned to one per pixel column above {format_count(settings.censor_marks_max)})"
     if logrank_p is not None and np.isfinite(logrank_p):
         note = format_p_label(logrank_p, "Log-rank p") + "\n" + note
     ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
@@ -136,7 +173,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     # numbers-at-risk table
     risk_ax.set_ylim(-0.6, n_groups - 0.4)
     risk_ax.set_yticks(range(n_groups))
-    risk_ax.set_yticklabels([str(g) if n_groups > 1 else "All" for g in reversed(groups)], fontsize=FONT["small"])
+    risk_ax.set_yticklabels([shown[g] if n_groups > 1 else "All" for g in reversed(groups)], fontsize=FONT["small"])
     for side in ("top", "right", "left", "bottom"):
         risk_ax.spines[side].set_visible(False)
     risk_ax.tick_params(axis="both", length=0, labelsize=FONT["small"], pad=14)

@@ -19,6 +19,7 @@ from ino_study.figures.catalogue import (  # noqa: F401  (names re-exported for 
     CIF_FIGURES, ENDPOINTS, FIGURE_CATEGORIES, FIXED_FIGURES, GENERATED_CAPTIONS, caption_path, figure_names,
     figure_outputs, figure_paths, km_names, rule_figure_names, ADAM_INPUTS, STATS_INPUTS,
 )
+from ino_study.endpoints.labels import Labels
 from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
 from ino_study.figures.forest import draw_forest, forest_data
 from ino_study.figures.km import draw_km, km_figure_data
@@ -56,6 +57,7 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
     "incidence_curves"); computed here from `adtte`/`adsl` the same way when not given.
     `only`: draw just these figures (and their captions); the others are left alone."""
     settings = FigureSettings.from_config(config.get("figures", {}))
+    labels = Labels.from_config(config)
     conf_level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
     comparisons = tuple(config.get("comparisons", ()))
     threshold = float(config["mrd_threshold_percent"])
@@ -72,7 +74,8 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
             data = km_figure_data(time, event, None, conf_level, conf_type)
             if endpoint == "OS":
                 captions["km_os"] = km_os_caption(data, conf_level, conf_type)
-            _save(draw_km(data, settings, endpoint, conf_type, conf_level), names[0], data, output, settings)
+            _save(draw_km(data, settings, endpoint, conf_type, conf_level, labels=labels), names[0], data, output,
+                  settings)
         for column in comparisons:
             if f"km_{endpoint.lower()}_by_{column}" not in wanted:
                 continue
@@ -82,7 +85,8 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
             p = logrank_p(logrank, endpoint, column)
             data = pd.concat([data, pd.DataFrame([{"element": "logrank_p", "group": "all", "value": p}])],
                              ignore_index=True)
-            fig = draw_km(data, settings, endpoint, conf_type, conf_level, group_title=column, logrank_p=p)
+            fig = draw_km(data, settings, endpoint, conf_type, conf_level, logrank_p=p, group_by=column,
+                          labels=labels)
             _save(fig, f"km_{endpoint.lower()}_by_{column}", data, output, settings)
         if log:
             log.info("KM figures for %s drawn", endpoint)
@@ -102,7 +106,7 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
         _save(draw_adverse_events(data, settings, len(included)), "adverse_events", data, output, settings)
     if "forest_cox" in wanted:
         data = forest_data(cox)
-        _save(draw_forest(data, settings, conf_level), "forest_cox", data, output, settings)
+        _save(draw_forest(data, settings, conf_level, labels), "forest_cox", data, output, settings)
     if wanted.intersection(["landmark_os", *CIF_FIGURES]):
         tables = dict(transplant) if transplant is not None else transplant_tables(adsl, adtte, config)
     if "landmark_os" in wanted:

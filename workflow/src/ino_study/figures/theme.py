@@ -91,16 +91,19 @@ def use_theme() -> None:
 
 @dataclass(frozen=True)
 class FigureSettings:
-    """From config `figures`: resolution, file formats and width."""
+    """From config `figures`: resolution, file formats, width, and the number of censorings per
+    Kaplan-Meier curve above which the censor marks are thinned to one per pixel column."""
 
     dpi: int = 300
     formats: tuple[str, ...] = ("png", "svg")
     width_in: float = 7.0
+    censor_marks_max: int = 500
 
     @classmethod
     def from_config(cls, figures: dict) -> "FigureSettings":
         return cls(dpi=int(figures.get("dpi", 300)), formats=tuple(figures.get("formats", ("png", "svg"))),
-                   width_in=float(figures.get("width_in", 7)))
+                   width_in=float(figures.get("width_in", 7)),
+                   censor_marks_max=int(figures.get("censor_marks_max", 500)))
 
 
 def new_figure(settings: FigureSettings, aspect: float = 0.62) -> Figure:

@@ -14,7 +14,8 @@ from ino_study.tables.catalogue import TABLES  # noqa: F401  (re-exported)
 from ino_study.outputs.formats import format_count, format_level
 from ino_study.tables.export import percent_decimals, write_docx, write_markdown, write_xlsx
 from ino_study.tables.response import response_table
-from ino_study.tables.survival import survival_table
+from ino_study.endpoints.labels import Labels
+from ino_study.tables.survival import reader_survival, survival_table
 
 LOGGER = logging.getLogger("ino_study")
 
@@ -39,13 +40,20 @@ def table1_group(config: Mapping[str, Any]) -> str | None:
 
 
 def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame, medians: pd.DataFrame,
-                 follow_up: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, tuple[pd.DataFrame, str]]:
-    """{name: (table, note)} for every publication table."""
+                 follow_up: pd.DataFrame, config: Mapping[str, Any],
+                 reader: bool = False) -> dict[str, tuple[pd.DataFrame, str]]:
+    """{name: (table, note)} for every publication table; `reader`: the form printed in Markdown, XLSX
+    and DOCX, variables and levels labelled from the analysis-dataset dictionary (config `labels`)
+    instead of the machine names and values the CSVs keep."""
     conf_level = float(config["confidence_level"])
     n = int(adsl["included"].sum())
     survival = survival_table(estimates, medians, follow_up)
+    labels = Labels.from_config(config) if reader else None
+    table1 = t1.display(t1.table1(adsl, table1_group(config), labels))
+    if reader:
+        survival = reader_survival(survival, labels)
     return {
-        "table1": (t1.display(t1.table1(adsl, table1_group(config))),
+        "table1": (table1,
                    "Median [range] or n (%); included patients only."),
         "response": (response_table(adsl, conf_level),
                      f"Rates in % with exact {format_level(conf_level)} Clopper-Pearson intervals. Populations: "
@@ -61,11 +69,14 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
 
 def make_tables(adam: Any, stats: Any, config: Mapping[str, Any], output: Any) -> None:
     """Write results/tables/<name>.csv and .md, tables.xlsx and tables.docx."""
-    tables = build_tables(read_parquet(adam.adsl), read_parquet(adam.adae), pd.read_csv(stats.estimates),
-                          pd.read_csv(stats.medians), pd.read_csv(stats.follow_up), config)
+    inputs = (read_parquet(adam.adsl), read_parquet(adam.adae), pd.read_csv(stats.estimates),
+              pd.read_csv(stats.medians), pd.read_csv(stats.follow_up), config)
+    tables = build_tables(*inputs)
+    readers = build_tables(*inputs, reader=True)  # labels for readers; the CSVs keep machine names
     for name, (frame, note) in tables.items():
         write_csv(frame, getattr(output, f"{name}_csv"))
+        frame = readers[name][0]
         write_markdown(frame, getattr(output, f"{name}_md"), TITLES[name], note, percent_decimals(name))
         LOGGER.info("%s: %d rows", name, len(frame))
-    write_xlsx({name: frame for name, (frame, _) in tables.items()}, output.xlsx)
-    write_docx({name: (TITLES[name], frame, note) for name, (frame, note) in tables.items()}, output.docx)
+    write_xlsx({name: frame for name, (frame, _) in readers.items()}, output.xlsx)
+    write_docx({name: (TITLES[name], frame, note) for name, (frame, note) in readers.items()}, output.docx)

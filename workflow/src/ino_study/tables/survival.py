@@ -46,3 +46,12 @@ def survival_table(estimates: pd.DataFrame, medians: pd.DataFrame, follow_up: pd
                       "median_months": f"{_months(f['estimate'])} ({_months(f['ci_lower'])}-{_months(f['ci_upper'])})"})
         table = pd.concat([table, pd.DataFrame([extra])], ignore_index=True)
     return table
+
+
+def reader_survival(table: pd.DataFrame, labels) -> pd.DataFrame:
+    """The survival table as printed: `group_by` and `group` as the dictionary's labels ("Prior HSCT",
+    "Yes"; `labels` an ino_study.endpoints.labels.Labels); the CSV keeps the machine values."""
+    out = table.copy()
+    out["group"] = [labels.level(by, g) for by, g in zip(out["group_by"], out["group"])]
+    out["group_by"] = [labels.variable(by) for by in out["group_by"]]
+    return out

@@ -9,10 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ino_study.endpoints.labels import Labels
 from ino_study.outputs.formats import PERCENT_DECIMALS, format_count, format_count_percent
 from ino_study.statistics.distinct import map_distinct
 
-#: (column, label, kind) in display order.
+#: (column, label, kind) in display order; the label is the machine-readable CSV's (table1.csv keeps
+#: it); the Markdown/XLSX/DOCX tables take theirs from the analysis-dataset dictionary (`Labels`).
 VARIABLES = (
     ("sex", "Sex", "categorical"),
     ("age_at_first_dose_years", "Age at first InO dose, years", "continuous"),
@@ -62,19 +64,26 @@ def column_header(name: str, n: int) -> str:
     return f"{name}, N = {format_count(n)}"
 
 
-def table1(adsl: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Table 1 of the included patients; with `by`, one extra column per level of that variable."""
+def table1(adsl: pd.DataFrame, by: str | None = None, labels: Labels | None = None) -> pd.DataFrame:
+    """Table 1 of the included patients; with `by`, one extra column per level of that variable.
+
+    Without `labels` the machine-readable form (table1.csv, unchanged: column names in the headers,
+    levels as recorded); with `labels` the reader's form: variable and level labels from the
+    analysis-dataset dictionary and config `labels` ("Prior HSCT: Yes, N = 6")."""
     included = adsl[adsl["included"]].copy()
     columns = [(column_header("Overall", len(included)), included)]
     if by:
-        labels = map_distinct(included[by], _level)
-        for level in sorted(labels.unique()):
-            part = included[labels == level]
-            columns.append((column_header(f"{by} = {level}", len(part)), part))
+        levels_by = map_distinct(included[by], _level)
+        for level in sorted(levels_by.unique()):
+            part = included[levels_by == level]
+            name = f"{by} = {level}" if labels is None else f"{labels.variable(by)}: {labels.level(by, level)}"
+            columns.append((column_header(name, len(part)), part))
     rows = []
     for variable, label, kind in VARIABLES:
         if variable not in included.columns:
             continue
+        if labels is not None:
+            label = labels.variable(variable)
         if kind == "continuous":
             row = {"variable": variable, "label": label, "level": "Median [range]", "kind": kind}
             for header, part in columns:
@@ -91,7 +100,8 @@ def table1(adsl: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         order = sorted(levels.unique(), key=lambda v: (v == "Unknown", v))
         counts = [levels.loc[part.index].value_counts() for _, part in columns]
         for level in order:
-            row = {"variable": variable, "label": label, "level": level, "kind": kind}
+            shown = level if labels is None else labels.level(variable, level)
+            row = {"variable": variable, "label": label, "level": shown, "kind": kind}
             for (header, part), count in zip(columns, counts):
                 row[header] = _count(int(count.get(level, 0)), len(part))
             rows.append(row)
