@@ -134,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
          "logs/transplant_and_competing_risks.log", adsl_adtte,
          subset(config, "landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"),
          transplant)
+    from ino_study.statistics.deaths_mrd_step import deaths_and_mrd_landmark
+
+    step("deaths_and_mrd_landmark", deaths_and_mrd_landmark, "logs/deaths_and_mrd_landmark.log", adsl_adtte,
+         subset(config, "response", "survival_timepoints_months", "km_ci", "confidence_level"),
+         SimpleNamespace(deaths=f"{R}/tables/deaths.csv", mrd_landmark=f"{R}/tables/mrd_landmark.csv"))
 
     # -------------------------------------------------------------------- summary (report.smk)
     summary = SimpleNamespace(summary=f"{R}/summary.json", paragraph=f"{R}/summary.md")
