@@ -51,16 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         run_step(function, log, *step_args, **step_kwargs)
         lap(name)
 
-    def subset(source: dict, *keys: str) -> dict:
-        return {key: source[key] for key in keys}
-
     # ---------------------------------------------------------------- configuration (Snakefile)
     sys.path.insert(0, str(PROJECT / "workflow" / "src"))
     from snakemake.common.configfile import load_configfile
     from snakemake.utils import validate
 
     from ino_study.config import (
-        dates_as_text, scenario_config, scenario_rederives_endpoints, scenario_rereads_records,
+        dates_as_text, scenario_config, scenario_rederives_endpoints, scenario_rereads_records, step_settings,
     )
     from ino_study.job import run_step
     from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES, scenario_paths
@@ -87,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                                flow=f"{folder}/data_quality/patient_flow.csv")
 
     clean = records_output(R)
-    settings = {**subset(config, "cutoff_date", "study_window", "max_age_years", "identifier_columns"),
-                "pseudonymise": config.get("pseudonymise", False)}
+    settings = step_settings(config, "clean_records")
     step("clean_records", clean_records, "logs/clean_records.log", config["raw_data"], settings, clean)
     step("provenance", write_provenance, "logs/provenance.log", config["raw_data"], config,
          f"{R}/provenance.json")
@@ -98,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
     adam = SimpleNamespace(**{f"{name}_{fmt}": f"{R}/adam/{name}.{fmt}"
                               for name in ANALYSIS_DATASETS for fmt in ("parquet", "csv")})
-    settings = subset(config, "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs")
+    settings = step_settings(config, "derive_endpoints")
     step("derive_endpoints", steps.derive_endpoints, "logs/derive_endpoints.log", clean, settings, adam)
 
     # ------------------------------------------------------------ cohort figures (figures.smk)
@@ -107,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
     datasets = dict(adsl=adam.adsl_parquet, adrs=adam.adrs_parquet, adtte=adam.adtte_parquet,
                     adae=adam.adae_parquet, doses=clean.ino_doses)
-    figure_settings = subset(config, "figures", "confidence_level", "km_ci", "comparisons",
-                             "mrd_threshold_percent")
+    figure_settings = step_settings(config, "figures")
 
     def figure_output(rule: str) -> SimpleNamespace:
         return SimpleNamespace(**figure_paths(config["comparisons"], config["figures"]["formats"],
@@ -125,26 +120,26 @@ def main(argv: list[str] | None = None) -> int:
                                follow_up=f"{R}/tables/follow_up.csv",
                                logrank=f"{R}/tables/logrank.csv", cox=f"{R}/tables/cox.csv")
     step("survival_statistics", steps.survival_statistics, "logs/survival_statistics.log", adsl_adtte,
-         subset(config, "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"), survival)
+         step_settings(config, "survival_statistics"), survival)
     transplant = SimpleNamespace(landmark=f"{R}/tables/landmark.csv",
                                  hsct_cox=f"{R}/tables/hsct_time_varying_cox.csv",
                                  incidence=f"{R}/tables/cumulative_incidence.csv",
                                  incidence_curves=f"{R}/tables/cumulative_incidence_curves.csv")
     step("transplant_and_competing_risks", steps.transplant_and_competing_risks,
          "logs/transplant_and_competing_risks.log", adsl_adtte,
-         subset(config, "landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"),
+         step_settings(config, "transplant_and_competing_risks"),
          transplant)
     from ino_study.statistics.deaths_mrd_step import deaths_and_mrd_landmark
 
     step("deaths_and_mrd_landmark", deaths_and_mrd_landmark, "logs/deaths_and_mrd_landmark.log", adsl_adtte,
-         subset(config, "response", "survival_timepoints_months", "km_ci", "confidence_level"),
+         step_settings(config, "deaths_and_mrd_landmark"),
          SimpleNamespace(deaths=f"{R}/tables/deaths.csv", mrd_landmark=f"{R}/tables/mrd_landmark.csv"))
 
     # -------------------------------------------------------------------- summary (report.smk)
     summary = SimpleNamespace(summary=f"{R}/summary.json", paragraph=f"{R}/summary.md")
     inputs = SimpleNamespace(**vars(adsl_adtte), medians=survival.medians, follow_up=survival.follow_up)
     step("summarise", steps.summarise, "logs/summarise.log", inputs, inputs,
-         subset(config, "confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"), summary)
+         step_settings(config, "summarise"), summary)
 
     # --------------------------------------------------------------------- tables (tables.smk)
     from ino_study.tables.catalogue import TABLES
@@ -156,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                                 for name in TABLES for fmt in ("csv", "md")},
                              xlsx=f"{R}/tables/tables.xlsx", docx=f"{R}/tables/tables.docx")
     step("tables", make_tables, "logs/tables.log", inputs, inputs,
-         subset(config, "confidence_level", "km_ci", "comparisons", "table1_by"), output)
+         step_settings(config, "tables"), output)
 
     # --------------------------------------------------------------------- figures (figures.smk)
     inputs = SimpleNamespace(**datasets, logrank=survival.logrank, cox=survival.cox,
@@ -167,9 +162,6 @@ def main(argv: list[str] | None = None) -> int:
          figure_output("figures"), rule="figures")
 
     # ------------------------------------------------------------------ scenarios (scenarios.smk)
-    record_keys = ("cutoff_date", "study_window", "max_age_years", "identifier_columns", "pseudonymise")
-    analysis_keys = ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
-                     "survival_timepoints_months", "km_ci", "confidence_level", "comparisons")
     for name in scenarios:
         folder, start = f"{R}/scenarios/{name}", adam  # scenario_analysis_inputs in common.smk
         if scenario_rederives_endpoints(config, name):
@@ -178,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
                 start = records_output(folder)
                 step(f"scenario_clean_records[{name}]", clean_records,
                      f"logs/scenarios/{name}/clean_records.log", scenario_configs[name]["raw_data"],
-                     subset(scenario_configs[name], *record_keys), start)
+                     step_settings(scenario_configs[name], "clean_records"), start)
             start = SimpleNamespace(**{table: getattr(start, table) for table in CLEAN_TABLES})
         step(f"scenario_analysis[{name}]", steps.analyse_scenario, f"logs/scenarios/{name}/analysis.log",
-             start, subset(scenario_configs[name], *analysis_keys), SimpleNamespace(**scenario_paths(folder)))
+             start, step_settings(scenario_configs[name], "scenario_analysis"), SimpleNamespace(**scenario_paths(folder)))
     summaries = {"main": summary.summary,
                  **{name: f"{R}/scenarios/{name}/summary.json" for name in scenarios}}
     step("compare_scenarios", steps.compare_scenarios, "logs/compare_scenarios.log", summaries,

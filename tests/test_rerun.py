@@ -12,7 +12,7 @@ After a complete run, a change must rerun exactly the jobs it can affect, no mor
 
 "Downstream" is read from Snakemake's own rule graph (``--rulegraph``), so the tests keep covering
 rules added later (figures, tables, report) without being edited. Rules pass only the config keys
-they use as ``params`` (``config_subset`` in workflow/rules/common.smk), and Snakemake's default
+they use as ``params`` (``step_params`` in workflow/rules/common.smk, from ``ino_study.config.STEP_SETTINGS``), and Snakemake's default
 rerun triggers (mtime, params, input, software-env, code) do the rest.
 
 Every dry run here is read-only; the code-edit test works on its own copy of the finished run.

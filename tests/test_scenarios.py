@@ -50,11 +50,12 @@ def test_only_endpoint_or_record_overrides_rederive_the_endpoints():
 
 def test_endpoint_keys_are_what_derive_endpoints_uses():
     """A scenario may reuse the main datasets only if it changes none of derive_endpoints' settings."""
-    from ino_study.config import ENDPOINT_KEYS, RECORD_KEYS
+    from ino_study.config import ENDPOINT_KEYS, RECORD_KEYS, STEP_SETTINGS
 
     rule_file = (PROJECT_ROOT / "workflow" / "rules" / "endpoints.smk").read_text()
-    block = rule_file[rule_file.index("config_subset(", rule_file.index("rule derive_endpoints:")):]
-    used = set(re.findall(r'"(\w+)"', block[:block.index(")")]))
+    body = rule_file[rule_file.index("rule derive_endpoints:"):]
+    assert 'settings=step_params("derive_endpoints")' in body
+    used = set(STEP_SETTINGS["derive_endpoints"])
     assert used and used <= set(ENDPOINT_KEYS) | set(RECORD_KEYS), used - set(ENDPOINT_KEYS) - set(RECORD_KEYS)
 
 

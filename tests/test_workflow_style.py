@@ -108,3 +108,18 @@ def test_snakemake_lint_is_clean():
     text = result.stdout + result.stderr
     assert result.returncode == 0, text
     assert "Congratulations, your workflow is in a good condition!" in text, text
+
+
+def test_each_rule_passes_the_settings_of_its_own_step():
+    """A rule's params are `step_params("<its step>")`; every step of STEP_SETTINGS is some rule's."""
+    from ino_study.config import STEP_SETTINGS
+
+    used = set()
+    for path in RULE_FILES:
+        for name, body in rules_of(path).items():
+            for step in re.findall(r'(?:step_params|scenario_settings)\("(\w+)"\)', body):
+                used.add(step)
+                # the two figure rules share the figures step's settings; scenario rules their step's
+                assert step in (name, "figures" if name.endswith("figures") else name,
+                                name.removeprefix("scenario_")), f"rule {name} passes the settings of {step}"
+    assert used == set(STEP_SETTINGS)

@@ -4,6 +4,7 @@ from ino_study.config import (
     scenario_config,
     scenario_rederives_endpoints,
     scenario_rereads_records,
+    step_settings,
 )
 from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES, scenario_paths
 
@@ -13,9 +14,10 @@ ENV = "../envs/ino-study.yaml"
 PACKAGE = Path(workflow.basedir) / "workflow" / "src" / "ino_study"
 
 
-def config_subset(*keys):
-    """Only the config keys a rule uses, so that changing another key does not rerun it."""
-    return {key: config[key] for key in keys}
+def step_params(step):
+    """The config keys `step` reads (ino_study.config.STEP_SETTINGS), as its params: a change of
+    another key does not rerun it."""
+    return step_settings(config, step)
 
 
 def raw_inputs(settings):
@@ -51,35 +53,9 @@ for name in SCENARIOS:
 SCENARIO_DIR = f"{RESULTS}/scenarios/{{scenario}}"
 
 
-#: The config keys each scenario step uses (as params: a change of another key does not rerun it).
-SCENARIO_RECORD_KEYS = (
-    "raw_format",
-    "redcap_data_dictionary",
-    "column_map",
-    "cutoff_date",
-    "study_window",
-    "max_age_years",
-    "identifier_columns",
-    "pseudonymise",
-)
-SCENARIO_ANALYSIS_KEYS = (
-    "cutoff_date",
-    "mrd_threshold_percent",
-    "response",
-    "dose_groups",
-    "efs",
-    "survival_timepoints_months",
-    "km_ci",
-    "confidence_level",
-    "comparisons",
-)
-
-
-def scenario_settings(keys):
-    """Params function: the scenario's values of `keys`."""
-    return lambda wildcards: {
-        key: SCENARIO_CONFIGS[wildcards.scenario][key] for key in keys
-    }
+def scenario_settings(step):
+    """Params function: the scenario's values of the config keys `step` reads."""
+    return lambda wildcards: step_settings(SCENARIO_CONFIGS[wildcards.scenario], step)
 
 
 def scenario_analysis_inputs(wildcards):

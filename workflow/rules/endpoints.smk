@@ -17,8 +17,6 @@ rule derive_endpoints:
     conda:
         ENV
     params:
-        settings=config_subset(
-            "cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"
-        ),
+        settings=step_params("derive_endpoints"),
     script:
         "../scripts/derive_endpoints.py"

@@ -15,14 +15,6 @@ FIGURE_DATASETS = dict(
     adae=rules.derive_endpoints.output.adae_parquet,
     doses=rules.clean_records.output.ino_doses,
 )
-FIGURE_SETTINGS = (
-    "figures",
-    "confidence_level",
-    "km_ci",
-    "comparisons",
-    "mrd_threshold_percent",
-    "labels",
-)
 FIGURE_CODE = package_code(
     "figures", "tables", "statistics", "endpoints/labels.py", "outputs/io.py", "job.py"
 )
@@ -45,7 +37,7 @@ rule cohort_figures:
     conda:
         ENV
     params:
-        settings=config_subset(*FIGURE_SETTINGS),
+        settings=step_params("figures"),
     script:
         "../scripts/draw_figures.py"
 
@@ -74,6 +66,6 @@ rule figures:
     conda:
         ENV
     params:
-        settings=config_subset(*FIGURE_SETTINGS),
+        settings=step_params("figures"),
     script:
         "../scripts/draw_figures.py"

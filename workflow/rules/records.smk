@@ -39,18 +39,7 @@ rule clean_records:
     conda:
         ENV
     params:
-        settings={
-            **config_subset(
-                "raw_format",
-                "redcap_data_dictionary",
-                "column_map",
-                "cutoff_date",
-                "study_window",
-                "max_age_years",
-                "identifier_columns",
-            ),
-            "pseudonymise": config.get("pseudonymise", False),
-        },
+        settings=step_params("clean_records"),
         key_tag=PSEUDONYM_TAG,
     script:
         "../scripts/clean_records.py"

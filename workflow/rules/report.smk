@@ -18,8 +18,6 @@ rule summarise:
     conda:
         ENV
     params:
-        settings=config_subset(
-            "confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"
-        ),
+        settings=step_params("summarise"),
     script:
         "../scripts/summarise.py"

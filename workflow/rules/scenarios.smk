@@ -21,7 +21,7 @@ rule scenario_clean_records:
     conda:
         ENV
     params:
-        settings=scenario_settings(SCENARIO_RECORD_KEYS),
+        settings=scenario_settings("clean_records"),
     script:
         "../scripts/clean_records.py"
 
@@ -37,7 +37,7 @@ rule scenario_analysis:
     conda:
         ENV
     params:
-        settings=scenario_settings(SCENARIO_ANALYSIS_KEYS),
+        settings=scenario_settings("scenario_analysis"),
     script:
         "../scripts/scenario_analysis.py"
 

@@ -18,9 +18,7 @@ rule survival_statistics:
     conda:
         ENV
     params:
-        settings=config_subset(
-            "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"
-        ),
+        settings=step_params("survival_statistics"),
     script:
         "../scripts/survival_statistics.py"
 
@@ -43,9 +41,7 @@ rule transplant_and_competing_risks:
     conda:
         ENV
     params:
-        settings=config_subset(
-            "landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"
-        ),
+        settings=step_params("transplant_and_competing_risks"),
     script:
         "../scripts/transplant_and_competing_risks.py"
 
@@ -65,8 +61,6 @@ rule deaths_and_mrd_landmark:
     conda:
         ENV
     params:
-        settings=config_subset(
-            "response", "survival_timepoints_months", "km_ci", "confidence_level"
-        ),
+        settings=step_params("deaths_and_mrd_landmark"),
     script:
         "../scripts/deaths_and_mrd_landmark.py"

@@ -48,8 +48,6 @@ rule tables:
     conda:
         ENV
     params:
-        settings=config_subset(
-            "confidence_level", "km_ci", "comparisons", "table1_by", "labels"
-        ),
+        settings=step_params("tables"),
     script:
         "../scripts/tables.py"

@@ -30,9 +30,33 @@ def dates_as_text(value: Any) -> Any:
     return value
 
 
+#: The config keys each step reads, by rule: the rules pass exactly these as params (a change of
+#: another key does not rerun the step), the scenario rules the scenario's values of the same keys,
+#: and benchmarks/one_process.py the same settings.
+STEP_SETTINGS: dict[str, tuple[str, ...]] = {
+    "clean_records": ("raw_format", "redcap_data_dictionary", "column_map", "cutoff_date", "study_window",
+                      "max_age_years", "identifier_columns", "pseudonymise"),
+    "derive_endpoints": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"),
+    "survival_statistics": ("survival_timepoints_months", "km_ci", "confidence_level", "comparisons"),
+    "transplant_and_competing_risks": ("landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"),
+    "deaths_and_mrd_landmark": ("response", "survival_timepoints_months", "km_ci", "confidence_level"),
+    "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"),
+    "figures": ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent", "labels"),
+    "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels"),
+    # a scenario's analysis: its endpoints, survival statistics and summary, in one job
+    "scenario_analysis": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
+                          "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"),
+}
+
+
+def step_settings(config: dict[str, Any], step: str) -> dict[str, Any]:
+    """The values of the config keys `step` reads (STEP_SETTINGS), from a validated config."""
+    return {key: config[key] for key in STEP_SETTINGS[step]}
+
+
 #: Keys that change which records are read or kept: a scenario overriding one of them re-reads the
 #: raw data; any other scenario starts from the default run's clean tables.
-RECORD_KEYS = ("raw_data", "raw_format", "redcap_data_dictionary", "column_map", "cutoff_date", "study_window", "max_age_years", "identifier_columns")
+RECORD_KEYS = ("raw_data", *STEP_SETTINGS["clean_records"])
 
 
 def apply_overrides(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +79,7 @@ def scenario_config(config: dict[str, Any], name: str) -> dict[str, Any]:
 
 #: Keys the endpoint derivation uses (besides the record-level ones): a scenario overriding none of
 #: these and no record-level key reuses the main run's analysis datasets (adsl, adrs, adtte, adae).
-ENDPOINT_KEYS = ("mrd_threshold_percent", "response", "dose_groups", "efs")
+ENDPOINT_KEYS = tuple(key for key in STEP_SETTINGS["derive_endpoints"] if key not in RECORD_KEYS)
 
 
 def scenario_rereads_records(config: dict[str, Any], name: str) -> bool:
