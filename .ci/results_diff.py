@@ -6,8 +6,8 @@ Used by CI's results job (.github/workflows/results.yml, .gitlab-ci.yml) for the
     python .ci/results_diff.py [--ref HEAD] [--results results] [--max-rows 10] [--output FILE]
     python .ci/results_diff.py --old DIR --new DIR       # two result folders, no git
 
-Only the kinds of result file that are committed are compared (the same patterns as .gitignore and
-tests/test_regeneration.py): summary.json and .md, tables/*.csv and *.md, data_quality/*, and the
+Only the kinds of result file that are committed are compared (ino_study.layout.COMMITTED_PATTERNS, as
+.gitignore): summary.json and .md, tables/*.csv and *.md, data_quality/*, and the
 data behind the figures, figures/data/*.csv. A file is "changed", "added" (produced, not committed)
 or "removed" (committed, no longer produced). Changed CSV tables get a short diff of their values
 (the rows that differ, cell by cell); figures are listed by name, through their data (images are
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import fnmatch
 import json
 import subprocess
 import sys
@@ -28,24 +27,15 @@ from pathlib import Path
 
 import pandas as pd
 
-# Relative to results/; keep in step with .gitignore and tests/test_regeneration.py.
-COMMITTED_PATTERNS = ("summary.json", "summary.md", "tables/*.csv", "tables/*.md", "data_quality/*",
-                      "figures/data/*.csv")
-NEVER_COMMITTED = ("*.parquet", "*.png", "*.svg", "*.pdf", "*.xlsx", "*.docx", "provenance.json",
-                   "report.html")
+# the committed kinds of result file, defined once in the package (ino_study.layout)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "src"))
+from ino_study.layout import COMMITTED_PATTERNS, NEVER_COMMITTED, is_committed_kind  # noqa: E402,F401
+
 FIGURE_DATA = "figures/data/"
 FIGURE_FORMATS = (".png", ".svg", ".pdf")
 NO_CHANGE = "No result changed."
 MAX_CELL_CHARS = 60
 ROW_CHARS = 160  # a whole added or removed row
-
-
-def is_committed_kind(relative: str) -> bool:
-    name = relative.rsplit("/", 1)[-1]
-    if any(fnmatch.fnmatch(name, pattern) for pattern in NEVER_COMMITTED):
-        return False
-    return any(fnmatch.fnmatch(relative, pattern) and relative.count("/") == pattern.count("/")
-               for pattern in COMMITTED_PATTERNS)
 
 
 def result_files(directory: Path) -> dict[str, Path]:

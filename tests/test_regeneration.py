@@ -15,30 +15,18 @@ When the pipeline's outputs change legitimately, regenerate and re-commit them::
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import PROJECT_ROOT
+from ino_study.layout import COMMITTED_PATTERNS, NEVER_COMMITTED, is_committed_kind  # noqa: F401  (re-exported)
 
 pytestmark = pytest.mark.slow
 
-# Relative to results/; keep in step with .gitignore.
-COMMITTED_PATTERNS = ("summary.json", "summary.md", "tables/*.csv", "tables/*.md", "data_quality/*",
-                      "figures/data/*.csv")
-NEVER_COMMITTED = ("*.parquet", "*.png", "*.svg", "*.pdf", "*.xlsx", "*.docx", "provenance.json", "report.html")
 MAX_DIFF_CHARS = 30_000
 REFRESH = "snakemake --cores 2 && git add results && git commit -m 'results: regenerated'"
-
-
-def is_committed_kind(relative: str) -> bool:
-    name = relative.rsplit("/", 1)[-1]
-    if any(fnmatch.fnmatch(name, pattern) for pattern in NEVER_COMMITTED):
-        return False
-    return any(fnmatch.fnmatch(relative, pattern) and relative.count("/") == pattern.count("/")
-               for pattern in COMMITTED_PATTERNS)
 
 
 def committed_results() -> list[str]:

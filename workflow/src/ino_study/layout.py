@@ -5,6 +5,8 @@ Light on purpose: the workflow imports it while Snakemake reads the rules, at ev
 
 from __future__ import annotations
 
+import fnmatch
+
 #: The clean tables of the records step (results/data/clean/<name>.parquet).
 CLEAN_TABLES = ("patients", "ino_doses", "assessments", "transplants", "adverse_events", "follow_up")
 #: The analysis datasets of the endpoints step (results/adam/<name>.parquet and .csv).
@@ -20,3 +22,19 @@ def scenario_paths(prefix: str) -> dict[str, str]:
         "cox": f"{prefix}/tables/cox.csv", "summary": f"{prefix}/summary.json", "paragraph": f"{prefix}/summary.md",
     }
     return paths
+
+
+#: The kinds of result file that are committed (paths relative to results/; keep in step with
+#: .gitignore): CI regenerates them and compares (tests/test_regeneration.py, .ci/results_diff.py).
+COMMITTED_PATTERNS = ("summary.json", "summary.md", "tables/*.csv", "tables/*.md", "data_quality/*",
+                      "figures/data/*.csv")
+NEVER_COMMITTED = ("*.parquet", "*.png", "*.svg", "*.pdf", "*.xlsx", "*.docx", "provenance.json", "report.html")
+
+
+def is_committed_kind(relative: str) -> bool:
+    """True for a result file (path relative to results/) of a committed kind."""
+    name = relative.rsplit("/", 1)[-1]
+    if any(fnmatch.fnmatch(name, pattern) for pattern in NEVER_COMMITTED):
+        return False
+    return any(fnmatch.fnmatch(relative, pattern) and relative.count("/") == pattern.count("/")
+               for pattern in COMMITTED_PATTERNS)
