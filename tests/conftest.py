@@ -75,6 +75,34 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.C
     return result
 
 
+def assert_same_summary_and_tables(results: Path, expected: Path) -> None:
+    """`results` (a run's results/) has the summary.json and the very results/tables/*.csv of `expected`."""
+    import json
+
+    assert json.loads((results / "summary.json").read_text()) == json.loads((expected / "summary.json").read_text())
+    tables = sorted(p.name for p in (expected / "tables").glob("*.csv"))
+    assert tables and tables == sorted(p.name for p in (results / "tables").glob("*.csv"))
+    for name in tables:
+        assert (results / "tables" / name).read_bytes() == (expected / "tables" / name).read_bytes(), name
+
+
+def assert_not_in_outputs(workdir: Path, needles, folders=("results", "logs")) -> int:
+    """No needle (a name, a birth date as written) in any file under `folders` of `workdir`, read as
+    UTF-8 and as cp1251; returns the number of files scanned."""
+    needles = {str(n) for n in needles if str(n)}
+    scanned = 0
+    for folder in folders:
+        for path in (workdir / folder).rglob("*"):
+            if not path.is_file():
+                continue
+            scanned += 1
+            data = path.read_bytes()
+            text = data.decode("utf-8", errors="ignore") + data.decode("cp1251", errors="ignore")
+            found = [needle for needle in needles if needle in text]
+            assert not found, f"{found[0]!r} found in {path.relative_to(workdir)}"
+    return scanned
+
+
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory) -> Path:
     """The default pipeline, run once per test session in a fresh copy of the project."""

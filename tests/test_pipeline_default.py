@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import PROJECT_ROOT, copy_project, run_snakemake
+from conftest import PROJECT_ROOT, assert_not_in_outputs, copy_project, run_snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -81,12 +81,7 @@ def test_no_identifier_reaches_results_or_logs(default_run):
             needles |= {birth.strftime("%Y-%m-%d"), birth.strftime("%d.%m.%Y")}
         else:
             needles.add(str(birth).strip())
-    for folder in ("results", "logs"):
-        for path in (default_run / folder).rglob("*"):
-            if path.is_file():
-                text = path.read_bytes().decode("utf-8", errors="ignore")
-                for needle in needles:
-                    assert needle not in text, f"{needle!r} found in {path}"
+    assert_not_in_outputs(default_run, needles)
 
 
 def test_raw_input_left_untouched(default_run):

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from bad_inputs.corpus import DEFAULT_WORKBOOK, run
-from conftest import copy_project, run_snakemake
+from conftest import assert_not_in_outputs, copy_project, run_snakemake
 from ino_study.records.parse import parse_date
 from ino_study.records.pseudonym import (
     ENV_VAR, PseudonymKeyError, key_fingerprint, key_from_environment, pseudonym, pseudonymise_findings,
@@ -143,17 +143,7 @@ def _scan(workdir: Path, tables: dict[str, list[list]]) -> int:
     births -= _other_dates(tables)  # a birth date equal to a treatment date cannot be told apart
     needles = set(names) | {s for b in births for s in _date_spellings(b)}
     assert len(names) >= 17 and len(births) >= 15
-    scanned = 0
-    for folder in SCANNED:
-        for path in (workdir / folder).rglob("*"):
-            if not path.is_file():
-                continue
-            scanned += 1
-            data = path.read_bytes()
-            text = data.decode("utf-8", errors="ignore") + data.decode("cp1251", errors="ignore")
-            for needle in needles:
-                assert needle not in text, f"{needle!r} found in {path.relative_to(workdir)}"
-    return scanned
+    return assert_not_in_outputs(workdir, needles, SCANNED)
 
 
 @pytest.mark.slow

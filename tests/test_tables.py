@@ -138,16 +138,9 @@ def test_response_table_gives_response_among_evaluable_and_all_treated():
     (R binom.test(3, 5)$conf.int = 0.1466328 0.9472550); CR 2/5, CRi 1/5 over all treated."""
     from ino_study.tables.response import response_table
 
-    adsl = pd.DataFrame({
-        "included": [True] * 5 + [False],
-        "evaluable": [True, True, True, True, False, True],
-        "best_response": ["CR", "CR", "CRi", "NR", None, "CR"],
-        "responder": [True, True, True, False, False, True],
-        "mrd_negative": [True, False, False, False, False, True],
-        "dose_group": ["standard"] * 6,
-        "hsct_after_ino": [False] * 6,
-        "vod": [False] * 6,
-    })
+    from test_survival_analysis import TINY_RESPONSE
+
+    adsl = TINY_RESPONSE.copy()
     table = response_table(adsl, 0.95).set_index(["measure", "population"])
     assert not table.index.duplicated().any()
     evaluable = table.loc[("CR/CRi (responders)", "evaluable")]
