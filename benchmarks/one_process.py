@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
          "logs/transplant_and_competing_risks.log", adsl_adtte,
          step_settings(config, "transplant_and_competing_risks"),
          transplant)
-    from ino_study.statistics.deaths_mrd_step import deaths_and_mrd_landmark
+    from ino_study.steps import deaths_and_mrd_landmark
 
     step("deaths_and_mrd_landmark", deaths_and_mrd_landmark, "logs/deaths_and_mrd_landmark.log", adsl_adtte,
          step_settings(config, "deaths_and_mrd_landmark"),

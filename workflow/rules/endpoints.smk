@@ -5,7 +5,7 @@
 rule derive_endpoints:
     input:
         **rules.clean_records.output,
-        code=package_code("endpoints", "outputs/io.py", "job.py"),
+        code=package_code("endpoints", "outputs/io.py", "job.py", "steps.py"),
     output:
         **{
             f"{name}_{fmt}": f"{RESULTS}/adam/{name}.{fmt}"

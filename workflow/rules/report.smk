@@ -9,7 +9,7 @@ rule summarise:
         adtte=rules.derive_endpoints.output.adtte_parquet,
         medians=rules.survival_statistics.output.medians,
         follow_up=rules.survival_statistics.output.follow_up,
-        code=package_code("outputs", "job.py"),
+        code=package_code("outputs", "job.py", "steps.py"),
     output:
         summary=f"{RESULTS}/summary.json",
         paragraph=f"{RESULTS}/summary.md",

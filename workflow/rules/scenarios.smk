@@ -29,7 +29,7 @@ rule scenario_clean_records:
 rule scenario_analysis:
     input:
         unpack(scenario_analysis_inputs),
-        code=package_code("endpoints", "statistics", "outputs", "job.py"),
+        code=package_code("endpoints", "statistics", "outputs", "job.py", "steps.py"),
     output:
         **scenario_paths(SCENARIO_DIR),
     log:

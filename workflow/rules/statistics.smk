@@ -6,7 +6,7 @@ rule survival_statistics:
     input:
         adsl=rules.derive_endpoints.output.adsl_parquet,
         adtte=rules.derive_endpoints.output.adtte_parquet,
-        code=package_code("statistics", "outputs/io.py", "job.py"),
+        code=package_code("statistics", "outputs/io.py", "job.py", "steps.py"),
     output:
         estimates=f"{RESULTS}/tables/survival_estimates.csv",
         medians=f"{RESULTS}/tables/median_survival.csv",
@@ -30,7 +30,7 @@ rule transplant_and_competing_risks:
     input:
         adsl=rules.derive_endpoints.output.adsl_parquet,
         adtte=rules.derive_endpoints.output.adtte_parquet,
-        code=package_code("statistics", "outputs/io.py", "job.py"),
+        code=package_code("statistics", "outputs/io.py", "job.py", "steps.py"),
     output:
         landmark=f"{RESULTS}/tables/landmark.csv",
         hsct_cox=f"{RESULTS}/tables/hsct_time_varying_cox.csv",
@@ -52,7 +52,7 @@ rule deaths_and_mrd_landmark:
     input:
         adsl=rules.derive_endpoints.output.adsl_parquet,
         adtte=rules.derive_endpoints.output.adtte_parquet,
-        code=package_code("statistics", "outputs/io.py", "job.py"),
+        code=package_code("statistics", "outputs/io.py", "job.py", "steps.py"),
     output:
         deaths=f"{RESULTS}/tables/deaths.csv",
         mrd_landmark=f"{RESULTS}/tables/mrd_landmark.csv",

@@ -5,9 +5,10 @@ data dictionary in ino_study.endpoints.dictionary). Config `labels` overrides th
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+from ino_study.statistics.survival_analysis import group_label
 
 #: Reader labels of the variables shown in figures, tables and the report (the one source of truth;
 #: config `labels: {variables: {...}}` overrides them). A variable not listed shows its column name.
@@ -47,14 +48,11 @@ GENERIC_LEVEL_LABELS: dict[str, str] = {"yes": "Yes", "no": "No", "missing": "Un
 
 
 def level_key(value: object) -> str:
-    """The machine value of a level as text: booleans yes/no, missing 'missing', 1.0 as '1'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "missing"
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
-        return "yes" if value else "no"
+    """The machine value of a level as text: the statistics tables' group label (booleans yes/no,
+    missing 'missing'), with a whole float such as 1.0 as '1'."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return group_label(value)
 
 
 @dataclass(frozen=True)
