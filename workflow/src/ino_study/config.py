@@ -37,7 +37,8 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "clean_records": ("raw_format", "redcap_data_dictionary", "column_map", "cutoff_date", "study_window",
                       "max_age_years", "identifier_columns", "pseudonymise"),
     "derive_endpoints": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"),
-    "survival_statistics": ("survival_timepoints_months", "km_ci", "confidence_level", "comparisons"),
+    "survival_statistics": ("survival_timepoints_months", "km_ci", "confidence_level", "comparisons",
+                            "stratify_by"),
     "transplant_and_competing_risks": ("landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"),
     "deaths_and_mrd_landmark": ("response", "survival_timepoints_months", "km_ci", "confidence_level"),
     "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"),
@@ -45,7 +46,8 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels"),
     # a scenario's analysis: its endpoints, survival statistics and summary, in one job
     "scenario_analysis": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
-                          "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"),
+                          "survival_timepoints_months", "km_ci", "confidence_level", "comparisons",
+                          "stratify_by"),
 }
 
 
