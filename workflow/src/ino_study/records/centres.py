@@ -217,7 +217,7 @@ def clean_centres(config: Mapping[str, Any], rules: Any, pseudonym_key: bytes | 
             frame = frame.copy()
             frame["patient_id"] = frame["patient_id"].map(lambda pid, c=centre.name: pooled_id(c, pid))
             if name == "patients":
-                frame.insert(1, "centre", centre.name)
+                frame.insert(frame.columns.get_loc("patient_id") + 1, "centre", centre.name)
             tables.setdefault(name, []).append(frame)
         findings += [_in_centre(f, centre) for f in records.findings]
         flows.append(records.flow.set_index("step")["patients"].rename(FLOW_PREFIX + centre.name))
