@@ -520,3 +520,12 @@ def test_pipeline_on_the_two_centre_example_gives_the_default_results(default_ru
     logrank = pd.read_csv(results / "tables" / "logrank.csv", keep_default_na=False)
     assert logrank.set_index(["endpoint", "group_by"]).loc[("OS", "prior_hsct"), "note"] == "stratified by centre"
     assert "centre = SYN-A, N = 10" in (results / "tables" / "table1.csv").read_text(encoding="utf-8")
+
+
+def test_km_figure_names_a_stratified_test():
+    from ino_study.figures.step import logrank_label
+
+    table = pd.DataFrame({"endpoint": ["OS", "OS"], "group_by": ["sex", "centre"], "p_value": [0.5, 0.6],
+                          "note": ["stratified by centre", np.nan]})
+    assert logrank_label(table, "OS", "sex") == "Stratified log-rank p"
+    assert logrank_label(table, "OS", "centre") == "Log-rank p" == logrank_label(table, "EFS", "sex")
