@@ -138,6 +138,20 @@ def test_error_an_empty_centre_name():
         "config key raw_data, entry 1: the centre name is empty"]
 
 
+def test_error_a_centre_name_that_is_not_text():
+    assert raw_data_problems([{"centre": 7, "path": "a.xlsx"}]) == [
+        "config key raw_data, entry 1: the centre name must be text (quote it in YAML), not 7"]
+
+
+def test_error_in_a_scenario_names_the_scenario(tmp_path):
+    workdir = copy_project(tmp_path / "run")
+    (workdir / "bad.yaml").write_text("scenarios:\n  pooled:\n    raw_data:\n      - {centre: A}\n", encoding="utf-8")
+    result = run_snakemake(workdir, "-n", "--configfile", "bad.yaml", check=False)
+    assert result.returncode != 0
+    assert ("In config key scenarios.pooled: config key raw_data, entry 1 (centre 'A'): no 'path' (the centre's "
+            "export)") in result.stdout + result.stderr
+
+
 def test_error_an_entry_without_centre():
     assert raw_data_problems([{"path": "a.xlsx"}]) == ["config key raw_data, entry 1: no 'centre' (the centre's name)"]
 

@@ -7,7 +7,11 @@ from ino_study.config import (
     step_settings,
 )
 from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES, scenario_paths
-from ino_study.records.centres import input_files as centre_input_files, is_pooled
+from ino_study.records.centres import (
+    input_files as centre_input_files,
+    is_pooled,
+    raw_data_problems,
+)
 
 RESULTS = "results"
 # The environment of every rule (pinned as requirements.txt; used with --sdm conda).
@@ -50,6 +54,13 @@ SCENARIO_CONFIGS = (
 )  # each scenario's configuration, checked against the schema as the main one
 for name in SCENARIOS:
     SCENARIO_CONFIGS[name] = scenario_config(config, name)
+    if raw_data_problems(SCENARIO_CONFIGS[name]["raw_data"]):
+        raise WorkflowError(
+            "\n".join(
+                f"In config key scenarios.{name}: {line}"
+                for line in raw_data_problems(SCENARIO_CONFIGS[name]["raw_data"])
+            )
+        )
     try:
         validate(SCENARIO_CONFIGS[name], "../schemas/config.schema.yaml")
     except WorkflowError as error:

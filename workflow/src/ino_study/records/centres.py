@@ -104,7 +104,9 @@ def raw_data_problems(raw_data: Any) -> list[str]:
         name = entry.get("centre")
         if "centre" not in entry:
             problems.append(f"{where}: no 'centre' (the centre's name)")
-        elif not isinstance(name, str) or not name.strip():
+        elif not isinstance(name, str):
+            problems.append(f"{where}: the centre name must be text (quote it in YAML), not {name!r}")
+        elif not name.strip():
             problems.append(f"{where}: the centre name is empty")
         else:
             key = name.strip().casefold()
