@@ -10,7 +10,9 @@ workbook, a CSV directory or a REDCap export, with the centre's own `raw_format`
 - the patients table gets a `centre` column, a patient-level variable that `comparisons`,
   `table1_by` and `stratify_by` may name;
 - every finding names its centre (its source reads "centre 'A': file, sheet ..."), and a problem
-  in any centre stops the run with the problems of every centre listed together;
+  in any centre stops the run with the problems of every centre listed together; an error shows the
+  patient ID as the centre's file writes it (the patient to look up there), every other finding the
+  pooled ID;
 - the patient flow has one column per centre ("centre A", ...) and the pooled count (`patients`);
 - pseudonymisation (`pseudonymise: true`) applies to the pooled, prefixed IDs.
 
