@@ -48,7 +48,8 @@ rule clean_records:
         ENV
     params:
         settings=step_params("clean_records"),
-        raw_data=config["raw_data"],
+        # the configured raw data: one path (also input `raw`) or the list of centres with their settings
+        raw_data=lambda wildcards: config["raw_data"],
         key_tag=PSEUDONYM_TAG,
     script:
         "../scripts/clean_records.py"
