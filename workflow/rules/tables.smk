@@ -1,4 +1,5 @@
-# Publication tables: Table 1, response/MRD, adverse events and survival, each as CSV and Markdown,
+# Publication tables: Table 1, response/MRD, adverse events (treatment-emergent and after HSCT),
+# SOS/VOD events and survival, each as CSV and Markdown,
 # and all of them in results/tables/tables.xlsx (one sheet each) and tables.docx.
 from ino_study.tables.catalogue import TABLES
 
@@ -6,6 +7,8 @@ TABLE_CATEGORIES = {
     "table1": "Baseline characteristics",
     "response": "Response",
     "adverse_events": "Safety",
+    "adverse_events_after_hsct": "Safety",
+    "sos_vod": "Safety",
     "survival_summary": "Survival",
 }
 
@@ -22,6 +25,7 @@ rule tables:
             "statistics/proportions.py",
             "statistics/distinct.py",
             "endpoints/labels.py",
+            "endpoints/adae.py",
             "outputs/io.py",
             "job.py",
         ),

@@ -25,6 +25,13 @@ VARIABLE_LABELS: dict[str, str] = {
     "cytogenetics": "Cytogenetics",
     "cd22_pct": "CD22 expression, % of blasts",
     "baseline_blasts_pct": "Marrow blasts at start, %",
+    "prior_lines": "Prior lines of therapy",
+    "cr1_duration_months": "Duration of CR1, months",
+    "cr1_duration_group": "Duration of CR1",
+    "cns_status": "CNS status",
+    "extramedullary_disease": "Extramedullary disease",
+    "mrd_method": "MRD method",
+    "mrd_detection_limit_pct": "MRD detection limit, %",
     "dose_group": "Dose group",
     "n_cycles": "InO cycles",
     "cumulative_dose_mg_m2": "Cumulative InO dose, mg/m2",
@@ -42,6 +49,8 @@ LEVEL_LABELS: dict[str, dict[str, str]] = {
     "sex": {"F": "Female", "M": "Male"},
     "refractory": {"primary refractory": "Primary refractory", "relapsed": "Relapsed"},
     "dose_group": {"standard": "Standard", "reduced": "Reduced"},
+    "cr1_duration_group": {"primary refractory": "Primary refractory (no CR1)"},
+    "mrd_method": {"no MRD result": "No MRD result"},
     "all": {"all": "All"},
 }
 GENERIC_LEVEL_LABELS: dict[str, str] = {"yes": "Yes", "no": "No", "missing": "Unknown", "Unknown": "Unknown"}

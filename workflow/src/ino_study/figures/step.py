@@ -102,7 +102,7 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
         _save(draw_rates(rates, settings, conf_level), "response_rates", rates, output, settings)
         captions["response_rates"] = response_rates_caption(rates, conf_level, threshold)
     if "adverse_events" in wanted:
-        data = grade_counts(worst_grades(adsl, adae))
+        data = grade_counts(worst_grades(adsl, adae[adae["treatment_emergent"]]))  # as Table 3
         _save(draw_adverse_events(data, settings, len(included)), "adverse_events", data, output, settings)
     if "forest_cox" in wanted:
         data = forest_data(cox)

@@ -23,7 +23,8 @@ from typing import Any
 P_FLOOR = 0.001
 P_CEILING = 0.99
 #: Decimals of the percentages of each reader table (by table name); figures of the same rates use these.
-PERCENT_DECIMALS = {"table1": 0, "response": 1, "adverse_events": 0, "survival_summary": 1}
+PERCENT_DECIMALS = {"table1": 0, "response": 1, "adverse_events": 0, "adverse_events_after_hsct": 0,
+                    "survival_summary": 1}
 #: Decimals of the percentages in figures and text that have no table of their own (KM, incidence).
 DEFAULT_PERCENT_DECIMALS = 1
 

@@ -51,6 +51,13 @@ def response_table(adsl: pd.DataFrame, conf_level: float) -> pd.DataFrame:
     rows.append(_row("MRD-negative", "responders", int(responders["mrd_negative"].sum()), len(responders),
                      conf_level))
     group = analysed[(analysed["dose_group"] == "standard") & analysed["hsct_after_ino"]]
-    rows.append(_row("VOD/SOS", "standard dose + HSCT after InO", int(group["vod"].sum()), len(group), conf_level))
+    # after the HSCT that followed standard-dose InO (the abstract's 2 of 6)
+    rows.append(_row("VOD/SOS", "standard dose + HSCT after InO", int(group["vod_after_hsct"].sum()), len(group),
+                     conf_level))
     rows.append(_row("VOD/SOS", "analysed", int(analysed["vod"].sum()), len(analysed), conf_level))
+    rows.append(_row("VOD/SOS during InO (treatment-emergent)", "analysed", int(analysed["vod_during_ino"].sum()),
+                     len(analysed), conf_level))
+    transplanted = analysed[analysed["hsct_after_ino"]]
+    rows.append(_row("VOD/SOS after HSCT", "HSCT after InO", int(transplanted["vod_after_hsct"].sum()),
+                     len(transplanted), conf_level))
     return pd.DataFrame(rows, columns=COLUMNS)
