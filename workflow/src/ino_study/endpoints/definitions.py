@@ -29,6 +29,7 @@ class EndpointRules:
     response: ResponseCriteria = ResponseCriteria()
     standard_min_cycle1_mg_m2: float = 1.8
     no_response_is_event_at_day0: bool = True
+    dor_censor_at_hsct: bool = False
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "EndpointRules":
@@ -41,6 +42,7 @@ class EndpointRules:
             ),
             standard_min_cycle1_mg_m2=float(config.get("dose_groups", {}).get("standard_min_cycle1_mg_m2", 1.8)),
             no_response_is_event_at_day0=bool(config.get("efs", {}).get("no_response_is_event_at_day0", True)),
+            dor_censor_at_hsct=bool(config.get("dor_censor_at_hsct", False)),
         )
 
 

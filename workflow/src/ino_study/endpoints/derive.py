@@ -24,5 +24,6 @@ def derive_analysis_datasets(tables: dict[str, pd.DataFrame], rules: EndpointRul
     adsl = adsl.sort_values("patient_id", kind="stable").reset_index(drop=True)
     window = adrs[adrs["in_response_window"]]
     last_assessment = window.groupby("patient_id")["ADT"].max()
-    adtte = derive_adtte(adsl, tables["follow_up"], last_assessment, rules.no_response_is_event_at_day0)
+    adtte = derive_adtte(adsl, tables["follow_up"], last_assessment, rules.no_response_is_event_at_day0,
+                         rules.dor_censor_at_hsct)
     return {"adsl": adsl, "adrs": adrs, "adtte": adtte, "adae": adae}
