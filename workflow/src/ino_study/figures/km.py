@@ -24,7 +24,9 @@ from ino_study.outputs.formats import (
 from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, risk_table
 
 DATA_COLUMNS = ["element", "group", "time_months", "value", "ci_lower", "ci_upper", "n"]
-ENDPOINT_NAMES = {"OS": "Overall survival", "EFS": "Event-free survival"}
+ENDPOINT_NAMES = {"OS": "Overall survival", "EFS": "Event-free survival", "DOR": "Duration of response"}
+#: The time origin of each endpoint's x axis (default: the first InO dose).
+TIME_AXIS = {"DOR": "Months since first CR/CRi"}
 MARKER_MONTHS = 12.0
 RISK_STEP_MONTHS = 6.0
 
@@ -162,7 +164,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     survival_axes(ax, ticks, MARKER_MONTHS, GREY)
     name = ENDPOINT_NAMES.get(endpoint, endpoint)
     title = name if group_title is None else f"{name} by {group_title}"
-    label_axes(ax, "Months since first InO dose", f"{name} (%)", title)
+    label_axes(ax, TIME_AXIS.get(endpoint, "Months since first InO dose"), f"{name} (%)", title)
     note = f"Shaded: {format_level(conf_level)} CI ({conf_type}); + censored"
     if thinned:
         note += f"\n(marks thinned to one per pixel column above {format_count(settings.censor_marks_max)})"

@@ -39,6 +39,15 @@ def table1_group(config: Mapping[str, Any]) -> str | None:
     return None if by == "none" else str(by)
 
 
+def dor_note(adsl: pd.DataFrame) -> str:
+    """Who has a duration of response: the patients ever in CR/CRi; the others counted, not dropped."""
+    included = adsl[adsl["included"]]
+    in_cr = int(included["first_remission_date"].notna().sum())
+    return (f"DOR (duration of response, from the first CR/CRi) among the {format_count(in_cr)} patients ever in "
+            f"CR/CRi; the other {format_count(len(included) - in_cr)} of {format_count(len(included))} analysed "
+            "never reached CR/CRi and have no DOR.")
+
+
 def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame, medians: pd.DataFrame,
                  follow_up: pd.DataFrame, config: Mapping[str, Any],
                  reader: bool = False) -> dict[str, tuple[pd.DataFrame, str]]:
@@ -63,7 +72,7 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
                            f"Patients with the term at each worst CTCAE grade; % of N = {format_count(n)} "
                            "included patients."),
         "survival_summary": (survival, f"{format_level(conf_level)} CI, {config['km_ci']} Greenwood interval; NR = not "
-                                       f"reached. {survival.attrs.get('follow_up', '')}".strip()),
+                                       f"reached. {survival.attrs.get('follow_up', '')} {dor_note(adsl)}".strip()),
     }
 
 
