@@ -72,7 +72,9 @@ rule hsct_outcomes:
     input:
         adsl=rules.derive_endpoints.output.adsl_parquet,
         adtte=rules.derive_endpoints.output.adtte_parquet,
-        code=package_code("statistics", "tables/export.py", "outputs", "job.py", "steps.py"),
+        code=package_code(
+            "statistics", "tables/export.py", "outputs", "job.py", "steps.py"
+        ),
     output:
         outcomes=f"{RESULTS}/tables/hsct_outcomes.csv",
         transplants=f"{RESULTS}/tables/transplants.md",
