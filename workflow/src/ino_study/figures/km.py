@@ -76,6 +76,19 @@ def km_figure_data(time: np.ndarray, event: np.ndarray, groups: np.ndarray | Non
     return pd.concat(parts, ignore_index=True).reindex(columns=DATA_COLUMNS)
 
 
+def draw_no_patients(settings: FigureSettings, endpoint: str) -> Figure:
+    """An empty Kaplan-Meier panel saying that the endpoint has no patients (e.g. DOR without responders)."""
+    fig = new_figure(settings, aspect=0.6)
+    ax = style_axes(fig.add_axes((0.11, 0.13, 0.86, 0.74)), grid_axis="y")
+    name = ENDPOINT_NAMES.get(endpoint, endpoint)
+    label_axes(ax, TIME_AXIS.get(endpoint, "Months since first InO dose"), f"{name} (%)", name)
+    ax.set_xlim(0, 24)
+    ax.set_ylim(0, 1.02)
+    ax.text(0.5, 0.5, f"No patients: no {name.lower()} to estimate in this cohort.", transform=ax.transAxes,
+            ha="center", va="center", fontsize=FONT["label"], color=GREY)
+    return fig
+
+
 def _pct(value: float) -> str:
     """A survival probability in %, with the decimals of the survival table."""
     return format_percent(value, PERCENT_DECIMALS["survival_summary"])

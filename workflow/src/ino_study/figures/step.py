@@ -22,7 +22,7 @@ from ino_study.figures.catalogue import (  # noqa: F401  (names re-exported for 
 from ino_study.endpoints.labels import Labels
 from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
 from ino_study.figures.forest import draw_forest, forest_data
-from ino_study.figures.km import draw_km, km_figure_data
+from ino_study.figures.km import DATA_COLUMNS as KM_DATA_COLUMNS, draw_km, draw_no_patients, km_figure_data
 from ino_study.figures.literature import draw_literature, literature_data
 from ino_study.figures.mrd import draw_mrd, mrd_data
 from ino_study.figures.swimmer import draw_swimmer, swimmer_data
@@ -72,7 +72,10 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
             continue
         frame = endpoint_frame(adtte[adtte["patient_id"].isin(included["patient_id"])], adsl, endpoint, comparisons)
         time, event = frame["AVAL"].to_numpy(float), frame["event"].to_numpy(int)
-        if names[0] in wanted:
+        if names[0] in wanted and frame.empty:  # e.g. DOR when nobody reached CR/CRi
+            data = pd.DataFrame([{"element": "no_patients", "group": "all", "n": 0}], columns=KM_DATA_COLUMNS)
+            _save(draw_no_patients(settings, endpoint), names[0], data, output, settings)
+        elif names[0] in wanted:
             data = km_figure_data(time, event, None, conf_level, conf_type)
             if endpoint == "OS":
                 captions["km_os"] = km_os_caption(data, conf_level, conf_type)
