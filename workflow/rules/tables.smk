@@ -5,6 +5,7 @@ from ino_study.tables.catalogue import TABLES
 TABLE_CATEGORIES = {
     "table1": "Baseline characteristics",
     "response": "Response",
+    "response_by_subgroup": "Response",
     "adverse_events": "Safety",
     "survival_summary": "Survival",
 }
@@ -19,8 +20,7 @@ rule tables:
         follow_up=rules.survival_statistics.output.follow_up,
         code=package_code(
             "tables",
-            "statistics/proportions.py",
-            "statistics/distinct.py",
+            "statistics",
             "endpoints/labels.py",
             "outputs/io.py",
             "job.py",

@@ -44,7 +44,7 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "hsct_outcomes": ("confidence_level", "km_ci"),
     "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"),
     "figures": ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent", "labels"),
-    "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels"),
+    "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels", "cd22_cutoff_percent"),
     # a scenario's analysis: its endpoints, survival statistics and summary, in one job
     "scenario_analysis": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
                           "dor_censor_at_hsct", "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"),

@@ -112,5 +112,6 @@ ADSL_COLUMNS = [
     "cumulative_dose_mg_m2", "cycle1_dose_mg_m2", "dose_group", "hsct_after_ino", "hsct_date", "hsct_donor_type",
     "days_last_dose_to_hsct", "evaluable", "best_response", "best_response_date", "responder",
     "first_remission_date", "mrd_evaluations", "mrd_negative", "first_mrd_negative_date", "vod", "vod_date",
-    "vod_worst_grade", "death_cause", "hsct_conditioning", "agvhd_grade", "agvhd_date", "cgvhd", "cgvhd_date",
+    "vod_worst_grade", "death_cause", "course1_response", "course1_response_date", "first_remission_response",
+    "hsct_conditioning", "agvhd_grade", "agvhd_date", "cgvhd", "cgvhd_date",
 ]

@@ -11,7 +11,8 @@ Parameters (PARAMCD):
 - DOR: duration of response, responders only (patients never in CR/CRi have no row), first CR/CRi
   (`first_remission_date`) -> relapse or death; censored at last contact or, with
   `dor_censor_at_hsct`, at a post-InO HSCT after the first CR/CRi. A relapse on the day of the last
-  contact (or of HSCT) is an event.
+  contact (or of HSCT) is an event. (DOR and the HSCT parameters: a last contact recorded before their
+  start is taken as the start, the patient having been seen then; a death before it does not count.)
 - After HSCT (patients transplanted after InO, from the HSCT date, `ino_study.endpoints.hsct`):
   OS_HSCT, LFS_HSCT (relapse or death), NRM_HSCT (death without relapse; relapse competing), and,
   where the transplant records hold them, AGVHD_II_IV / AGVHD_III_IV / CGVHD (death or relapse
@@ -73,6 +74,19 @@ def _death(frame: pd.DataFrame, code: int, desc: str) -> pd.DataFrame:
     return _candidate(frame, frame["death_date"], code, desc, "follow_up", "death_date")
 
 
+def _censor_from(frame: pd.DataFrame, start: pd.Series) -> pd.DataFrame:
+    """Censoring at the last contact for an endpoint that starts at `start` (first CR/CRi, HSCT): a
+    last contact recorded before the start (the patient was seen then) is taken as the start."""
+    return _candidate(frame, frame["last_contact_date"].where(frame["last_contact_date"] >= start, start), 0,
+                      "censored at last contact or data cut-off", "follow_up", "last_contact_date")
+
+
+def _death_from(frame: pd.DataFrame, start: pd.Series, code: int, desc: str) -> pd.DataFrame:
+    """A death on or after `start` (a death recorded before it cannot end the endpoint)."""
+    return _candidate(frame, frame["death_date"].where(frame["death_date"] >= start), code, desc, "follow_up",
+                      "death_date")
+
+
 def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: pd.Series,
                  no_response_is_event_at_day0: bool = True, dor_censor_at_hsct: bool = False) -> pd.DataFrame:
     """All time-to-event parameters for the included patients.
@@ -123,13 +137,13 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
         dor = [
             _candidate(in_remission, in_remission["relapse_date"].where(in_remission["relapse_date"] >= start_cr),
                        1, "relapse", "follow_up", "relapse_date"),
-            _death(in_remission, 1, "death"),
+            _death_from(in_remission, start_cr, 1, "death"),
         ]
         if dor_censor_at_hsct:
             hsct = in_remission["hsct_date"].where(in_remission["hsct_after_ino"]
                                                    & (in_remission["hsct_date"] >= start_cr))
             dor.append(_candidate(in_remission, hsct, 0, "censored at HSCT", "transplants", "date"))
-        dor.append(_censor(in_remission))
+        dor.append(_censor_from(in_remission, start_cr))
         parts.append(_finish(_first_of(dor), in_remission.set_index("patient_id")["first_remission_date"], "DOR"))
 
     for paramcd, (rows, start_dates) in hsct_candidates(transplanted).items():

@@ -18,6 +18,7 @@ class ResponseCriteria:
     cr_min_platelets_10e9_l: float = 100.0
     window_ends_at_hsct: bool = True
     window_days: int = 180
+    course1_days: int = 42  # response after course 1: for a patient given no cycle 2, an assessment by this day
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,12 @@ DATASETS: dict[str, tuple[str, dict[str, str]]] = {
         "vod_date": "Onset of the first VOD/SOS.",
         "vod_worst_grade": "Worst CTCAE grade of VOD/SOS.",
         "death_cause": "Cause of death as recorded (follow_up.death_cause); empty when alive at the cut-off.",
+        "course1_response": "Response after course 1: at the last assessment in the window before the first dose of "
+                            "cycle 2 or, without cycle 2, within `response.course1_days` of the first dose; empty "
+                            "if none.",
+        "course1_response_date": "Date of that assessment.",
+        "first_remission_response": "CR or CRi at the first assessment in CR/CRi (CRi followed by a best response "
+                                    "CR = conversion from CRi to CR).",
         "hsct_conditioning": "Conditioning regimen of the first HSCT after InO (transplants.conditioning).",
         "agvhd_grade": "Maximum acute GVHD grade after that HSCT, 0-4 (= 0, I-IV); empty = not recorded.",
         "agvhd_date": "Onset of acute GVHD at its maximum grade.",

@@ -1,3 +1,3 @@
 """The publication tables the tables step writes (light: the workflow reads it at every start)."""
 
-TABLES = ("table1", "response", "adverse_events", "survival_summary")
+TABLES = ("table1", "response", "response_by_subgroup", "adverse_events", "survival_summary")

@@ -13,6 +13,7 @@ from ino_study.tables.adverse_events import adverse_event_table
 from ino_study.tables.catalogue import TABLES  # noqa: F401  (re-exported)
 from ino_study.outputs.formats import format_count, format_level
 from ino_study.tables.export import percent_decimals, write_docx, write_markdown, write_xlsx
+from ino_study.statistics.response_subgroups import CD22_VARIABLE, response_by_subgroup
 from ino_study.tables.response import response_table
 from ino_study.endpoints.labels import Labels
 from ino_study.tables.survival import reader_survival, survival_table
@@ -22,6 +23,7 @@ LOGGER = logging.getLogger("ino_study")
 TITLES = {
     "table1": "Table 1. Baseline characteristics of the included patients",
     "response": "Table 2. Response, MRD negativity and VOD/SOS (exact 95% Clopper-Pearson intervals)",
+    "response_by_subgroup": "Table 2b. Response (CR/CRi) of the evaluable patients by subgroup",
     "adverse_events": "Table 3. Adverse events by CTCAE term: worst grade per patient",
     "survival_summary": "Table 4. Survival: Kaplan-Meier estimates (%) and medians (months)",
 }
@@ -48,6 +50,17 @@ def dor_note(adsl: pd.DataFrame) -> str:
             "never reached CR/CRi and have no DOR.")
 
 
+def reader_subgroups(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
+    """response_by_subgroup as printed: labelled variables and levels, rates and limits in %."""
+    out = table.copy()
+    out["level"] = [labels.level(v, lv) for v, lv in zip(out["variable"], out["level"])]
+    out["variable"] = ["CD22 expression" if v == CD22_VARIABLE else labels.variable(v) for v in out["variable"]]
+    for column in ("rate", "ci_lower", "ci_upper"):
+        out[f"{column}_pct"] = 100 * out.pop(column)
+    return out[["variable", "level", "responders", "denominator", "rate_pct", "ci_lower_pct", "ci_upper_pct",
+                "p_value"]]
+
+
 def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame, medians: pd.DataFrame,
                  follow_up: pd.DataFrame, config: Mapping[str, Any],
                  reader: bool = False) -> dict[str, tuple[pd.DataFrame, str]]:
@@ -59,8 +72,11 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
     survival = survival_table(estimates, medians, follow_up)
     labels = Labels.from_config(config) if reader else None
     table1 = t1.display(t1.table1(adsl, table1_group(config), labels))
+    cutoff = float(config.get("cd22_cutoff_percent", 90))
+    subgroups = response_by_subgroup(adsl, tuple(config["comparisons"]), cutoff, conf_level)
     if reader:
         survival = reader_survival(survival, labels)
+        subgroups = reader_subgroups(subgroups, labels)
     return {
         "table1": (table1,
                    "Median [range] or n (%); included patients only."),
@@ -68,6 +84,11 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
                      f"Rates in % with exact {format_level(conf_level)} Clopper-Pearson intervals. Populations: "
                      "evaluable = at least one assessment in the response window; analysed = all treated "
                      "(included) patients, a patient not evaluable counting as a non-responder."),
+        "response_by_subgroup": (subgroups,
+                                 f"CR/CRi among evaluable patients by level, exact {format_level(conf_level)} "
+                                 "Clopper-Pearson intervals; p: two-sided Fisher's exact test over the recorded "
+                                 f"levels (missing shown, not tested). CD22 expression: cd22_pct >= {cutoff:g}% vs "
+                                 "below."),
         "adverse_events": (adverse_event_table(adsl, adae),
                            f"Patients with the term at each worst CTCAE grade; % of N = {format_count(n)} "
                            "included patients."),
