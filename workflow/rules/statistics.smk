@@ -73,7 +73,13 @@ rule hsct_outcomes:
         adsl=rules.derive_endpoints.output.adsl_parquet,
         adtte=rules.derive_endpoints.output.adtte_parquet,
         code=package_code(
-            "statistics", "tables/export.py", "outputs", "job.py", "steps.py"
+            "statistics",
+            "endpoints/hsct.py",
+            "endpoints/definitions.py",
+            "tables/export.py",
+            "outputs",
+            "job.py",
+            "steps.py",
         ),
     output:
         outcomes=f"{RESULTS}/tables/hsct_outcomes.csv",
