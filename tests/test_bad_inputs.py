@@ -1033,7 +1033,7 @@ def case_agvhd_grade_without_date(tmp):
     sheets = default_sheets()
     row = set_cell(sheets, "transplants", "INO-001", "agvhd_date", None)
     problem(xlsx(sheets, tmp), at("transplants", row, "agvhd_date"),
-            "'agvhd_date' is empty but acute GVHD grade I-IV is recorded (agvhd_grade 2) (patient INO-001)")
+            "'agvhd_date' is empty but acute GVHD grade I-IV is recorded (agvhd_grade II) (patient INO-001)")
 
 
 @case

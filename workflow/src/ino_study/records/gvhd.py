@@ -24,6 +24,7 @@ CGVHD_SEVERITIES = {
     "moderate": "moderate", "средняя": "moderate", "умеренная": "moderate", "средней тяжести": "moderate",
     "severe": "severe", "тяжелая": "severe", "тяжёлая": "severe",
 }
+ROMAN = ("0", "I", "II", "III", "IV")
 _GRADE_WORDS = re.compile(r"^(?:grade|gr\.?|степень|ст\.?)\s*|\s*(?:grade|степени|ст\.?|степень)$")
 
 
@@ -76,8 +77,10 @@ def normalise_gvhd(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list
         (chronic, "cgvhd", "cgvhd_date", "chronic GVHD"),
     ):
         for index in frame.index[mask & frame[date_column].isna()]:
+            shown = frame.at[index, grade_column]
+            shown = ROMAN[int(shown)] if grade_column == "agvhd_grade" else shown
             error(index, date_column, None, f"'{date_column}' is empty but {what} is recorded "
-                                            f"({grade_column} {frame.at[index, grade_column]})")
+                                            f"({grade_column} {shown})")
         early = frame[date_column].notna() & frame["date"].notna() & (frame[date_column] < frame["date"])
         for index in frame.index[early]:
             error(index, date_column, frame.at[index, date_column].date().isoformat(),
