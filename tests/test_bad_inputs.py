@@ -16,6 +16,7 @@ import tracemalloc
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter
 
@@ -1136,6 +1137,68 @@ def case_sos_outcome_unknown_word(tmp):
     row = set_cell(sheets, "adverse_events", "INO-011", "sos_outcome", "improved", nth=1)
     problem(xlsx(sheets, tmp), at("adverse_events", row, "sos_outcome", "improved"),
             "is not a recognised SOS/VOD outcome")
+
+
+# --------------------------------------------------------------------- GVHD (optional transplant columns)
+
+
+@case
+def case_agvhd_grade_not_a_grade(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "transplants", "INO-001", "agvhd_grade", "V")
+    problem(xlsx(sheets, tmp), at("transplants", row, "agvhd_grade", "V"),
+            "is not an acute GVHD grade (expected 0, I, II, III or IV) (patient INO-001)")
+
+
+@case
+def case_cgvhd_not_a_severity(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "transplants", "INO-006", "cgvhd", "very severe")
+    problem(xlsx(sheets, tmp), at("transplants", row, "cgvhd", "very severe"),
+            "is not a chronic GVHD severity (expected none, mild, moderate or severe) (patient INO-006)")
+
+
+@case
+def case_agvhd_grade_without_date(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "transplants", "INO-001", "agvhd_date", None)
+    problem(xlsx(sheets, tmp), at("transplants", row, "agvhd_date"),
+            "'agvhd_date' is empty but acute GVHD grade I-IV is recorded (agvhd_grade II) (patient INO-001)")
+
+
+@case
+def case_cgvhd_before_transplant(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "transplants", "INO-006", "cgvhd_date", "01.01.2017")
+    problem(xlsx(sheets, tmp), at("transplants", row, "cgvhd_date", "2017-01-01"),
+            "GVHD onset is dated before the transplant (patient INO-006)")
+
+
+@case
+def case_gvhd_grade_spellings(tmp):
+    sheets = default_sheets()
+    set_cell(sheets, "transplants", "INO-001", "agvhd_grade", 2)  # a number cell
+    set_cell(sheets, "transplants", "INO-005", "agvhd_grade", "grade III")
+    set_cell(sheets, "transplants", "INO-006", "cgvhd", "Умеренная")
+    tables = ok(xlsx(sheets, tmp)).records.tables["transplants"].set_index("patient_id")
+    assert tables.loc["INO-001", "agvhd_grade"] == 2 and tables.loc["INO-005", "agvhd_grade"] == 3
+    assert tables.loc["INO-006", "cgvhd"] == "moderate"
+    assert pd.isna(tables.loc["INO-016", "agvhd_grade"]) and tables.loc["INO-016", "cgvhd"] is None
+
+
+@case
+def case_gvhd_columns_not_recorded(tmp):
+    sheets = default_sheets()
+    drop = sorted((column_index(sheets, "transplants", c) for c in ("agvhd_grade", "agvhd_date", "cgvhd",
+                                                                      "cgvhd_date")), reverse=True)
+    for row in sheets["transplants"]:
+        for position in drop:
+            del row[position]
+    outcome = xlsx(sheets, tmp)
+    assert analysed(outcome) == 17
+    transplants = outcome.records.tables["transplants"]
+    assert transplants["agvhd_grade"].isna().all() and transplants["cgvhd"].isna().all()
+    assert not [f for f in outcome.findings if f.column in ("agvhd_grade", "cgvhd") and f.severity != "correction"]
 
 
 # ------------------------------------------------------------------------------------- runner

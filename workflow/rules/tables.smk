@@ -6,6 +6,7 @@ from ino_study.tables.catalogue import TABLES
 TABLE_CATEGORIES = {
     "table1": "Baseline characteristics",
     "response": "Response",
+    "response_by_subgroup": "Response",
     "adverse_events": "Safety",
     "adverse_events_after_hsct": "Safety",
     "sos_vod": "Safety",
@@ -22,8 +23,7 @@ rule tables:
         follow_up=rules.survival_statistics.output.follow_up,
         code=package_code(
             "tables",
-            "statistics/proportions.py",
-            "statistics/distinct.py",
+            "statistics",
             "endpoints/labels.py",
             "endpoints/adae.py",
             "outputs/io.py",

@@ -368,6 +368,58 @@ def _dose_group(p: RefPatient) -> str | None:
     return "standard" if c1 >= STANDARD_CYCLE_MG_M2 - 1e-9 else "reduced"
 
 
+# -- GVHD on the transplant records (optional contract columns; issue 21 item 5) --------------------------
+#: Per transplanted reference patient: (maximum acute GVHD grade, its onset in days after HSCT, chronic GVHD
+#: severity, its onset in days after HSCT); None = not recorded (INO-016: a transplant without GVHD data).
+REFERENCE_GVHD: dict[str, tuple[str, int | None, str, int | None] | None] = {
+    "INO-001": ("II", 21, "none", None),
+    "INO-003": ("I", 18, "mild", 150),
+    "INO-005": ("III", 25, "none", None),  # dies on day +140 (transplant-related sepsis)
+    "INO-006": ("0", None, "moderate", 200),
+    "INO-009": ("II", 30, "none", None),
+    "INO-011": ("III", 20, "none", None),  # dies on day +190 (infection after HSCT)
+    "INO-012": ("I", 14, "none", None),
+    "INO-016": None,
+}
+
+
+def reference_gvhd(patient_id: str, hsct_date: dt.date) -> dict[str, Any]:
+    """The GVHD columns of a reference patient's transplant row (all None when not recorded)."""
+    gvhd = REFERENCE_GVHD.get(patient_id)
+    if gvhd is None:
+        return dict(agvhd_grade=None, agvhd_date=None, cgvhd=None, cgvhd_date=None)
+    grade, a_day, severity, c_day = gvhd
+    return dict(agvhd_grade=grade, agvhd_date=None if a_day is None else _add(hsct_date, a_day),
+                cgvhd=severity, cgvhd_date=None if c_day is None else _add(hsct_date, c_day))
+
+
+def _simulated_gvhd(hsct_days: np.ndarray, end_days: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """Simulated GVHD columns of the transplant rows (own generator: the other columns do not change).
+
+    Maximum acute grade 0/I/II/III/IV (about 40/25/20/10/5%), onset 10-60 days after HSCT; chronic GVHD
+    none/mild/moderate/severe (about 65/15/13/7%), onset 100-300 days after HSCT; a grade whose onset
+    falls after the end of follow-up is recorded as 0 / none; about 5% of transplants without GVHD data.
+    """
+    rng = np.random.default_rng([seed, 21])
+    m = len(hsct_days)
+    missing = np.int64(-10**9)
+    grade = rng.choice(5, size=m, p=[0.4, 0.25, 0.2, 0.1, 0.05])
+    a_day = hsct_days + rng.integers(10, 61, m)
+    grade = np.where(a_day <= end_days, grade, 0)
+    severity = rng.choice(4, size=m, p=[0.65, 0.15, 0.13, 0.07])
+    c_day = hsct_days + rng.integers(100, 301, m)
+    severity = np.where(c_day <= end_days, severity, 0)
+    unrecorded = rng.random(m) < 0.05
+    roman = np.array(["0", "I", "II", "III", "IV"], dtype=object)
+    levels = np.array(["none", "mild", "moderate", "severe"], dtype=object)
+    return {
+        "agvhd_grade": np.where(unrecorded, "", roman[grade]).astype(object),
+        "agvhd_date": _format_dates(np.where(unrecorded | (grade == 0), missing, a_day), rng),
+        "cgvhd": np.where(unrecorded, "", levels[severity]).astype(object),
+        "cgvhd_date": _format_dates(np.where(unrecorded | (severity == 0), missing, c_day), rng),
+    }
+
+
 def build_reference_cohort() -> dict[str, pd.DataFrame]:
     """The clean, typed truth tables of the reference cohort, one DataFrame per contract table.
 
@@ -407,7 +459,8 @@ def build_reference_cohort() -> dict[str, pd.DataFrame]:
         if p.hsct is not None:
             day, donor, cond = p.hsct
             rows["transplants"].append(
-                dict(patient_id=p.patient_id, date=_add(p.anchor, day), donor_type=donor, conditioning=cond)
+                dict(patient_id=p.patient_id, date=_add(p.anchor, day), donor_type=donor, conditioning=cond,
+                     **reference_gvhd(p.patient_id, _add(p.anchor, day)))
             )
         for term, grade, day in p.adverse_events:
             severity, treatment, outcome = (SOS_DETAILS[p.patient_id] if term in VOD_TERMS else (None, None, None))
@@ -544,6 +597,9 @@ HEADER_VARIANTS: dict[str, dict[str, str]] = {
         "death_date": "death_date", "death_cause": "Death_Cause", "relapse_date": "RELAPSE_DATE",
     },
 }
+
+HEADER_VARIANTS["transplants"].update({"agvhd_grade": "aGVHD_grade", "agvhd_date": "aGVHD_Date",
+                                        "cgvhd": "cGVHD ", "cgvhd_date": "cgvhd_date"})
 
 #: The extra column (ignored by the pipeline) added to one sheet, and its contents by patient.
 EXTRA_COLUMN = ("ino_doses", "примечание")
@@ -780,6 +836,9 @@ RUSSIAN_HEADERS: dict[str, dict[str, str]] = {
     },
 }
 
+RUSSIAN_HEADERS["transplants"].update({"agvhd_grade": "оРТПХ, макс. степень", "agvhd_date": "Дата оРТПХ",
+                                        "cgvhd": "хРТПХ", "cgvhd_date": "Дата хРТПХ"})
+
 #: Sheet names of the Russian-header example (each an accepted alias of its table).
 RUSSIAN_SHEETS: dict[str, str] = {
     "patients": "Пациенты", "ino_doses": "Введения", "assessments": "Костный мозг", "transplants": "ТГСК",
@@ -852,6 +911,13 @@ REDCAP_FIELD_TYPES: dict[str, tuple[str, str, str, bool]] = {
     "sos_treatment": ("text", "", "", False),
     "sos_outcome": ("radio", "1, resolved | 2, fatal | 3, ongoing", "", False),
 }
+
+REDCAP_FIELD_TYPES.update({
+    "agvhd_grade": ("dropdown", "0, 0 | 1, I | 2, II | 3, III | 4, IV", "", False),
+    "agvhd_date": ("text", "", "date_ymd", False),
+    "cgvhd": ("dropdown", "0, none | 1, mild | 2, moderate | 3, severe", "", False),
+    "cgvhd_date": ("text", "", "date_ymd", False),
+})
 
 #: The header of a data dictionary as REDCap downloads it.
 REDCAP_DICTIONARY_HEADER = (
@@ -1259,6 +1325,7 @@ def simulate_cohort(n_patients: int, seed: int, centres: int = 1) -> dict[str, p
                             (0.35, 0.3, 0.2, 0.1, 0.05), len(h_i), rng),
         "conditioning": _pick(("TBI 12 Gy + etoposide", "treosulfan + fludarabine + thiotepa",
                                "busulfan + fludarabine + thiotepa", "ТОТ 12 Гр + этопозид"), (0.4, 0.3, 0.2, 0.1), len(h_i), rng),
+        **_simulated_gvhd(first[h_i] + hsct_day[h_i], first[h_i] + obs_end[h_i], seed),
     }
     adverse_events = {
         "patient_id": pid[ae_i],

@@ -40,13 +40,22 @@ def exposure(doses: pd.DataFrame, standard_min_cycle1_mg_m2: float) -> pd.DataFr
     return out.reset_index()
 
 
+#: Optional transplant columns carried into adsl (conditioning as hsct_conditioning; GVHD as recorded).
+TRANSPLANT_DETAILS = ("conditioning", "agvhd_grade", "agvhd_date", "cgvhd", "cgvhd_date")
+
+
 def first_transplant(transplants: pd.DataFrame) -> pd.DataFrame:
     """The first HSCT after InO per patient (later transplants are not analysed here)."""
     ordered = transplants.sort_values(["patient_id", "date", "source_row"], kind="stable")
     first = ordered.drop_duplicates("patient_id")
-    return first[["patient_id", "date", "donor_type"]].rename(
-        columns={"date": "hsct_date", "donor_type": "hsct_donor_type"}
-    )
+    columns = ["patient_id", "date", "donor_type", *(c for c in TRANSPLANT_DETAILS if c in first)]
+    out = first[columns].rename(columns={"date": "hsct_date", "donor_type": "hsct_donor_type",
+                                         "conditioning": "hsct_conditioning"})
+    for column in TRANSPLANT_DETAILS:  # optional contract columns: "not recorded" when absent
+        name = "hsct_conditioning" if column == "conditioning" else column
+        if name not in out:
+            out[name] = pd.NaT if column.endswith("_date") else None
+    return out
 
 
 def _two_labels(values: pd.Series, is_first: Callable[[np.ndarray], np.ndarray], first: str,
@@ -134,5 +143,6 @@ ADSL_COLUMNS = [
     "days_last_dose_to_hsct", "evaluable", "best_response", "best_response_date", "responder",
     "first_remission_date", "mrd_evaluations", "mrd_negative", "first_mrd_negative_date", "mrd_method",
     "mrd_detection_limit_pct", "vod", "vod_date", "vod_worst_grade", "vod_during_ino", "vod_after_hsct",
-    "death_cause",
+    "death_cause", "course1_response", "course1_response_date", "first_remission_response",
+    "hsct_conditioning", "agvhd_grade", "agvhd_date", "cgvhd", "cgvhd_date",
 ]

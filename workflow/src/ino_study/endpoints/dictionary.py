@@ -62,6 +62,17 @@ DATASETS: dict[str, tuple[str, dict[str, str]]] = {
         "vod_during_ino": "Treatment-emergent VOD/SOS (adae treatment_emergent).",
         "vod_after_hsct": "VOD/SOS on or after the day of the first HSCT after InO (adae after_hsct).",
         "death_cause": "Cause of death as recorded (follow_up.death_cause); empty when alive at the cut-off.",
+        "course1_response": "Response after course 1: at the last assessment in the window before the first dose of "
+                            "cycle 2 or, without cycle 2, within `response.course1_days` of the first dose; empty "
+                            "if none.",
+        "course1_response_date": "Date of that assessment.",
+        "first_remission_response": "CR or CRi at the first assessment in CR/CRi (CRi followed by a best response "
+                                    "CR = conversion from CRi to CR).",
+        "hsct_conditioning": "Conditioning regimen of the first HSCT after InO (transplants.conditioning).",
+        "agvhd_grade": "Maximum acute GVHD grade after that HSCT, 0-4 (= 0, I-IV); empty = not recorded.",
+        "agvhd_date": "Onset of acute GVHD at its maximum grade.",
+        "cgvhd": "Chronic GVHD after that HSCT (NIH global severity): none, mild, moderate, severe; empty = not recorded.",
+        "cgvhd_date": "Onset of chronic GVHD.",
     }),
     "adrs": ("One row per bone-marrow assessment of an analysed patient (PARAMCD RSP).", {
         "patient_id": "Registry identifier.",
@@ -87,7 +98,8 @@ DATASETS: dict[str, tuple[str, dict[str, str]]] = {
         "patient_id": "Registry identifier.",
         "PARAMCD": "Parameter: " + "; ".join(f"{k} = {v}" for k, v in PARAMS.items()) + ".",
         "PARAM": "Parameter description.",
-        "STARTDT": "Time zero: the first InO dose (VOD: the HSCT).",
+        "STARTDT": "Time zero: the first InO dose (DOR: the first CR/CRi; VOD and the *_HSCT, GVHD and GRFS "
+                   "parameters: the HSCT).",
         "ADT": "Date of the event or censoring.",
         "AVAL_DAYS": "Days from STARTDT to ADT.",
         "AVAL": "Months from STARTDT to ADT (days / 30.4375).",
@@ -138,6 +150,26 @@ DERIVED_DEFINITIONS: tuple[tuple[str, list[str]], ...] = (
         "(`ino_study.statistics.deaths.CAUSE_KEYWORDS`). Counts and percentages are over all analysed patients.",
         "Early mortality at day 30 and day 60: deaths on or before that day from the first dose over all analysed",
         "patients (a patient censored earlier counts as alive), with the exact Clopper-Pearson interval.",
+    ]),
+    ("Duration of response (adtte `DOR`)", [
+        "Patients ever in CR/CRi only (adsl `first_remission_date`); the others have no DOR row (counted in the",
+        "survival table's note). From the first CR/CRi to relapse (follow_up `relapse_date`) or death; censored at",
+        "the last contact (capped at the cut-off) or, with config `dor_censor_at_hsct: true`, at a post-InO HSCT.",
+        "A relapse on the day of the last contact or of HSCT is an event. Kaplan-Meier estimates and median in",
+        "`survival_estimates.csv` / `median_survival.csv` (all and by comparison; no log-rank or Cox for DOR).",
+    ]),
+    ("After HSCT (`results/tables/hsct_outcomes.csv`, `results/tables/transplants.md`)", [
+        "From the date of the first HSCT after InO (day 0). OS_HSCT: every patient transplanted after InO.",
+        "LFS_HSCT (relapse or death), NRM_HSCT (death without relapse; relapse competing) and GRFS: patients in",
+        "CR/CRi at HSCT (responders with no relapse recorded before it). GVHD where the transplant record holds it",
+        "(optional columns `agvhd_grade`, `agvhd_date`, `cgvhd`, `cgvhd_date`; a transplant without them has no GVHD",
+        "row): AGVHD_II_IV / AGVHD_III_IV (onset of the maximum grade, if at least II / III) and CGVHD (any",
+        "severity), relapse or death competing. GRFS events: grade III-IV acute GVHD, chronic GVHD needing systemic",
+        "treatment (proxy: moderate or severe; the records have no treatment column), relapse, death; it needs both",
+        "GVHD columns recorded. On one day an event of interest wins over a competing one, a relapse over a death.",
+        "Kaplan-Meier (config interval) for OS, LFS, GRFS; Aalen-Johansen cumulative incidence (log interval) for",
+        "NRM, relapse and GVHD; at day 100 (100 / 30.4375 months) and 1 year (12 months). Without any GVHD",
+        "recorded the GVHD and GRFS rows say 'not recorded' and the transplants table one line that they were skipped.",
     ]),
     ("OS by MRD status at a landmark (`results/tables/mrd_landmark.csv`)", [
         "Landmark L = the end of the response window (config `response.window_days`, 180 days from the first dose).",

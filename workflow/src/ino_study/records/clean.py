@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.records.contract import IDENTIFIER_COLUMNS, TABLES, Table
+from ino_study.records.gvhd import normalise_gvhd
 from ino_study.records.parse import ParseCache, parse_column
 from ino_study.records.quality import REDACTED, DataContractError, Finding, short_value
 from ino_study.records.read import RawTable
@@ -546,6 +547,9 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     for name, raw in raw_tables.items():
         tables[name], table_findings = parse_table(raw, identifiers, caches)
         findings += table_findings
+    if "transplants" in tables:  # GVHD grades and severities read, their dates checked
+        tables["transplants"], gvhd_findings = normalise_gvhd(tables["transplants"], sources["transplants"])
+        findings += gvhd_findings
     findings += check_values(tables, sources)
     if all(t.name in tables for t in TABLES):
         findings += check_cross_table(tables, sources)

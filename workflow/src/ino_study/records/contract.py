@@ -136,6 +136,12 @@ TRANSPLANTS = Table(
         Column("date", "date", True, "Date of the transplant (day 0)."),
         Column("donor_type", "text", False, "Donor: matched related, matched unrelated, haploidentical, ..."),
         Column("conditioning", "text", False, "Conditioning regimen (free text)."),
+        Column("agvhd_grade", "text", False, "Maximum acute GVHD grade (MAGIC/Glucksberg): 0, I, II, III or IV "
+               "(0-4 accepted); empty = not recorded."),
+        Column("agvhd_date", "date", False, "Onset of acute GVHD at its maximum grade; required for grade I-IV."),
+        Column("cgvhd", "text", False, "Chronic GVHD, NIH global severity: none, mild, moderate or severe; "
+               "empty = not recorded."),
+        Column("cgvhd_date", "date", False, "Onset of chronic GVHD; required unless cgvhd is none."),
     ),
 )
 

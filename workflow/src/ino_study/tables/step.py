@@ -14,6 +14,7 @@ from ino_study.tables.adverse_events import adverse_event_notes, adverse_event_t
 from ino_study.tables.catalogue import TABLES  # noqa: F401  (re-exported)
 from ino_study.outputs.formats import format_count, format_level
 from ino_study.tables.export import percent_decimals, write_docx, write_markdown, write_xlsx
+from ino_study.statistics.response_subgroups import CD22_VARIABLE, response_by_subgroup
 from ino_study.tables.response import response_table
 from ino_study.endpoints.labels import Labels
 from ino_study.tables.survival import reader_survival, survival_table
@@ -23,6 +24,7 @@ LOGGER = logging.getLogger("ino_study")
 TITLES = {
     "table1": "Table 1. Baseline characteristics of the included patients",
     "response": "Table 2. Response, MRD negativity and VOD/SOS (exact 95% Clopper-Pearson intervals)",
+    "response_by_subgroup": "Table 2b. Response (CR/CRi) of the evaluable patients by subgroup",
     "adverse_events": "Table 3. Treatment-emergent adverse events by CTCAE term: worst grade per patient",
     "adverse_events_after_hsct": "Table 3b. Adverse events after HSCT by CTCAE term: worst grade per patient",
     "sos_vod": "Table 3c. SOS/VOD events: period, EBMT paediatric severity, treatment and outcome",
@@ -42,6 +44,26 @@ def table1_group(config: Mapping[str, Any]) -> str | None:
     return None if by == "none" else str(by)
 
 
+def dor_note(adsl: pd.DataFrame) -> str:
+    """Who has a duration of response: the patients ever in CR/CRi; the others counted, not dropped."""
+    included = adsl[adsl["included"]]
+    in_cr = int(included["first_remission_date"].notna().sum())
+    return (f"DOR (duration of response, from the first CR/CRi) among the {format_count(in_cr)} patients ever in "
+            f"CR/CRi; the other {format_count(len(included) - in_cr)} of {format_count(len(included))} analysed "
+            "never reached CR/CRi and have no DOR.")
+
+
+def reader_subgroups(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
+    """response_by_subgroup as printed: labelled variables and levels, rates and limits in %."""
+    out = table.copy()
+    out["level"] = [labels.level(v, lv) for v, lv in zip(out["variable"], out["level"])]
+    out["variable"] = ["CD22 expression" if v == CD22_VARIABLE else labels.variable(v) for v in out["variable"]]
+    for column in ("rate", "ci_lower", "ci_upper"):
+        out[f"{column}_pct"] = 100 * out.pop(column)
+    return out[["variable", "level", "responders", "denominator", "rate_pct", "ci_lower_pct", "ci_upper_pct",
+                "p_value"]]
+
+
 def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame, medians: pd.DataFrame,
                  follow_up: pd.DataFrame, config: Mapping[str, Any],
                  reader: bool = False) -> dict[str, tuple[pd.DataFrame, str]]:
@@ -49,7 +71,6 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
     and DOCX, variables and levels labelled from the analysis-dataset dictionary (config `labels`)
     instead of the machine names and values the CSVs keep."""
     conf_level = float(config["confidence_level"])
-    n = int(adsl["included"].sum())
     survival = survival_table(estimates, medians, follow_up)
     labels = Labels.from_config(config) if reader else None
     table1 = t1.display(t1.table1(adsl, table1_group(config), labels))
@@ -61,19 +82,27 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
     if unrecorded:
         table1_note += (" Not recorded for any patient in this export: " + ", ".join(
             (labels or Labels()).variable(v) for v in unrecorded) + ".")
+    cutoff = float(config.get("cd22_cutoff_percent", 90))
+    subgroups = response_by_subgroup(adsl, tuple(config["comparisons"]), cutoff, conf_level)
     if reader:
         survival = reader_survival(survival, labels)
+        subgroups = reader_subgroups(subgroups, labels)
     return {
         "table1": (table1, table1_note),
         "response": (response_table(adsl, conf_level),
                      f"Rates in % with exact {format_level(conf_level)} Clopper-Pearson intervals. Populations: "
                      "evaluable = at least one assessment in the response window; analysed = all treated "
                      "(included) patients, a patient not evaluable counting as a non-responder."),
+        "response_by_subgroup": (subgroups,
+                                 f"CR/CRi among evaluable patients by level, exact {format_level(conf_level)} "
+                                 "Clopper-Pearson intervals; p: two-sided Fisher's exact test over the recorded "
+                                 f"levels (missing shown, not tested). CD22 expression: cd22_pct >= {cutoff:g}% vs "
+                                 "below."),
         "adverse_events": (adverse_event_table(adsl, adae), teae_note),
         "adverse_events_after_hsct": (adverse_event_table(adsl, adae, AFTER_HSCT), after_note),
         "sos_vod": (sos_vod_table(adsl, adae), sos_vod_note(adsl, adae)),
         "survival_summary": (survival, f"{format_level(conf_level)} CI, {config['km_ci']} Greenwood interval; NR = not "
-                                       f"reached. {survival.attrs.get('follow_up', '')}".strip()),
+                                       f"reached. {survival.attrs.get('follow_up', '')} {dor_note(adsl)}".strip()),
     }
 
 
