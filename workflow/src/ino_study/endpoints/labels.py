@@ -70,6 +70,8 @@ class Labels:
 
     variables: Mapping[str, str] = field(default_factory=lambda: dict(VARIABLE_LABELS))
     levels: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {k: dict(v) for k, v in LEVEL_LABELS.items()})
+    #: Labels of the levels any variable may take (yes/no/missing), unless the variable lists its own.
+    generic: Mapping[str, str] = field(default_factory=lambda: dict(GENERIC_LEVEL_LABELS))
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> "Labels":
@@ -100,4 +102,4 @@ class Labels:
         for candidate in (key, key.lower()):  # Table 1 prints booleans as Yes/No
             if candidate in own:
                 return own[candidate]
-        return GENERIC_LEVEL_LABELS.get(key, GENERIC_LEVEL_LABELS.get(key.lower(), key))
+        return self.generic.get(key, self.generic.get(key.lower(), key))
