@@ -57,11 +57,6 @@ def ctcae_terms(terms: pd.Series) -> list[str]:
     return [mapping[term] for term in terms]
 
 
-def is_vod(term: str) -> bool:
-    """True when the term is VOD/SOS under any of its recognised names."""
-    return ctcae_term(term) == VOD_TERM
-
-
 #: The optional SOS/VOD columns of the adverse-events table, carried into adae.
 SOS_COLUMNS = ("sos_severity", "sos_treatment", "sos_outcome")
 #: adae's `period` of an event.

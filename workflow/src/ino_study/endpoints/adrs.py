@@ -75,12 +75,8 @@ def mrd_negative(percent: float | None, qualifier: str | None, status: str, thre
     return percent < threshold_percent
 
 
-def _nan(value) -> float:
-    return math.nan if value is None or value is pd.NA else float(value)
-
-
 def _floats(values: pd.Series) -> np.ndarray:
-    """Values as floats, missing (None, NA, NaN) as NaN: what :func:`_nan` does to each value."""
+    """Values as floats, missing (None, NA, NaN) as NaN."""
     return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 

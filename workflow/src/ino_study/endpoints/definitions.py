@@ -49,10 +49,6 @@ class EndpointRules:
         )
 
 
-def days_between(start: dt.date, end: dt.date) -> int:
-    return (end - start).days
-
-
 def months(days: float) -> float:
     """Months as the study counts them: days / 30.4375."""
     return days / DAYS_PER_MONTH
