@@ -18,7 +18,11 @@ configfile: "config.yaml"
 # The package, for the names and paths the rules share (light modules only: no pandas here).
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "src"))
 from ino_study.config import dates_as_text
+from ino_study.records.centres import raw_data_problems
 
+# A list of centres checked first: the schema would only say "not valid under any of the given schemas".
+if raw_data_problems(config.get("raw_data")):
+    raise WorkflowError("\n".join(raw_data_problems(config.get("raw_data"))))
 # Every key checked and defaults filled from the schema (YAML reads an unquoted date as a date).
 validate(dates_as_text(config), "workflow/schemas/config.schema.yaml")
 

@@ -7,6 +7,11 @@ from ino_study.config import (
     step_settings,
 )
 from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES, scenario_paths
+from ino_study.records.centres import (
+    input_files as centre_input_files,
+    is_pooled,
+    raw_data_problems,
+)
 
 RESULTS = "results"
 # The environment of every rule (pinned as requirements.txt; used with --sdm conda).
@@ -21,7 +26,10 @@ def step_params(step):
 
 
 def raw_inputs(settings):
-    """The raw files a configuration reads: `raw` (the export) and, for a REDCap export, `dictionary`."""
+    """The raw files a configuration reads: `raw` (the export) and, for a REDCap export, `dictionary`;
+    for several centres, `raw` lists every centre's export and data dictionary."""
+    if is_pooled(settings["raw_data"]):
+        return {"raw": centre_input_files(settings)}
     files = {"raw": settings["raw_data"]}
     if settings["raw_format"] == "redcap":
         files["dictionary"] = settings["redcap_data_dictionary"]
@@ -46,6 +54,13 @@ SCENARIO_CONFIGS = (
 )  # each scenario's configuration, checked against the schema as the main one
 for name in SCENARIOS:
     SCENARIO_CONFIGS[name] = scenario_config(config, name)
+    if raw_data_problems(SCENARIO_CONFIGS[name]["raw_data"]):
+        raise WorkflowError(
+            "\n".join(
+                f"In config key scenarios.{name}: {line}"
+                for line in raw_data_problems(SCENARIO_CONFIGS[name]["raw_data"])
+            )
+        )
     try:
         validate(SCENARIO_CONFIGS[name], "../schemas/config.schema.yaml")
     except WorkflowError as error:

@@ -2,6 +2,7 @@
 # eligibility and the data cut-off, drop direct identifiers (and, with `pseudonymise: true`,
 # replace patient IDs by keyed pseudonyms); report every finding.
 from ino_study.records import pseudonym
+from ino_study.records.centres import config_problems
 from ino_study.records.column_map import problem_messages
 from ino_study.records.provenance import git_commit
 
@@ -13,8 +14,15 @@ COLUMN_MAP_PROBLEMS = problem_messages(config["column_map"]) + [
     for line in problem_messages(SCENARIO_CONFIGS[name]["column_map"])
     if "column_map" in config["scenarios"][name]
 ]
+# The centres (raw_data as a list) and stratify_by, checked before any job: a missing path, a centre's
+# column map that cannot be applied, `centre` without several centres, an unknown stratum variable.
+COLUMN_MAP_PROBLEMS += config_problems(config, workflow.basedir) + [
+    f"In config key scenarios.{name}: {line}"
+    for name in SCENARIOS
+    for line in config_problems(SCENARIO_CONFIGS[name], workflow.basedir)
+]
 if COLUMN_MAP_PROBLEMS:
-    raise WorkflowError("\n".join(COLUMN_MAP_PROBLEMS))
+    raise WorkflowError("\n".join(dict.fromkeys(COLUMN_MAP_PROBLEMS)))
 
 if config.get("pseudonymise", False):
     try:
@@ -40,6 +48,8 @@ rule clean_records:
         ENV
     params:
         settings=step_params("clean_records"),
+        # the configured raw data: one path (also input `raw`) or the list of centres with their settings
+        raw_data=lambda wildcards: config["raw_data"],
         key_tag=PSEUDONYM_TAG,
     script:
         "../scripts/clean_records.py"

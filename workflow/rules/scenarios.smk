@@ -22,6 +22,7 @@ rule scenario_clean_records:
         ENV
     params:
         settings=scenario_settings("clean_records"),
+        raw_data=lambda wildcards: SCENARIO_CONFIGS[wildcards.scenario]["raw_data"],
     script:
         "../scripts/clean_records.py"
 

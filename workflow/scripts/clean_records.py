@@ -7,4 +7,4 @@ sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # the ino_study package
 from ino_study.job import run_step
 from ino_study.records.step import clean_records
 
-run_step(clean_records, snakemake.log[0], snakemake.input.raw, snakemake.params.settings, snakemake.output)
+run_step(clean_records, snakemake.log[0], snakemake.params.raw_data, snakemake.params.settings, snakemake.output)

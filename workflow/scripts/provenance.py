@@ -7,4 +7,4 @@ sys.path.insert(0, f"{snakemake.scriptdir}/../src")  # the ino_study package
 from ino_study.job import run_step
 from ino_study.records.provenance import write_provenance
 
-run_step(write_provenance, snakemake.log[0], snakemake.input.raw, snakemake.params.config, snakemake.output[0])
+run_step(write_provenance, snakemake.log[0], snakemake.params.config["raw_data"], snakemake.params.config, snakemake.output[0])

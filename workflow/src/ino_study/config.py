@@ -38,7 +38,8 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
                       "max_age_years", "identifier_columns", "pseudonymise"),
     "derive_endpoints": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
                          "teae_window_days", "dor_censor_at_hsct"),
-    "survival_statistics": ("survival_timepoints_months", "km_ci", "confidence_level", "comparisons"),
+    "survival_statistics": ("survival_timepoints_months", "km_ci", "confidence_level", "comparisons",
+                            "stratify_by"),
     "transplant_and_competing_risks": ("landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"),
     "deaths_and_mrd_landmark": ("response", "survival_timepoints_months", "km_ci", "confidence_level"),
     "hsct_outcomes": ("confidence_level", "km_ci"),
@@ -49,7 +50,7 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     # a scenario's analysis: its endpoints, survival statistics and summary, in one job
     "scenario_analysis": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
                           "teae_window_days", "dor_censor_at_hsct", "survival_timepoints_months", "km_ci",
-                          "confidence_level", "comparisons"),
+                          "confidence_level", "comparisons", "stratify_by"),
 }
 
 

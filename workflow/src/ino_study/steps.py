@@ -55,6 +55,7 @@ def survival_statistics(adam: Any, config: Mapping[str, Any], output: Any) -> No
         conf_type=str(config["km_ci"]),
         conf_level=float(config["confidence_level"]),
         comparisons=tuple(config["comparisons"]),
+        strata=tuple(config.get("stratify_by") or ()),
     )
     adsl, adtte = read_parquet(adam.adsl), read_parquet(adam.adtte)
     data = SurvivalData(adtte, adsl, settings)  # joined and fitted once for the four tables

@@ -23,8 +23,10 @@ def derive_analysis_datasets(tables: dict[str, pd.DataFrame], rules: EndpointRul
     adsl = add_outcome_flags(base, responses, adae)
     adsl = adsl.merge(course1_responses(adrs, tables["ino_doses"], adsl["patient_id"], rules.response.course1_days),
                       on="patient_id", how="left")
+    # `centre` (several centres pooled, ino_study.records.centres) follows patient_id; absent otherwise
+    columns = ADSL_COLUMNS[:1] + (["centre"] if "centre" in base else []) + ADSL_COLUMNS[1:]
     # the recorded cause of death (blank for a patient alive at the cut-off), for the deaths table
-    adsl = adsl.merge(tables["follow_up"][["patient_id", "death_cause"]], on="patient_id", how="left")[ADSL_COLUMNS]
+    adsl = adsl.merge(tables["follow_up"][["patient_id", "death_cause"]], on="patient_id", how="left")[columns]
     adsl = adsl.sort_values("patient_id", kind="stable").reset_index(drop=True)
     window = adrs[adrs["in_response_window"]]
     last_assessment = window.groupby("patient_id")["ADT"].max()

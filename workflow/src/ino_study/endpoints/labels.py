@@ -15,6 +15,7 @@ from ino_study.statistics.survival_analysis import group_label
 VARIABLE_LABELS: dict[str, str] = {
     "all": "All patients",
     "sex": "Sex",
+    "centre": "Centre",
     "age_at_first_dose_years": "Age at first InO dose, years",
     "age_group": "Age group",
     "refractory": "Disease status",

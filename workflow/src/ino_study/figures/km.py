@@ -113,8 +113,10 @@ def axes_width_px(fig: Figure, ax, dpi: float) -> int:
 
 def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_type: str, conf_level: float,
             group_title: str | None = None, logrank_p: float | None = None, group_by: str | None = None,
-            labels: Labels | None = None) -> Figure:
+            labels: Labels | None = None, logrank_label: str = "Log-rank p") -> Figure:
     """Draw a KM figure from `km_figure_data` output (one curve per group).
+
+    `logrank_label`: how the p value is named ("Stratified log-rank p" for a test with `stratify_by`).
 
     `group_by`: the comparison variable; its label (`labels`, the analysis-dataset dictionary with the
     config's overrides) is in the title and its levels' labels in the legend and the risk table.
@@ -182,7 +184,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     if thinned:
         note += f"\n(marks thinned to one per pixel column above {format_count(settings.censor_marks_max)})"
     if logrank_p is not None and np.isfinite(logrank_p):
-        note = format_p_label(logrank_p, "Log-rank p") + "\n" + note
+        note = format_p_label(logrank_p, logrank_label) + "\n" + note
     ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
     ax.legend(frameon=False, loc="upper right", bbox_to_anchor=(1.0, 0.86), prop={"size": FONT["small"]})
     # numbers-at-risk table

@@ -47,6 +47,13 @@ def logrank_p(logrank: pd.DataFrame, endpoint: str, group_by: str) -> float:
     return float(hit["p_value"].iloc[0]) if len(hit) else float("nan")
 
 
+def logrank_label(logrank: pd.DataFrame, endpoint: str, group_by: str) -> str:
+    """"Stratified log-rank p" when the table's test was stratified (config `stratify_by`), else "Log-rank p"."""
+    hit = logrank[(logrank["endpoint"] == endpoint) & (logrank["group_by"] == group_by)]
+    stratified = len(hit) and str(hit["note"].fillna("").iloc[0]).startswith("stratified by")
+    return "Stratified log-rank p" if stratified else "Log-rank p"
+
+
 def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: pd.DataFrame,
              doses: pd.DataFrame, logrank: pd.DataFrame, cox: pd.DataFrame, estimates: pd.DataFrame,
              published: pd.DataFrame, config: Mapping[str, Any], output: Any, log=None,
@@ -91,7 +98,7 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
             data = pd.concat([data, pd.DataFrame([{"element": "logrank_p", "group": "all", "value": p}])],
                              ignore_index=True)
             fig = draw_km(data, settings, endpoint, conf_type, conf_level, logrank_p=p, group_by=column,
-                          labels=labels)
+                          labels=labels, logrank_label=logrank_label(logrank, endpoint, column))
             _save(fig, f"km_{endpoint.lower()}_by_{column}", data, output, settings)
         if log:
             log.info("KM figures for %s drawn", endpoint)

@@ -2,7 +2,7 @@
 
 Sources: the raw-record contract (`ino_study.records.contract`: tables, columns, kinds, meanings),
 the parsers (`ino_study.records.parse`: its module docstring per column kind and its spelling
-sets), the column maps and REDCap exports (`ino_study.records.column_map` and `.redcap`: their
+sets), the column maps, REDCap exports and several centres (`ino_study.records.column_map`, `.redcap` and `.centres`: their
 module docstrings), the reader's and
 the cleaner's rules (`ino_study.records.read` and `.clean`: module docstrings, required non-blank
 columns, value checks, cross-table rules, cut-off and exclusion reasons). `tests/test_data_dictionary.py` fails when the committed file is stale. Regenerate with
@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from ino_study.records import clean, column_map, contract, parse, read, redcap
+from ino_study.records import centres, clean, column_map, contract, parse, read, redcap
 
 KIND_TYPES = {
     "id": "text (identifier)", "text": "text", "date": "date", "number": "decimal number",
@@ -151,6 +151,10 @@ def data_dictionary_markdown() -> str:
         "## REDCap",
         "",
         _module_rules(redcap),
+        "",
+        "## Several centres",
+        "",
+        _module_rules(centres),
         "",
         "## Types: accepted spellings and normalisation",
         "",

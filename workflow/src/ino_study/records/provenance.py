@@ -83,14 +83,32 @@ def provenance_record(raw_data: str | Path, config: Mapping[str, Any], directory
     """The provenance document (no timestamps: same inputs and code, same document).
 
     A REDCap export (config `raw_format: redcap`) adds its data dictionary, hashed like the export.
+    Several centres (`raw_data` a list): `raw_data.centres` lists each centre's export and, for a
+    REDCap centre, its data dictionary, every file with its size and SHA-256.
     """
+    if isinstance(raw_data, list):
+        from ino_study.records.centres import centres
+
+        listed = []
+        for centre in centres({**config, "raw_data": raw_data}):
+            entry: dict[str, Any] = {"centre": centre.name, "configured": centre.path,
+                                     "files": raw_input_hashes(centre.path)}
+            if centre.raw_format == "redcap" and centre.redcap_data_dictionary:
+                entry["redcap_data_dictionary"] = {"configured": centre.redcap_data_dictionary,
+                                                   "files": raw_input_hashes(centre.redcap_data_dictionary)}
+            listed.append(entry)
+        raw: dict[str, Any] = {"centres": listed}
+    else:
+        raw = {"configured": str(raw_data), "files": raw_input_hashes(raw_data)}
     record: dict[str, Any] = {
-        "raw_data": {"configured": str(raw_data), "files": raw_input_hashes(raw_data)},
+        "raw_data": raw,
         "config": dict(config),
         "python": {"version": platform.python_version(), "implementation": platform.python_implementation()},
         "packages": package_versions(),
         "code": {"git_commit": git_commit(directory)},
     }
+    if isinstance(raw_data, list):
+        return record
     dictionary = config.get("redcap_data_dictionary")
     if config.get("raw_format") == "redcap" and dictionary:
         record["redcap_data_dictionary"] = {"configured": str(dictionary), "files": raw_input_hashes(dictionary)}
@@ -105,5 +123,6 @@ def write_provenance(raw_data: str | Path, config: Mapping[str, Any], output: st
 
     record = provenance_record(raw_data, config)
     write_json(record, output)
+    hashed = record["raw_data"].get("centres", [record["raw_data"]])
     logging.getLogger("ino_study").info("provenance: %d raw file(s) hashed, commit %s",
-                                        len(record["raw_data"]["files"]), record["code"]["git_commit"])
+                                        sum(len(part["files"]) for part in hashed), record["code"]["git_commit"])

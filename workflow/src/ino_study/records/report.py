@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -35,8 +35,12 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, rules: Any,
-                     column_map: Mapping[str, Any] | None = None) -> str:
-    """The readable report (with the column map applied, when one is configured)."""
+                     column_map: Mapping[str, Any] | None = None, centres: Sequence[Any] | None = None) -> str:
+    """The readable report (with the column map applied, when one is configured).
+
+    `centres` (several centres pooled, `ino_study.records.centres.Centre`): the report says which
+    file each centre sent, lists each centre's column map, and counts the findings per centre; the
+    patient flow then has a column per centre and the pooled one."""
     lines = [
         "# Data-quality report",
         "",
@@ -44,14 +48,28 @@ def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, ru
         f"{rules.window_start} to {rules.window_end}. Maximum age at the first dose: {rules.max_age_years:g} years.",
         "",
     ]
-    mapping = mapping_rows(column_map)
+    if centres:
+        mapping = [(c.name, *row) for c in centres for row in mapping_rows(c.column_map)]
+        columns = ["centre", "table", "header", "contract column"]
+    else:
+        mapping, columns = mapping_rows(column_map), ["table", "header", "contract column"]
     if mapping:
         lines += [
             "## Column map",
             "",
             "Headers of the raw data read as contract columns (config key `column_map`).",
             "",
-            markdown_table(pd.DataFrame(mapping, columns=["table", "header", "contract column"])),
+            markdown_table(pd.DataFrame(mapping, columns=columns)),
+            "",
+        ]
+    if centres:
+        lines += [
+            "## Centres",
+            "",
+            "Several centres pooled (config key `raw_data`); patient IDs are `<centre>-<id>`. Findings per "
+            "centre (each finding's source names its centre):",
+            "",
+            markdown_table(_findings_per_centre(findings, centres)),
             "",
         ]
     lines += [
@@ -60,7 +78,7 @@ def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, ru
         markdown_table(flow),
         "",
         "Patients in the raw data = patients analysed + patients excluded (first failing reason, in the "
-        "order listed).",
+        "order listed)" + (", per centre and pooled (`patients`)." if centres else "."),
         "",
     ]
     for severity, title, meaning in SECTIONS:
@@ -75,10 +93,21 @@ def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, ru
     return "\n".join(lines)
 
 
+def _findings_per_centre(findings: pd.DataFrame, centres: Sequence[Any]) -> pd.DataFrame:
+    """Per centre (and pooled), the number of findings of each severity."""
+    rows = []
+    for centre in centres:
+        mine = findings[findings["source"].str.startswith(f"{centre.label}: ")] if len(findings) else findings
+        rows.append([centre.name, *(int((mine["severity"] == s).sum()) if len(mine) else 0 for s, _, _ in SECTIONS)])
+    rows.append(["all centres", *(int((findings["severity"] == s).sum()) if len(findings) else 0
+                                  for s, _, _ in SECTIONS)])
+    return pd.DataFrame(rows, columns=["centre", *(title.lower() for _, title, _ in SECTIONS)])
+
+
 def write_quality_report(findings: Iterable[Finding], flow: pd.DataFrame, findings_csv: str | Path,
                          report_md: str | Path, flow_csv: str | Path, source: str, rules: Any,
-                         column_map: Mapping[str, Any] | None = None) -> None:
+                         column_map: Mapping[str, Any] | None = None, centres: Sequence[Any] | None = None) -> None:
     frame = findings_frame(findings)
     write_csv(frame, findings_csv)
     write_csv(flow, flow_csv)
-    write_text(quality_markdown(frame, flow, source, rules, column_map), report_md)
+    write_text(quality_markdown(frame, flow, source, rules, column_map, centres), report_md)

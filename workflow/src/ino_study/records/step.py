@@ -32,9 +32,13 @@ def eligibility_rules(config: Mapping[str, Any]):
     )
 
 
-def clean_records(raw_data: str, config: Mapping[str, Any], output: Any) -> None:
-    """Read and clean the raw export; write clean tables, the data-quality report and patient flow."""
+def clean_records(raw_data: Any, config: Mapping[str, Any], output: Any) -> None:
+    """Read and clean the raw export; write clean tables, the data-quality report and patient flow.
+
+    `raw_data` is the config key of that name: a path (one export) or a list of centres, pooled by
+    `ino_study.records.centres`."""
     from ino_study.outputs.io import write_parquet
+    from ino_study.records.centres import clean_centres, is_pooled
     from ino_study.records.clean import clean_records as clean
     from ino_study.records.pseudonym import key_from_environment
     from ino_study.records.quality import DataContractError
@@ -44,17 +48,27 @@ def clean_records(raw_data: str, config: Mapping[str, Any], output: Any) -> None
 
     rules = eligibility_rules(config)
     key = key_from_environment() if config.get("pseudonymise", False) else None
-    LOGGER.info("reading %s%s", Path(raw_data).name, " (patient IDs pseudonymised)" if key else "")
     column_map = config.get("column_map") or {}
-    raw, findings = read_registry_export(raw_data, column_map, config.get("raw_format", "contract"),
-                                         config.get("redcap_data_dictionary"))
-    try:
-        records = clean(raw, rules, findings, pseudonym_key=key)
-    except DataContractError as error:
-        raise DataContractError(error.findings) from None
+    centres = None
+    if is_pooled(raw_data):
+        LOGGER.info("reading %d centres%s", len(raw_data), " (patient IDs pseudonymised)" if key else "")
+        try:
+            records, centres = clean_centres({**config, "raw_data": raw_data}, rules, pseudonym_key=key)
+        except DataContractError as error:
+            raise DataContractError(error.findings) from None
+        source = "; ".join(f"{c.name}: {Path(c.path).name}" for c in centres)
+    else:
+        LOGGER.info("reading %s%s", Path(raw_data).name, " (patient IDs pseudonymised)" if key else "")
+        raw, findings = read_registry_export(raw_data, column_map, config.get("raw_format", "contract"),
+                                             config.get("redcap_data_dictionary"))
+        try:
+            records = clean(raw, rules, findings, pseudonym_key=key)
+        except DataContractError as error:
+            raise DataContractError(error.findings) from None
+        source = Path(raw_data).name
     for name in CLEAN_TABLES:
         write_parquet(records.tables[name], getattr(output, name))
     write_quality_report(records.findings, records.flow, output.findings, output.report, output.flow,
-                         source=Path(raw_data).name, rules=rules, column_map=column_map)
+                         source=source, rules=rules, column_map=column_map, centres=centres)
     LOGGER.info("%d patients in the raw data, %d analysed; %d findings", int(records.flow.iloc[0]["patients"]),
                 int(records.flow.iloc[-1]["patients"]), len(records.findings))

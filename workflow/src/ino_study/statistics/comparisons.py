@@ -38,23 +38,12 @@ class LogrankResult:
     p_value: float
 
 
-def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogrankResult:
-    """k-sample log-rank test; mirrors ``survdiff(Surv(time, event) ~ group)`` in R.
-
-    Uses the hypergeometric variance (identical to survdiff's ``(O-E)' V^- (O-E)``),
-    computed as lifelines ``multivariate_logrank_test`` does (groups in sorted order, the last
-    one left out, pseudo-inverse) but from count arrays: lifelines builds per-group pandas
-    survival tables, 0.2 s per test at 100,000 patients.  df = number of groups - 1.
-    """
-    from scipy import special  # imported when used: the figure processes import this module
+def logrank_sums(time: ArrayLike, event: ArrayLike, codes: np.ndarray, k: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed and expected events per group (k groups, ``codes`` 0..k-1) and the hypergeometric
+    variance matrix of O - E: R ``survdiff``'s ``obs``, ``exp`` and ``var`` of one stratum."""
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=int)
-    g = np.asarray(group)
-    # sorted levels as np.unique gives them, by hashing (np.unique sorts 100,000 Python strings: 0.1 s)
-    codes, levels = pd.factorize(g, sort=True, use_na_sentinel=False)
-    k = levels.size
-    if k < 2:
-        raise ValueError("log-rank test needs at least two groups")
     utime, at = np.unique(t, return_inverse=True)
     cell = at.ravel() * k + codes
     removed = np.bincount(cell, minlength=utime.size * k).reshape(utime.size, k).astype(float)
@@ -63,7 +52,7 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> Logrank
     at_risk = removed.sum(axis=0) - np.vstack([np.zeros(k), np.cumsum(removed, axis=0)[:-1]])
     deaths = observed.sum(axis=1)
     n_risk = at_risk.sum(axis=1)
-    z = observed.sum(axis=0) - (at_risk * (deaths / n_risk)[:, None]).sum(axis=0)
+    expected = (at_risk * (deaths / n_risk)[:, None]).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (n_risk - deaths) / (n_risk - 1)
     ratio[~np.isfinite(ratio)] = 1.0  # a single subject at risk (lifelines: replace inf / NaN by 1)
@@ -71,6 +60,41 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> Logrank
     per_group, total = at_risk * root[:, None], n_risk * root
     variance = -(per_group.T @ per_group)
     variance[np.diag_indices(k)] += total @ per_group  # diagonal: sum f n_g (n - n_g)
+    return observed.sum(axis=0), expected, variance
+
+
+def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike, strata: ArrayLike | None = None
+                 ) -> LogrankResult:
+    """k-sample log-rank test; mirrors ``survdiff(Surv(time, event) ~ group)`` in R, and with
+    ``strata`` (one label per row) ``survdiff(Surv(time, event) ~ group + strata(s))``.
+
+    Uses the hypergeometric variance (identical to survdiff's ``(O-E)' V^- (O-E)``),
+    computed as lifelines ``multivariate_logrank_test`` does (groups in sorted order, the last
+    one left out, pseudo-inverse) but from count arrays: lifelines builds per-group pandas
+    survival tables, 0.2 s per test at 100,000 patients.  df = number of groups - 1.
+
+    Stratified: O - E and its variance are computed within each stratum (risk sets never mix
+    strata) and summed over the strata before the quadratic form, as survdiff does. A stratum with
+    one patient, or with one group only, adds nothing (its O - E and variance are 0), as in R.
+    """
+    from scipy import special  # imported when used: the figure processes import this module
+    g = np.asarray(group)
+    # sorted levels as np.unique gives them, by hashing (np.unique sorts 100,000 Python strings: 0.1 s)
+    codes, levels = pd.factorize(g, sort=True, use_na_sentinel=False)
+    k = levels.size
+    if k < 2:
+        raise ValueError("log-rank test needs at least two groups")
+    t, e = np.asarray(time, dtype=float), np.asarray(event, dtype=int)
+    if strata is None:
+        observed, expected, variance = logrank_sums(t, e, codes, k)
+    else:
+        stratum_codes = pd.factorize(np.asarray(strata), sort=True, use_na_sentinel=False)[0]
+        observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
+        for stratum in np.unique(stratum_codes):
+            rows = stratum_codes == stratum
+            o, x, v = logrank_sums(t[rows], e[rows], codes[rows], k)
+            observed, expected, variance = observed + o, expected + x, variance + v
+    z = observed - expected
     stat = float(z[:-1] @ np.linalg.pinv(variance[:-1, :-1]) @ z[:-1])
     return LogrankResult(chi2=stat, df=k - 1, p_value=float(special.chdtrc(k - 1, stat)))
 
@@ -223,24 +247,41 @@ def wald_hazard_ratio(b: float, se: float, conf_level: float) -> dict[str, float
             "p_value": float(2 * special.ndtr(-abs(b / se)))}
 
 
+def stratified_cox_estimates(df: pd.DataFrame) -> pd.DataFrame:
+    """coef and se per design column of the stratified Efron Cox model of ``df`` (_time, _event,
+    _stratum, design): R ``coxph(Surv(_time, _event) ~ . + strata(_stratum))``, a baseline hazard per
+    stratum and risk sets within strata. lifelines' public ``CoxPHFitter(strata=...)``; a stratum of
+    one patient adds nothing to the partial likelihood (its only risk set is itself), as in R."""
+    from lifelines import CoxPHFitter  # imported when used: it takes 0.45 s to import
+
+    summary = CoxPHFitter(strata=["_stratum"]).fit(df, duration_col="_time", event_col="_event",
+                                                   fit_options=dict(FIT_OPTIONS)).summary
+    return pd.DataFrame({"coef": summary["coef"], "se": summary["se(coef)"]})
+
+
 def cox_univariable(
-    time: ArrayLike, event: ArrayLike, covariate_frame: pd.DataFrame, conf_level: float = 0.95
+    time: ArrayLike, event: ArrayLike, covariate_frame: pd.DataFrame, conf_level: float = 0.95,
+    strata: ArrayLike | None = None,
 ) -> pd.DataFrame:
-    """One Cox model per column of ``covariate_frame``; mirrors R ``summary(coxph(Surv(time, event) ~ x))``.
+    """One Cox model per column of ``covariate_frame``; mirrors R ``summary(coxph(Surv(time, event) ~ x))``,
+    and with ``strata`` (one label per row) ``coxph(Surv(time, event) ~ x + strata(s))``.
 
     Efron ties (lifelines and R default).  ``p_value`` is the Wald test,
-    ``hr_ci_*`` are ``exp(coef -/+ z * se)``.  Rows with a missing covariate
+    ``hr_ci_*`` are ``exp(coef -/+ z * se)``.  Rows with a missing covariate (or stratum)
     are dropped per model (R ``na.omit``); ``n``/``n_events`` count the rows
     used.  Categorical covariates give one row per non-reference level, the
     reference (first sorted level) is reported in ``reference``.
     """
     base = pd.DataFrame({"_time": np.asarray(time, float), "_event": np.asarray(event, int)},
                         index=covariate_frame.index)
+    if strata is not None:
+        labels = pd.Series(np.asarray(strata, dtype=object), index=covariate_frame.index)
+        base["_stratum"] = pd.Series(pd.factorize(labels, sort=True)[0], index=labels.index).where(labels.notna())
     rows = []
     for col in covariate_frame.columns:
         x, ref = design_matrix(covariate_frame[col])
         df = pd.concat([base, x], axis=1).dropna()
-        s = cox_estimates(df)
+        s = cox_estimates(df) if strata is None else stratified_cox_estimates(df)
         for cov in x.columns:
             b, se = float(s.loc[cov, "coef"]), float(s.loc[cov, "se"])
             rows.append({

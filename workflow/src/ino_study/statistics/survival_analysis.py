@@ -39,6 +39,8 @@ class SurvivalSettings:
     conf_type: str = "plain"
     conf_level: float = 0.95
     comparisons: tuple[str, ...] = ()
+    #: Patient-level variables (config `stratify_by`) that stratify the log-rank tests and Cox models.
+    strata: tuple[str, ...] = ()
 
 
 #: The group label of a patient whose comparison variable is not recorded (`group_label`).
@@ -69,6 +71,31 @@ def endpoint_frame(adtte: pd.DataFrame, adsl: pd.DataFrame, endpoint: str, compa
     for column in comparisons:
         rows[column] = group_labels(rows[column])
     return sort_stable(rows, ["patient_id"]).reset_index(drop=True)
+
+
+def stratified_rows(frame: pd.DataFrame, column: str, strata: tuple[str, ...]
+                    ) -> tuple[pd.DataFrame, pd.Series | None, str]:
+    """The rows a comparison by `column` uses, their stratum (None: not stratified) and a note.
+
+    A comparison is stratified by the `strata` other than `column` itself (comparing by a variable
+    within its own strata compares nothing). Rows whose group or stratum is not recorded are left
+    out (R's na.omit). Several strata variables give one stratum per combination (R's
+    ``strata(a, b)``). A stratum of one patient adds nothing to the test or the model (its only risk
+    set is the patient alone), as in R: the note names it.
+    """
+    used = tuple(s for s in strata if s != column)
+    known = frame[known_group(frame, column)]
+    if not used:
+        return known, None, ""
+    for name in used:
+        known = known[known[name] != MISSING]
+    labels = known[list(used)].astype(str).agg(", ".join, axis=1) if len(used) > 1 else known[used[0]].astype(str)
+    note = f"stratified by {', '.join(used)}"
+    sizes = labels.value_counts()
+    single = sorted(sizes.index[sizes == 1])
+    if single:
+        note += "; stratum " + ", ".join(single) + " has 1 patient and adds nothing (as in R)"
+    return known, labels, note
 
 
 def known_group(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -106,7 +133,8 @@ class SurvivalData:
     def __init__(self, adtte: pd.DataFrame, adsl: pd.DataFrame, settings: SurvivalSettings,
                  endpoints: tuple[str, ...] = KM_ENDPOINTS) -> None:
         self.settings = settings
-        self.frames = {endpoint: endpoint_frame(adtte, adsl, endpoint, settings.comparisons) for endpoint in endpoints}
+        columns = tuple(dict.fromkeys((*settings.comparisons, *settings.strata)))  # strata joined as labels too
+        self.frames = {endpoint: endpoint_frame(adtte, adsl, endpoint, columns) for endpoint in endpoints}
 
     @functools.cached_property
     def group_fits(self) -> list[GroupFit]:
@@ -157,14 +185,14 @@ def logrank_table(data: SurvivalData) -> pd.DataFrame:
         if endpoint not in TEST_ENDPOINTS:
             continue
         for column in data.settings.comparisons:
-            known = frame[known_group(frame, column)]
+            known, strata, note = stratified_rows(frame, column, data.settings.strata)
             levels = sorted(known[column].unique())
             if len(levels) < 2:
                 rows.append([endpoint, column, np.nan, np.nan, np.nan, len(known), len(levels),
-                             "fewer than two groups: no test"])
+                             "; ".join(filter(None, [note, "fewer than two groups: no test"]))])
                 continue
-            result = logrank_test(known["AVAL"], known["event"], known[column])
-            rows.append([endpoint, column, result.chi2, result.df, result.p_value, len(known), len(levels), ""])
+            result = logrank_test(known["AVAL"], known["event"], known[column], strata)
+            rows.append([endpoint, column, result.chi2, result.df, result.p_value, len(known), len(levels), note])
     return pd.DataFrame(rows, columns=LOGRANK_COLUMNS)
 
 
@@ -190,17 +218,24 @@ def cox_table(data: SurvivalData) -> pd.DataFrame:
         if endpoint not in TEST_ENDPOINTS:
             continue
         for column in data.settings.comparisons:
-            known = frame[known_group(frame, column)]
+            known, strata, note = stratified_rows(frame, column, data.settings.strata)
             if known[column].nunique() < 2 or known["event"].sum() == 0:
                 parts.append(pd.DataFrame([{"endpoint": endpoint, "covariate": column, "group_by": column,
                                             "n": len(known), "n_events": int(known["event"].sum()),
-                                            "note": "fewer than two groups or no events: no model"}]))
+                                            "note": "; ".join(filter(None, [
+                                                note, "fewer than two groups or no events: no model"]))}]))
                 continue
-            fit = cox_univariable(known["AVAL"], known["event"], known[[column]], data.settings.conf_level)
+            fit = cox_univariable(known["AVAL"], known["event"], known[[column]], data.settings.conf_level, strata)
             n_parameters = len(fit)
-            fit["note"] = events_per_variable_warning(int(known["event"].sum()), n_parameters) or ""
-            coefficients = dict(zip(fit["covariate"], fit["coef"]))  # the model is not fitted again
-            fit["ph_p_value"] = fit["covariate"].map(_ph_p_values(known, column, coefficients))
+            warning = events_per_variable_warning(int(known["event"].sum()), n_parameters) or ""
+            if strata is None:
+                fit["note"] = warning
+                coefficients = dict(zip(fit["covariate"], fit["coef"]))  # the model is not fitted again
+                fit["ph_p_value"] = fit["covariate"].map(_ph_p_values(known, column, coefficients))
+            else:  # cox.zph of a stratified model is not implemented here: no check rather than a wrong one
+                fit["note"] = "; ".join(filter(None, [note, "proportional-hazards check not computed for a "
+                                                            "stratified model", warning]))
+                fit["ph_p_value"] = np.nan
             parts.append(fit.assign(endpoint=endpoint, group_by=column))
     if not parts:
         return pd.DataFrame(columns=COX_COLUMNS)
