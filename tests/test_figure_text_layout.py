@@ -1,0 +1,185 @@
+"""Issue 24, item 3 "No text on text": no two texts of a figure overlap and no text leaves the canvas.
+
+Every figure the pipeline draws (figures.step.draw_figures, the list of figures.catalogue) is drawn
+for the default cohort (the committed synthetic registry export, 17 patients) and for cohorts of
+1,000 and 100,000 patients simulated by ino_study.synthetic.simulate_cohort, each taken through the
+records and endpoints steps in-process (read, clean, derive) with the default config; and the
+Kaplan-Meier figure by group with 1 to 6 groups at the three sizes. After `fig.canvas.draw()`, every
+visible, non-empty Text artist that was drawn (titles, axis and tick labels, annotations, legend
+entries, risk-table labels and numbers, footnotes) gives its window extent; any two boxes that
+overlap (by more than 0 px in both directions; boxes of zero area ignored) or a box outside the
+figure fail the test, naming the figure, the cohort and the two texts.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import contextmanager
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.text import Text
+
+from conftest import PROJECT_ROOT, load_config
+from ino_study.endpoints.labels import Labels
+from ino_study.figures.catalogue import figure_names
+from ino_study.figures.km import draw_km, km_figure_data
+from ino_study.figures.step import draw_figures
+from ino_study.figures.theme import FigureSettings
+
+CONFIG = load_config()
+SIZES = ("default", "1,000", "100,000")
+SIMULATED = {"1,000": 1_000, "100,000": 100_000}
+PUBLISHED = PROJECT_ROOT / "data" / "literature" / "published_cohorts.csv"
+GROUP_NAMES = ("Standard dose", "Reduced dose", "KMT2A-rearranged", "Normal karyotype", "Hypodiploid",
+               "Other cytogenetics")
+
+
+@contextmanager
+def recording_drawn_texts():
+    """The set of Text artists that draw themselves while inside (tick labels of ticks outside the
+    axis limits, for example, exist but are never drawn)."""
+    drawn: set[int] = set()
+    original = Text.draw
+
+    def draw(self, renderer):
+        drawn.add(id(self))
+        return original(self, renderer)
+
+    Text.draw = draw
+    try:
+        yield drawn
+    finally:
+        Text.draw = original
+
+
+def text_problems(fig, name: str) -> list[str]:
+    """Every overlap of two text boxes and every text outside the canvas, as messages."""
+    with recording_drawn_texts() as drawn:
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    for text in fig.findobj(Text):
+        if not (text.get_visible() and text.get_text().strip() and id(text) in drawn):
+            continue
+        box = text.get_window_extent(renderer)
+        if box.width > 0 and box.height > 0:
+            boxes.append((text, box))
+    canvas = fig.bbox
+    problems = []
+    for text, box in boxes:
+        if box.x0 < canvas.x0 or box.y0 < canvas.y0 or box.x1 > canvas.x1 or box.y1 > canvas.y1:
+            problems.append(f"{name}: text {text.get_text()!r} leaves the canvas ({box.x0:.1f}, {box.y0:.1f}, "
+                            f"{box.x1:.1f}, {box.y1:.1f} px; canvas {canvas.width:.0f} x {canvas.height:.0f})")
+    for (a, box_a), (b, box_b) in combinations(boxes, 2):
+        width = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+        height = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+        if width > 0 and height > 0:
+            problems.append(f"{name}: {a.get_text()!r} and {b.get_text()!r} overlap "
+                            f"({width:.1f} x {height:.1f} px)")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the cohorts: analysis datasets built in-process as the records and endpoints steps build them
+
+
+def analysis_datasets(raw_data: str | Path) -> dict[str, pd.DataFrame]:
+    from ino_study.endpoints.definitions import EndpointRules
+    from ino_study.endpoints.derive import derive_analysis_datasets
+    from ino_study.records.clean import clean_records
+    from ino_study.records.read import read_registry_export
+    from ino_study.records.step import eligibility_rules
+
+    raw, findings = read_registry_export(raw_data)
+    records = clean_records(raw, eligibility_rules(CONFIG), findings)
+    datasets = derive_analysis_datasets(records.tables, EndpointRules.from_config(CONFIG))
+    return {**datasets, "doses": records.tables["ino_doses"]}
+
+
+def cohort(size: str) -> dict[str, pd.DataFrame]:
+    if size == "default":
+        return analysis_datasets(PROJECT_ROOT / CONFIG["raw_data"])
+    from ino_study.synthetic import simulate_cohort, write_raw
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_raw(simulate_cohort(SIMULATED[size], seed=1), folder)
+        return analysis_datasets(folder)
+
+
+def figure_problems(size: str) -> dict[str, list[str]]:
+    """{figure: problems} for every figure of the pipeline drawn from the cohort of `size`."""
+    from ino_study.statistics.survival_analysis import (
+        SurvivalData, SurvivalSettings, cox_table, logrank_table, survival_estimates,
+    )
+
+    data = cohort(size)
+    settings = SurvivalSettings(tuple(float(t) for t in CONFIG["survival_timepoints_months"]), CONFIG["km_ci"],
+                                float(CONFIG["confidence_level"]), tuple(CONFIG["comparisons"]))
+    fitted = SurvivalData(data["adtte"], data["adsl"], settings)
+    out = {}
+    for name, fig, _ in draw_figures(data["adsl"], data["adrs"], data["adtte"], data["adae"], data["doses"],
+                                     logrank_table(fitted), cox_table(fitted), survival_estimates(fitted),
+                                     pd.read_csv(PUBLISHED), CONFIG):
+        out[name] = text_problems(fig, f"{name} ({size} cohort)")
+    return out
+
+
+_CACHE: dict[str, dict[str, list[str]]] = {}
+
+
+@pytest.fixture(scope="session")
+def problems_of():
+    """The problems of each cohort's figures, computed once per session for each size asked for."""
+    def get(size: str) -> dict[str, list[str]]:
+        if size not in _CACHE:
+            _CACHE[size] = figure_problems(size)
+        return _CACHE[size]
+    return get
+
+
+FIGURES = figure_names(CONFIG["comparisons"])
+
+
+def size_param(size: str):
+    return pytest.param(size, marks=pytest.mark.slow) if size == "100,000" else size
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+@pytest.mark.parametrize("size", [size_param(s) for s in SIZES])
+def test_no_text_on_text(problems_of, size, figure):
+    problems = problems_of(size)
+    assert figure in problems, f"{figure} not drawn for the {size} cohort"
+    assert not problems[figure], "\n".join(problems[figure])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Kaplan-Meier by group, 1 to 6 groups
+
+
+def km_groups(n_groups: int, n: int, seed: int = 4) -> pd.DataFrame:
+    """KM figure data of `n` patients in `n_groups` groups with similar survival (crossing curves,
+    12-month estimates and medians close together: the hardest case for the labels)."""
+    rng = np.random.default_rng(seed)
+    groups = np.array(GROUP_NAMES[:n_groups], dtype=object)[rng.integers(0, n_groups, n)]
+    groups[:n_groups] = GROUP_NAMES[:n_groups]  # every group has a patient
+    time = np.round(rng.exponential(14, n) + 0.1, 2)
+    event = (rng.random(n) < 0.6).astype(int)
+    time = np.minimum(time, 40.0)
+    event[time >= 40.0] = 0
+    return km_figure_data(time, event, groups, 0.95, "log-log")
+
+
+@pytest.mark.parametrize("n", [17, 1_000, pytest.param(100_000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("n_groups", range(1, 7))
+def test_no_text_on_text_km_by_group(n_groups, n):
+    data = km_groups(n_groups, n)
+    data = pd.concat([data, pd.DataFrame([{"element": "logrank_p", "group": "all", "value": 0.0004}])],
+                     ignore_index=True)
+    fig = draw_km(data, FigureSettings.from_config(CONFIG["figures"]), "OS", "log-log", 0.95, logrank_p=0.0004,
+                  group_by="subgroup", labels=Labels())
+    problems = text_problems(fig, f"km_os_by_subgroup ({n_groups} groups, {n:,} patients)")
+    assert not problems, "\n".join(problems)
