@@ -183,3 +183,80 @@ def test_no_text_on_text_km_by_group(n_groups, n):
                   group_by="subgroup", labels=Labels())
     problems = text_problems(fig, f"km_os_by_subgroup ({n_groups} groups, {n:,} patients)")
     assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the checker, the placement rule and the numbers-at-risk table on their own
+
+
+def test_the_checker_finds_an_overlap_and_a_text_off_the_canvas():
+    from ino_study.figures.theme import new_figure
+
+    fig = new_figure(FigureSettings(dpi=100), aspect=0.5)
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    ax.text(0.5, 0.5, "first label", transform=ax.transAxes)
+    ax.text(0.52, 0.5, "second label", transform=ax.transAxes)
+    ax.text(1.2, 0.5, "far right", transform=ax.transAxes)
+    ax.text(0.1, 0.1, "")  # empty: ignored
+    problems = text_problems(fig, "probe")
+    assert any("'first label' and 'second label' overlap" in p for p in problems), problems
+    assert any("'far right' leaves the canvas" in p for p in problems), problems
+    assert len(problems) == 2, problems
+
+
+def test_free_bottoms_by_hand():
+    from ino_study.figures.placement import free_bottoms
+
+    # the second label, 1 above the first and sharing its x, goes just above it (top 5 + gap 1)
+    assert free_bottoms([(0, 0, 10, 5), (0, 1, 10, 6)], low=0, high=100, gap=1) == [0, 6]
+    # a label elsewhere on x keeps its place
+    assert free_bottoms([(0, 0, 10, 5), (20, 1, 30, 6)], low=0, high=100, gap=1) == [0, 1]
+    # an obstacle at 3-8: the label (4-6) goes to the nearer free side, below it (bottom 1, 3 away)
+    assert free_bottoms([(0, 4, 10, 6)], obstacles=[(0, 3, 10, 8)], low=0, high=100) == [1]
+    # no room above: the label comes down to the top of the region (100 - 8)
+    assert free_bottoms([(0, 98, 10, 106)], low=0, high=100) == [92]
+    # a stack pushed against the top: the third goes below the other two
+    assert free_bottoms([(0, 90, 10, 100), (0, 90, 10, 100), (0, 90, 10, 100)], low=0, high=100,
+                        gap=2) == [90, 78, 66]
+    # taller than the region: kept at the bottom of the region
+    assert free_bottoms([(0, 5, 10, 205)], low=0, high=100) == [0]
+
+
+def test_numbers_at_risk_are_thinned_and_separated():
+    from ino_study.figures.km import numbers_at_risk
+    from ino_study.figures.theme import new_figure
+
+    def table(ticks, counts):
+        fig = new_figure(FigureSettings(dpi=100), aspect=0.3)
+        grid = fig.add_gridspec(1, 1, left=0.16, right=0.97)
+        risk_ax = fig.add_subplot(grid[0])
+        risk_ax.set_xlim(0, ticks[-1])
+        shown = numbers_at_risk(fig, risk_ax, np.asarray(ticks, float),
+                                [("A group with a long name", "#000000", counts), ("B", "#0072B2", counts)])
+        return fig, shown
+
+    ticks = np.arange(0, 121, 6.0)  # 21 times 6 months apart on ~5.5 in: 100,000 does not fit in each
+    fig, shown = table(ticks, [100_000 - 4_000 * i for i in range(21)])
+    assert 1 < len(shown) < len(ticks) and np.all(np.diff(shown) == shown[1] - shown[0])
+    numbers = [t.get_text() for t in fig.axes[0].texts]
+    assert "100,000" in numbers and len(numbers) == 2 * len(shown)
+    assert not text_problems(fig, "risk table")
+    fig, shown = table(np.arange(0, 25, 6.0), [17, 10, 6, 3, 1])  # few small numbers: every time labelled
+    assert list(shown) == [0, 6, 12, 18, 24]
+    assert not text_problems(fig, "small risk table")
+
+
+@pytest.mark.parametrize("n_groups", [1, 2, 6])
+def test_median_labels_stand_right_of_their_median_line(n_groups):
+    data = km_groups(n_groups, 1_000)
+    fig = draw_km(data, FigureSettings(dpi=100), "OS", "log-log", 0.95, group_by="subgroup", labels=Labels())
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    medians = data[data["element"] == "median"]["time_months"].to_numpy(float)
+    labels = [t for t in ax.texts if t.get_text().startswith("median ")]
+    assert len(labels) == np.isfinite(medians).sum() > 0
+    for text in labels:
+        months = float(text.get_text().split()[1])
+        line_x = ax.transData.transform((months, 0))[0]
+        box = text.get_window_extent(fig.canvas.get_renderer())
+        assert box.x0 > line_x + 1 and box.y0 > ax.transData.transform((0, 0))[1], text.get_text()

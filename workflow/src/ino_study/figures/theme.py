@@ -42,6 +42,10 @@ OKABE_ITO = {
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 GREY = "#7F7F7F"
 
+#: A white backing under labels drawn on curves (time-point estimates, medians), so that a label
+#: moved over a curve stays legible; its margin (0.1 x the font size) is less than half the gap left
+#: between stacked labels (figures.placement), so one label's backing never covers another's text.
+LABEL_BACKING = {"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.8, "edgecolor": "none"}
 FONT = {"title": 9.5, "label": 8.5, "tick": 7.5, "small": 7.0, "tiny": 6.0}
 #: A fixed font for every figure (journals ask for one; DejaVu Sans has Cyrillic too).
 FONT_FAMILY = "DejaVu Sans"
@@ -123,12 +127,13 @@ def style_axes(ax: Axes, grid_axis: str | None = "y") -> Axes:
     return ax
 
 
-def survival_axes(ax: Axes, ticks, marker_months: float, colour: str) -> None:
-    """Survival scale in % (0-100), x from 0 to the last tick, and the dashed marker line."""
+def survival_axes(ax: Axes, ticks, marker_months: float, colour: str, labelled=None) -> None:
+    """Survival scale in % (0-100), x from 0 to the last tick, ticks at `labelled` (default: `ticks`;
+    the times the numbers-at-risk table labels), and the dashed marker line."""
     ax.axvline(marker_months, color=colour, linestyle="--", linewidth=0.8, zorder=2)
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, ticks[-1] if len(ticks) else 1)
-    ax.set_xticks(ticks)
+    ax.set_xticks(ticks if labelled is None else labelled)
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.transforms import offset_copy
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
-from ino_study.figures.km import risk_times
+from ino_study.figures.km import numbers_at_risk, risk_times
+from ino_study.figures.placement import avoid_overlaps
 from ino_study.figures.theme import (
-    FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
+    FONT, GREY, LABEL_BACKING, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
 )
 from ino_study.outputs.formats import format_ci, format_count, format_level, format_p_label, format_percent
 from ino_study.statistics.comparisons import landmark
@@ -29,6 +31,7 @@ LANDMARK_COLUMNS = ["element", "landmark_days", "group", "time_months", "value",
 CIF_COLUMNS = ["element", "endpoint", "cause", "time_months", "value", "ci_lower", "ci_upper", "n"]
 MARKER_MONTHS = 12.0
 GROUP_LABELS = {"no": "No HSCT by landmark", "yes": "HSCT by landmark"}
+RISK_LABELS = {"no": "No HSCT", "yes": "HSCT"}
 CIF_TITLES = {"REL": "Cumulative incidence of relapse and non-relapse mortality",
               "VOD": "Cumulative incidence of VOD/SOS after HSCT (competing: death)"}
 CIF_XLABELS = {"REL": "Months since first InO dose", "VOD": "Months since HSCT"}
@@ -108,6 +111,7 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
         ax = style_axes(fig.add_subplot(grid[0, column]), grid_axis="y")
         risk_ax = fig.add_subplot(grid[1, column], sharex=ax)
         ticks = np.sort(block.loc[block["element"] == "at_risk", "time_months"].unique())
+        at_risk, estimates = [], []
         for index, group in enumerate(LANDMARK_GROUPS):
             colour = PALETTE[index]
             rows = block[block["group"] == group]
@@ -128,28 +132,21 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
             if len(point) and np.isfinite(point["value"].iloc[0]):
                 value = float(point["value"].iloc[0])
                 ax.plot([MARKER_MONTHS], [value], marker="o", markersize=3.5, color=colour, zorder=5)
-                ax.annotate(format_percent(value), (MARKER_MONTHS, value), xytext=(4, 5 if index else -9),
-                            textcoords="offset points", fontsize=FONT["tiny"], color=colour)
-            for tick in ticks:
-                count = rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"]
-                risk_ax.text(tick, 1 - index, format_count(count.iloc[0] if len(count) else 0), ha="center",
-                             va="center", fontsize=FONT["small"], color=colour)
+                estimates.append(ax.text(MARKER_MONTHS, value, format_percent(value), fontsize=FONT["tiny"],
+                                         color=colour, va="bottom",
+                                         transform=offset_copy(ax.transData, fig, 4, 3, units="points"),
+                                         bbox=LABEL_BACKING))
+            counts = [rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"] for tick in ticks]
+            at_risk.append((RISK_LABELS[group] if column == 0 else "", colour,
+                            [c.iloc[0] if len(c) else 0 for c in counts]))
         p = float(block.loc[block["element"] == "logrank_p", "value"].iloc[0])
-        ax.text(0.98, 0.98, format_p_label(p, "Log-rank p"), transform=ax.transAxes, ha="right", va="top",
+        p_text = ax.text(0.98, 0.98, format_p_label(p, "Log-rank p"), transform=ax.transAxes, ha="right", va="top",
                 fontsize=FONT["small"])
-        survival_axes(ax, ticks, MARKER_MONTHS, GREY)
+        survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk))
         label_axes(ax, f"Months since day {lm}", "Overall survival (%)" if column == 0 else "",
                    f"Landmark day {lm}")
-        ax.legend(frameon=False, loc="lower left", prop={"size": FONT["tiny"]})
-        risk_ax.set_ylim(-0.6, 1.6)
-        risk_ax.set_yticks([0, 1])
-        risk_ax.set_yticklabels(["HSCT", "No HSCT"] if column == 0 else ["", ""], fontsize=FONT["small"])
-        for side in ("top", "right", "left", "bottom"):
-            risk_ax.spines[side].set_visible(False)
-        risk_ax.tick_params(axis="both", length=0, labelsize=FONT["small"], pad=10)
-        # no x axis under the counts: the curves' axis above gives the times
-        risk_ax.xaxis.set_visible(False)
-        risk_ax.set_title("Number at risk", fontsize=FONT["small"], loc="left")
+        legend = ax.legend(frameon=False, loc="lower left", prop={"size": FONT["tiny"]})
+        avoid_overlaps(fig, estimates, obstacles=[legend, p_text], within=ax.get_window_extent())
     fig.suptitle(f"Overall survival from landmark by HSCT at or before it (shaded: {format_level(conf_level)} CI, {conf_type})",
                  fontsize=FONT["title"], fontweight="bold", x=0.01, ha="left")
     return fig
@@ -199,6 +196,7 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
     curves = data[data["element"] == "curve"]
     causes = [label for _, label in CAUSES.get(endpoint, ())] or list(dict.fromkeys(curves["cause"]))
     last = float(curves["time_months"].max()) if len(curves) else 1.0
+    estimates = []
     for index, cause in enumerate(causes):
         colour = PALETTE[index % len(PALETTE)]
         curve = curves[curves["cause"] == cause]
@@ -213,12 +211,15 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
         row = twelve_month(data, cause)
         if row is not None and np.isfinite(row["value"]):
             ax.plot([MARKER_MONTHS], [row["value"]], marker="o", markersize=3.5, color=colour, zorder=5)
-            ax.annotate(f"12 mo: {format_percent(row['value'])} ({format_ci(row['ci_lower'], row['ci_upper'])})",
-                        (MARKER_MONTHS, row["value"]), xytext=(5, 6 + 10 * index), textcoords="offset points",
-                        fontsize=FONT["tiny"], color=colour)
+            estimates.append(ax.text(MARKER_MONTHS, row["value"], f"12 mo: {format_percent(row['value'])} "
+                                     f"({format_ci(row['ci_lower'], row['ci_upper'])})", fontsize=FONT["tiny"],
+                                     color=colour, va="bottom",
+                                     transform=offset_copy(ax.transData, fig, 5, 4, units="points"),
+                                     bbox=LABEL_BACKING))
     ax.axvline(MARKER_MONTHS, color=GREY, linestyle="--", linewidth=0.8, zorder=2)
     ax.set_xlim(0, max(last, MARKER_MONTHS) * 1.02)
-    ax.text(0.99, 0.98, f"Aalen-Johansen; shaded: {format_level(conf_level)} CI (log)", transform=ax.transAxes,
-            ha="right", va="top", fontsize=FONT["small"])
-    ax.legend(frameon=False, loc="upper left", prop={"size": FONT["small"]})
+    note = ax.text(0.99, 0.98, f"Aalen-Johansen; shaded: {format_level(conf_level)} CI (log)",
+                   transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
+    legend = ax.legend(frameon=False, loc="upper left", prop={"size": FONT["small"]})
+    avoid_overlaps(fig, estimates, obstacles=[note, legend], within=ax.get_window_extent())
     return fig
