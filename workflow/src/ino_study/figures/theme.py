@@ -79,7 +79,16 @@ THEME_RC = {
     "axes.formatter.useoffset": False,
     "svg.hashsalt": "ino-study",
     "svg.fonttype": "none",
+    # TrueType (Type 42) fonts embedded in PDF (and PostScript): text stays text, editable in
+    # Illustrator or Inkscape, as journals ask; the default Type 3 fonts are drawn glyphs
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
 }
+
+#: Journal column widths (inches) that `figures.width_in` may name instead of a number.
+WIDTH_PRESETS = {"single": 3.5, "double": 7.0}
+#: The resolutions journals accept for TIFF figures; figures.dpi must be in this range with tiff.
+TIFF_DPI = (300, 600)
 
 METADATA = {
     "svg": {"Date": None, "Creator": None},
@@ -105,9 +114,18 @@ class FigureSettings:
 
     @classmethod
     def from_config(cls, figures: dict) -> "FigureSettings":
-        return cls(dpi=int(figures.get("dpi", 300)), formats=tuple(figures.get("formats", ("png", "svg"))),
-                   width_in=float(figures.get("width_in", 7)),
-                   censor_marks_max=int(figures.get("censor_marks_max", 500)))
+        """From config `figures`; `width_in` a number or a preset of WIDTH_PRESETS ("single", "double")."""
+        width = figures.get("width_in", 7)
+        if isinstance(width, str) and width not in WIDTH_PRESETS:
+            raise ValueError(f"config figures.width_in: {width!r} is neither a width in inches nor one of "
+                             f"{', '.join(WIDTH_PRESETS)}")
+        settings = cls(dpi=int(figures.get("dpi", 300)), formats=tuple(figures.get("formats", ("png", "svg"))),
+                       width_in=float(WIDTH_PRESETS.get(width, width)),
+                       censor_marks_max=int(figures.get("censor_marks_max", 500)))
+        if "tiff" in settings.formats and not TIFF_DPI[0] <= settings.dpi <= TIFF_DPI[1]:
+            raise ValueError(f"config figures.dpi: {settings.dpi} with tiff among figures.formats; TIFF figures "
+                             f"are written at {TIFF_DPI[0]}-{TIFF_DPI[1]} dpi")
+        return settings
 
 
 def new_figure(settings: FigureSettings, aspect: float = 0.62) -> Figure:
@@ -202,9 +220,14 @@ def footnote(fig: Figure, text: str) -> None:
     fig.text(FOOTNOTE_X, 0.005, lines, fontsize=FONT["tiny"], color="#444444", ha="left", va="bottom")
 
 
+#: Pillow's options per raster format: TIFF LZW-compressed (lossless, what journals ask for).
+PIL_OPTIONS = {"tiff": {"compression": "tiff_lzw"}}
+
+
 def save_figure(fig: Figure, paths: Iterable[str | Path], dpi: int) -> None:
     """Save to every path (format from the suffix), deterministically and atomically."""
     for path in paths:
         fmt = Path(path).suffix.lstrip(".").lower()
-        atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi,
-                                                             metadata=METADATA.get(fmt), facecolor="white"))
+        options = {"pil_kwargs": PIL_OPTIONS[fmt]} if fmt in PIL_OPTIONS else {}
+        atomic_write(path, lambda tmp, fmt=fmt, options=options: fig.savefig(
+            tmp, format=fmt, dpi=dpi, metadata=METADATA.get(fmt), facecolor="white", **options))
