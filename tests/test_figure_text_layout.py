@@ -4,7 +4,8 @@ Every figure the pipeline draws (figures.step.draw_figures, the list of figures.
 for the default cohort (the committed synthetic registry export, 17 patients) and for cohorts of
 1,000 and 100,000 patients simulated by ino_study.synthetic.simulate_cohort, each taken through the
 records and endpoints steps in-process (read, clean, derive) with the default config; and the
-Kaplan-Meier figure by group with 1 to 6 groups at the three sizes. After `fig.canvas.draw()`, every
+Kaplan-Meier figure by group with 1 to 6 groups at the three sizes; each at the default width (7 in,
+double column) and at the single-column preset (3.5 in). After `fig.canvas.draw()`, every
 visible, non-empty Text artist that was drawn (titles, axis and tick labels, annotations, legend
 entries, risk-table labels and numbers, footnotes) gives its window extent; any two boxes that
 overlap (by more than 0 px in both directions; boxes of zero area ignored) or a box outside the
@@ -33,6 +34,8 @@ from ino_study.figures.theme import FigureSettings
 CONFIG = load_config()
 SIZES = ("default", "1,000", "100,000")
 SIMULATED = {"1,000": 1_000, "100,000": 100_000}
+#: config figures.width_in: the default (double column) and the single-column preset
+WIDTHS = {"7": 7.0, "3.5": "single"}
 PUBLISHED = PROJECT_ROOT / "data" / "literature" / "published_cohorts.csv"
 GROUP_NAMES = ("Standard dose", "Reduced dose", "KMT2A-rearranged", "Normal karyotype", "Hypodiploid",
                "Other cytogenetics")
@@ -110,8 +113,9 @@ def cohort(size: str) -> dict[str, pd.DataFrame]:
         return analysis_datasets(folder)
 
 
-def figure_problems(size: str) -> dict[str, list[str]]:
-    """{figure: problems} for every figure of the pipeline drawn from the cohort of `size`."""
+def figure_problems(size: str) -> dict[str, dict[str, list[str]]]:
+    """{width: {figure: problems}} for every figure of the pipeline drawn from the cohort of `size`,
+    with config figures.width_in each of WIDTHS."""
     from ino_study.statistics.survival_analysis import (
         SurvivalData, SurvivalSettings, cox_table, logrank_table, survival_estimates,
     )
@@ -120,24 +124,26 @@ def figure_problems(size: str) -> dict[str, list[str]]:
     settings = SurvivalSettings(tuple(float(t) for t in CONFIG["survival_timepoints_months"]), CONFIG["km_ci"],
                                 float(CONFIG["confidence_level"]), tuple(CONFIG["comparisons"]))
     fitted = SurvivalData(data["adtte"], data["adsl"], settings)
-    out = {}
-    for name, fig, _ in draw_figures(data["adsl"], data["adrs"], data["adtte"], data["adae"], data["doses"],
-                                     logrank_table(fitted), cox_table(fitted), survival_estimates(fitted),
-                                     pd.read_csv(PUBLISHED), CONFIG):
-        out[name] = text_problems(fig, f"{name} ({size} cohort)")
+    tables = (logrank_table(fitted), cox_table(fitted), survival_estimates(fitted))
+    out: dict[str, dict[str, list[str]]] = {}
+    for width, width_in in WIDTHS.items():
+        config = {**CONFIG, "figures": {**CONFIG["figures"], "width_in": width_in}}
+        out[width] = {name: text_problems(fig, f"{name} ({size} cohort, {width} in wide)")
+                      for name, fig, _ in draw_figures(data["adsl"], data["adrs"], data["adtte"], data["adae"],
+                                                       data["doses"], *tables, pd.read_csv(PUBLISHED), config)}
     return out
-
-
-_CACHE: dict[str, dict[str, list[str]]] = {}
 
 
 @pytest.fixture(scope="session")
 def problems_of():
-    """The problems of each cohort's figures, computed once per session for each size asked for."""
-    def get(size: str) -> dict[str, list[str]]:
-        if size not in _CACHE:
-            _CACHE[size] = figure_problems(size)
-        return _CACHE[size]
+    """figure_problems of a cohort size, computed once per session (the cohort is built, analysed
+    and drawn at every width once, then let go)."""
+    cache: dict[str, dict[str, dict[str, list[str]]]] = {}
+
+    def get(size: str, width: str) -> dict[str, list[str]]:
+        if size not in cache:
+            cache[size] = figure_problems(size)
+        return cache[size][width]
     return get
 
 
@@ -149,9 +155,10 @@ def size_param(size: str):
 
 
 @pytest.mark.parametrize("figure", FIGURES)
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("size", [size_param(s) for s in SIZES])
-def test_no_text_on_text(problems_of, size, figure):
-    problems = problems_of(size)
+def test_no_text_on_text(problems_of, size, width, figure):
+    problems = problems_of(size, width)
     assert figure in problems, f"{figure} not drawn for the {size} cohort"
     assert not problems[figure], "\n".join(problems[figure])
 
@@ -175,13 +182,14 @@ def km_groups(n_groups: int, n: int, seed: int = 4) -> pd.DataFrame:
 
 @pytest.mark.parametrize("n", [17, 1_000, pytest.param(100_000, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("n_groups", range(1, 7))
-def test_no_text_on_text_km_by_group(n_groups, n):
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_text_on_text_km_by_group(width, n_groups, n):
     data = km_groups(n_groups, n)
     data = pd.concat([data, pd.DataFrame([{"element": "logrank_p", "group": "all", "value": 0.0004}])],
                      ignore_index=True)
-    fig = draw_km(data, FigureSettings.from_config(CONFIG["figures"]), "OS", "log-log", 0.95, logrank_p=0.0004,
-                  group_by="subgroup", labels=Labels())
-    problems = text_problems(fig, f"km_os_by_subgroup ({n_groups} groups, {n:,} patients)")
+    settings = FigureSettings.from_config({**CONFIG["figures"], "width_in": WIDTHS[width]})
+    fig = draw_km(data, settings, "OS", "log-log", 0.95, logrank_p=0.0004, group_by="subgroup", labels=Labels())
+    problems = text_problems(fig, f"km_os_by_subgroup ({n_groups} groups, {n:,} patients, {width} in wide)")
     assert not problems, "\n".join(problems)
 
 

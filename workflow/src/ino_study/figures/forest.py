@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from ino_study.endpoints.labels import Labels
 from ino_study.figures.theme import (
+    fit_to_canvas,
     FONT, GREY, PALETTE, FigureSettings, label_axes, new_figure, plain_log_ticks, style_axes,
 )
 from ino_study.outputs.formats import format_level, format_p_label
@@ -72,4 +73,4 @@ def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float,
     ax.tick_params(axis="y", labelsize=FONT["small"])
     ax.set_ylim(len(data) - 0.3, -0.7)
     label_axes(ax, f"Hazard ratio ({format_level(conf_level)} CI, log scale)", "", "Univariable Cox models")
-    return fig
+    return fit_to_canvas(fig)

@@ -18,7 +18,7 @@ from matplotlib.transforms import offset_copy
 from ino_study.endpoints.labels import Labels
 from ino_study.figures.theme import (
     FONT, GREY, LABEL_BACKING, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
-    text_width_points,
+    fit_to_canvas, footnote, separate, text_width_points, wrap_to_width,
 )
 from ino_study.figures.placement import avoid_overlaps
 from ino_study.outputs.formats import (
@@ -124,7 +124,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     x_max = float(ticks[-1]) if len(ticks) else 1.0
     width_px = axes_width_px(fig, ax, settings.dpi)
     thinned = False
-    estimates, medians, at_risk = [], [], []
+    estimates, medians, at_risk, summaries = [], [], [], []
     for index, group in enumerate(groups):
         colour = PALETTE[index % len(PALETTE)] if n_groups > 1 else PALETTE[0]
         rows = data[data["group"] == group]
@@ -152,7 +152,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
                                      f"({_pct(point['ci_lower'])}-{_pct(point['ci_upper'])})",
                                      transform=offset_copy(ax.transData, fig, 5, 3, units="points"),
                                      bbox=LABEL_BACKING, fontsize=FONT["tiny"], color=colour, ha="left",
-                                     va="bottom", zorder=6))
+                                     va="bottom", zorder=6, in_layout=False))
         median = rows[rows["element"] == "median"].iloc[0]
         if np.isfinite(median["time_months"]):
             ax.plot([0, median["time_months"]], [0.5, 0.5], color=colour, linestyle=":", linewidth=0.8)
@@ -161,7 +161,11 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
             medians.append(ax.text(median["time_months"], 0.0, f"median {median['time_months']:.1f} mo",
                                    transform=offset_copy(ax.transData, fig, 3, 3, units="points"),
                                    bbox=LABEL_BACKING, fontsize=FONT["tiny"], color=colour, ha="left",
-                                   va="bottom", zorder=6))
+                                   va="bottom", zorder=6, in_layout=False))
+        summaries.append("; ".join(
+            ([f"{int(point['time_months'])} mo: {_pct(point['value'])} ({_pct(point['ci_lower'])}-"
+              f"{_pct(point['ci_upper'])})"] if np.isfinite(point["value"]) else [])
+            + ([f"median {median['time_months']:.1f} mo"] if np.isfinite(median["time_months"]) else [])))
         at_risk.append((shown[group] if n_groups > 1 else "All", colour,
                         [rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"].iloc[0]
                          for tick in ticks]))
@@ -178,8 +182,26 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     note_text = ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
     legend = ax.legend(frameon=False, loc="upper right", prop={"size": FONT["small"]},
                        bbox_to_anchor=(1.0, 0.98 - _height_fraction(fig, ax, note, FONT["small"]) - 0.02))
-    # the 12-month estimates, then the medians: each as near its point as the other labels allow
-    avoid_overlaps(fig, estimates + medians, obstacles=[note_text, legend], within=ax.get_window_extent())
+
+    def lay_out() -> None:
+        fit_to_canvas(fig)  # a narrow figure: the axes shrink to keep their text on the canvas
+        separate(fig, ax, risk_ax)  # the x axis's label clear of the table's title
+        note_text.set_text(wrap_to_width(note, 0.97 * ax.get_position().width * fig.get_figwidth() * 72,
+                                         FONT["small"]))  # within the plot's width
+        legend.set_bbox_to_anchor((1.0, 0.98 - _height_fraction(fig, ax, note_text.get_text(), FONT["small"]) - 0.02),
+                                  ax.transAxes)
+        survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk,
+                                                                      grow_margin=False))
+
+    lay_out()
+    # the 12-month estimates, then the medians: each as near its point as the other labels allow;
+    # where the plot has no room for them all (many groups in a narrow figure), they go to a footnote
+    if not avoid_overlaps(fig, estimates + medians, obstacles=[note_text, legend], within=ax.get_window_extent()):
+        for text in estimates + medians:
+            text.remove()
+        footnote(fig, "; ".join(f"{shown[g] if n_groups > 1 else 'All patients'}: {summary}"
+                                for g, summary in zip(groups, summaries) if summary) + ".")
+        lay_out()
     return fig
 
 
@@ -189,12 +211,15 @@ def _height_fraction(fig: Figure, ax, text: str, size: float) -> float:
 
 
 def numbers_at_risk(fig: Figure, risk_ax, ticks: np.ndarray, rows: list[tuple[str, str, list]],
-                    size: float = FONT["small"]) -> np.ndarray:
+                    size: float = FONT["small"], grow_margin: bool = True) -> np.ndarray:
     """The numbers-at-risk table under a survival plot: one row per (label, colour, counts at
     `ticks`), top to bottom, with thousands separators. Where the counts would run into each other,
     only every k-th time is labelled (k the smallest that leaves a gap of at least 4 points); the
-    row labels stand clear of the first column. Returns the times labelled (the survival axes'
-    ticks)."""
+    row labels stand clear of the first column, and (`grow_margin`) the left margin of the axes'
+    grid grows when a row label needs it. Drawn again (after the axes moved), it replaces the
+    numbers drawn before. Returns the times labelled (the survival axes' ticks)."""
+    for text in list(risk_ax.texts):
+        text.remove()
     texts = [[format_count(c) for c in counts] for _, _, counts in rows]
     widest = max((text_width_points(t, size) for row in texts for t in row), default=0.0)
     first = max((text_width_points(row[0], size) for row in texts if row), default=0.0)
@@ -203,7 +228,7 @@ def numbers_at_risk(fig: Figure, risk_ax, ticks: np.ndarray, rows: list[tuple[st
     fig_points = fig.get_figwidth() * 72
     label_room = max((text_width_points(label, size) for label, _, _ in rows), default=0.0) + pad + 3.0
     grid = risk_ax.get_subplotspec().get_gridspec()
-    if label_room > risk_ax.get_position().x0 * fig_points:
+    if grow_margin and label_room > risk_ax.get_position().x0 * fig_points:
         grid.update(left=grid.left + label_room / fig_points - risk_ax.get_position().x0)
         for axes in fig.axes:  # GridSpec.update moves the axes of pyplot's figures only
             spec = axes.get_subplotspec()

@@ -49,17 +49,32 @@ def free_bottoms(labels: Sequence[Box], obstacles: Iterable[Box] = (), low: floa
 
 
 def avoid_overlaps(fig: Figure, texts: Sequence[Text], obstacles: Iterable = (), within: Bbox | None = None,
-                   gap_points: float = 1.5) -> None:
+                   gap_points: float = 1.5) -> bool:
     """Move each of `texts` (in order of priority) vertically to the nearest place where it meets
     none of the others nor `obstacles` (artists: legends, other texts; or Bboxes in display
-    pixels), inside `within` (display pixels; e.g. an Axes' window extent)."""
+    pixels), inside `within` (display pixels; e.g. an Axes' window extent); a text that would
+    stick out of `within` on the right is first moved left. True when every text found a free
+    place (False: the region is too small for them all; they overlap)."""
     renderer = fig.canvas.get_renderer()
-    boxes = [o if isinstance(o, Bbox) else o.get_window_extent(renderer) for o in obstacles]
-    extents = [t.get_window_extent(renderer) for t in texts]
+    boxes = [tuple((o if isinstance(o, Bbox) else o.get_window_extent(renderer)).extents) for o in obstacles]
     gap = gap_points * fig.dpi / 72
+    extents = []
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        if within is not None and extent.x1 > within.x1:
+            _move(text, within.x1 - extent.x1, 0.0)
+            extent = text.get_window_extent(renderer)
+        extents.append(tuple(extent.extents))
     low, high = (within.y0, within.y1) if within is not None else (float("-inf"), float("inf"))
-    bottoms = free_bottoms([tuple(e.extents) for e in extents], [tuple(b.extents) for b in boxes], low, high, gap)
+    bottoms = free_bottoms(extents, boxes, low, high, gap)
     for text, extent, bottom in zip(texts, extents, bottoms):
-        transform = text.get_transform()
-        x, y = transform.transform(text.get_position())
-        text.set_position(transform.inverted().transform((x, y + bottom - extent.y0)))
+        _move(text, 0.0, bottom - extent[1])
+    placed = [(x0, b, x1, b + y1 - y0) for (x0, y0, x1, y1), b in zip(extents, bottoms)]
+    return not any(_meets(a[0], a[2], a[1], a[3], b) for i, a in enumerate(placed) for b in placed[i + 1:] + boxes)
+
+
+def _move(text: Text, dx: float, dy: float) -> None:
+    """Move `text` by (dx, dy) display pixels, in whatever coordinates it is placed."""
+    transform = text.get_transform()
+    x, y = transform.transform(text.get_position())
+    text.set_position(transform.inverted().transform((x + dx, y + dy)))

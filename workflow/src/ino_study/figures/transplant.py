@@ -20,7 +20,8 @@ from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.figures.km import numbers_at_risk, risk_times
 from ino_study.figures.placement import avoid_overlaps
 from ino_study.figures.theme import (
-    FONT, GREY, LABEL_BACKING, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
+    DESIGN_WIDTH_IN, FONT, GREY, LABEL_BACKING, LINE, PALETTE, FigureSettings, fit_to_canvas, label_axes,
+    new_figure, separate, style_axes, survival_axes, wrap_title,
 )
 from ino_study.outputs.formats import format_ci, format_count, format_level, format_p_label, format_percent
 from ino_study.statistics.comparisons import landmark
@@ -98,18 +99,29 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
     """One panel per landmark: KM OS from the landmark by HSCT at or before it, numbers at risk, log-rank p."""
     landmarks = [int(v) for v in pd.unique(data["landmark_days"].dropna())]
     n_panels = max(1, len(landmarks))
-    fig = new_figure(settings, aspect=0.62 if n_panels > 1 else 0.7)
-    grid = fig.add_gridspec(2, n_panels, height_ratios=[5.0, 1.3], hspace=0.38, wspace=0.28,
-                            left=0.09, right=0.98, top=0.86, bottom=0.06)
+    # side by side at double-column width; one under the other in a narrower figure
+    stacked = n_panels > 1 and settings.width_in < 0.75 * DESIGN_WIDTH_IN
+    if stacked:
+        fig = new_figure(settings, aspect=0.62 * n_panels)
+        grid = fig.add_gridspec(2 * n_panels, 1, height_ratios=[5.0, 1.3] * n_panels, hspace=0.45,
+                                left=0.09, right=0.98, top=0.9, bottom=0.04)
+    else:
+        fig = new_figure(settings, aspect=0.62 if n_panels > 1 else 0.7)
+        grid = fig.add_gridspec(2, n_panels, height_ratios=[5.0, 1.3], hspace=0.38, wspace=0.28,
+                                left=0.09, right=0.98, top=0.86, bottom=0.06)
     if not landmarks:
         ax = fig.add_subplot(grid[0, 0])
         ax.axis("off")
         ax.text(0.5, 0.5, "No landmarks configured", ha="center", va="center", fontsize=FONT["label"])
         return fig
+    panels = []
     for column, lm in enumerate(landmarks):
         block = data[data["landmark_days"] == lm]
-        ax = style_axes(fig.add_subplot(grid[0, column]), grid_axis="y")
-        risk_ax = fig.add_subplot(grid[1, column], sharex=ax)
+        plot_cell, risk_cell = (grid[2 * column, 0], grid[2 * column + 1, 0]) if stacked else (
+            grid[0, column], grid[1, column])
+        ax = style_axes(fig.add_subplot(plot_cell), grid_axis="y")
+        risk_ax = fig.add_subplot(risk_cell, sharex=ax)
+        first = column == 0 or stacked  # a panel at the left edge: row labels and y label
         ticks = np.sort(block.loc[block["element"] == "at_risk", "time_months"].unique())
         at_risk, estimates = [], []
         for index, group in enumerate(LANDMARK_GROUPS):
@@ -135,20 +147,29 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
                 estimates.append(ax.text(MARKER_MONTHS, value, format_percent(value), fontsize=FONT["tiny"],
                                          color=colour, va="bottom",
                                          transform=offset_copy(ax.transData, fig, 4, 3, units="points"),
-                                         bbox=LABEL_BACKING))
+                                         bbox=LABEL_BACKING, in_layout=False))
             counts = [rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"] for tick in ticks]
-            at_risk.append((RISK_LABELS[group] if column == 0 else "", colour,
+            at_risk.append((RISK_LABELS[group] if first else "", colour,
                             [c.iloc[0] if len(c) else 0 for c in counts]))
         p = float(block.loc[block["element"] == "logrank_p", "value"].iloc[0])
-        p_text = ax.text(0.98, 0.98, format_p_label(p, "Log-rank p"), transform=ax.transAxes, ha="right", va="top",
-                fontsize=FONT["small"])
+        p_text = ax.text(0.98, 0.98, format_p_label(p, "Log-rank p"), transform=ax.transAxes, ha="right",
+                         va="top", fontsize=FONT["small"])
         survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk))
-        label_axes(ax, f"Months since day {lm}", "Overall survival (%)" if column == 0 else "",
-                   f"Landmark day {lm}")
+        label_axes(ax, f"Months since day {lm}", "Overall survival (%)" if first else "", f"Landmark day {lm}")
         legend = ax.legend(frameon=False, loc="lower left", prop={"size": FONT["tiny"]})
-        avoid_overlaps(fig, estimates, obstacles=[legend, p_text], within=ax.get_window_extent())
-    fig.suptitle(f"Overall survival from landmark by HSCT at or before it (shaded: {format_level(conf_level)} CI, {conf_type})",
-                 fontsize=FONT["title"], fontweight="bold", x=0.01, ha="left")
+        panels.append((ax, risk_ax, ticks, at_risk, estimates, [legend, p_text]))
+    title = (f"Overall survival from landmark by HSCT at or before it (shaded: {format_level(conf_level)} CI, "
+             f"{conf_type})")
+    fig.suptitle(wrap_title(fig, title, 0.01), fontsize=FONT["title"], fontweight="bold", x=0.01, ha="left")
+    fit_to_canvas(fig)  # a narrow figure: the axes shrink to keep their text on the canvas
+    for index, (ax, risk_ax, *_rest) in enumerate(panels):
+        separate(fig, ax, risk_ax)  # the x axis's label clear of the table's title
+        if stacked and index + 1 < len(panels):
+            separate(fig, risk_ax, panels[index + 1][0], move="lower")  # the next panel's title
+    for ax, risk_ax, ticks, at_risk, estimates, obstacles in panels:
+        survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk,
+                                                                      grow_margin=False))
+        avoid_overlaps(fig, estimates, obstacles=obstacles, within=ax.get_window_extent())
     return fig
 
 
@@ -215,11 +236,12 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
                                      f"({format_ci(row['ci_lower'], row['ci_upper'])})", fontsize=FONT["tiny"],
                                      color=colour, va="bottom",
                                      transform=offset_copy(ax.transData, fig, 5, 4, units="points"),
-                                     bbox=LABEL_BACKING))
+                                     bbox=LABEL_BACKING, in_layout=False))
     ax.axvline(MARKER_MONTHS, color=GREY, linestyle="--", linewidth=0.8, zorder=2)
     ax.set_xlim(0, max(last, MARKER_MONTHS) * 1.02)
     note = ax.text(0.99, 0.98, f"Aalen-Johansen; shaded: {format_level(conf_level)} CI (log)",
                    transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
     legend = ax.legend(frameon=False, loc="upper left", prop={"size": FONT["small"]})
+    fit_to_canvas(fig)  # a narrow figure: the axes shrink to keep their text on the canvas
     avoid_overlaps(fig, estimates, obstacles=[note, legend], within=ax.get_window_extent())
     return fig
