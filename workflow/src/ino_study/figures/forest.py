@@ -14,8 +14,7 @@ from matplotlib.figure import Figure
 
 from ino_study.endpoints.labels import Labels
 from ino_study.figures.theme import (
-    fit_to_canvas,
-    FONT, GREY, PALETTE, FigureSettings, label_axes, new_figure, plain_log_ticks, style_axes,
+    FONT, GREY, PALETTE, FigureSettings, fit_to_canvas, label_axes, new_figure, plain_log_ticks, style_axes,
 )
 from ino_study.outputs.formats import format_level, format_p_label
 

@@ -13,8 +13,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ino_study.figures.sampling import MAX_MRD_PATIENTS, sample_patients
-from ino_study.figures.theme import fit_to_canvas, FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, footnote, label_axes, \
-    new_figure, plain_log_ticks, style_axes
+from ino_study.figures.theme import (
+    FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, fit_to_canvas, footnote, label_axes, new_figure, plain_log_ticks,
+    style_axes,
+)
 from ino_study.outputs.formats import format_count
 
 DATA_COLUMNS = ["patient_id", "day", "mrd_percent", "below_detection", "plotted_percent"]
