@@ -195,9 +195,9 @@ def fit_to_canvas(fig: Figure, rounds: int = 6) -> Figure:
 def _rewrap(fig: Figure, ax: Axes, renderer) -> None:
     """A left title wrapped again to its axes' new place; an x label wider than the canvas wrapped
     to the axes' width."""
-    title = ax.get_title(loc="left")
-    if title and ("\n" in title or ax._left_title.get_window_extent(renderer).x1 > fig.bbox.x1):
-        ax.set_title(wrap_title(fig, title.replace("\n", " "), ax.get_position().x0), loc="left")
+    title, artist = ax.get_title(loc="left"), ax._left_title
+    if title and ("\n" in title or artist.get_window_extent(renderer).x1 > fig.bbox.x1):
+        artist.set_text(wrap_title(fig, title.replace("\n", " "), ax.get_position().x0))  # its font kept
     label = ax.xaxis.label
     if label.get_text() and label.get_visible():
         box = label.get_window_extent(renderer)
