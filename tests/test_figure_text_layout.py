@@ -268,3 +268,25 @@ def test_median_labels_stand_right_of_their_median_line(n_groups):
         line_x = ax.transData.transform((months, 0))[0]
         box = text.get_window_extent(fig.canvas.get_renderer())
         assert box.x0 > line_x + 1 and box.y0 > ax.transData.transform((0, 0))[1], text.get_text()
+
+
+def test_fit_to_canvas_leaves_a_fitting_figure_alone_and_fits_one_that_does_not():
+    from ino_study.figures.theme import fit_to_canvas, label_axes, new_figure
+
+    fig = new_figure(FigureSettings(dpi=100), aspect=0.5)
+    ax = fig.add_axes((0.2, 0.2, 0.7, 0.6))
+    label_axes(ax, "Months", "Survival (%)", "A short title")
+    before = ax.get_position().bounds
+    fit_to_canvas(fig)
+    assert ax.get_position().bounds == before and not text_problems(fig, "fitting")
+
+    fig = new_figure(FigureSettings(dpi=100, width_in=3.5), aspect=0.5)
+    ax = fig.add_axes((0.05, 0.05, 0.9, 0.9))  # no room for tick labels, axis labels or the title
+    ax.set_yticks([0, 1], ["A rather long category name", "Another"])
+    label_axes(ax, "Months since the first dose of inotuzumab ozogamicin", "",
+               "A title far too long for a single-column figure of three and a half inches")
+    assert text_problems(fig, "before")
+    fit_to_canvas(fig)
+    assert not text_problems(fig, "after"), text_problems(fig, "after")
+    title = ax._left_title
+    assert "\n" in title.get_text() and title.get_fontweight() == "bold"  # re-wrapped, still bold
