@@ -44,6 +44,7 @@ rule all:
         rules.survival_statistics.output,
         rules.transplant_and_competing_risks.output,
         rules.deaths_and_mrd_landmark.output,
+        rules.hsct_outcomes.output,
         rules.compare_scenarios.output,
         rules.cohort_figures.output,
         rules.figures.output,

@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     step("deaths_and_mrd_landmark", deaths_and_mrd_landmark, "logs/deaths_and_mrd_landmark.log", adsl_adtte,
          step_settings(config, "deaths_and_mrd_landmark"),
          SimpleNamespace(deaths=f"{R}/tables/deaths.csv", mrd_landmark=f"{R}/tables/mrd_landmark.csv"))
+    step("hsct_outcomes", steps.hsct_outcomes, "logs/hsct_outcomes.log", adsl_adtte,
+         step_settings(config, "hsct_outcomes"),
+         SimpleNamespace(outcomes=f"{R}/tables/hsct_outcomes.csv", transplants=f"{R}/tables/transplants.md"))
 
     # -------------------------------------------------------------------- summary (report.smk)
     summary = SimpleNamespace(summary=f"{R}/summary.json", paragraph=f"{R}/summary.md")

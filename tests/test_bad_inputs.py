@@ -16,6 +16,7 @@ import tracemalloc
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter
 
@@ -1006,6 +1007,198 @@ def case_many_problems_one_message(tmp):
     outcome = xlsx(sheets2, tmp, name="second.xlsx")
     assert outcome.message.startswith("The raw records have 3 problem(s)")
     assert f"second.xlsx, sheet 'assessments', row {orphan_row}, column 'patient_id': value 'INO-100'" in outcome.message
+
+
+# ------------------------------------------------- optional columns of issue 21 (Table 1, SOS/VOD)
+
+
+@case
+def case_optional_table1_and_sos_columns_absent_are_not_recorded(tmp):
+    sheets = default_sheets()
+    for sheet, columns in (("patients", ("cns_status", "extramedullary_disease", "cr1_date", "first_relapse_date",
+                                         "prior_lines")),
+                           ("assessments", ("mrd_method", "mrd_detection_limit_pct")),
+                           ("adverse_events", ("sos_severity", "sos_treatment", "sos_outcome"))):
+        for column in columns:
+            position = column_index(sheets, sheet, column)
+            for row in sheets[sheet]:
+                del row[position]
+    outcome = xlsx(sheets, tmp)
+    assert analysed(outcome) == 17
+    tables = outcome.records.tables
+    assert tables["patients"][["cns_status", "prior_lines", "cr1_date"]].isna().all().all()
+    assert tables["assessments"]["mrd_method"].isna().all() and tables["adverse_events"]["sos_severity"].isna().all()
+    assert not [f for f in outcome.findings if f.severity in ("error", "warning") and f.column in (
+        "cns_status", "mrd_method", "sos_severity")]
+
+
+@case
+def case_optional_codes_in_other_spellings_are_read(tmp):
+    sheets = default_sheets()
+    cns_row = set_cell(sheets, "patients", "INO-002", "cns_status", "ЦНС 3")
+    set_cell(sheets, "patients", "INO-003", "cns_status", 2)
+    set_cell(sheets, "assessments", "INO-001", "mrd_method", "ПЦР")
+    set_cell(sheets, "adverse_events", "INO-006", "sos_severity", "очень тяжелая", nth=2)
+    set_cell(sheets, "adverse_events", "INO-006", "sos_outcome", "летальный исход", nth=2)
+    outcome = xlsx(sheets, tmp)
+    patients = outcome.records.tables["patients"].set_index("patient_id")
+    assert patients.loc["INO-002", "cns_status"] == "CNS3" and patients.loc["INO-003", "cns_status"] == "CNS2"
+    assert outcome.records.tables["assessments"]["mrd_method"].iloc[0] == "PCR"
+    events = outcome.records.tables["adverse_events"]
+    vod = events[(events["patient_id"] == "INO-006") & events["sos_severity"].notna()]
+    assert list(vod[["sos_severity", "sos_outcome"]].iloc[0]) == ["very severe", "fatal"]
+    assert has_finding(outcome.findings, "correction", "patients", cns_row, "cns_status",
+                       rule="Russian code translated")
+
+
+@case
+def case_cns_status_not_a_cns_grade(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "patients", "INO-004", "cns_status", "CNS4")
+    outcome = xlsx(sheets, tmp)
+    problem(outcome, at("patients", row, "cns_status", "CNS4"), "is not a recognised CNS status")
+    assert "(patient INO-004)" in outcome.message
+
+
+@case
+def case_extramedullary_disease_not_yes_no(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "patients", "INO-005", "extramedullary_disease", "testis")
+    problem(xlsx(sheets, tmp), at("patients", row, "extramedullary_disease", "testis"), "is not a recognised yes/no")
+
+
+@case
+def case_prior_lines_zero(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "patients", "INO-001", "prior_lines", 0)
+    problem(xlsx(sheets, tmp), at("patients", row, "prior_lines", "0"), "prior lines of therapy: 1")
+
+
+@case
+def case_prior_lines_not_a_number(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "patients", "INO-001", "prior_lines", "две")
+    # an optional column, but strict: an unreadable count stops the run (not a warning set to missing)
+    problem(xlsx(sheets, tmp), at("patients", row, "prior_lines", "две"), "is not a number")
+
+
+@case
+def case_first_relapse_before_first_remission(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "patients", "INO-005", "first_relapse_date", "01.01.2010")
+    outcome = xlsx(sheets, tmp)
+    problem(outcome, at("patients", row, "first_relapse_date"), "dated on or before the first remission")
+    assert "(patient INO-005)" in outcome.message
+
+
+@case
+def case_first_relapse_date_in_primary_refractory_disease(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "patients", "INO-003", "first_relapse_date", "01.01.2017")
+    problem(xlsx(sheets, tmp), at("patients", row, "first_relapse_date"), "relapse_number is 0")
+
+
+@case
+def case_impossible_cr1_date_stops(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "patients", "INO-001", "cr1_date", "31.02.2015")
+    problem(xlsx(sheets, tmp), at("patients", row, "cr1_date", "31.02.2015"), "February has no day 31")
+
+
+@case
+def case_mrd_method_unknown(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "assessments", "INO-001", "mrd_method", "FISH")
+    outcome = xlsx(sheets, tmp)
+    problem(outcome, at("assessments", row, "mrd_method", "FISH"), "is not a recognised MRD method")
+    assert "(patient INO-001)" in outcome.message
+
+
+@case
+def case_mrd_detection_limit_zero(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "assessments", "INO-001", "mrd_detection_limit_pct", 0)
+    problem(xlsx(sheets, tmp), at("assessments", row, "mrd_detection_limit_pct", "0.0"),
+            "an MRD detection limit is above 0% and at most 100%")
+
+
+@case
+def case_sos_severity_given_as_a_ctcae_grade(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "adverse_events", "INO-006", "sos_severity", 3, nth=2)
+    outcome = xlsx(sheets, tmp)
+    problem(outcome, at("adverse_events", row, "sos_severity", "3"), "is not a recognised EBMT SOS/VOD severity")
+    assert "(patient INO-006)" in outcome.message
+
+
+@case
+def case_sos_outcome_unknown_word(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "adverse_events", "INO-011", "sos_outcome", "improved", nth=1)
+    problem(xlsx(sheets, tmp), at("adverse_events", row, "sos_outcome", "improved"),
+            "is not a recognised SOS/VOD outcome")
+
+
+# --------------------------------------------------------------------- GVHD (optional transplant columns)
+
+
+@case
+def case_agvhd_grade_not_a_grade(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "transplants", "INO-001", "agvhd_grade", "V")
+    problem(xlsx(sheets, tmp), at("transplants", row, "agvhd_grade", "V"),
+            "is not an acute GVHD grade (expected 0, I, II, III or IV) (patient INO-001)")
+
+
+@case
+def case_cgvhd_not_a_severity(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "transplants", "INO-006", "cgvhd", "very severe")
+    problem(xlsx(sheets, tmp), at("transplants", row, "cgvhd", "very severe"),
+            "is not a chronic GVHD severity (expected none, mild, moderate or severe) (patient INO-006)")
+
+
+@case
+def case_agvhd_grade_without_date(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "transplants", "INO-001", "agvhd_date", None)
+    problem(xlsx(sheets, tmp), at("transplants", row, "agvhd_date"),
+            "'agvhd_date' is empty but acute GVHD grade I-IV is recorded (agvhd_grade II) (patient INO-001)")
+
+
+@case
+def case_cgvhd_before_transplant(tmp):
+    sheets = default_sheets()
+    row = set_cell(sheets, "transplants", "INO-006", "cgvhd_date", "01.01.2017")
+    problem(xlsx(sheets, tmp), at("transplants", row, "cgvhd_date", "2017-01-01"),
+            "GVHD onset is dated before the transplant (patient INO-006)")
+
+
+@case
+def case_gvhd_grade_spellings(tmp):
+    sheets = default_sheets()
+    set_cell(sheets, "transplants", "INO-001", "agvhd_grade", 2)  # a number cell
+    set_cell(sheets, "transplants", "INO-005", "agvhd_grade", "grade III")
+    set_cell(sheets, "transplants", "INO-006", "cgvhd", "Умеренная")
+    tables = ok(xlsx(sheets, tmp)).records.tables["transplants"].set_index("patient_id")
+    assert tables.loc["INO-001", "agvhd_grade"] == 2 and tables.loc["INO-005", "agvhd_grade"] == 3
+    assert tables.loc["INO-006", "cgvhd"] == "moderate"
+    assert pd.isna(tables.loc["INO-016", "agvhd_grade"]) and tables.loc["INO-016", "cgvhd"] is None
+
+
+@case
+def case_gvhd_columns_not_recorded(tmp):
+    sheets = default_sheets()
+    drop = sorted((column_index(sheets, "transplants", c) for c in ("agvhd_grade", "agvhd_date", "cgvhd",
+                                                                      "cgvhd_date")), reverse=True)
+    for row in sheets["transplants"]:
+        for position in drop:
+            del row[position]
+    outcome = xlsx(sheets, tmp)
+    assert analysed(outcome) == 17
+    transplants = outcome.records.tables["transplants"]
+    assert transplants["agvhd_grade"].isna().all() and transplants["cgvhd"].isna().all()
+    assert not [f for f in outcome.findings if f.column in ("agvhd_grade", "cgvhd") and f.severity != "correction"]
 
 
 # ------------------------------------------------------------------------------------- runner

@@ -232,7 +232,8 @@ def test_adtte_invariants():
     adtte = data["adtte"]
     assert (adtte["AVAL"] >= 0).all() and set(adtte["CNSR"]) <= {0, 1}
     assert adtte.groupby(["patient_id", "PARAMCD"]).size().max() == 1
-    assert set(adtte["PARAMCD"]) == {"OS", "EFS", "REL", "VOD"}
+    # DOR for the two in CR; after HSCT for B (in CR at HSCT; no GVHD recorded: no GVHD or GRFS rows)
+    assert set(adtte["PARAMCD"]) == {"OS", "EFS", "REL", "VOD", "DOR", "OS_HSCT", "LFS_HSCT", "NRM_HSCT"}
 
 
 def test_every_derived_column_is_in_the_data_dictionary():

@@ -66,6 +66,8 @@ def make_cohort(n: int, seed: int = 1) -> dict[str, pd.DataFrame]:
         "first_remission_date": date(np.where(responder, 25, np.nan)),
         "first_mrd_negative_date": date(np.where(mrd_neg, 56, np.nan)),
         "hsct_date": date(np.where(hsct, 90, np.nan)), "vod_date": date(np.where(vod, 110, np.nan)),
+        "vod_during_ino": np.zeros(n, dtype=bool), "vod_after_hsct": vod,  # VOD on day 110, HSCT on day 90
+        "days_last_dose_to_hsct": pd.array(np.where(hsct, 76, np.nan), dtype="Float64").astype("Int64"),
     })
     os_rows = pd.DataFrame({"patient_id": ids, "PARAMCD": "OS", "AVAL": os_months, "CNSR": 1 - os_event,
                             "EVNTCD": os_event})
@@ -86,7 +88,16 @@ def make_cohort(n: int, seed: int = 1) -> dict[str, pd.DataFrame]:
     terms = np.array(["Febrile neutropenia", "Nausea", "Sepsis", "Blood bilirubin increased"])
     m = 3 * n
     adae = pd.DataFrame({"patient_id": rng.choice(ids, m), "AEDECOD": rng.choice(terms, m),
-                         "AETOXGR": rng.integers(1, 6, m)})
+                         "AETOXGR": rng.integers(1, 6, m), "treatment_emergent": rng.random(m) < 0.8})
+    # the rest of adae's layout: a non-treatment-emergent event of a transplanted patient is after HSCT
+    transplanted = adae["patient_id"].isin(ids[hsct])
+    adae["period"] = np.where(adae["treatment_emergent"], "treatment-emergent",
+                              np.where(transplanted, "after HSCT", "other"))
+    adae["ADY"] = np.where(adae["treatment_emergent"], 20, 120)
+    adae["ASTDT"] = adae["patient_id"].map(dict(zip(ids, start))) + pd.to_timedelta(adae["ADY"], unit="D")
+    adae["vod"] = False
+    for column in ("sos_severity", "sos_treatment", "sos_outcome"):
+        adae[column] = None
     doses = pd.DataFrame({"patient_id": np.repeat(ids, 3),
                           "date": np.repeat(start, 3) + pd.to_timedelta(np.tile([0, 7, 14], n), unit="D")})
     return {"adsl": adsl, "adtte": adtte, "adrs": adrs, "adae": adae, "doses": doses}

@@ -67,6 +67,32 @@ def test_labels_of_levels_and_variables():
     assert labels.variable("an_unknown_column") == "an_unknown_column"
 
 
+@pytest.mark.parametrize("label, in_text", [
+    ("Sex", "sex"),                                   # an ordinary word: lowered
+    ("Dose group", "dose group"),                     # only the first letter
+    ("InO cycles", "InO cycles"),                     # mixed case: kept
+    ("CD22 expression, % of blasts", "CD22 expression, % of blasts"),  # an acronym: kept
+    ("HSCT after InO", "HSCT after InO"),
+    ("1st-line therapy", "1st-line therapy"),         # not a letter first: kept
+    ("A", "a"),                                       # one letter
+])
+def test_a_variable_label_inside_a_sentence(label, in_text):
+    labels = Labels.from_config({"labels": {"variables": {"x": label}}})
+    assert labels.variable_in_text("x") == in_text
+
+
+def test_labels_from_config_accepts_the_whole_config_or_the_labels_mapping():
+    whole = Labels.from_config({"labels": {"variables": {"sex": "Gender"}, "levels": {"sex": {"F": "Girl"}}}})
+    own = Labels.from_config({"variables": {"sex": "Gender"}, "levels": {"sex": {"F": "Girl"}}})
+    for labels in (whole, own):
+        assert labels.variable("sex") == "Gender" and labels.level("sex", "F") == "Girl"
+        assert labels.level("sex", "M") == "Male" and labels.variable("age_group") == "Age group"
+    assert Labels.from_config(None) == Labels.from_config({}) == Labels()
+    # booleans given as YAML true/false become the yes/no the statistics tables write
+    flags = Labels.from_config({"labels": {"levels": {"prior_hsct": {True: "Transplanted", False: "Not"}}}})
+    assert flags.level("prior_hsct", "yes") == "Transplanted" and flags.level("prior_hsct", False) == "Not"
+
+
 def test_forest_labels_from_the_dictionary_data_label_unchanged():
     data = pd.DataFrame({"label": ["OS: prior_hsct yes vs no"], "endpoint": ["OS"], "covariate": ["prior_hsctyes"],
                          "group_by": ["prior_hsct"], "reference": ["no"]})

@@ -113,6 +113,8 @@ def test_headline_rates_state_numerator_and_denominator():
         "dose_group": ["standard", "standard", "reduced", "standard", "standard", "standard"],
         "hsct_after_ino": [True, True, True, False, False, True],
         "vod": [True, False, True, False, False, True],
+        "vod_after_hsct": [True, False, True, False, False, True],  # all after HSCT
+        "vod_during_ino": [False] * 6,
     })
     rates = headline_rates(adsl, 0.95)
     assert (rates["response"]["responders"], rates["response"]["evaluable"]) == (2, 4)
@@ -152,6 +154,8 @@ TINY_RESPONSE = pd.DataFrame({
     "dose_group": ["standard"] * 6,
     "hsct_after_ino": [False] * 6,
     "vod": [False] * 6,
+    "vod_during_ino": [False] * 6,
+    "vod_after_hsct": [False] * 6,
 })
 
 

@@ -64,3 +64,31 @@ rule deaths_and_mrd_landmark:
         settings=step_params("deaths_and_mrd_landmark"),
     script:
         "../scripts/deaths_and_mrd_landmark.py"
+
+
+# After HSCT: OS, leukaemia-free survival, non-relapse mortality, GVHD and GRFS from the HSCT date, and
+# the table of the transplants (donor, conditioning, days from the last InO dose, VOD/SOS, GVHD).
+rule hsct_outcomes:
+    input:
+        adsl=rules.derive_endpoints.output.adsl_parquet,
+        adtte=rules.derive_endpoints.output.adtte_parquet,
+        code=package_code(
+            "statistics",
+            "endpoints/hsct.py",
+            "endpoints/definitions.py",
+            "tables/export.py",
+            "outputs",
+            "job.py",
+            "steps.py",
+        ),
+    output:
+        outcomes=f"{RESULTS}/tables/hsct_outcomes.csv",
+        transplants=f"{RESULTS}/tables/transplants.md",
+    log:
+        "logs/hsct_outcomes.log",
+    conda:
+        ENV
+    params:
+        settings=step_params("hsct_outcomes"),
+    script:
+        "../scripts/hsct_outcomes.py"

@@ -1,11 +1,15 @@
-# Publication tables: Table 1, response/MRD, adverse events and survival, each as CSV and Markdown,
+# Publication tables: Table 1, response/MRD, adverse events (treatment-emergent and after HSCT),
+# SOS/VOD events and survival, each as CSV and Markdown,
 # and all of them in results/tables/tables.xlsx (one sheet each) and tables.docx.
 from ino_study.tables.catalogue import TABLES
 
 TABLE_CATEGORIES = {
     "table1": "Baseline characteristics",
     "response": "Response",
+    "response_by_subgroup": "Response",
     "adverse_events": "Safety",
+    "adverse_events_after_hsct": "Safety",
+    "sos_vod": "Safety",
     "survival_summary": "Survival",
 }
 
@@ -19,9 +23,9 @@ rule tables:
         follow_up=rules.survival_statistics.output.follow_up,
         code=package_code(
             "tables",
-            "statistics/proportions.py",
-            "statistics/distinct.py",
+            "statistics",
             "endpoints/labels.py",
+            "endpoints/adae.py",
             "outputs/io.py",
             "job.py",
         ),

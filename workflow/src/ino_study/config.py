@@ -36,16 +36,20 @@ def dates_as_text(value: Any) -> Any:
 STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "clean_records": ("raw_format", "redcap_data_dictionary", "column_map", "cutoff_date", "study_window",
                       "max_age_years", "identifier_columns", "pseudonymise"),
-    "derive_endpoints": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs"),
+    "derive_endpoints": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
+                         "teae_window_days", "dor_censor_at_hsct"),
     "survival_statistics": ("survival_timepoints_months", "km_ci", "confidence_level", "comparisons"),
     "transplant_and_competing_risks": ("landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"),
     "deaths_and_mrd_landmark": ("response", "survival_timepoints_months", "km_ci", "confidence_level"),
+    "hsct_outcomes": ("confidence_level", "km_ci"),
     "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"),
     "figures": ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent", "labels"),
-    "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels"),
+    "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels", "teae_window_days",
+               "cd22_cutoff_percent"),
     # a scenario's analysis: its endpoints, survival statistics and summary, in one job
     "scenario_analysis": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
-                          "survival_timepoints_months", "km_ci", "confidence_level", "comparisons"),
+                          "teae_window_days", "dor_censor_at_hsct", "survival_timepoints_months", "km_ci",
+                          "confidence_level", "comparisons"),
 }
 
 

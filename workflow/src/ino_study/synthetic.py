@@ -323,6 +323,35 @@ REFERENCE_PATIENTS: tuple[RefPatient, ...] = (
 # fmt: on
 
 
+#: Baseline facts Table 1 reports (issue 21), per patient: (CNS status, extramedullary disease,
+#: months from CR1 to the first relapse (None: primary refractory, no CR1)). CR1 is one month after
+#: the diagnosis. INO-007's CNS status is not recorded. Prior lines of therapy: 1 + relapses + CAR-T.
+TABLE1_FACTS: dict[str, tuple[str | None, bool, int | None]] = {
+    "INO-001": ("CNS1", False, 24), "INO-002": ("CNS2", False, 30), "INO-003": ("CNS1", False, None),
+    "INO-004": ("CNS3", True, 36), "INO-005": ("CNS1", False, 20), "INO-006": ("CNS1", False, 12),
+    "INO-007": (None, True, 5), "INO-008": ("CNS2", False, 22), "INO-009": ("CNS1", False, 40),
+    "INO-010": ("CNS1", False, 9), "INO-011": ("CNS1", False, 15), "INO-012": ("CNS1", False, None),
+    "INO-013": ("CNS1", True, 26), "INO-014": ("CNS2", False, 50), "INO-015": ("CNS1", False, 14),
+    "INO-016": ("CNS1", False, 17), "INO-017": ("CNS1", False, None), "INO-018": ("CNS1", False, 20),
+    "INO-019": ("CNS1", False, 10), "INO-020": ("CNS1", False, 15),
+}
+#: The method and detection limit (%) of each patient's MRD measurements: flow cytometry at 10^-4 unless
+#: listed; INO-013's method is not recorded.
+MRD_METHODS: dict[str, tuple[str | None, float | None]] = {
+    "INO-012": ("NGS", 0.0001), "INO-016": ("PCR", 0.001), "INO-013": (None, None),
+}
+#: SOS/VOD as the field reports it: EBMT paediatric severity, treatment, outcome (by patient).
+SOS_DETAILS: dict[str, tuple[str, str, str]] = {
+    "INO-006": ("severe", "defibrotide", "resolved"),
+    "INO-011": ("very severe", "defibrotide", "resolved"),
+}
+#: Columns added to the contract after the reference workbook was first written: their cells are
+#: rendered from a random stream of their own, so that every earlier cell keeps its formatting.
+LATER_COLUMNS = frozenset({"cns_status", "extramedullary_disease", "cr1_date", "first_relapse_date", "prior_lines",
+                           "mrd_method", "mrd_detection_limit_pct", "sos_severity", "sos_treatment", "sos_outcome"})
+MONTH_DAYS = 30.4375
+
+
 def _add(d: dt.date, days: int) -> dt.date:
     return d + dt.timedelta(days=int(days))
 
@@ -339,6 +368,58 @@ def _dose_group(p: RefPatient) -> str | None:
     return "standard" if c1 >= STANDARD_CYCLE_MG_M2 - 1e-9 else "reduced"
 
 
+# -- GVHD on the transplant records (optional contract columns; issue 21 item 5) --------------------------
+#: Per transplanted reference patient: (maximum acute GVHD grade, its onset in days after HSCT, chronic GVHD
+#: severity, its onset in days after HSCT); None = not recorded (INO-016: a transplant without GVHD data).
+REFERENCE_GVHD: dict[str, tuple[str, int | None, str, int | None] | None] = {
+    "INO-001": ("II", 21, "none", None),
+    "INO-003": ("I", 18, "mild", 150),
+    "INO-005": ("III", 25, "none", None),  # dies on day +140 (transplant-related sepsis)
+    "INO-006": ("0", None, "moderate", 200),
+    "INO-009": ("II", 30, "none", None),
+    "INO-011": ("III", 20, "none", None),  # dies on day +190 (infection after HSCT)
+    "INO-012": ("I", 14, "none", None),
+    "INO-016": None,
+}
+
+
+def reference_gvhd(patient_id: str, hsct_date: dt.date) -> dict[str, Any]:
+    """The GVHD columns of a reference patient's transplant row (all None when not recorded)."""
+    gvhd = REFERENCE_GVHD.get(patient_id)
+    if gvhd is None:
+        return dict(agvhd_grade=None, agvhd_date=None, cgvhd=None, cgvhd_date=None)
+    grade, a_day, severity, c_day = gvhd
+    return dict(agvhd_grade=grade, agvhd_date=None if a_day is None else _add(hsct_date, a_day),
+                cgvhd=severity, cgvhd_date=None if c_day is None else _add(hsct_date, c_day))
+
+
+def _simulated_gvhd(hsct_days: np.ndarray, end_days: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """Simulated GVHD columns of the transplant rows (own generator: the other columns do not change).
+
+    Maximum acute grade 0/I/II/III/IV (about 40/25/20/10/5%), onset 10-60 days after HSCT; chronic GVHD
+    none/mild/moderate/severe (about 65/15/13/7%), onset 100-300 days after HSCT; a grade whose onset
+    falls after the end of follow-up is recorded as 0 / none; about 5% of transplants without GVHD data.
+    """
+    rng = np.random.default_rng([seed, 21])
+    m = len(hsct_days)
+    missing = np.int64(-10**9)
+    grade = rng.choice(5, size=m, p=[0.4, 0.25, 0.2, 0.1, 0.05])
+    a_day = hsct_days + rng.integers(10, 61, m)
+    grade = np.where(a_day <= end_days, grade, 0)
+    severity = rng.choice(4, size=m, p=[0.65, 0.15, 0.13, 0.07])
+    c_day = hsct_days + rng.integers(100, 301, m)
+    severity = np.where(c_day <= end_days, severity, 0)
+    unrecorded = rng.random(m) < 0.05
+    roman = np.array(["0", "I", "II", "III", "IV"], dtype=object)
+    levels = np.array(["none", "mild", "moderate", "severe"], dtype=object)
+    return {
+        "agvhd_grade": np.where(unrecorded, "", roman[grade]).astype(object),
+        "agvhd_date": _format_dates(np.where(unrecorded | (grade == 0), missing, a_day), rng),
+        "cgvhd": np.where(unrecorded, "", levels[severity]).astype(object),
+        "cgvhd_date": _format_dates(np.where(unrecorded | (severity == 0), missing, c_day), rng),
+    }
+
+
 def build_reference_cohort() -> dict[str, pd.DataFrame]:
     """The clean, typed truth tables of the reference cohort, one DataFrame per contract table.
 
@@ -348,15 +429,22 @@ def build_reference_cohort() -> dict[str, pd.DataFrame]:
     """
     rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in TABLES}
     for p in REFERENCE_PATIENTS:
+        diagnosis = _add(p.anchor, -round(p.diagnosis_months_before * MONTH_DAYS))
+        cns, extramedullary, cr1_months = TABLE1_FACTS[p.patient_id]
+        cr1 = _add(diagnosis, round(MONTH_DAYS)) if cr1_months is not None else None
         rows["patients"].append(
             dict(
                 patient_id=p.patient_id, full_name=p.full_name, sex=p.sex, birth_date=_birth_date(p),
-                diagnosis_date=_add(p.anchor, -round(p.diagnosis_months_before * 30.4375)),
+                diagnosis_date=diagnosis,
                 relapse_number=p.relapse_number, prior_hsct=p.prior_hsct,
                 prior_blinatumomab=p.prior_blinatumomab, prior_car_t=p.prior_car_t,
                 cytogenetics=p.cytogenetics, cd22_pct=p.cd22_pct, marrow_blasts_pct=p.marrow_blasts_pct,
+                cns_status=cns, extramedullary_disease=extramedullary, cr1_date=cr1,
+                first_relapse_date=_add(cr1, round(cr1_months * MONTH_DAYS)) if cr1 is not None else None,
+                prior_lines=1 + p.relapse_number + int(p.prior_car_t),
             )
         )
+        method, limit = MRD_METHODS.get(p.patient_id, ("flow", 0.01))
         for day, cyc, dose in p.doses:
             rows["ino_doses"].append(
                 dict(patient_id=p.patient_id, date=_add(p.anchor, day), cycle=cyc, dose_mg_m2=dose)
@@ -364,16 +452,21 @@ def build_reference_cohort() -> dict[str, pd.DataFrame]:
         for day, blasts, mrd, anc, plt in p.assessments:
             rows["assessments"].append(
                 dict(patient_id=p.patient_id, date=_add(p.anchor, day), marrow_blasts_pct=blasts, mrd=mrd,
-                     anc_10e9_l=anc, platelets_10e9_l=plt)
+                     anc_10e9_l=anc, platelets_10e9_l=plt,
+                     mrd_method=method if _mrd_done(mrd) else None,
+                     mrd_detection_limit_pct=limit if _mrd_done(mrd) else None)
             )
         if p.hsct is not None:
             day, donor, cond = p.hsct
             rows["transplants"].append(
-                dict(patient_id=p.patient_id, date=_add(p.anchor, day), donor_type=donor, conditioning=cond)
+                dict(patient_id=p.patient_id, date=_add(p.anchor, day), donor_type=donor, conditioning=cond,
+                     **reference_gvhd(p.patient_id, _add(p.anchor, day)))
             )
         for term, grade, day in p.adverse_events:
+            severity, treatment, outcome = (SOS_DETAILS[p.patient_id] if term in VOD_TERMS else (None, None, None))
             rows["adverse_events"].append(
-                dict(patient_id=p.patient_id, term=term, grade=grade, onset_date=_add(p.anchor, day))
+                dict(patient_id=p.patient_id, term=term, grade=grade, onset_date=_add(p.anchor, day),
+                     sos_severity=severity, sos_treatment=treatment, sos_outcome=outcome)
             )
         end = _add(p.anchor, p.os_days)
         rows["follow_up"].append(
@@ -391,6 +484,11 @@ def build_reference_cohort() -> dict[str, pd.DataFrame]:
         cols = [c.name for c in t.columns]
         out[t.name] = pd.DataFrame(rows[t.name], columns=cols)
     return out
+
+
+def _mrd_done(text: str | None) -> bool:
+    """The reference cohort's MRD text is a measurement (not blank, not 'not done')."""
+    return text is not None and text.strip().lower() not in {"н/д", "not done", ""}
 
 
 def _mrd_negative_text(text: str | None) -> bool | None:
@@ -468,8 +566,9 @@ def _col_letter(idx: int) -> str:
 
 
 def _fmt_dec(v: float) -> str:
-    """A number as Russian text: at most 2 decimals, decimal comma, no trailing zeros."""
-    s = f"{v:.2f}".rstrip("0").rstrip(".")
+    """A number as Russian text: at most 6 decimals (an MRD detection limit has 4), decimal comma, no
+    trailing zeros."""
+    s = f"{v:.6f}".rstrip("0").rstrip(".")
     return s.replace(".", ",")
 
 
@@ -480,20 +579,27 @@ HEADER_VARIANTS: dict[str, dict[str, str]] = {
         "diagnosis_date": "diagnosis_date", "relapse_number": "Relapse_Number", "prior_hsct": "prior_HSCT",
         "prior_blinatumomab": "Prior_Blinatumomab ", "prior_car_t": "prior_car_t", "cytogenetics": "Cytogenetics",
         "cd22_pct": "CD22_pct", "marrow_blasts_pct": " marrow_blasts_pct ",
+        "cns_status": "cns_status", "extramedullary_disease": "extramedullary_disease", "cr1_date": "cr1_date",
+        "first_relapse_date": "first_relapse_date", "prior_lines": "prior_lines",
     },
     "ino_doses": {"patient_id": "patient_id ", "date": " date ", "cycle": "Cycle", "dose_mg_m2": "Dose_mg_m2 "},
     "assessments": {
         "patient_id": "PATIENT_ID", "date": "Date", "marrow_blasts_pct": "Marrow_Blasts_Pct", "mrd": "MRD",
         "anc_10e9_l": "ANC_10e9_L", "platelets_10e9_l": " platelets_10e9_l",
+        "mrd_method": "mrd_method", "mrd_detection_limit_pct": "mrd_detection_limit_pct",
     },
     "transplants": {"patient_id": "Patient_Id", "date": "DATE ", "donor_type": "Donor_Type",
                     "conditioning": " conditioning"},
-    "adverse_events": {"patient_id": "patient_id", "term": "Term ", "grade": "GRADE", "onset_date": "Onset_Date"},
+    "adverse_events": {"patient_id": "patient_id", "term": "Term ", "grade": "GRADE", "onset_date": "Onset_Date",
+                       "sos_severity": "sos_severity", "sos_treatment": "sos_treatment", "sos_outcome": "sos_outcome"},
     "follow_up": {
         "patient_id": " Patient_ID", "last_contact_date": "Last_Contact_Date", "vital_status": "Vital_Status ",
         "death_date": "death_date", "death_cause": "Death_Cause", "relapse_date": "RELAPSE_DATE",
     },
 }
+
+HEADER_VARIANTS["transplants"].update({"agvhd_grade": "aGVHD_grade", "agvhd_date": "aGVHD_Date",
+                                        "cgvhd": "cGVHD ", "cgvhd_date": "cgvhd_date"})
 
 #: The extra column (ignored by the pipeline) added to one sheet, and its contents by patient.
 EXTRA_COLUMN = ("ino_doses", "примечание")
@@ -643,6 +749,8 @@ def write_registry_workbook(tables: dict[str, pd.DataFrame], path: str | Path, s
 
     headers_given = headers
     r = _Renderer(seed)
+    later = _Renderer(seed + 1)  # the cells of LATER_COLUMNS (see there)
+    later.log = r.log
     wb = Workbook()
     ws = wb.active
     ws.title = "README"
@@ -681,7 +789,7 @@ def write_registry_workbook(tables: dict[str, pd.DataFrame], path: str | Path, s
             for j, col in enumerate(cols):
                 kind = table.column(col).kind
                 f = forced.get((table.name, pid, occ, col))
-                value, cat = r.render(kind, col, rec[col], f)
+                value, cat = (later if col in LATER_COLUMNS else r).render(kind, col, rec[col], f)
                 cells.append(value)
                 if cat is not None:
                     r.note(table.name, f"{_col_letter(j)}{excel_row}", cat, f"{pid} {col}: {value!r}")
@@ -707,21 +815,29 @@ RUSSIAN_HEADERS: dict[str, dict[str, str]] = {
         "diagnosis_date": "Дата диагноза", "relapse_number": "Число рецидивов", "prior_hsct": "ТГСК до инотузумаба",
         "prior_blinatumomab": "Блинатумомаб до инотузумаба", "prior_car_t": "CAR-T до инотузумаба",
         "cytogenetics": "Цитогенетика", "cd22_pct": "CD22, %", "marrow_blasts_pct": "Бласты в КМ, %",
+        "cns_status": "Статус ЦНС", "extramedullary_disease": "Экстрамедуллярное поражение",
+        "cr1_date": "Дата первой ремиссии", "first_relapse_date": "Дата первого рецидива",
+        "prior_lines": "Линий терапии до инотузумаба",
     },
     "ino_doses": {"patient_id": "ид пациента", "date": "Дата введения", "cycle": "Курс", "dose_mg_m2": "Доза, мг/м2"},
     "assessments": {
         "patient_id": "ИД пациента", "date": "Дата пункции", "marrow_blasts_pct": "Бласты в КМ, %", "mrd": "МОБ",
         "anc_10e9_l": "АЧН, 10^9/л", "platelets_10e9_l": "Тромбоциты,  10^9/л",
+        "mrd_method": "Метод МОБ", "mrd_detection_limit_pct": "Чувствительность МОБ, %",
     },
     "transplants": {"patient_id": "ИД пациента", "date": "Дата ТГСК", "donor_type": "Тип донора",
                     "conditioning": "Кондиционирование"},
     "adverse_events": {"patient_id": "ИД пациента", "term": "Нежелательное явление", "grade": "Степень",
-                       "onset_date": "Дата начала"},
+                       "onset_date": "Дата начала", "sos_severity": "Тяжесть ВОБ/СОС (EBMT)",
+                       "sos_treatment": "Лечение ВОБ/СОС", "sos_outcome": "Исход ВОБ/СОС"},
     "follow_up": {
         "patient_id": " ИД пациента", "last_contact_date": "Дата последнего контакта", "vital_status": "Статус",
         "death_date": "Дата смерти", "death_cause": "Причина смерти", "relapse_date": "Дата рецидива",
     },
 }
+
+RUSSIAN_HEADERS["transplants"].update({"agvhd_grade": "оРТПХ, макс. степень", "agvhd_date": "Дата оРТПХ",
+                                        "cgvhd": "хРТПХ", "cgvhd_date": "Дата хРТПХ"})
 
 #: Sheet names of the Russian-header example (each an accepted alias of its table).
 RUSSIAN_SHEETS: dict[str, str] = {
@@ -784,7 +900,24 @@ REDCAP_FIELD_TYPES: dict[str, tuple[str, str, str, bool]] = {
     "death_date": ("text", "", "date_ymd", False),
     "death_cause": ("notes", "", "", False),
     "relapse_date": ("text", "", "date_ymd", False),
+    "cns_status": ("radio", "1, CNS1 | 2, CNS2 | 3, CNS3", "", False),
+    "extramedullary_disease": ("yesno", "", "", False),
+    "cr1_date": ("text", "", "date_ymd", False),
+    "first_relapse_date": ("text", "", "date_ymd", False),
+    "prior_lines": ("text", "", "integer", False),
+    "mrd_method": ("dropdown", "1, flow | 2, PCR | 3, NGS", "", False),
+    "mrd_detection_limit_pct": ("text", "", "number", False),
+    "sos_severity": ("dropdown", "1, mild | 2, moderate | 3, severe | 4, very severe", "", False),
+    "sos_treatment": ("text", "", "", False),
+    "sos_outcome": ("radio", "1, resolved | 2, fatal | 3, ongoing", "", False),
 }
+
+REDCAP_FIELD_TYPES.update({
+    "agvhd_grade": ("dropdown", "0, 0 | 1, I | 2, II | 3, III | 4, IV", "", False),
+    "agvhd_date": ("text", "", "date_ymd", False),
+    "cgvhd": ("dropdown", "0, none | 1, mild | 2, moderate | 3, severe", "", False),
+    "cgvhd_date": ("text", "", "date_ymd", False),
+})
 
 #: The header of a data dictionary as REDCap downloads it.
 REDCAP_DICTIONARY_HEADER = (
@@ -1192,6 +1325,7 @@ def simulate_cohort(n_patients: int, seed: int, centres: int = 1) -> dict[str, p
                             (0.35, 0.3, 0.2, 0.1, 0.05), len(h_i), rng),
         "conditioning": _pick(("TBI 12 Gy + etoposide", "treosulfan + fludarabine + thiotepa",
                                "busulfan + fludarabine + thiotepa", "ТОТ 12 Гр + этопозид"), (0.4, 0.3, 0.2, 0.1), len(h_i), rng),
+        **_simulated_gvhd(first[h_i] + hsct_day[h_i], first[h_i] + obs_end[h_i], seed),
     }
     adverse_events = {
         "patient_id": pid[ae_i],
@@ -1212,6 +1346,38 @@ def simulate_cohort(n_patients: int, seed: int, centres: int = 1) -> dict[str, p
         "death_cause": np.where(dead, cause, "").astype(object),
         "relapse_date": _format_dates(np.where(relapse, first + relapse_day, missing), rng),
     }
+    # -- the optional columns of issue 21, from a stream of their own (the other cells stay as they were) ----
+    extra = np.random.default_rng([seed, 21])
+    cns = _pick(("CNS1", "CNS2", "CNS3", "ЦНС1", ""), (0.75, 0.1, 0.07, 0.03, 0.05), n, extra)
+    relapsed = relapse_n > 0
+    cr1 = diagnosis + extra.integers(25, 61, n)
+    room = np.maximum(first - cr1 - 14, 2)
+    first_relapse = cr1 + 1 + np.floor(extra.uniform(0.2, 0.95, n) * room).astype(np.int64)
+    first_relapse = np.minimum(first_relapse, first - 1)
+    dated = relapsed & (first_relapse > cr1) & (extra.random(n) < 0.9)  # ~10% not recorded
+    patients["cns_status"] = cns
+    patients["extramedullary_disease"] = _yes_no(extra.random(n) < 0.1, extra)
+    patients["cr1_date"] = _format_dates(np.where(dated, cr1, missing), extra)
+    patients["first_relapse_date"] = _format_dates(np.where(dated, first_relapse, missing), extra)
+    patients["prior_lines"] = (1 + relapse_n + prior_cart).astype(str).astype(object)
+    if centres > 1:  # the centre column stays last
+        patients["centre"] = patients.pop("centre")
+    n_a = len(assessments["patient_id"])
+    method = _pick(("flow", "PCR", "NGS", "проточная цитометрия", "ПЦР"), (0.75, 0.08, 0.05, 0.07, 0.05), n_a, extra)
+    limit = np.select([np.isin(method, ["PCR", "ПЦР"]), method == "NGS"], ["0,001", "0,0001"], "0,01").astype(object)
+    not_done = assessments["mrd"] == "н/д"
+    assessments["mrd_method"] = np.where(not_done, "", method).astype(object)
+    assessments["mrd_detection_limit_pct"] = np.where(not_done, "", limit).astype(object)
+    is_vod = np.isin(adverse_events["term"], VOD_TERMS)
+    n_ae = len(is_vod)
+    severity = _pick(("mild", "moderate", "severe", "very severe", "тяжёлая"), (0.2, 0.35, 0.25, 0.1, 0.1), n_ae, extra)
+    treatment = _pick(("defibrotide", "дефибротид", "none"), (0.6, 0.25, 0.15), n_ae, extra)
+    fatal = dead[ae_i] & (extra.random(n_ae) < 0.3)
+    outcome = np.where(fatal, "fatal", _pick(("resolved", "ongoing", "разрешилась"), (0.7, 0.1, 0.2), n_ae, extra))
+    adverse_events["sos_severity"] = np.where(is_vod, severity, "").astype(object)
+    adverse_events["sos_treatment"] = np.where(is_vod, treatment, "").astype(object)
+    adverse_events["sos_outcome"] = np.where(is_vod, outcome, "").astype(object)
+
     out = {
         "patients": pd.DataFrame(patients),
         "ino_doses": pd.DataFrame(ino_doses),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.sorting import sort_codes
@@ -56,18 +57,30 @@ def ctcae_terms(terms: pd.Series) -> list[str]:
     return [mapping[term] for term in terms]
 
 
-def is_vod(term: str) -> bool:
-    """True when the term is VOD/SOS under any of its recognised names."""
-    return ctcae_term(term) == VOD_TERM
+#: The optional SOS/VOD columns of the adverse-events table, carried into adae.
+SOS_COLUMNS = ("sos_severity", "sos_treatment", "sos_outcome")
+#: adae's `period` of an event.
+TREATMENT_EMERGENT, AFTER_HSCT, OTHER_PERIOD = "treatment-emergent", "after HSCT", "other"
 
 
-def derive_adae(events: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+def treatment_emergent_end(last_dose: pd.Series, hsct: pd.Series, window_days: int) -> pd.Series:
+    """The last day of the treatment-emergent period: the earlier of the last dose + `window_days` and
+    the day before HSCT (no HSCT: the last dose + `window_days`)."""
+    end = last_dose + pd.Timedelta(days=int(window_days))
+    before_hsct = hsct - pd.Timedelta(days=1)
+    return end.where(hsct.isna() | (end <= before_hsct), before_hsct)
+
+
+def derive_adae(events: pd.DataFrame, base: pd.DataFrame, teae_window_days: int = 30) -> pd.DataFrame:
     """One row per adverse event of an included patient.
 
     `base`: one row per patient with first_dose_date, last_dose_date and hsct_date. An event is
-    "during InO" from the first dose to 30 days after the last dose, and "after HSCT" from the day of
-    transplant on. `worst_in_term` marks the patient's highest-grade row of each term (first onset
-    among equal grades), for per-patient tables.
+    treatment-emergent from the first dose to the earlier of the last dose + `teae_window_days`
+    (config `teae_window_days`) and the day before HSCT; "after HSCT" from the day of transplant on
+    (an event on the day of HSCT is after HSCT); `period` is one of these or "other" (before the first
+    dose, or after the window without or before HSCT). "during InO" (kept for continuity) is the first
+    dose to 30 days after the last dose, whatever the HSCT. `worst_in_term` marks the patient's
+    highest-grade row of each term (first onset among equal grades), for per-patient tables.
     """
     frame = events.merge(base[["patient_id", "first_dose_date", "last_dose_date", "hsct_date"]],
                          on="patient_id", how="inner")
@@ -80,6 +93,13 @@ def derive_adae(events: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
         frame["onset_date"] <= frame["last_dose_date"] + pd.Timedelta(days=30)
     )
     frame["after_hsct"] = frame["hsct_date"].notna() & (frame["onset_date"] >= frame["hsct_date"])
+    end = treatment_emergent_end(frame["last_dose_date"], frame["hsct_date"], teae_window_days)
+    frame["treatment_emergent"] = (frame["onset_date"] >= frame["first_dose_date"]) & (frame["onset_date"] <= end)
+    frame["period"] = np.select([frame["treatment_emergent"].to_numpy(bool), frame["after_hsct"].to_numpy(bool)],
+                                [TREATMENT_EMERGENT, AFTER_HSCT], OTHER_PERIOD).astype(object)
+    for column in SOS_COLUMNS:  # optional contract columns; kept on VOD/SOS rows only
+        values = frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
+        frame[column] = values.astype(object).where(frame["vod"] & values.notna(), None)
     # integer keys sort as patient_id and AEDECOD do, without comparing strings (sorting.py)
     frame["_patient"], frame["_term"] = sort_codes(frame["patient_id"]), sort_codes(frame["AEDECOD"])
     frame = frame.sort_values(["_patient", "_term", "AETOXGR", "onset_date", "source_row"],
@@ -87,5 +107,6 @@ def derive_adae(events: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
     frame["worst_in_term"] = ~frame.duplicated(["_patient", "_term"])
     frame = frame.sort_values(["_patient", "onset_date", "_term", "source_row"], kind="stable")
     columns = ["patient_id", "term", "AEDECOD", "AETOXGR", "onset_date", "ADY", "grade3plus", "vod",
-               "during_ino", "after_hsct", "worst_in_term", "source_row"]
+               "during_ino", "after_hsct", "treatment_emergent", "period", *SOS_COLUMNS, "worst_in_term",
+               "source_row"]
     return frame[columns].rename(columns={"term": "AETERM", "onset_date": "ASTDT"}).reset_index(drop=True)

@@ -75,12 +75,8 @@ def mrd_negative(percent: float | None, qualifier: str | None, status: str, thre
     return percent < threshold_percent
 
 
-def _nan(value) -> float:
-    return math.nan if value is None or value is pd.NA else float(value)
-
-
 def _floats(values: pd.Series) -> np.ndarray:
-    """Values as floats, missing (None, NA, NaN) as NaN: what :func:`_nan` does to each value."""
+    """Values as floats, missing (None, NA, NaN) as NaN."""
     return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -147,14 +143,43 @@ def derive_adrs(assessments: pd.DataFrame, base: pd.DataFrame, rules: EndpointRu
     if criteria.window_ends_at_hsct:
         in_window &= frame["hsct_date"].isna() | (frame["date"] < frame["hsct_date"])
     frame["in_response_window"] = in_window
+    for column in MRD_METHOD_COLUMNS:  # optional contract columns (absent in an older clean table)
+        if column not in frame:
+            frame[column] = None
     frame["PARAMCD"] = "RSP"
     frame["PARAM"] = "Marrow response at assessment"
     columns = [
         "patient_id", "PARAMCD", "PARAM", "date", "ADY", "marrow_blasts_pct", "marrow_status", "anc_10e9_l",
         "platelets_10e9_l", "AVALC", "mrd_percent", "mrd_qualifier", "mrd_status", "mrd_negative",
-        "in_response_window", "source_row",
+        *MRD_METHOD_COLUMNS, "in_response_window", "source_row",
     ]
     return frame.rename(columns={"date": "ADT"})[[c if c != "date" else "ADT" for c in columns]]
+
+
+#: The optional MRD columns of the assessments (method, detection limit), carried into adrs.
+MRD_METHOD_COLUMNS = ("mrd_method", "mrd_detection_limit_pct")
+#: The order in which a patient's MRD methods are listed ("flow + PCR").
+MRD_METHOD_ORDER = ("flow", "PCR", "NGS")
+NO_MRD_RESULT = "no MRD result"
+
+
+def mrd_methods(adrs: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:
+    """Per patient: the methods of the MRD results that count (in the response window, classed negative
+    or positive: adsl's `mrd_evaluations`) and the lowest detection limit among them.
+
+    `mrd_method`: the distinct methods joined by " + " ("flow + PCR"); "no MRD result" for a patient
+    without such a result; empty when the results' method is not recorded. `mrd_detection_limit_pct`:
+    the lowest recorded limit of those results, empty when none is recorded.
+    """
+    counted = adrs[adrs["in_response_window"] & adrs["mrd_negative"].notna()]
+    has_result = set(counted["patient_id"])
+    methods = counted[counted["mrd_method"].notna()].groupby("patient_id")["mrd_method"].agg(
+        lambda values: " + ".join(m for m in MRD_METHOD_ORDER if m in set(values)))
+    limits = pd.to_numeric(counted["mrd_detection_limit_pct"], errors="coerce").groupby(counted["patient_id"]).min()
+    out = pd.DataFrame({"patient_id": patient_ids}).reset_index(drop=True)
+    out["mrd_method"] = [methods.get(p) if p in has_result else NO_MRD_RESULT for p in out["patient_id"]]
+    out["mrd_detection_limit_pct"] = out["patient_id"].map(limits).astype(float)
+    return out
 
 
 def best_response(adrs: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:

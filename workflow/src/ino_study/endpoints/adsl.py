@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ino_study.endpoints.definitions import EndpointRules
+from ino_study.endpoints.definitions import DAYS_PER_MONTH, EndpointRules
 
 #: Rounding of dose sums, so that 0.8 + 0.5 + 0.5 is exactly 1.8 and not 1.7999999999999998.
 DOSE_DECIMALS = 6
@@ -40,13 +40,22 @@ def exposure(doses: pd.DataFrame, standard_min_cycle1_mg_m2: float) -> pd.DataFr
     return out.reset_index()
 
 
+#: Optional transplant columns carried into adsl (conditioning as hsct_conditioning; GVHD as recorded).
+TRANSPLANT_DETAILS = ("conditioning", "agvhd_grade", "agvhd_date", "cgvhd", "cgvhd_date")
+
+
 def first_transplant(transplants: pd.DataFrame) -> pd.DataFrame:
     """The first HSCT after InO per patient (later transplants are not analysed here)."""
     ordered = transplants.sort_values(["patient_id", "date", "source_row"], kind="stable")
     first = ordered.drop_duplicates("patient_id")
-    return first[["patient_id", "date", "donor_type"]].rename(
-        columns={"date": "hsct_date", "donor_type": "hsct_donor_type"}
-    )
+    columns = ["patient_id", "date", "donor_type", *(c for c in TRANSPLANT_DETAILS if c in first)]
+    out = first[columns].rename(columns={"date": "hsct_date", "donor_type": "hsct_donor_type",
+                                         "conditioning": "hsct_conditioning"})
+    for column in TRANSPLANT_DETAILS:  # optional contract columns: "not recorded" when absent
+        name = "hsct_conditioning" if column == "conditioning" else column
+        if name not in out:
+            out[name] = pd.NaT if column.endswith("_date") else None
+    return out
 
 
 def _two_labels(values: pd.Series, is_first: Callable[[np.ndarray], np.ndarray], first: str,
@@ -69,6 +78,32 @@ def age_group(age_years: pd.Series) -> pd.Series:
     return _two_labels(age_years, lambda age: age < 10, "<10 y", ">=10 y")
 
 
+#: Optional baseline columns of the patients table (absent in an older clean table: not recorded).
+OPTIONAL_BASELINE = ("cns_status", "extramedullary_disease", "cr1_date", "first_relapse_date", "prior_lines")
+#: Duration of CR1 that separates early from late relapse (months; the usual paediatric cut-off).
+CR1_CUTOFF_MONTHS = 18
+PRIMARY_REFRACTORY_CR1 = "primary refractory"
+
+
+def add_cr1_duration(base: pd.DataFrame) -> pd.DataFrame:
+    """Duration of the first remission: months (days / 30.4375) from `cr1_date` to `first_relapse_date`,
+    and its group "< 18 months" / ">= 18 months"; "primary refractory" for relapse_number 0 (no CR1 to
+    relapse from); empty (not recorded) when either date is missing."""
+    base = base.copy()
+    for column in OPTIONAL_BASELINE:
+        if column not in base:
+            base[column] = pd.NaT if column.endswith("_date") else None
+    days = (pd.to_datetime(base["first_relapse_date"]) - pd.to_datetime(base["cr1_date"])).dt.days
+    base["cr1_duration_months"] = (days / DAYS_PER_MONTH).round(2)
+    group = _two_labels(base["cr1_duration_months"], lambda m: m < CR1_CUTOFF_MONTHS,
+                        f"< {CR1_CUTOFF_MONTHS} months", f">= {CR1_CUTOFF_MONTHS} months")
+    refractory = base["relapse_number"].astype("Float64").eq(0).fillna(False).to_numpy(bool)
+    base["cr1_duration_group"] = group.where(~refractory, PRIMARY_REFRACTORY_CR1)
+    base["prior_lines"] = base["prior_lines"].astype("Int64")
+    base["extramedullary_disease"] = base["extramedullary_disease"].astype("boolean")
+    return base
+
+
 def derive_adsl_base(patients: pd.DataFrame, doses: pd.DataFrame, transplants: pd.DataFrame,
                      rules: EndpointRules) -> pd.DataFrame:
     """Baseline, exposure and transplant per patient (response and outcomes are added later)."""
@@ -79,6 +114,7 @@ def derive_adsl_base(patients: pd.DataFrame, doses: pd.DataFrame, transplants: p
     base = base.merge(first_transplant(transplants), on="patient_id", how="left")
     base["hsct_after_ino"] = base["hsct_date"].notna()
     base["days_last_dose_to_hsct"] = (base["hsct_date"] - base["last_dose_date"]).dt.days.astype("Int64")
+    base = add_cr1_duration(base)
     base["refractory"] = _two_labels(base["relapse_number"], lambda n: n == 0, "primary refractory", "relapsed")
     base["age_group"] = age_group(base["age_at_first_dose_years"])
     return base
@@ -91,6 +127,8 @@ def add_outcome_flags(base: pd.DataFrame, responses: pd.DataFrame, adae: pd.Data
     adsl = adsl.merge(vod.reset_index(), on="patient_id", how="left")
     adsl["vod"] = adsl["vod_date"].notna()
     adsl["vod_worst_grade"] = adsl["vod_worst_grade"].astype("Int64")
+    for flag, column in (("vod_during_ino", "treatment_emergent"), ("vod_after_hsct", "after_hsct")):
+        adsl[flag] = adsl["patient_id"].isin(adae.loc[adae["vod"] & adae[column], "patient_id"])
     for flag in ("evaluable", "responder", "mrd_negative"):
         adsl[flag] = adsl[flag].astype("boolean").fillna(False).astype(bool) & adsl["included"].astype(bool)
     return adsl
@@ -99,9 +137,12 @@ def add_outcome_flags(base: pd.DataFrame, responses: pd.DataFrame, adae: pd.Data
 ADSL_COLUMNS = [
     "patient_id", "included", "exclusion_reason", "sex", "age_at_first_dose_years", "age_group",
     "relapse_number", "refractory", "prior_hsct", "prior_blinatumomab", "prior_car_t", "cytogenetics", "cd22_pct",
-    "baseline_blasts_pct", "diagnosis_date", "first_dose_date", "last_dose_date", "n_doses", "n_cycles",
+    "baseline_blasts_pct", "cns_status", "extramedullary_disease", "prior_lines", "cr1_date", "first_relapse_date",
+    "cr1_duration_months", "cr1_duration_group", "diagnosis_date", "first_dose_date", "last_dose_date", "n_doses", "n_cycles",
     "cumulative_dose_mg_m2", "cycle1_dose_mg_m2", "dose_group", "hsct_after_ino", "hsct_date", "hsct_donor_type",
     "days_last_dose_to_hsct", "evaluable", "best_response", "best_response_date", "responder",
-    "first_remission_date", "mrd_evaluations", "mrd_negative", "first_mrd_negative_date", "vod", "vod_date",
-    "vod_worst_grade", "death_cause",
+    "first_remission_date", "mrd_evaluations", "mrd_negative", "first_mrd_negative_date", "mrd_method",
+    "mrd_detection_limit_pct", "vod", "vod_date", "vod_worst_grade", "vod_during_ino", "vod_after_hsct",
+    "death_cause", "course1_response", "course1_response_date", "first_remission_response",
+    "hsct_conditioning", "agvhd_grade", "agvhd_date", "cgvhd", "cgvhd_date",
 ]

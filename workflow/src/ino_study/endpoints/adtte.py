@@ -8,6 +8,15 @@ Parameters (PARAMCD):
   (non-relapse mortality); censored at last contact.
 - VOD: patients transplanted after InO, HSCT -> VOD/SOS onset; death is the competing event;
   censored at last contact.
+- DOR: duration of response, responders only (patients never in CR/CRi have no row), first CR/CRi
+  (`first_remission_date`) -> relapse or death; censored at last contact or, with
+  `dor_censor_at_hsct`, at a post-InO HSCT after the first CR/CRi. A relapse on the day of the last
+  contact (or of HSCT) is an event. (DOR and the HSCT parameters: a last contact recorded before their
+  start is taken as the start, the patient having been seen then; a death before it does not count.)
+- After HSCT (patients transplanted after InO, from the HSCT date, `ino_study.endpoints.hsct`):
+  OS_HSCT, LFS_HSCT (relapse or death), NRM_HSCT (death without relapse; relapse competing), and,
+  where the transplant records hold them, AGVHD_II_IV / AGVHD_III_IV / CGVHD (death or relapse
+  competing) and GRFS.
 
 `CNSR` is 0 for the event of interest and 1 otherwise (ADaM); `EVNTCD` is 1 for the event of
 interest, 2 for a competing event and 0 for censoring, for competing-risk analyses. `AVAL` is in
@@ -19,6 +28,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
+from ino_study.endpoints.hsct import HSCT_PARAMS, hsct_candidates
 from ino_study.endpoints.sorting import in_order, sort_codes
 
 PARAMS = {
@@ -26,6 +36,8 @@ PARAMS = {
     "EFS": "Event-free survival",
     "REL": "Relapse (competing: non-relapse mortality)",
     "VOD": "VOD/SOS after HSCT (competing: death)",
+    "DOR": "Duration of response (first CR/CRi to relapse or death)",
+    **HSCT_PARAMS,
 }
 
 ADTTE_COLUMNS = ["patient_id", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL_DAYS", "AVAL", "CNSR", "EVNTCD",
@@ -62,12 +74,26 @@ def _death(frame: pd.DataFrame, code: int, desc: str) -> pd.DataFrame:
     return _candidate(frame, frame["death_date"], code, desc, "follow_up", "death_date")
 
 
+def _censor_from(frame: pd.DataFrame, start: pd.Series) -> pd.DataFrame:
+    """Censoring at the last contact for an endpoint that starts at `start` (first CR/CRi, HSCT): a
+    last contact recorded before the start (the patient was seen then) is taken as the start."""
+    return _candidate(frame, frame["last_contact_date"].where(frame["last_contact_date"] >= start, start), 0,
+                      "censored at last contact or data cut-off", "follow_up", "last_contact_date")
+
+
+def _death_from(frame: pd.DataFrame, start: pd.Series, code: int, desc: str) -> pd.DataFrame:
+    """A death on or after `start` (a death recorded before it cannot end the endpoint)."""
+    return _candidate(frame, frame["death_date"].where(frame["death_date"] >= start), code, desc, "follow_up",
+                      "death_date")
+
+
 def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: pd.Series,
-                 no_response_is_event_at_day0: bool = True) -> pd.DataFrame:
+                 no_response_is_event_at_day0: bool = True, dor_censor_at_hsct: bool = False) -> pd.DataFrame:
     """All time-to-event parameters for the included patients.
 
     `last_assessment`: date of each patient's last response assessment in the window (for the
-    no-response EFS event when it is not counted at day 0).
+    no-response EFS event when it is not counted at day 0). `dor_censor_at_hsct`: DOR censored at a
+    post-InO HSCT (default: HSCT does not end the response).
     """
     frame = adsl[adsl["included"]].merge(
         follow_up[["patient_id", "last_contact_date", "death_date", "relapse_date"]], on="patient_id", how="left"
@@ -104,6 +130,24 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
             _death(transplanted, 2, "death without VOD/SOS (competing)"),
             _censor(transplanted),
         ]), transplanted.set_index("patient_id")["hsct_date"], "VOD"))
+
+    in_remission = responders[responders["first_remission_date"].notna()]
+    if not in_remission.empty:
+        start_cr = in_remission["first_remission_date"]
+        dor = [
+            _candidate(in_remission, in_remission["relapse_date"].where(in_remission["relapse_date"] >= start_cr),
+                       1, "relapse", "follow_up", "relapse_date"),
+            _death_from(in_remission, start_cr, 1, "death"),
+        ]
+        if dor_censor_at_hsct:
+            hsct = in_remission["hsct_date"].where(in_remission["hsct_after_ino"]
+                                                   & (in_remission["hsct_date"] >= start_cr))
+            dor.append(_candidate(in_remission, hsct, 0, "censored at HSCT", "transplants", "date"))
+        dor.append(_censor_from(in_remission, start_cr))
+        parts.append(_finish(_first_of(dor), in_remission.set_index("patient_id")["first_remission_date"], "DOR"))
+
+    for paramcd, (rows, start_dates) in hsct_candidates(transplanted).items():
+        parts.append(_finish(rows, start_dates, paramcd))
 
     adtte = pd.concat(parts, ignore_index=True)
     order = {code: i for i, code in enumerate(PARAMS)}

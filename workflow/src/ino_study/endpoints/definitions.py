@@ -18,6 +18,7 @@ class ResponseCriteria:
     cr_min_platelets_10e9_l: float = 100.0
     window_ends_at_hsct: bool = True
     window_days: int = 180
+    course1_days: int = 42  # response after course 1: for a patient given no cycle 2, an assessment by this day
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class EndpointRules:
     response: ResponseCriteria = ResponseCriteria()
     standard_min_cycle1_mg_m2: float = 1.8
     no_response_is_event_at_day0: bool = True
+    teae_window_days: int = 30  # treatment-emergent AEs: up to the last dose + this (and before HSCT)
+    dor_censor_at_hsct: bool = False
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "EndpointRules":
@@ -41,11 +44,9 @@ class EndpointRules:
             ),
             standard_min_cycle1_mg_m2=float(config.get("dose_groups", {}).get("standard_min_cycle1_mg_m2", 1.8)),
             no_response_is_event_at_day0=bool(config.get("efs", {}).get("no_response_is_event_at_day0", True)),
+            teae_window_days=int(config.get("teae_window_days", 30)),
+            dor_censor_at_hsct=bool(config.get("dor_censor_at_hsct", False)),
         )
-
-
-def days_between(start: dt.date, end: dt.date) -> int:
-    return (end - start).days
 
 
 def months(days: float) -> float:

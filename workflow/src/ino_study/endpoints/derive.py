@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ino_study.endpoints.adae import derive_adae
-from ino_study.endpoints.adrs import best_response, derive_adrs
+from ino_study.endpoints.adrs import best_response, derive_adrs, mrd_methods
 from ino_study.endpoints.adsl import ADSL_COLUMNS, add_outcome_flags, derive_adsl_base
 from ino_study.endpoints.adtte import derive_adtte
+from ino_study.endpoints.course1 import course1_responses
 from ino_study.endpoints.definitions import EndpointRules
 
 
@@ -16,13 +17,17 @@ def derive_analysis_datasets(tables: dict[str, pd.DataFrame], rules: EndpointRul
     base = derive_adsl_base(tables["patients"], tables["ino_doses"], tables["transplants"], rules)
     included = base[base["included"]]
     adrs = derive_adrs(tables["assessments"], included, rules)
-    responses = best_response(adrs, included["patient_id"])
-    adae = derive_adae(tables["adverse_events"], included)
+    responses = best_response(adrs, included["patient_id"]).merge(
+        mrd_methods(adrs, included["patient_id"]), on="patient_id", how="left")
+    adae = derive_adae(tables["adverse_events"], included, rules.teae_window_days)
     adsl = add_outcome_flags(base, responses, adae)
+    adsl = adsl.merge(course1_responses(adrs, tables["ino_doses"], adsl["patient_id"], rules.response.course1_days),
+                      on="patient_id", how="left")
     # the recorded cause of death (blank for a patient alive at the cut-off), for the deaths table
     adsl = adsl.merge(tables["follow_up"][["patient_id", "death_cause"]], on="patient_id", how="left")[ADSL_COLUMNS]
     adsl = adsl.sort_values("patient_id", kind="stable").reset_index(drop=True)
     window = adrs[adrs["in_response_window"]]
     last_assessment = window.groupby("patient_id")["ADT"].max()
-    adtte = derive_adtte(adsl, tables["follow_up"], last_assessment, rules.no_response_is_event_at_day0)
+    adtte = derive_adtte(adsl, tables["follow_up"], last_assessment, rules.no_response_is_event_at_day0,
+                         rules.dor_censor_at_hsct)
     return {"adsl": adsl, "adrs": adrs, "adtte": adtte, "adae": adae}

@@ -25,6 +25,13 @@ VARIABLE_LABELS: dict[str, str] = {
     "cytogenetics": "Cytogenetics",
     "cd22_pct": "CD22 expression, % of blasts",
     "baseline_blasts_pct": "Marrow blasts at start, %",
+    "prior_lines": "Prior lines of therapy",
+    "cr1_duration_months": "Duration of CR1, months",
+    "cr1_duration_group": "Duration of CR1",
+    "cns_status": "CNS status",
+    "extramedullary_disease": "Extramedullary disease",
+    "mrd_method": "MRD method",
+    "mrd_detection_limit_pct": "MRD detection limit, %",
     "dose_group": "Dose group",
     "n_cycles": "InO cycles",
     "cumulative_dose_mg_m2": "Cumulative InO dose, mg/m2",
@@ -42,6 +49,8 @@ LEVEL_LABELS: dict[str, dict[str, str]] = {
     "sex": {"F": "Female", "M": "Male"},
     "refractory": {"primary refractory": "Primary refractory", "relapsed": "Relapsed"},
     "dose_group": {"standard": "Standard", "reduced": "Reduced"},
+    "cr1_duration_group": {"primary refractory": "Primary refractory (no CR1)"},
+    "mrd_method": {"no MRD result": "No MRD result"},
     "all": {"all": "All"},
 }
 GENERIC_LEVEL_LABELS: dict[str, str] = {"yes": "Yes", "no": "No", "missing": "Unknown", "Unknown": "Unknown"}
@@ -61,6 +70,8 @@ class Labels:
 
     variables: Mapping[str, str] = field(default_factory=lambda: dict(VARIABLE_LABELS))
     levels: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {k: dict(v) for k, v in LEVEL_LABELS.items()})
+    #: Labels of the levels any variable may take (yes/no/missing), unless the variable lists its own.
+    generic: Mapping[str, str] = field(default_factory=lambda: dict(GENERIC_LEVEL_LABELS))
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> "Labels":
@@ -91,4 +102,4 @@ class Labels:
         for candidate in (key, key.lower()):  # Table 1 prints booleans as Yes/No
             if candidate in own:
                 return own[candidate]
-        return GENERIC_LEVEL_LABELS.get(key, GENERIC_LEVEL_LABELS.get(key.lower(), key))
+        return self.generic.get(key, self.generic.get(key.lower(), key))

@@ -13,6 +13,8 @@ from typing import Any
 GENERATED_CAPTIONS = ("km_os", "response_rates", "cumulative_incidence_vod")
 
 ENDPOINTS = ("OS", "EFS")
+#: Kaplan-Meier endpoints drawn for the whole cohort only (no figure by comparison): duration of response.
+OVERALL_ONLY_ENDPOINTS = ("DOR",)
 FIXED_FIGURES = ("swimmer", "mrd_trajectories", "response_rates", "adverse_events", "forest_cox",
                  "landmark_os", "cumulative_incidence_rel", "cumulative_incidence_vod", "literature_comparison")
 #: Competing-risks endpoint of each cumulative incidence figure.
@@ -22,12 +24,12 @@ CIF_FIGURES = {"cumulative_incidence_rel": "REL", "cumulative_incidence_vod": "V
 #: Figures drawn from the analysis datasets alone (rule cohort_figures): they are drawn while the
 #: statistics are computed, by a process of their own. The rest (rule figures) need the statistics
 #: tables (log-rank p, Cox, landmark, cumulative incidence, 12-month OS for the literature figure).
-COHORT_FIGURES = ("km_os", "km_efs", "swimmer", "mrd_trajectories", "response_rates", "adverse_events")
+COHORT_FIGURES = ("km_os", "km_efs", "km_dor", "swimmer", "mrd_trajectories", "response_rates", "adverse_events")
 FIGURE_RULES = ("cohort_figures", "figures")
 
 
 def km_names(comparisons) -> list[str]:
-    names = [f"km_{e.lower()}" for e in ENDPOINTS]
+    names = [f"km_{e.lower()}" for e in (*ENDPOINTS, *OVERALL_ONLY_ENDPOINTS)]
     names += [f"km_{e.lower()}_by_{c}" for e in ENDPOINTS for c in comparisons]
     return names
 

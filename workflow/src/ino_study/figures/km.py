@@ -27,7 +27,9 @@ from ino_study.outputs.formats import (
 from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, risk_table
 
 DATA_COLUMNS = ["element", "group", "time_months", "value", "ci_lower", "ci_upper", "n"]
-ENDPOINT_NAMES = {"OS": "Overall survival", "EFS": "Event-free survival"}
+ENDPOINT_NAMES = {"OS": "Overall survival", "EFS": "Event-free survival", "DOR": "Duration of response"}
+#: The time origin of each endpoint's x axis (default: the first InO dose).
+TIME_AXIS = {"DOR": "Months since first CR/CRi"}
 MARKER_MONTHS = 12.0
 RISK_STEP_MONTHS = 6.0
 
@@ -75,6 +77,20 @@ def km_figure_data(time: np.ndarray, event: np.ndarray, groups: np.ndarray | Non
         parts.append(pd.DataFrame([{"element": "median", "group": group, "time_months": median, "value": 0.5,
                                     "ci_lower": lower, "ci_upper": upper, "n": int(mask.sum())}]))
     return pd.concat(parts, ignore_index=True).reindex(columns=DATA_COLUMNS)
+
+
+def draw_no_patients(settings: FigureSettings, endpoint: str) -> Figure:
+    """An empty Kaplan-Meier panel saying that the endpoint has no patients (e.g. DOR without responders)."""
+    fig = new_figure(settings, aspect=0.6)
+    ax = style_axes(fig.add_axes((0.11, 0.13, 0.86, 0.74)), grid_axis="y")
+    name = ENDPOINT_NAMES.get(endpoint, endpoint)
+    label_axes(ax, TIME_AXIS.get(endpoint, "Months since first InO dose"), f"{name} (%)", name)
+    ax.set_xlim(0, 24)
+    ax.set_ylim(0, 1.02)
+    message = wrap_to_width(f"No patients: no {name.lower()} to estimate in this cohort.",
+                            0.9 * 0.86 * fig.get_figwidth() * 72, FONT["label"])  # within the plot
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=FONT["label"], color=GREY)
+    return fit_to_canvas(fig)
 
 
 def _pct(value: float) -> str:
@@ -173,7 +189,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     survival_axes(ax, ticks, MARKER_MONTHS, GREY, labelled)
     name = ENDPOINT_NAMES.get(endpoint, endpoint)
     title = name if group_title is None else f"{name} by {group_title}"
-    label_axes(ax, "Months since first InO dose", f"{name} (%)", title)
+    label_axes(ax, TIME_AXIS.get(endpoint, "Months since first InO dose"), f"{name} (%)", title)
     note = f"Shaded: {format_level(conf_level)} CI ({conf_type}); + censored"
     if thinned:
         note += f"\n(marks thinned to one per pixel column above {format_count(settings.censor_marks_max)})"

@@ -17,13 +17,13 @@ from matplotlib.figure import Figure
 
 from ino_study.figures.captions import km_os_caption, response_rates_caption, vod_caption, write_captions
 from ino_study.figures.catalogue import (  # noqa: F401  (names re-exported for callers and tests)
-    CIF_FIGURES, ENDPOINTS, FIGURE_CATEGORIES, FIXED_FIGURES, GENERATED_CAPTIONS, caption_path, figure_names,
+    CIF_FIGURES, ENDPOINTS, OVERALL_ONLY_ENDPOINTS, FIGURE_CATEGORIES, FIXED_FIGURES, GENERATED_CAPTIONS, caption_path, figure_names,
     figure_outputs, figure_paths, km_names, rule_figure_names, ADAM_INPUTS, STATS_INPUTS,
 )
 from ino_study.endpoints.labels import Labels
 from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
 from ino_study.figures.forest import draw_forest, forest_data
-from ino_study.figures.km import draw_km, km_figure_data
+from ino_study.figures.km import DATA_COLUMNS as KM_DATA_COLUMNS, draw_km, draw_no_patients, km_figure_data
 from ino_study.figures.literature import draw_literature, literature_data
 from ino_study.figures.mrd import draw_mrd, mrd_data
 from ino_study.figures.swimmer import draw_swimmer, swimmer_data
@@ -80,19 +80,24 @@ def draw_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, ad
     included = adsl[adsl["included"]]
     wanted = set(figure_names(comparisons) if only is None else only)
     captions = {} if captions is None else captions
-    for endpoint in ENDPOINTS:
-        names = [f"km_{endpoint.lower()}", *(f"km_{endpoint.lower()}_by_{c}" for c in comparisons)]
+    for endpoint in (*ENDPOINTS, *OVERALL_ONLY_ENDPOINTS):
+        names = [f"km_{endpoint.lower()}"]
+        if endpoint not in OVERALL_ONLY_ENDPOINTS:
+            names += [f"km_{endpoint.lower()}_by_{c}" for c in comparisons]
         if not wanted.intersection(names):
             continue
         frame = endpoint_frame(adtte[adtte["patient_id"].isin(included["patient_id"])], adsl, endpoint, comparisons)
         time, event = frame["AVAL"].to_numpy(float), frame["event"].to_numpy(int)
-        if names[0] in wanted:
+        if names[0] in wanted and frame.empty:  # e.g. DOR when nobody reached CR/CRi
+            data = pd.DataFrame([{"element": "no_patients", "group": "all", "n": 0}], columns=KM_DATA_COLUMNS)
+            yield names[0], draw_no_patients(settings, endpoint), data
+        elif names[0] in wanted:
             data = km_figure_data(time, event, None, conf_level, conf_type)
             if endpoint == "OS":
                 captions["km_os"] = km_os_caption(data, conf_level, conf_type)
             yield names[0], draw_km(data, settings, endpoint, conf_type, conf_level, labels=labels), data
         for column in comparisons:
-            if f"km_{endpoint.lower()}_by_{column}" not in wanted:
+            if f"km_{endpoint.lower()}_by_{column}" not in wanted or endpoint in OVERALL_ONLY_ENDPOINTS:
                 continue
             known = known_group(frame, column)
             data = km_figure_data(time[known], event[known], frame.loc[known, column].to_numpy(), conf_level,
@@ -117,7 +122,7 @@ def draw_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, ad
         yield "response_rates", draw_rates(rates, settings, conf_level), rates
         captions["response_rates"] = response_rates_caption(rates, conf_level, threshold)
     if "adverse_events" in wanted:
-        data = grade_counts(worst_grades(adsl, adae))
+        data = grade_counts(worst_grades(adsl, adae[adae["treatment_emergent"]]))  # as Table 3
         yield "adverse_events", draw_adverse_events(data, settings, len(included)), data
     if "forest_cox" in wanted:
         data = forest_data(cox)

@@ -21,7 +21,7 @@ from ino_study.figures.km import numbers_at_risk, risk_times
 from ino_study.figures.placement import avoid_overlaps
 from ino_study.figures.theme import (
     DESIGN_WIDTH_IN, FONT, GREY, LABEL_BACKING, LINE, PALETTE, FigureSettings, fit_to_canvas, label_axes,
-    new_figure, separate, style_axes, survival_axes, wrap_title,
+    new_figure, separate, style_axes, survival_axes, wrap_title, wrap_to_width,
 )
 from ino_study.outputs.formats import format_ci, format_count, format_level, format_p_label, format_percent
 from ino_study.statistics.comparisons import landmark
@@ -211,9 +211,11 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
     ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
     if (data["element"] == "no_patients").any():
         ax.set_xlim(0, 24)
-        ax.text(0.5, 0.5, NO_PATIENTS.get(endpoint, "No patients."), transform=ax.transAxes, ha="center",
-                va="center", fontsize=FONT["label"], color="#444444")
-        return fig
+        message = wrap_to_width(NO_PATIENTS.get(endpoint, "No patients."), 0.9 * 0.86 * fig.get_figwidth() * 72,
+                                FONT["label"])  # within the plot
+        ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=FONT["label"],
+                color="#444444")
+        return fit_to_canvas(fig)
     curves = data[data["element"] == "curve"]
     causes = [label for _, label in CAUSES.get(endpoint, ())] or list(dict.fromkeys(curves["cause"]))
     last = float(curves["time_months"].max()) if len(curves) else 1.0

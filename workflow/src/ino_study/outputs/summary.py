@@ -19,8 +19,9 @@ def proportion(count: int, denominator: int, conf_level: float) -> dict[str, Any
 
 
 def headline_rates(adsl: pd.DataFrame, conf_level: float) -> dict[str, dict[str, Any]]:
-    """Response among evaluable patients (and among all treated), MRD negativity among all analysed, VOD after
-    standard-dose InO + HSCT."""
+    """Response among evaluable patients (and among all treated), MRD negativity among all analysed, VOD/SOS
+    after the HSCT that followed standard-dose InO; VOD/SOS during InO (treatment-emergent, over all
+    analysed) and after HSCT (over the patients transplanted after InO)."""
     analysed = adsl[adsl["included"]]
     evaluable = analysed[analysed["evaluable"]]
     responders = int(evaluable["responder"].sum())
@@ -34,7 +35,11 @@ def headline_rates(adsl: pd.DataFrame, conf_level: float) -> dict[str, dict[str,
         "response": response,
         "response_all_treated": all_treated,
         "mrd_negative": proportion(int(analysed["mrd_negative"].sum()), len(analysed), conf_level),
-        "vod_standard_dose_hsct": proportion(int(group["vod"].sum()), len(group), conf_level),
+        # VOD/SOS after the HSCT that followed standard-dose InO (adae after_hsct), the abstract's 33%
+        "vod_standard_dose_hsct": proportion(int(group["vod_after_hsct"].sum()), len(group), conf_level),
+        "vod_during_ino": proportion(int(analysed["vod_during_ino"].sum()), len(analysed), conf_level),
+        "vod_after_hsct": proportion(int(analysed.loc[analysed["hsct_after_ino"], "vod_after_hsct"].sum()),
+                                     int(analysed["hsct_after_ino"].sum()), conf_level),
     }
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.records.contract import IDENTIFIER_COLUMNS, TABLES, Table
+from ino_study.records.gvhd import normalise_gvhd
 from ino_study.records.parse import ParseCache, parse_column
 from ino_study.records.quality import REDACTED, DataContractError, Finding, short_value
 from ino_study.records.read import RawTable
@@ -114,7 +115,8 @@ def parse_table(raw: RawTable, identifiers: set[str],
             )
         unreadable = parsed.unreadable
         for index in errors.index[unreadable]:
-            required = column.name in NON_BLANK[raw.table.name] or column.required
+            # a strict optional column: a category or count that cannot be read is not guessed
+            required = column.name in NON_BLANK[raw.table.name] or column.required or column.strict
             findings.append(
                 _finding(raw, "error" if required else "warning", int(frame.at[index, "_row"]), column.name,
                          patient_id(index),
@@ -200,6 +202,7 @@ VALUE_RULES: dict[str, dict[str, tuple[str, tuple, str | None]]] = {
         "relapse_number": ("in_range", (0, 20), None),
         "cd22_pct": ("in_range", (0, 100), None),
         "marrow_blasts_pct": ("in_range", (0, 100), None),
+        "prior_lines": ("in_range", (1, 30), "prior lines of therapy: 1 (front-line therapy) to 30"),
     },
     "ino_doses": {
         "dose_mg_m2": ("gt", (0,), "a dose must be positive"),
@@ -209,6 +212,7 @@ VALUE_RULES: dict[str, dict[str, tuple[str, tuple, str | None]]] = {
         "marrow_blasts_pct": ("in_range", (0, 100), None),
         "anc_10e9_l": ("in_range", (0, 500), None),
         "platelets_10e9_l": ("in_range", (0, 5000), None),
+        "mrd_detection_limit_pct": ("in_range", (1e-6, 100), "an MRD detection limit is above 0% and at most 100%"),
     },
     "adverse_events": {
         "grade": ("isin", ([1, 2, 3, 4, 5],), "a CTCAE grade is 1 to 5"),
@@ -358,6 +362,17 @@ def check_cross_table(tables: dict[str, pd.DataFrame], sources: dict[str, str]) 
                               "relapse is dated before the first InO dose")
     findings += _rows_finding("follow_up", source, fu, fu["relapse_date"] > fu["death_date"], "relapse_date",
                               "relapse is dated after death")
+    pt = patients.assign(first_dose=patients["patient_id"].map(first))
+    source = sources["patients"]
+    findings += _rows_finding("patients", source, pt, pt["first_relapse_date"] <= pt["cr1_date"], "first_relapse_date",
+                              "the first relapse is dated on or before the first remission (cr1_date)")
+    findings += _rows_finding("patients", source, pt, pt["cr1_date"] < pt["diagnosis_date"], "cr1_date",
+                              "the first remission is dated before the diagnosis")
+    findings += _rows_finding("patients", source, pt, pt["first_relapse_date"] > pt["first_dose"],
+                              "first_relapse_date", "the first relapse is dated after the first InO dose")
+    findings += _rows_finding("patients", source, pt, pt["first_relapse_date"].notna() & pt["relapse_number"].eq(0).fillna(False).astype(bool),
+                              "first_relapse_date", "a first relapse date is given but relapse_number is 0 "
+                              "(primary refractory)")
     hsct = tables["transplants"].assign(first_dose=lambda t: t["patient_id"].map(first))
     findings += _rows_finding("transplants", sources["transplants"], hsct, hsct["date"] < hsct["first_dose"],
                               "date", "HSCT dated before the first InO dose (record a prior HSCT in patients)")
@@ -532,6 +547,9 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     for name, raw in raw_tables.items():
         tables[name], table_findings = parse_table(raw, identifiers, caches)
         findings += table_findings
+    if "transplants" in tables:  # GVHD grades and severities read, their dates checked
+        tables["transplants"], gvhd_findings = normalise_gvhd(tables["transplants"], sources["transplants"])
+        findings += gvhd_findings
     findings += check_values(tables, sources)
     if all(t.name in tables for t in TABLES):
         findings += check_cross_table(tables, sources)

@@ -15,6 +15,13 @@ Column kinds (how a raw cell is normalised, see `ino_study.records.parse`):
 - ``sex``: М/Ж, муж/жен, male/female, m/f.
 - ``vital_status``: жив/умер, alive/dead, 0/1.
 - ``mrd``: flow-cytometry MRD as written ("0,005%", "<0.01%", "1e-4", "neg", "не выявлено", "not done").
+- ``cns_status``: CNS1, CNS2 or CNS3 (also "1"-"3", "ЦНС1"-"ЦНС3").
+- ``mrd_method``: flow, PCR or NGS (also "flow cytometry", "проточная цитометрия", "ПЦР").
+- ``sos_severity``: EBMT paediatric SOS/VOD severity: mild, moderate, severe or very severe (Russian accepted).
+- ``sos_outcome``: resolved, fatal or ongoing (Russian accepted).
+
+Columns marked ``strict`` are optional (an absent column is "not recorded") but a value that cannot be
+read stops the run: a category or count cannot be guessed, and setting it missing would change the counts.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ColumnKind = Literal[
-    "id", "text", "date", "number", "integer", "yes_no", "sex", "vital_status", "mrd"
+    "id", "text", "date", "number", "integer", "yes_no", "sex", "vital_status", "mrd", "cns_status", "mrd_method",
+    "sos_severity", "sos_outcome",
 ]
 
 
@@ -37,6 +45,7 @@ class Column:
     required: bool
     meaning: str
     identifier: bool = False  # a direct identifier: dropped at the first step, never written out
+    strict: bool = False  # optional, but an unreadable value is an error (not a warning set to missing)
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,14 @@ PATIENTS = Table(
         Column("cytogenetics", "text", False, "Cytogenetic / molecular group (e.g. KMT2A-r, BCR-ABL1, hypodiploid, other)."),
         Column("cd22_pct", "number", False, "CD22-positive blasts, % (flow cytometry) before InO."),
         Column("marrow_blasts_pct", "number", False, "Bone-marrow blasts, % at the start of InO."),
+        Column("cns_status", "cns_status", False, "CNS status at the start of InO: CNS1, CNS2 or CNS3.", strict=True),
+        Column("extramedullary_disease", "yes_no", False,
+               "Extramedullary disease other than the CNS (e.g. testis, skin) at the start of InO.", strict=True),
+        Column("cr1_date", "date", False, "Date of the first complete remission (CR1) after the initial diagnosis; "
+               "with first_relapse_date it gives the duration of CR1.", strict=True),
+        Column("first_relapse_date", "date", False, "Date of the first relapse (the end of CR1).", strict=True),
+        Column("prior_lines", "integer", False, "Number of lines of therapy before InO (front-line therapy counts "
+               "as one).", strict=True),
     ),
 )
 
@@ -104,6 +121,9 @@ ASSESSMENTS = Table(
         Column("mrd", "mrd", False, "MRD by flow cytometry, as written in the registry."),
         Column("anc_10e9_l", "number", False, "Absolute neutrophil count, x10^9/L, on the day of the assessment."),
         Column("platelets_10e9_l", "number", False, "Platelets, x10^9/L, on the day of the assessment."),
+        Column("mrd_method", "mrd_method", False, "Method of the MRD measurement: flow, PCR or NGS.", strict=True),
+        Column("mrd_detection_limit_pct", "number", False,
+               "Detection limit (sensitivity) of the MRD measurement, % (e.g. 0.01 for 10^-4).", strict=True),
     ),
 )
 
@@ -116,6 +136,12 @@ TRANSPLANTS = Table(
         Column("date", "date", True, "Date of the transplant (day 0)."),
         Column("donor_type", "text", False, "Donor: matched related, matched unrelated, haploidentical, ..."),
         Column("conditioning", "text", False, "Conditioning regimen (free text)."),
+        Column("agvhd_grade", "text", False, "Maximum acute GVHD grade (MAGIC/Glucksberg): 0, I, II, III or IV "
+               "(0-4 accepted); empty = not recorded."),
+        Column("agvhd_date", "date", False, "Onset of acute GVHD at its maximum grade; required for grade I-IV."),
+        Column("cgvhd", "text", False, "Chronic GVHD, NIH global severity: none, mild, moderate or severe; "
+               "empty = not recorded."),
+        Column("cgvhd_date", "date", False, "Onset of chronic GVHD; required unless cgvhd is none."),
     ),
 )
 
@@ -128,6 +154,11 @@ ADVERSE_EVENTS = Table(
         Column("term", "text", True, "CTCAE v5.0 term (English or Russian spellings of common terms accepted)."),
         Column("grade", "integer", True, "CTCAE grade, 1-5."),
         Column("onset_date", "date", True, "Date of onset."),
+        Column("sos_severity", "sos_severity", False, "SOS/VOD rows only: severity by the EBMT paediatric criteria "
+               "(Corbacioglu 2018): mild, moderate, severe or very severe.", strict=True),
+        Column("sos_treatment", "text", False, "SOS/VOD rows only: treatment (e.g. defibrotide; none).", strict=True),
+        Column("sos_outcome", "sos_outcome", False, "SOS/VOD rows only: outcome: resolved, fatal or ongoing.",
+               strict=True),
     ),
 )
 

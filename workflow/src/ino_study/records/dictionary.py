@@ -24,7 +24,9 @@ from ino_study.records import clean, column_map, contract, parse, read, redcap
 KIND_TYPES = {
     "id": "text (identifier)", "text": "text", "date": "date", "number": "decimal number",
     "integer": "whole number", "yes_no": "yes / no", "sex": "M / F", "vital_status": "alive / dead",
-    "mrd": "MRD result (percent, qualifier, status)",
+    "mrd": "MRD result (percent, qualifier, status)", "cns_status": "CNS1 / CNS2 / CNS3",
+    "mrd_method": "flow / PCR / NGS", "sos_severity": "mild / moderate / severe / very severe",
+    "sos_outcome": "resolved / fatal / ongoing",
 }
 
 SPELLING_SETS = {
@@ -124,7 +126,7 @@ def data_dictionary_markdown() -> str:
         lines += ["", f"### `{table.name}`", "", table.meaning, ""]
         lines += _table_markdown(
             ["column", "type", "required column", "value may be blank", "meaning"],
-            [[f"`{c.name}`", f"{KIND_TYPES[c.kind]} (`{c.kind}`)", "yes" if c.required else "no",
+            [[f"`{c.name}`", f"{KIND_TYPES[c.kind]} (`{c.kind}`)", "yes" if c.required else "no (strict)" if c.strict else "no",
               "no" if c.name in non_blank else "yes",
               c.meaning + (" **Direct identifier**: dropped on reading, never written out." if c.identifier
                            and "identifier" not in c.meaning.lower() else "")]
@@ -133,8 +135,10 @@ def data_dictionary_markdown() -> str:
     lines += [
         "",
         "A required column must be present in the header; a value that may not be blank must be filled in every "
-        "record. An unreadable value is an error in a required column or a value that may not be blank, and a "
-        "warning (the value is set to missing) elsewhere.",
+        "record. An unreadable value is an error in a required column, a value that may not be blank or a strict "
+        "optional column (\"no (strict)\": a category or count is not guessed), and a warning (the value is set to "
+        "missing) elsewhere. An optional column absent from the export is \"not recorded\": the analyses that "
+        "need it report it so, never an error.",
         "",
         "## Reading: sheets, headers, rows",
         "",

@@ -103,6 +103,23 @@ Common to all kinds
     * Rejected: a lone dash ``-``/``—``/``–`` (negative, not done or missing?), text positive
       without a number (``pos``, ``MRD+``, ``положительно``: give the level), negative numbers,
       more than 100 %, anything else (the reason quotes the value).
+``cns_status``
+    ``CNS1``, ``CNS2``, ``CNS3``; also ``CNS 1``, ``CNS-1``, ``1``-``3`` (text or numeric cells), ``ЦНС1``,
+    ``ЦНС 1``, ``ЦНС-1``; case-insensitive. Placeholders as for ``sex`` read as missing. Anything else is
+    rejected.
+``mrd_method``
+    ``flow`` (``FCM``, ``MFC``, ``flow cytometry``, ``flow-MRD``, ``проточная цитометрия``, ``проточная``,
+    ``ПЦ``), ``PCR`` (``RQ-PCR``, ``qPCR``, ``Ig/TCR PCR``, ``ПЦР``), ``NGS`` (``next-generation
+    sequencing``, ``секвенирование``, ``НГС``); case-insensitive. Anything else is rejected.
+``sos_severity``
+    The EBMT paediatric SOS/VOD severity grades (Corbacioglu et al., Bone Marrow Transplant 2018):
+    ``mild`` (``лёгкая``), ``moderate`` (``средняя``, ``среднетяжёлая``, ``умеренная``), ``severe``
+    (``тяжёлая``), ``very severe`` (``very_severe``, ``очень тяжёлая``, ``крайне тяжёлая``); ``е`` for
+    ``ё`` accepted; case-insensitive. A CTCAE grade (1-5) is not a severity grade and is rejected.
+``sos_outcome``
+    ``resolved`` (``resolution``, ``разрешилась``, ``разрешился``, ``разрешение``, ``выздоровление``),
+    ``fatal`` (``died``, ``death``, ``летальный исход``, ``смерть``, ``умер``, ``умерла``), ``ongoing``
+    (``persisting``, ``продолжается``, ``сохраняется``); case-insensitive. Anything else is rejected.
 """
 
 from __future__ import annotations
@@ -764,6 +781,56 @@ def parse_vital_status(value: object) -> Parsed[str]:
     raise ParseError(value, f"{_quote(_show(value))} is not a vital status (a {type(value).__name__} cell)")
 
 
+def _coded_table(spellings: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, str, str]]:
+    """{spelling (lower case): (value, value, value)} from {value: spellings}; each value is its own spelling."""
+    return {_code_key(k): (value, value, value) for value, keys in spellings.items() for k in (value, *keys)}
+
+
+def _coded_parser(table: dict[str, tuple[str, str, str]], what: str) -> Callable[[object], Parsed[str]]:
+    """A parser of a coded text column: a known spelling (case-insensitive) -> its value; else an error."""
+    def parse(value: object) -> Parsed[str]:
+        if _is_blank(value):
+            return Parsed(None)
+        if _is_number(value) and not _is_bool(value):
+            value = _number_to_text(value)
+        if isinstance(value, str):
+            return _lookup_code(value, table, what)
+        raise ParseError(value, f"{_quote(_show(value))} is not a recognised {what}")
+    return parse
+
+
+#: CNS status (CNS1: no blasts in the CSF; CNS2: blasts, < 5 WBC/uL; CNS3: >= 5 WBC/uL or CNS signs).
+CNS_STATUS_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "CNS1": ("cns 1", "cns-1", "1", "цнс1", "цнс 1", "цнс-1"),
+    "CNS2": ("cns 2", "cns-2", "2", "цнс2", "цнс 2", "цнс-2"),
+    "CNS3": ("cns 3", "cns-3", "3", "цнс3", "цнс 3", "цнс-3"),
+}
+MRD_METHOD_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "flow": ("fcm", "mfc", "flow cytometry", "flow-mrd", "проточная цитометрия", "проточная", "пц"),
+    "PCR": ("rq-pcr", "qpcr", "ig/tcr pcr", "пцр"),
+    "NGS": ("next-generation sequencing", "секвенирование", "нгс"),
+}
+#: EBMT paediatric SOS/VOD severity grades (Corbacioglu et al., Bone Marrow Transplant 2018).
+SOS_SEVERITY_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "mild": ("лёгкая", "легкая", "лёгкий", "легкий"),
+    "moderate": ("средняя", "среднетяжёлая", "среднетяжелая", "умеренная"),
+    "severe": ("тяжёлая", "тяжелая"),
+    "very severe": ("very_severe", "очень тяжёлая", "очень тяжелая", "крайне тяжёлая", "крайне тяжелая"),
+}
+SOS_OUTCOME_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "resolved": ("resolution", "разрешилась", "разрешился", "разрешение", "выздоровление"),
+    "fatal": ("died", "death", "летальный исход", "смерть", "умер", "умерла"),
+    "ongoing": ("persisting", "продолжается", "сохраняется"),
+}
+
+parse_cns_status = _coded_parser(_coded_table(CNS_STATUS_SPELLINGS), "CNS status (expected CNS1, CNS2 or CNS3)")
+parse_mrd_method = _coded_parser(_coded_table(MRD_METHOD_SPELLINGS), "MRD method (expected flow, PCR or NGS)")
+parse_sos_severity = _coded_parser(_coded_table(SOS_SEVERITY_SPELLINGS),
+                                   "EBMT SOS/VOD severity (expected mild, moderate, severe or very severe)")
+parse_sos_outcome = _coded_parser(_coded_table(SOS_OUTCOME_SPELLINGS),
+                                  "SOS/VOD outcome (expected resolved, fatal or ongoing)")
+
+
 # --------------------------------------------------------------------------------------------
 # MRD
 # --------------------------------------------------------------------------------------------
@@ -958,6 +1025,10 @@ PARSERS: dict[str, Callable[[object], Parsed]] = {
     "sex": parse_sex,
     "vital_status": parse_vital_status,
     "mrd": parse_mrd,
+    "cns_status": parse_cns_status,
+    "mrd_method": parse_mrd_method,
+    "sos_severity": parse_sos_severity,
+    "sos_outcome": parse_sos_outcome,
 }
 
 _BLANK_RESULT: tuple[object, str | None, str | None] = (None, None, None)

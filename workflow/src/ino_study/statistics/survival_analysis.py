@@ -18,7 +18,10 @@ from ino_study.statistics.kaplan_meier import KMFit, km_at, km_fit, km_median, m
 from ino_study.statistics.distinct import map_distinct
 from ino_study.statistics.ordering import sort_stable
 
-KM_ENDPOINTS = ("OS", "EFS")
+KM_ENDPOINTS = ("OS", "EFS", "DOR")
+#: Endpoints compared between groups (log-rank, Cox): DOR is estimated (KM, median) but not compared,
+#: its groups being responders only and too small for a test in a cohort of this size.
+TEST_ENDPOINTS = ("OS", "EFS")
 ALL = "all"
 
 ESTIMATE_COLUMNS = ["endpoint", "group_by", "group", "time_months", "n_risk", "n_event_cumulative",
@@ -151,6 +154,8 @@ def logrank_table(data: SurvivalData) -> pd.DataFrame:
     """Log-rank test per endpoint x comparison; groups labelled 'missing' are left out of the test."""
     rows = []
     for endpoint, frame in data.frames.items():
+        if endpoint not in TEST_ENDPOINTS:
+            continue
         for column in data.settings.comparisons:
             known = frame[known_group(frame, column)]
             levels = sorted(known[column].unique())
@@ -182,6 +187,8 @@ def cox_table(data: SurvivalData) -> pd.DataFrame:
     """
     parts = []
     for endpoint, frame in data.frames.items():
+        if endpoint not in TEST_ENDPOINTS:
+            continue
         for column in data.settings.comparisons:
             known = frame[known_group(frame, column)]
             if known[column].nunique() < 2 or known["event"].sum() == 0:

@@ -23,6 +23,22 @@ def _row(measure: str, population: str, count: int, denominator: int, conf_level
             "percent": pct[0], "ci_lower_pct": pct[1], "ci_upper_pct": pct[2], "display": text}
 
 
+def course1_rows(evaluable: pd.DataFrame, conf_level: float) -> list[dict]:
+    """Response after course 1 beside the best response (evaluable patients; 'not assessed after course 1'
+    counted), and the conversion from CRi to CR (patients whose first CR/CRi was CRi, best response CR)."""
+    if "course1_response" not in evaluable:  # analysis datasets derived before these columns existed
+        return []
+    course1, n = evaluable["course1_response"], len(evaluable)
+    rows = [_row(f"Course 1 {level}", "evaluable", int((course1 == level).sum()), n, conf_level)
+            for level in ("CR", "CRi")]
+    rows.append(_row("Course 1 CR/CRi", "evaluable", int(course1.isin(["CR", "CRi"]).sum()), n, conf_level))
+    rows.append(_row("Not assessed after course 1", "evaluable", int(course1.isna().sum()), n, conf_level))
+    first_cri = evaluable[evaluable["first_remission_response"] == "CRi"]
+    rows.append(_row("CRi converted to CR", "first CR/CRi was CRi", int((first_cri["best_response"] == "CR").sum()),
+                     len(first_cri), conf_level))
+    return rows
+
+
 def response_table(adsl: pd.DataFrame, conf_level: float) -> pd.DataFrame:
     """Best response, CR/CRi, MRD negativity and VOD/SOS among the included patients.
 
@@ -51,6 +67,14 @@ def response_table(adsl: pd.DataFrame, conf_level: float) -> pd.DataFrame:
     rows.append(_row("MRD-negative", "responders", int(responders["mrd_negative"].sum()), len(responders),
                      conf_level))
     group = analysed[(analysed["dose_group"] == "standard") & analysed["hsct_after_ino"]]
-    rows.append(_row("VOD/SOS", "standard dose + HSCT after InO", int(group["vod"].sum()), len(group), conf_level))
+    # after the HSCT that followed standard-dose InO (the abstract's 2 of 6)
+    rows.append(_row("VOD/SOS", "standard dose + HSCT after InO", int(group["vod_after_hsct"].sum()), len(group),
+                     conf_level))
     rows.append(_row("VOD/SOS", "analysed", int(analysed["vod"].sum()), len(analysed), conf_level))
+    rows.append(_row("VOD/SOS during InO (treatment-emergent)", "analysed", int(analysed["vod_during_ino"].sum()),
+                     len(analysed), conf_level))
+    transplanted = analysed[analysed["hsct_after_ino"]]
+    rows.append(_row("VOD/SOS after HSCT", "HSCT after InO", int(transplanted["vod_after_hsct"].sum()),
+                     len(transplanted), conf_level))
+    rows += course1_rows(evaluable, conf_level)
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -2,6 +2,10 @@
 
 Continuous variables: median [min-max]; categorical: n (%) with the column's N as denominator;
 missing values as an 'Unknown' row, so the counts of every categorical variable add up to N.
+The variables of the optional contract columns (CNS status, extramedullary disease, prior lines, CR1,
+MRD method and detection limit) are shown as gtsummary's tbl_summary shows them by default: median
+(Q1, Q3), percentiles as `quantile(type = 2)` (gtsummary/cards documentation), and n (%) with missing
+values as a 'Not recorded' row (an export without the column gives one 'Not recorded' row of N (100%)).
 """
 
 from __future__ import annotations
@@ -25,19 +29,32 @@ VARIABLES = (
     ("prior_blinatumomab", "Prior blinatumomab", "categorical"),
     ("prior_car_t", "Prior CAR-T", "categorical"),
     ("cytogenetics", "Cytogenetics", "categorical"),
+    ("prior_lines", "Prior lines of therapy", "median_iqr"),
+    ("cr1_duration_months", "Duration of CR1, months", "median_iqr"),
+    ("cr1_duration_group", "Duration of CR1", "categorical"),
     ("cd22_pct", "CD22 expression, % of blasts", "continuous"),
     ("baseline_blasts_pct", "Marrow blasts at start, %", "continuous"),
+    ("cns_status", "CNS status", "categorical"),
+    ("extramedullary_disease", "Extramedullary disease", "categorical"),
     ("dose_group", "InO dose group", "categorical"),
     ("n_cycles", "InO cycles", "continuous"),
     ("cumulative_dose_mg_m2", "Cumulative InO dose, mg/m2", "continuous"),
     ("hsct_after_ino", "HSCT after InO", "categorical"),
+    ("mrd_method", "MRD method", "categorical"),
+    ("mrd_detection_limit_pct", "MRD detection limit, %", "median_iqr"),
 )
+#: Variables of optional contract columns: a missing value is 'Not recorded' (not 'Unknown').
+NOT_RECORDED_VARIABLES = frozenset({"prior_lines", "cr1_duration_months", "cr1_duration_group", "cns_status",
+                                    "extramedullary_disease", "mrd_method", "mrd_detection_limit_pct"})
+NOT_RECORDED = "Not recorded"
+#: A missing value that is not always "not recorded": CR1 has no duration in primary refractory disease.
+MISSING_LEVELS = {"cr1_duration_months": "Primary refractory or not recorded"}
 COLUMNS = ["variable", "label", "level", "kind"]
 
 
-def _level(value: object) -> str:
+def _level(value: object, missing: str = "Unknown") -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "Unknown"
+        return missing
     if isinstance(value, (bool, np.bool_)):
         return "Yes" if value else "No"
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
@@ -56,8 +73,25 @@ def _continuous(values: pd.Series) -> str:
     return f"{_number(known.median())} [{_number(known.min())}-{_number(known.max())}]"
 
 
+def _quartiles(values: pd.Series) -> str:
+    """median (Q1, Q3), as gtsummary's default "{median} ({p25}, {p75})", percentiles by R's quantile
+    type 2 (numpy's averaged_inverted_cdf); '-' when nothing is recorded."""
+    known = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    if not len(known):
+        return "-"
+    q1, q3 = np.quantile(known, [0.25, 0.75], method="averaged_inverted_cdf")
+    return f"{float(np.median(known)):.3g} ({float(q1):.3g}, {float(q3):.3g})"  # 3 significant digits
+
+
 def _count(k: int, n: int) -> str:
     return format_count_percent(k, n, PERCENT_DECIMALS["table1"]) if n else "0"
+
+
+def unrecorded_variables(adsl: pd.DataFrame) -> list[str]:
+    """The optional variables no included patient has a value of (the export lacks the column, or leaves
+    it blank): Table 1 shows them as 'Not recorded' and its note says so."""
+    included = adsl[adsl["included"]]
+    return [v for v, _, _ in VARIABLES if v in NOT_RECORDED_VARIABLES and v in included and included[v].isna().all()]
 
 
 def column_header(name: str, n: int) -> str:
@@ -84,20 +118,24 @@ def table1(adsl: pd.DataFrame, by: str | None = None, labels: Labels | None = No
             continue
         if labels is not None:
             label = labels.variable(variable)
-        if kind == "continuous":
-            row = {"variable": variable, "label": label, "level": "Median [range]", "kind": kind}
+        missing_level = MISSING_LEVELS.get(variable, NOT_RECORDED if variable in NOT_RECORDED_VARIABLES else "Unknown")
+        if kind in ("continuous", "median_iqr"):
+            level = "Median [range]" if kind == "continuous" else "Median (Q1, Q3)"
+            summary = _continuous if kind == "continuous" else _quartiles
+            row = {"variable": variable, "label": label, "level": level, "kind": "continuous"}
             for header, part in columns:
-                row[header] = _continuous(part[variable])
+                row[header] = summary(part[variable])
             rows.append(row)
             missing = int(included[variable].isna().sum())
             if missing:
-                row = {"variable": variable, "label": label, "level": "Unknown", "kind": "missing"}
+                row = {"variable": variable, "label": label, "level": missing_level, "kind": "missing"}
                 for header, part in columns:
                     row[header] = format_count(int(part[variable].isna().sum()))
                 rows.append(row)
             continue
-        levels = map_distinct(included[variable], _level)  # once per variable: the parts share the index
-        order = sorted(levels.unique(), key=lambda v: (v == "Unknown", v))
+        # once per variable: the parts share the index
+        levels = map_distinct(included[variable], lambda v: _level(v, missing_level))
+        order = sorted(levels.unique(), key=lambda v: (v == missing_level, v))
         counts = [levels.loc[part.index].value_counts() for _, part in columns]
         for level in order:
             shown = level if labels is None else labels.level(variable, level)

@@ -1,0 +1,75 @@
+"""The reader's language (config `language: en | ru`, issue #26): the translation catalogue and the
+labels in each language. The catalogue is a plain CSV per language (outputs/translations/<lang>.csv,
+columns en, ru, note) that a clinician can correct without reading code; numbers are written per
+language by ino_study.outputs.formats."""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+from ino_study.endpoints.labels import Labels
+from ino_study.outputs.formats import LANGUAGES
+
+CATALOGUE_DIR = Path(__file__).with_name("translations")
+
+
+class UntranslatedText(KeyError):
+    """A text shown to a reader has no entry in the language's catalogue."""
+
+    def __str__(self) -> str:
+        text, language, path = self.args
+        return f"no {language} translation of {text!r}: add a row for it to {path}"
+
+
+def catalogue_path(language: str) -> Path:
+    return CATALOGUE_DIR / f"{language}.csv"
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> dict[str, str]:
+    """English text -> its translation, read from the language's CSV (empty for English). Fails on
+    an unknown language, a duplicated English text or an empty translation, naming the row."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
+    if language == "en":
+        return {}
+    path = catalogue_path(language)
+    entries: dict[str, str] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row_number, row in enumerate(csv.DictReader(handle), start=2):
+            english, translated = (row.get("en") or "").strip(), (row.get(language) or "").strip()
+            if not english or not translated:
+                raise ValueError(f"{path}, row {row_number}: both 'en' and '{language}' must be filled in")
+            if english in entries:
+                raise ValueError(f"{path}, row {row_number}: {english!r} is listed twice")
+            entries[english] = translated
+    return entries
+
+
+def translate(text: str, language: str) -> str:
+    """`text` in `language` (English text is returned as it is); raises UntranslatedText if missing."""
+    entries = catalogue(language)
+    if language == "en":
+        return text
+    try:
+        return entries[text]
+    except KeyError:
+        raise UntranslatedText(text, language, catalogue_path(language)) from None
+
+
+def labels_in(language: str, labels: Labels | None = None) -> Labels:
+    """The variable and level labels in `language`: the dictionary's (or config-overridden) English
+    labels translated through the catalogue. A centre's own label with no catalogue entry is kept as
+    the centre wrote it (it is their text, already in their language)."""
+    labels = labels or Labels()
+    if language == "en":
+        return labels
+    entries = catalogue(language)
+    return Labels(
+        {name: entries.get(text, text) for name, text in labels.variables.items()},
+        {variable: {key: entries.get(text, text) for key, text in levels.items()}
+         for variable, levels in labels.levels.items()},
+        {key: entries.get(text, text) for key, text in labels.generic.items()},
+    )
