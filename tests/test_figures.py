@@ -632,7 +632,10 @@ def test_rates_are_seaborn_bars_with_the_exact_intervals():
     assert np.allclose([(s[0][1], s[1][1]) for s in segments], data[["ci_lower_pct", "ci_upper_pct"]].to_numpy())
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["75.0%\n6/8", "33.3%\n3/9", "25.0%\n1/4"]
-    assert "Response, MRD and VOD/SOS (95% Clopper-Pearson CI)" in svg_text(fig)
+    # the title as text in the SVG, wrapped to the width of this 4-inch figure (it would leave the canvas)
+    title = ax.get_title(loc="left")
+    assert title.replace("\n", " ") == "Response, MRD and VOD/SOS (95% Clopper-Pearson CI)" and "\n" in title
+    assert all(line in svg_text(fig) for line in title.split("\n"))
 
 
 def test_adverse_events_are_stacked_by_grade_with_the_most_frequent_term_on_top():
@@ -698,9 +701,10 @@ def test_forest_plot_is_a_seaborn_point_per_model_with_its_interval():
     # first row at the top; the dictionary's labels (forest_cox.csv's `label` keeps the machine names)
     from ino_study.endpoints.labels import Labels
     from ino_study.figures.forest import display_labels
-    assert [t.get_text() for t in ax.get_yticklabels()] == display_labels(data, Labels())
+    # (wrapped at spaces in this 4-inch figure: 30% of its width)
+    assert [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()] == display_labels(data, Labels())
     assert ax.yaxis_inverted() and ax.get_xscale() == "log"
-    assert [t.get_text() for t in ax.texts][2] == "2.50 (1.10-5.70); p = 0.030"
+    assert [t.get_text() for t in ax.texts][2] == "2.50 (1.10-5.70)\np = 0.030"  # narrow: p under the ratio
 
 
 def test_seaborn_figures_draw_empty_data_without_error():
@@ -744,6 +748,7 @@ def test_png_files_are_written_by_matplotlib_with_the_dpi_and_a_white_background
     fig.set_facecolor("#dddddd")
     save_figure(fig, [tmp_path / "rates.png"], dpi=TINY.dpi)
     image = Image.open(tmp_path / "rates.png")
-    assert image.size == (round(TINY.width_in * TINY.dpi), round(TINY.width_in * 0.55 * TINY.dpi))
+    # narrower than the design width (7 in), a figure is relatively taller: 0.55 x (4 + 7) / 2 in
+    assert image.size == (round(TINY.width_in * TINY.dpi), round(0.55 * (TINY.width_in + 7) / 2 * TINY.dpi))
     assert round(image.info["dpi"][0]) == TINY.dpi
     assert tuple(np.asarray(image)[0, 0][:3]) == (255, 255, 255)  # the background is white, not grey

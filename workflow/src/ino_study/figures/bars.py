@@ -14,7 +14,9 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ino_study.figures.theme import FONT, PALETTE, FigureSettings, label_axes, new_figure, style_axes
+from ino_study.figures.theme import (
+    FONT, PALETTE, FigureSettings, fit_to_canvas, label_axes, new_figure, style_axes, wrap_to_width,
+)
 from ino_study.outputs.formats import (
     PERCENT_DECIMALS, format_count, format_count_percent, format_level, format_percent,
 )
@@ -42,6 +44,9 @@ def draw_rates(data: pd.DataFrame, settings: FigureSettings, conf_level: float) 
     fig = new_figure(settings, aspect=0.55)
     ax = style_axes(fig.add_axes((0.10, 0.20, 0.86, 0.70)), grid_axis="y")
     if len(data):
+        # each bar's label wrapped at spaces to the bar's share of the width (a narrow figure)
+        slot = 0.86 * fig.get_figwidth() * 72 / len(data) - 6
+        data = data.assign(label=[wrap_to_width(label, slot, FONT["small"]) for label in data["label"]])
         # one bar per row, in the rows' order, each in its own colour of the palette
         colours = [PALETTE[i % len(PALETTE)] for i in range(len(data))]
         sns.barplot(data, x="label", y="percent", hue="label", palette=colours, saturation=1, width=0.6,
@@ -60,7 +65,7 @@ def draw_rates(data: pd.DataFrame, settings: FigureSettings, conf_level: float) 
     ax.set_ylim(0, 118)
     ax.set_yticks(range(0, 101, 20))
     label_axes(ax, "", "% of patients", f"Response, MRD and VOD/SOS ({format_level(conf_level)} Clopper-Pearson CI)")
-    return fig
+    return fit_to_canvas(fig)
 
 
 def draw_adverse_events(counts: pd.DataFrame, settings: FigureSettings, n_patients: int) -> Figure:
@@ -91,4 +96,4 @@ def draw_adverse_events(counts: pd.DataFrame, settings: FigureSettings, n_patien
                "Adverse events by CTCAE grade")
     ax.legend(handles=[Patch(color=c, label=f"Grade {g}") for g, c in GRADE_COLOURS.items()], frameon=False,
               loc="lower left", bbox_to_anchor=(1.0, 0.0), prop={"size": FONT["small"]})
-    return fig
+    return fit_to_canvas(fig)

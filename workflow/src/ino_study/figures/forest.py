@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 
 from ino_study.endpoints.labels import Labels
 from ino_study.figures.theme import (
-    FONT, GREY, PALETTE, FigureSettings, label_axes, new_figure, plain_log_ticks, style_axes,
+    FONT, GREY, PALETTE, FigureSettings, fit_to_canvas, label_axes, new_figure, plain_log_ticks, style_axes,
+    text_width_points, wrap_to_width,
 )
 from ino_study.outputs.formats import format_level, format_p_label
 
@@ -47,8 +48,12 @@ def display_labels(data: pd.DataFrame, labels: Labels) -> list[str]:
 def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float,
                 labels: Labels | None = None) -> Figure:
     labels = labels if labels is not None else Labels()
-    data = data.assign(label=display_labels(data, labels)) if len(data) else data
     fig = new_figure(settings, aspect=max(0.35, 0.15 + 0.07 * len(data)))
+    # row labels and estimates wrapped at spaces to a share of the width (a narrow figure: the plot keeps room)
+    points = fig.get_figwidth() * 72
+    if len(data):
+        data = data.assign(label=[wrap_to_width(label, 0.3 * points, FONT["small"])
+                                  for label in display_labels(data, labels)])
     ax = style_axes(fig.add_axes((0.36, 0.16, 0.40, 0.74)), grid_axis="x")
     ax.set_xscale("log")
     if len(data):
@@ -62,7 +67,10 @@ def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float,
         ax.hlines(y, data["hr_ci_lower"], data["hr_ci_upper"], colors=[palette[e] for e in data["endpoint"]],
                   linewidth=1.2, zorder=1.5)
         for yi, row in zip(y, data.itertuples()):
-            text = f"{row.hr:.2f} ({row.hr_ci_lower:.2f}-{row.hr_ci_upper:.2f}); {format_p_label(row.p_value)}"
+            estimate, p = f"{row.hr:.2f} ({row.hr_ci_lower:.2f}-{row.hr_ci_upper:.2f})", format_p_label(row.p_value)
+            text = f"{estimate}; {p}"
+            if text_width_points(text, FONT["tiny"]) > 0.2 * points:  # a narrow figure: the p under the ratio
+                text = f"{estimate}\n{p}"
             ax.text(1.02, yi, text, transform=ax.get_yaxis_transform(), va="center", fontsize=FONT["tiny"])
         low = min(0.5, float(data["hr_ci_lower"].min()) * 0.8)
         high = max(2.0, float(data["hr_ci_upper"].max()) * 1.25)
@@ -72,4 +80,4 @@ def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float,
     ax.tick_params(axis="y", labelsize=FONT["small"])
     ax.set_ylim(len(data) - 0.3, -0.7)
     label_axes(ax, f"Hazard ratio ({format_level(conf_level)} CI, log scale)", "", "Univariable Cox models")
-    return fig
+    return fit_to_canvas(fig)

@@ -13,11 +13,14 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.transforms import offset_copy
 
 from ino_study.endpoints.labels import Labels
 from ino_study.figures.theme import (
-    FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
+    FONT, GREY, LABEL_BACKING, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
+    fit_to_canvas, footnote, separate, text_width_points, wrap_to_width,
 )
+from ino_study.figures.placement import avoid_overlaps
 from ino_study.outputs.formats import (
     PERCENT_DECIMALS, format_count, format_level, format_p_label, format_percent,
 )
@@ -84,9 +87,10 @@ def draw_no_patients(settings: FigureSettings, endpoint: str) -> Figure:
     label_axes(ax, TIME_AXIS.get(endpoint, "Months since first InO dose"), f"{name} (%)", name)
     ax.set_xlim(0, 24)
     ax.set_ylim(0, 1.02)
-    ax.text(0.5, 0.5, f"No patients: no {name.lower()} to estimate in this cohort.", transform=ax.transAxes,
-            ha="center", va="center", fontsize=FONT["label"], color=GREY)
-    return fig
+    message = wrap_to_width(f"No patients: no {name.lower()} to estimate in this cohort.",
+                            0.9 * 0.86 * fig.get_figwidth() * 72, FONT["label"])  # within the plot
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=FONT["label"], color=GREY)
+    return fit_to_canvas(fig)
 
 
 def _pct(value: float) -> str:
@@ -138,6 +142,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     x_max = float(ticks[-1]) if len(ticks) else 1.0
     width_px = axes_width_px(fig, ax, settings.dpi)
     thinned = False
+    estimates, medians, at_risk, summaries = [], [], [], []
     for index, group in enumerate(groups):
         colour = PALETTE[index % len(PALETTE)] if n_groups > 1 else PALETTE[0]
         rows = data[data["group"] == group]
@@ -160,23 +165,30 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
         point = rows[rows["element"] == "timepoint"].iloc[0]
         if np.isfinite(point["value"]):
             ax.plot([point["time_months"]], [point["value"]], marker="o", markersize=3.5, color=colour, zorder=5)
-            ax.annotate(f"{int(point['time_months'])} mo: {_pct(point['value'])}\n"
-                        f"({_pct(point['ci_lower'])}-{_pct(point['ci_upper'])})",
-                        (point["time_months"], point["value"]), xytext=(5, 6) if index % 2 == 0 else (5, -6),
-                        textcoords="offset points", fontsize=FONT["tiny"], color=colour, ha="left",
-                        va="bottom" if index % 2 == 0 else "top")
+            estimates.append(ax.text(point["time_months"], point["value"],
+                                     f"{int(point['time_months'])} mo: {_pct(point['value'])}\n"
+                                     f"({_pct(point['ci_lower'])}-{_pct(point['ci_upper'])})",
+                                     transform=offset_copy(ax.transData, fig, 5, 3, units="points"),
+                                     bbox=LABEL_BACKING, fontsize=FONT["tiny"], color=colour, ha="left",
+                                     va="bottom", zorder=6, in_layout=False))
         median = rows[rows["element"] == "median"].iloc[0]
         if np.isfinite(median["time_months"]):
             ax.plot([0, median["time_months"]], [0.5, 0.5], color=colour, linestyle=":", linewidth=0.8)
             ax.plot([median["time_months"]] * 2, [0, 0.5], color=colour, linestyle=":", linewidth=0.8)
-            ax.annotate(f"median {median['time_months']:.1f} mo", (median["time_months"], 0.0),
-                        xytext=(3, 3 + 12 * index), textcoords="offset points", fontsize=FONT["tiny"],
-                        color=colour)
-        for tick in ticks:
-            count = rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"]
-            risk_ax.text(tick, n_groups - 1 - index, format_count(count.iloc[0]), ha="center", va="center",
-                         fontsize=FONT["small"], color=colour)
-    survival_axes(ax, ticks, MARKER_MONTHS, GREY)
+            # right of the vertical median line, above the x axis; moved up past other labels if needed
+            medians.append(ax.text(median["time_months"], 0.0, f"median {median['time_months']:.1f} mo",
+                                   transform=offset_copy(ax.transData, fig, 3, 3, units="points"),
+                                   bbox=LABEL_BACKING, fontsize=FONT["tiny"], color=colour, ha="left",
+                                   va="bottom", zorder=6, in_layout=False))
+        summaries.append("; ".join(
+            ([f"{int(point['time_months'])} mo: {_pct(point['value'])} ({_pct(point['ci_lower'])}-"
+              f"{_pct(point['ci_upper'])})"] if np.isfinite(point["value"]) else [])
+            + ([f"median {median['time_months']:.1f} mo"] if np.isfinite(median["time_months"]) else [])))
+        at_risk.append((shown[group] if n_groups > 1 else "All", colour,
+                        [rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"].iloc[0]
+                         for tick in ticks]))
+    labelled = numbers_at_risk(fig, risk_ax, ticks, at_risk)
+    survival_axes(ax, ticks, MARKER_MONTHS, GREY, labelled)
     name = ENDPOINT_NAMES.get(endpoint, endpoint)
     title = name if group_title is None else f"{name} by {group_title}"
     label_axes(ax, TIME_AXIS.get(endpoint, "Months since first InO dose"), f"{name} (%)", title)
@@ -185,16 +197,78 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
         note += f"\n(marks thinned to one per pixel column above {format_count(settings.censor_marks_max)})"
     if logrank_p is not None and np.isfinite(logrank_p):
         note = format_p_label(logrank_p, logrank_label) + "\n" + note
-    ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
-    ax.legend(frameon=False, loc="upper right", bbox_to_anchor=(1.0, 0.86), prop={"size": FONT["small"]})
-    # numbers-at-risk table
-    risk_ax.set_ylim(-0.6, n_groups - 0.4)
-    risk_ax.set_yticks(range(n_groups))
-    risk_ax.set_yticklabels([shown[g] if n_groups > 1 else "All" for g in reversed(groups)], fontsize=FONT["small"])
+    note_text = ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
+    legend = ax.legend(frameon=False, loc="upper right", prop={"size": FONT["small"]},
+                       bbox_to_anchor=(1.0, 0.98 - _height_fraction(fig, ax, note, FONT["small"]) - 0.02))
+
+    def lay_out() -> None:
+        fit_to_canvas(fig)  # a narrow figure: the axes shrink to keep their text on the canvas
+        separate(fig, ax, risk_ax)  # the x axis's label clear of the table's title
+        note_text.set_text(wrap_to_width(note, 0.97 * ax.get_position().width * fig.get_figwidth() * 72,
+                                         FONT["small"]))  # within the plot's width
+        legend.set_bbox_to_anchor((1.0, 0.98 - _height_fraction(fig, ax, note_text.get_text(), FONT["small"]) - 0.02),
+                                  ax.transAxes)
+        survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk,
+                                                                      grow_margin=False))
+
+    lay_out()
+    # the 12-month estimates, then the medians: each as near its point as the other labels allow;
+    # where the plot has no room for them all (many groups in a narrow figure), they go to a footnote
+    if not avoid_overlaps(fig, estimates + medians, obstacles=[note_text, legend], within=ax.get_window_extent()):
+        for text in estimates + medians:
+            text.remove()
+        footnote(fig, "; ".join(f"{shown[g] if n_groups > 1 else 'All patients'}: {summary}"
+                                for g, summary in zip(groups, summaries) if summary) + ".")
+        lay_out()
+    return fig
+
+
+def _height_fraction(fig: Figure, ax, text: str, size: float) -> float:
+    """The height of `text` (its lines at matplotlib's line spacing 1.2) as a fraction of the axes' height."""
+    return (text.count("\n") + 1) * 1.2 * size / (fig.get_figheight() * ax.get_position().height * 72)
+
+
+def numbers_at_risk(fig: Figure, risk_ax, ticks: np.ndarray, rows: list[tuple[str, str, list]],
+                    size: float = FONT["small"], grow_margin: bool = True) -> np.ndarray:
+    """The numbers-at-risk table under a survival plot: one row per (label, colour, counts at
+    `ticks`), top to bottom, with thousands separators. Where the counts would run into each other,
+    only every k-th time is labelled (k the smallest that leaves a gap of at least 4 points); the
+    row labels stand clear of the first column, and (`grow_margin`) the left margin of the axes'
+    grid grows when a row label needs it. Drawn again (after the axes moved), it replaces the
+    numbers drawn before. Returns the times labelled (the survival axes' ticks)."""
+    for text in list(risk_ax.texts):
+        text.remove()
+    texts = [[format_count(c) for c in counts] for _, _, counts in rows]
+    widest = max((text_width_points(t, size) for row in texts for t in row), default=0.0)
+    first = max((text_width_points(row[0], size) for row in texts if row), default=0.0)
+    pad = first / 2 + 4.0
+    # room on the left for the row labels: the grid's left margin grows when a label needs it
+    fig_points = fig.get_figwidth() * 72
+    label_room = max((text_width_points(label, size) for label, _, _ in rows), default=0.0) + pad + 3.0
+    grid = risk_ax.get_subplotspec().get_gridspec()
+    if grow_margin and label_room > risk_ax.get_position().x0 * fig_points:
+        grid.update(left=grid.left + label_room / fig_points - risk_ax.get_position().x0)
+        for axes in fig.axes:  # GridSpec.update moves the axes of pyplot's figures only
+            spec = axes.get_subplotspec()
+            if spec is not None and spec.get_gridspec() is grid:
+                axes.set_position(spec.get_position(fig))
+    span = float(ticks[-1] - ticks[0]) if len(ticks) > 1 else 0.0
+    width_points = fig.get_figwidth() * risk_ax.get_position().width * 72
+    step_points = width_points * float(ticks[1] - ticks[0]) / span if span else width_points
+    every = max(1, math.ceil((widest + 4.0) / step_points)) if step_points > 0 else 1
+    keep = np.arange(len(ticks)) % every == 0
+    n_rows = len(rows)
+    for index, (_, colour, _) in enumerate(rows):
+        for tick, text, kept in zip(ticks, texts[index], keep):
+            if kept:
+                risk_ax.text(tick, n_rows - 1 - index, text, ha="center", va="center", fontsize=size, color=colour)
+    risk_ax.set_ylim(-0.6, n_rows - 0.4)
+    risk_ax.set_yticks(range(n_rows))
+    risk_ax.set_yticklabels([label for label, _, _ in reversed(rows)], fontsize=size)
     for side in ("top", "right", "left", "bottom"):
         risk_ax.spines[side].set_visible(False)
-    risk_ax.tick_params(axis="both", length=0, labelsize=FONT["small"], pad=14)
+    risk_ax.tick_params(axis="both", length=0, labelsize=size, pad=pad)
     # no x axis under the counts: the curves' axis above gives the times
     risk_ax.xaxis.set_visible(False)
-    risk_ax.set_title("Number at risk", fontsize=FONT["small"], loc="left")
-    return fig
+    risk_ax.set_title("Number at risk", fontsize=size, loc="left")
+    return np.asarray(ticks)[keep]

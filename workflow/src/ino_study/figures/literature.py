@@ -10,7 +10,10 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ino_study.figures.theme import FONT, GREY, OKABE_ITO, FigureSettings, footnote, new_figure, style_axes
+from ino_study.figures.theme import (
+    DESIGN_WIDTH_IN, FONT, GREY, OKABE_ITO, FigureSettings, fit_to_canvas, footnote, new_figure, style_axes,
+    text_width_points, wrap_to_width,
+)
 
 PANELS = (("response", "CR/CRi (%)"), ("mrd_negative_of_responders", "MRD-negative (% of responders)"),
           ("os_1y", "1-year OS (%)"))
@@ -59,8 +62,17 @@ def draw_literature(data: pd.DataFrame, published: pd.DataFrame, settings: Figur
     fig = new_figure(settings, aspect=0.25 + 0.055 * len(studies))
     y = {s: len(studies) - 1 - i for i, s in enumerate(studies)}
     width = 0.22
-    for index, (measure, title) in enumerate(PANELS):
-        ax = style_axes(fig.add_axes((0.25 + index * (width + 0.025), 0.24, width, 0.66)), grid_axis="x")
+    figure_points = fig.get_figwidth() * 72
+    # between panels: room for the last tick label of one and the first of the next (a narrow figure)
+    gap = 0.025 if settings.width_in >= DESIGN_WIDTH_IN else 16 / figure_points
+    # panel titles wrapped where two neighbours would run into each other
+    titles = [title for _, title in PANELS]
+    widths = [1.15 * text_width_points(t, FONT["small"]) for t in titles]
+    pitch = (width + gap) * figure_points
+    if any((a + b) / 2 + 4 > pitch for a, b in zip(widths, widths[1:])):
+        titles = [wrap_to_width(t, 0.6 * pitch, FONT["small"]) for t in titles]
+    for index, ((measure, _), title) in enumerate(zip(PANELS, titles)):
+        ax = style_axes(fig.add_axes((0.25 + index * (width + gap), 0.24, width, 0.66)), grid_axis="x")
         rows = data[data["measure"] == measure]
         for row in rows.itertuples():
             own = row.short_citation == THIS_STUDY
@@ -82,4 +94,4 @@ def draw_literature(data: pd.DataFrame, published: pd.DataFrame, settings: Figur
                           for r in published.itertuples() if r.study in drawn)
     footnote(fig, "Filled: as published and checked; open: unverified (check the source); bars: 95% CI where "
                   "reported. MRD denominators differ between studies (see published_cohorts.csv).\n" + citations)
-    return fig
+    return fit_to_canvas(fig)

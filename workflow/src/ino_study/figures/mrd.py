@@ -13,8 +13,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ino_study.figures.sampling import MAX_MRD_PATIENTS, sample_patients
-from ino_study.figures.theme import FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, footnote, label_axes, \
-    new_figure, plain_log_ticks, style_axes
+from ino_study.figures.theme import (
+    FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, fit_to_canvas, footnote, label_axes, new_figure, plain_log_ticks,
+    style_axes,
+)
 from ino_study.outputs.formats import format_count
 
 DATA_COLUMNS = ["patient_id", "day", "mrd_percent", "below_detection", "plotted_percent"]
@@ -70,4 +72,4 @@ def draw_mrd(data: pd.DataFrame, settings: FigureSettings, threshold_percent: fl
               prop={"size": FONT["small"]})
     text = f"{format_count(len(patients))} patients, {format_count(len(data))} measurements."
     footnote(fig, f"{text} {note}".strip())
-    return fig
+    return fit_to_canvas(fig)

@@ -9,10 +9,11 @@ data go to results/figures/data/<figure>.csv.
 from __future__ import annotations
 
 import logging
-from typing import Any, Collection, Mapping
+from typing import Any, Collection, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ino_study.figures.captions import km_os_caption, response_rates_caption, vod_caption, write_captions
 from ino_study.figures.catalogue import (  # noqa: F401  (names re-exported for callers and tests)
@@ -64,13 +65,28 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
     "incidence_curves"); computed here from `adtte`/`adsl` the same way when not given.
     `only`: draw just these figures (and their captions); the others are left alone."""
     settings = FigureSettings.from_config(config.get("figures", {}))
+    captions: dict[str, str] = {}
+    for name, fig, data in draw_figures(adsl, adrs, adtte, adae, doses, logrank, cox, estimates, published, config,
+                                        log, transplant, only, captions):
+        _save(fig, name, data, output, settings)
+    write_captions(captions, output, write_text)
+
+
+def draw_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: pd.DataFrame,
+                 doses: pd.DataFrame, logrank: pd.DataFrame, cox: pd.DataFrame, estimates: pd.DataFrame,
+                 published: pd.DataFrame, config: Mapping[str, Any], log=None,
+                 transplant: Mapping[str, pd.DataFrame] | None = None, only: Collection[str] | None = None,
+                 captions: dict[str, str] | None = None) -> Iterator[tuple[str, Figure, pd.DataFrame]]:
+    """(name, figure, data) of every figure `draw_all` saves, in report order, drawn one at a time;
+    the generated captions go into `captions` (a dict) when given. The arguments as for `draw_all`."""
+    settings = FigureSettings.from_config(config.get("figures", {}))
     labels = Labels.from_config(config)
     conf_level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
     comparisons = tuple(config.get("comparisons", ()))
     threshold = float(config["mrd_threshold_percent"])
     included = adsl[adsl["included"]]
     wanted = set(figure_names(comparisons) if only is None else only)
-    captions: dict[str, str] = {}
+    captions = {} if captions is None else captions
     for endpoint in (*ENDPOINTS, *OVERALL_ONLY_ENDPOINTS):
         names = [f"km_{endpoint.lower()}"]
         if endpoint not in OVERALL_ONLY_ENDPOINTS:
@@ -81,13 +97,12 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
         time, event = frame["AVAL"].to_numpy(float), frame["event"].to_numpy(int)
         if names[0] in wanted and frame.empty:  # e.g. DOR when nobody reached CR/CRi
             data = pd.DataFrame([{"element": "no_patients", "group": "all", "n": 0}], columns=KM_DATA_COLUMNS)
-            _save(draw_no_patients(settings, endpoint), names[0], data, output, settings)
+            yield names[0], draw_no_patients(settings, endpoint), data
         elif names[0] in wanted:
             data = km_figure_data(time, event, None, conf_level, conf_type)
             if endpoint == "OS":
                 captions["km_os"] = km_os_caption(data, conf_level, conf_type)
-            _save(draw_km(data, settings, endpoint, conf_type, conf_level, labels=labels), names[0], data, output,
-                  settings)
+            yield names[0], draw_km(data, settings, endpoint, conf_type, conf_level, labels=labels), data
         for column in comparisons:
             if f"km_{endpoint.lower()}_by_{column}" not in wanted or endpoint in OVERALL_ONLY_ENDPOINTS:
                 continue
@@ -99,36 +114,36 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
                              ignore_index=True)
             fig = draw_km(data, settings, endpoint, conf_type, conf_level, logrank_p=p, group_by=column,
                           labels=labels, logrank_label=logrank_label(logrank, endpoint, column))
-            _save(fig, f"km_{endpoint.lower()}_by_{column}", data, output, settings)
+            yield f"km_{endpoint.lower()}_by_{column}", fig, data
         if log:
             log.info("KM figures for %s drawn", endpoint)
     if "swimmer" in wanted:
         data, note = swimmer_data(adsl, adtte, doses)
-        _save(draw_swimmer(data, settings, note), "swimmer", data, output, settings)
+        yield "swimmer", draw_swimmer(data, settings, note), data
     if "mrd_trajectories" in wanted:
         data, note = mrd_data(adsl, adrs, threshold)
-        _save(draw_mrd(data, settings, threshold, note), "mrd_trajectories", data, output, settings)
+        yield "mrd_trajectories", draw_mrd(data, settings, threshold, note), data
     response = response_table(adsl, conf_level)
     rates = rate_data(response)  # drawn as response_rates; quoted by the VOD/SOS caption
     if "response_rates" in wanted:
-        _save(draw_rates(rates, settings, conf_level), "response_rates", rates, output, settings)
+        yield "response_rates", draw_rates(rates, settings, conf_level), rates
         captions["response_rates"] = response_rates_caption(rates, conf_level, threshold)
     if "adverse_events" in wanted:
         data = grade_counts(worst_grades(adsl, adae[adae["treatment_emergent"]]))  # as Table 3
-        _save(draw_adverse_events(data, settings, len(included)), "adverse_events", data, output, settings)
+        yield "adverse_events", draw_adverse_events(data, settings, len(included)), data
     if "forest_cox" in wanted:
         data = forest_data(cox)
-        _save(draw_forest(data, settings, conf_level, labels), "forest_cox", data, output, settings)
+        yield "forest_cox", draw_forest(data, settings, conf_level, labels), data
     if wanted.intersection(["landmark_os", *CIF_FIGURES]):
         tables = dict(transplant) if transplant is not None else transplant_tables(adsl, adtte, config)
     if "landmark_os" in wanted:
         data = landmark_figure_data(adtte, adsl, tables["landmark"], conf_level, conf_type)
-        _save(draw_landmark(data, settings, conf_type, conf_level), "landmark_os", data, output, settings)
+        yield "landmark_os", draw_landmark(data, settings, conf_type, conf_level), data
     for name, endpoint in CIF_FIGURES.items():
         if name not in wanted:
             continue
         data = cif_figure_data(tables["incidence_curves"], tables["incidence"], endpoint)
-        _save(draw_cif(data, settings, endpoint, conf_level), name, data, output, settings)
+        yield name, draw_cif(data, settings, endpoint, conf_level), data
         if name == "cumulative_incidence_vod":
             captions[name] = vod_caption(data, rates, conf_level)
     if "literature_comparison" in wanted:
@@ -141,8 +156,7 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
             rows = adtte[(adtte["PARAMCD"] == "OS") & adtte["patient_id"].isin(included["patient_id"])]
             at = km_at(km_fit(rows["AVAL"], 1 - rows["CNSR"], conf_level, conf_type), [12.0]).iloc[0]
             data = literature_data(published, response, at)
-        _save(draw_literature(data, published, settings), "literature_comparison", data, output, settings)
-    write_captions(captions, output, write_text)
+        yield "literature_comparison", draw_literature(data, published, settings), data
 
 
 def transplant_tables(adsl: pd.DataFrame, adtte: pd.DataFrame, config: Mapping[str, Any]) -> dict[str, pd.DataFrame]:

@@ -8,7 +8,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ino_study.figures.sampling import MAX_SWIMMER_LANES, sample_patients
-from ino_study.figures.theme import FONT, GREY, OKABE_ITO, FigureSettings, footnote, label_axes, new_figure, style_axes
+from ino_study.figures.theme import (
+    FONT, GREY, OKABE_ITO, FigureSettings, fit_to_canvas, footnote, label_axes, new_figure, style_axes,
+)
 
 DAYS_PER_MONTH = 30.4375
 #: event -> (marker, colour, filled, label)
@@ -87,4 +89,4 @@ def draw_swimmer(data: pd.DataFrame, settings: FigureSettings, note: str = "") -
               prop={"size": FONT["small"]})
     if note:
         footnote(fig, note)
-    return fig
+    return fit_to_canvas(fig)

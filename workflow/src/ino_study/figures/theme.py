@@ -23,6 +23,8 @@ from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from ino_study.outputs.io import atomic_write
 
@@ -42,6 +44,10 @@ OKABE_ITO = {
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 GREY = "#7F7F7F"
 
+#: A white backing under labels drawn on curves (time-point estimates, medians), so that a label
+#: moved over a curve stays legible; its margin (0.1 x the font size) is less than half the gap left
+#: between stacked labels (figures.placement), so one label's backing never covers another's text.
+LABEL_BACKING = {"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.8, "edgecolor": "none"}
 FONT = {"title": 9.5, "label": 8.5, "tick": 7.5, "small": 7.0, "tiny": 6.0}
 #: A fixed font for every figure (journals ask for one; DejaVu Sans has Cyrillic too).
 FONT_FAMILY = "DejaVu Sans"
@@ -75,7 +81,16 @@ THEME_RC = {
     "axes.formatter.useoffset": False,
     "svg.hashsalt": "ino-study",
     "svg.fonttype": "none",
+    # TrueType (Type 42) fonts embedded in PDF (and PostScript): text stays text, editable in
+    # Illustrator or Inkscape, as journals ask; the default Type 3 fonts are drawn glyphs
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
 }
+
+#: Journal column widths (inches) that `figures.width_in` may name instead of a number.
+WIDTH_PRESETS = {"single": 3.5, "double": 7.0}
+#: The resolutions journals accept for TIFF figures; figures.dpi must be in this range with tiff.
+TIFF_DPI = (300, 600)
 
 METADATA = {
     "svg": {"Date": None, "Creator": None},
@@ -101,17 +116,169 @@ class FigureSettings:
 
     @classmethod
     def from_config(cls, figures: dict) -> "FigureSettings":
-        return cls(dpi=int(figures.get("dpi", 300)), formats=tuple(figures.get("formats", ("png", "svg"))),
-                   width_in=float(figures.get("width_in", 7)),
-                   censor_marks_max=int(figures.get("censor_marks_max", 500)))
+        """From config `figures`; `width_in` a number or a preset of WIDTH_PRESETS ("single", "double")."""
+        width = figures.get("width_in", 7)
+        if isinstance(width, str) and width not in WIDTH_PRESETS:
+            raise ValueError(f"config figures.width_in: {width!r} is neither a width in inches nor one of "
+                             f"{', '.join(WIDTH_PRESETS)}")
+        settings = cls(dpi=int(figures.get("dpi", 300)), formats=tuple(figures.get("formats", ("png", "svg"))),
+                       width_in=float(WIDTH_PRESETS.get(width, width)),
+                       censor_marks_max=int(figures.get("censor_marks_max", 500)))
+        if "tiff" in settings.formats and not TIFF_DPI[0] <= settings.dpi <= TIFF_DPI[1]:
+            raise ValueError(f"config figures.dpi: {settings.dpi} with tiff among figures.formats; TIFF figures "
+                             f"are written at {TIFF_DPI[0]}-{TIFF_DPI[1]} dpi")
+        return settings
+
+
+#: The width the figures are designed at (the double-column width): a narrower figure is relatively
+#: taller, since its text keeps its size in points (height = aspect x the mean of the two widths).
+DESIGN_WIDTH_IN = 7.0
 
 
 def new_figure(settings: FigureSettings, aspect: float = 0.62) -> Figure:
-    """A blank figure `width_in` wide and `aspect * width_in` tall, on its own Agg canvas, in the theme."""
+    """A blank figure `width_in` wide, on its own Agg canvas, in the theme: `aspect * width_in` tall at
+    DESIGN_WIDTH_IN and wider, `aspect * (width_in + DESIGN_WIDTH_IN) / 2` when narrower."""
     use_theme()
-    fig = Figure(figsize=(settings.width_in, settings.width_in * aspect), dpi=settings.dpi)
+    width = settings.width_in
+    height = aspect * (width if width >= DESIGN_WIDTH_IN else (width + DESIGN_WIDTH_IN) / 2)
+    fig = Figure(figsize=(width, height), dpi=settings.dpi)
     FigureCanvasAgg(fig)
     return fig
+
+
+#: The margin (points) `fit_to_canvas` leaves between the text and the canvas's edges.
+CANVAS_MARGIN_PT = 2.0
+
+
+def fit_to_canvas(fig: Figure, rounds: int = 6) -> Figure:
+    """Where the axes' text (tick and axis labels, titles, legends, texts) would leave the canvas or
+    run into a footnote or the figure's title, move and shrink the axes, all of them by one linear
+    map per direction, so that it fits with CANVAS_MARGIN_PT to spare. A figure whose text fits is
+    left as it is (so a layout made for 7 in keeps its look; a narrower one is fitted)."""
+    renderer = fig.canvas.get_renderer()
+    margin = CANVAS_MARGIN_PT * fig.dpi / 72
+    canvas = fig.bbox
+    for _ in range(rounds):
+        axes = [ax for ax in fig.axes if ax.get_visible()]
+        if not axes:
+            return fig
+        content = Bbox.union([ax.get_tightbbox(renderer) for ax in axes])
+        frames = Bbox.union([ax.get_window_extent(renderer) for ax in axes])
+        bottom, top = canvas.y0, canvas.y1
+        for text in fig.texts:  # footnotes under the plot, a figure title over it
+            if text.get_visible() and text.get_text().strip():
+                box = text.get_window_extent(renderer)
+                if (box.y0 + box.y1) / 2 < (frames.y0 + frames.y1) / 2:
+                    bottom = max(bottom, box.y1)
+                else:
+                    top = min(top, box.y0)
+        suptitle = getattr(fig, "_suptitle", None)
+        if suptitle is not None and suptitle.get_text().strip():
+            top = min(top, suptitle.get_window_extent(renderer).y0)
+        if (content.x0 >= canvas.x0 and content.x1 <= canvas.x1 and content.y0 >= bottom
+                and content.y1 <= top):
+            break
+        x_map = _span_map(frames.x0, frames.x1, content.x0, content.x1, canvas.x0 + margin, canvas.x1 - margin,
+                          content.x0 < canvas.x0, content.x1 > canvas.x1)
+        y_map = _span_map(frames.y0, frames.y1, content.y0, content.y1, bottom + margin, top - margin,
+                          content.y0 < bottom, content.y1 > top)
+        for ax in axes:
+            box = ax.get_window_extent(renderer)
+            x0, x1 = x_map(box.x0), x_map(box.x1)
+            y0, y1 = y_map(box.y0), y_map(box.y1)
+            ax.set_position(Bbox.from_extents(x0 / canvas.width, y0 / canvas.height, x1 / canvas.width,
+                                              y1 / canvas.height))
+            _rewrap(fig, ax, renderer)
+    spare_tick_labels(fig)
+    return fig
+
+
+def _left_title(ax: Axes):
+    """The Text artist of the axes' left title, found through public API (matplotlib has no public
+    getter for it): the child, not one of the axes' own texts, left-aligned, with the title's text."""
+    title = ax.get_title(loc="left")
+    own = set(map(id, ax.texts))
+    for child in ax.get_children():
+        if (isinstance(child, Text) and id(child) not in own and child.get_text() == title
+                and child.get_horizontalalignment() == "left"):
+            return child
+    return None
+
+
+def _rewrap(fig: Figure, ax: Axes, renderer) -> None:
+    """A left title wrapped again to its axes' new place; an x label wider than the canvas wrapped
+    to the axes' width."""
+    title, artist = ax.get_title(loc="left"), _left_title(ax)
+    if title and artist is not None and ("\n" in title or artist.get_window_extent(renderer).x1 > fig.bbox.x1):
+        artist.set_text(wrap_title(fig, title.replace("\n", " "), ax.get_position().x0))  # its font kept
+    label = ax.xaxis.label
+    if label.get_text() and label.get_visible():
+        box = label.get_window_extent(renderer)
+        if box.x0 < fig.bbox.x0 or box.x1 > fig.bbox.x1:
+            width = ax.get_position().width * fig.get_figwidth() * 72
+            ax.set_xlabel(wrap_to_width(label.get_text().replace("\n", " "), width, label.get_fontsize()))
+
+
+def spare_tick_labels(fig: Figure, gap_points: float = 2.0) -> None:
+    """Where two x tick labels of an axes would touch (a narrow figure), keep every other tick of
+    that axes (the first kept), until none do."""
+    gap = gap_points * fig.dpi / 72
+    for _ in range(4):
+        fig.canvas.draw()  # the tick labels laid out
+        renderer = fig.canvas.get_renderer()
+        crowded = []
+        for ax in fig.axes:
+            if not (ax.get_visible() and ax.xaxis.get_visible()):
+                continue
+            low, high = sorted(ax.get_xlim())
+            pairs = [(loc, label) for loc, label in zip(ax.xaxis.get_majorticklocs(), ax.get_xticklabels())
+                     if low - 1e-9 <= loc <= high + 1e-9]
+            boxes = sorted((label.get_window_extent(renderer) for _, label in pairs
+                            if label.get_visible() and label.get_text()), key=lambda b: b.x0)
+            numeric = all(_is_number(label.get_text()) for _, label in pairs)  # never a category's label
+            if numeric and len(pairs) >= 3 and any(b.x0 - a.x1 < gap for a, b in zip(boxes, boxes[1:])):
+                crowded.append((ax, [loc for loc, _ in pairs]))
+        if not crowded:
+            return
+        for ax, locs in crowded:
+            ax.set_xticks(locs[::2])
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "").replace("\u2212", "-"))
+    except ValueError:
+        return False
+    return True
+
+
+def separate(fig: Figure, upper: Axes, lower: Axes, move: str = "upper", gap_points: float = 2.0) -> None:
+    """Where the text under `upper` (tick and axis labels) runs into the text over `lower` (its
+    title), shorten one of the two axes (`move`: "upper" from its bottom, "lower" from its top) by
+    the overlap and `gap_points`."""
+    renderer = fig.canvas.get_renderer()
+    overlap = (lower.get_tightbbox(renderer).y1 + gap_points * fig.dpi / 72
+               - upper.get_tightbbox(renderer).y0) / fig.bbox.height
+    if overlap <= 0:
+        return
+    axes = upper if move == "upper" else lower
+    box = axes.get_position()
+    if move == "upper":
+        axes.set_position(Bbox.from_extents(box.x0, box.y0 + overlap, box.x1, box.y1))
+    else:
+        axes.set_position(Bbox.from_extents(box.x0, box.y0, box.x1, box.y1 - overlap))
+
+
+def _span_map(frame_low: float, frame_high: float, content_low: float, content_high: float, low: float,
+              high: float, move_low: bool, move_high: bool):
+    """The linear map of one direction that takes the axes' frames [frame_low, frame_high] to new
+    ends: moved in by what the content overhangs on a side that leaves [low, high], else kept."""
+    new_low = low + (frame_low - content_low) if move_low else frame_low
+    new_high = high - (content_high - frame_high) if move_high else frame_high
+    if new_high - new_low < 0.2 * (frame_high - frame_low):  # never shrink the plots to nothing
+        new_high = new_low + 0.2 * (frame_high - frame_low)
+    scale = (new_high - new_low) / (frame_high - frame_low) if frame_high > frame_low else 1.0
+    return lambda v: new_low + (v - frame_low) * scale
 
 
 def style_axes(ax: Axes, grid_axis: str | None = "y") -> Axes:
@@ -123,12 +290,13 @@ def style_axes(ax: Axes, grid_axis: str | None = "y") -> Axes:
     return ax
 
 
-def survival_axes(ax: Axes, ticks, marker_months: float, colour: str) -> None:
-    """Survival scale in % (0-100), x from 0 to the last tick, and the dashed marker line."""
+def survival_axes(ax: Axes, ticks, marker_months: float, colour: str, labelled=None) -> None:
+    """Survival scale in % (0-100), x from 0 to the last tick, ticks at `labelled` (default: `ticks`;
+    the times the numbers-at-risk table labels), and the dashed marker line."""
     ax.axvline(marker_months, color=colour, linestyle="--", linewidth=0.8, zorder=2)
     ax.set_ylim(0, 1.02)
     ax.set_xlim(0, ticks[-1] if len(ticks) else 1)
-    ax.set_xticks(ticks)
+    ax.set_xticks(ticks if labelled is None else labelled)
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
 
@@ -147,10 +315,20 @@ def plain_log_ticks(axis: Axis, steps: tuple[float, ...] = (1.0,)) -> None:
 
 
 def label_axes(ax: Axes, xlabel: str = "", ylabel: str = "", title: str = "") -> None:
+    """Axis labels and a bold title at the left, the title wrapped at spaces to the room between the
+    axes' left edge and the figure's right edge."""
     ax.set_xlabel(xlabel, fontsize=FONT["label"])
     ax.set_ylabel(ylabel, fontsize=FONT["label"])
     if title:
-        ax.set_title(title, fontsize=FONT["title"], loc="left", fontweight="bold")
+        ax.set_title(wrap_title(ax.figure, title, ax.get_position().x0), fontsize=FONT["title"], loc="left",
+                     fontweight="bold")
+
+
+def wrap_title(fig: Figure, title: str, left: float) -> str:
+    """`title` wrapped to the width from `left` (figure fraction) to the figure's right edge, less
+    a margin (bold text is measured at 1.15 x the regular width)."""
+    room = (1.0 - left - 0.02) * fig.get_figwidth() * 72 / 1.15
+    return wrap_to_width(title, room, FONT["title"])
 
 
 @functools.lru_cache(maxsize=4096)
@@ -197,9 +375,14 @@ def footnote(fig: Figure, text: str) -> None:
     fig.text(FOOTNOTE_X, 0.005, lines, fontsize=FONT["tiny"], color="#444444", ha="left", va="bottom")
 
 
+#: Pillow's options per raster format: TIFF LZW-compressed (lossless, what journals ask for).
+PIL_OPTIONS = {"tiff": {"compression": "tiff_lzw"}}
+
+
 def save_figure(fig: Figure, paths: Iterable[str | Path], dpi: int) -> None:
     """Save to every path (format from the suffix), deterministically and atomically."""
     for path in paths:
         fmt = Path(path).suffix.lstrip(".").lower()
-        atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi,
-                                                             metadata=METADATA.get(fmt), facecolor="white"))
+        options = {"pil_kwargs": PIL_OPTIONS[fmt]} if fmt in PIL_OPTIONS else {}
+        atomic_write(path, lambda tmp, fmt=fmt, options=options: fig.savefig(
+            tmp, format=fmt, dpi=dpi, metadata=METADATA.get(fmt), facecolor="white", **options))

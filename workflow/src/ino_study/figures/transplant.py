@@ -14,11 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.transforms import offset_copy
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
-from ino_study.figures.km import risk_times
+from ino_study.figures.km import numbers_at_risk, risk_times
+from ino_study.figures.placement import avoid_overlaps
 from ino_study.figures.theme import (
-    FONT, GREY, LINE, PALETTE, FigureSettings, label_axes, new_figure, style_axes, survival_axes,
+    DESIGN_WIDTH_IN, FONT, GREY, LABEL_BACKING, LINE, PALETTE, FigureSettings, fit_to_canvas, label_axes,
+    new_figure, separate, style_axes, survival_axes, wrap_title, wrap_to_width,
 )
 from ino_study.outputs.formats import format_ci, format_count, format_level, format_p_label, format_percent
 from ino_study.statistics.comparisons import landmark
@@ -29,6 +32,7 @@ LANDMARK_COLUMNS = ["element", "landmark_days", "group", "time_months", "value",
 CIF_COLUMNS = ["element", "endpoint", "cause", "time_months", "value", "ci_lower", "ci_upper", "n"]
 MARKER_MONTHS = 12.0
 GROUP_LABELS = {"no": "No HSCT by landmark", "yes": "HSCT by landmark"}
+RISK_LABELS = {"no": "No HSCT", "yes": "HSCT"}
 CIF_TITLES = {"REL": "Cumulative incidence of relapse and non-relapse mortality",
               "VOD": "Cumulative incidence of VOD/SOS after HSCT (competing: death)"}
 CIF_XLABELS = {"REL": "Months since first InO dose", "VOD": "Months since HSCT"}
@@ -95,19 +99,31 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
     """One panel per landmark: KM OS from the landmark by HSCT at or before it, numbers at risk, log-rank p."""
     landmarks = [int(v) for v in pd.unique(data["landmark_days"].dropna())]
     n_panels = max(1, len(landmarks))
-    fig = new_figure(settings, aspect=0.62 if n_panels > 1 else 0.7)
-    grid = fig.add_gridspec(2, n_panels, height_ratios=[5.0, 1.3], hspace=0.38, wspace=0.28,
-                            left=0.09, right=0.98, top=0.86, bottom=0.06)
+    # side by side at double-column width; one under the other in a narrower figure
+    stacked = n_panels > 1 and settings.width_in < 0.75 * DESIGN_WIDTH_IN
+    if stacked:
+        fig = new_figure(settings, aspect=0.62 * n_panels)
+        grid = fig.add_gridspec(2 * n_panels, 1, height_ratios=[5.0, 1.3] * n_panels, hspace=0.45,
+                                left=0.09, right=0.98, top=0.9, bottom=0.04)
+    else:
+        fig = new_figure(settings, aspect=0.62 if n_panels > 1 else 0.7)
+        grid = fig.add_gridspec(2, n_panels, height_ratios=[5.0, 1.3], hspace=0.38, wspace=0.28,
+                                left=0.09, right=0.98, top=0.86, bottom=0.06)
     if not landmarks:
         ax = fig.add_subplot(grid[0, 0])
         ax.axis("off")
         ax.text(0.5, 0.5, "No landmarks configured", ha="center", va="center", fontsize=FONT["label"])
         return fig
+    panels = []
     for column, lm in enumerate(landmarks):
         block = data[data["landmark_days"] == lm]
-        ax = style_axes(fig.add_subplot(grid[0, column]), grid_axis="y")
-        risk_ax = fig.add_subplot(grid[1, column], sharex=ax)
+        plot_cell, risk_cell = (grid[2 * column, 0], grid[2 * column + 1, 0]) if stacked else (
+            grid[0, column], grid[1, column])
+        ax = style_axes(fig.add_subplot(plot_cell), grid_axis="y")
+        risk_ax = fig.add_subplot(risk_cell, sharex=ax)
+        first = column == 0 or stacked  # a panel at the left edge: row labels and y label
         ticks = np.sort(block.loc[block["element"] == "at_risk", "time_months"].unique())
+        at_risk, estimates = [], []
         for index, group in enumerate(LANDMARK_GROUPS):
             colour = PALETTE[index]
             rows = block[block["group"] == group]
@@ -128,30 +144,32 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
             if len(point) and np.isfinite(point["value"].iloc[0]):
                 value = float(point["value"].iloc[0])
                 ax.plot([MARKER_MONTHS], [value], marker="o", markersize=3.5, color=colour, zorder=5)
-                ax.annotate(format_percent(value), (MARKER_MONTHS, value), xytext=(4, 5 if index else -9),
-                            textcoords="offset points", fontsize=FONT["tiny"], color=colour)
-            for tick in ticks:
-                count = rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"]
-                risk_ax.text(tick, 1 - index, format_count(count.iloc[0] if len(count) else 0), ha="center",
-                             va="center", fontsize=FONT["small"], color=colour)
+                estimates.append(ax.text(MARKER_MONTHS, value, format_percent(value), fontsize=FONT["tiny"],
+                                         color=colour, va="bottom",
+                                         transform=offset_copy(ax.transData, fig, 4, 3, units="points"),
+                                         bbox=LABEL_BACKING, in_layout=False))
+            counts = [rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"] for tick in ticks]
+            at_risk.append((RISK_LABELS[group] if first else "", colour,
+                            [c.iloc[0] if len(c) else 0 for c in counts]))
         p = float(block.loc[block["element"] == "logrank_p", "value"].iloc[0])
-        ax.text(0.98, 0.98, format_p_label(p, "Log-rank p"), transform=ax.transAxes, ha="right", va="top",
-                fontsize=FONT["small"])
-        survival_axes(ax, ticks, MARKER_MONTHS, GREY)
-        label_axes(ax, f"Months since day {lm}", "Overall survival (%)" if column == 0 else "",
-                   f"Landmark day {lm}")
-        ax.legend(frameon=False, loc="lower left", prop={"size": FONT["tiny"]})
-        risk_ax.set_ylim(-0.6, 1.6)
-        risk_ax.set_yticks([0, 1])
-        risk_ax.set_yticklabels(["HSCT", "No HSCT"] if column == 0 else ["", ""], fontsize=FONT["small"])
-        for side in ("top", "right", "left", "bottom"):
-            risk_ax.spines[side].set_visible(False)
-        risk_ax.tick_params(axis="both", length=0, labelsize=FONT["small"], pad=10)
-        # no x axis under the counts: the curves' axis above gives the times
-        risk_ax.xaxis.set_visible(False)
-        risk_ax.set_title("Number at risk", fontsize=FONT["small"], loc="left")
-    fig.suptitle(f"Overall survival from landmark by HSCT at or before it (shaded: {format_level(conf_level)} CI, {conf_type})",
-                 fontsize=FONT["title"], fontweight="bold", x=0.01, ha="left")
+        p_text = ax.text(0.98, 0.98, format_p_label(p, "Log-rank p"), transform=ax.transAxes, ha="right",
+                         va="top", fontsize=FONT["small"])
+        survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk))
+        label_axes(ax, f"Months since day {lm}", "Overall survival (%)" if first else "", f"Landmark day {lm}")
+        legend = ax.legend(frameon=False, loc="lower left", prop={"size": FONT["tiny"]})
+        panels.append((ax, risk_ax, ticks, at_risk, estimates, [legend, p_text]))
+    title = (f"Overall survival from landmark by HSCT at or before it (shaded: {format_level(conf_level)} CI, "
+             f"{conf_type})")
+    fig.suptitle(wrap_title(fig, title, 0.01), fontsize=FONT["title"], fontweight="bold", x=0.01, ha="left")
+    fit_to_canvas(fig)  # a narrow figure: the axes shrink to keep their text on the canvas
+    for index, (ax, risk_ax, *_rest) in enumerate(panels):
+        separate(fig, ax, risk_ax)  # the x axis's label clear of the table's title
+        if stacked and index + 1 < len(panels):
+            separate(fig, risk_ax, panels[index + 1][0], move="lower")  # the next panel's title
+    for ax, risk_ax, ticks, at_risk, estimates, obstacles in panels:
+        survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk,
+                                                                      grow_margin=False))
+        avoid_overlaps(fig, estimates, obstacles=obstacles, within=ax.get_window_extent())
     return fig
 
 
@@ -193,12 +211,15 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
     ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
     if (data["element"] == "no_patients").any():
         ax.set_xlim(0, 24)
-        ax.text(0.5, 0.5, NO_PATIENTS.get(endpoint, "No patients."), transform=ax.transAxes, ha="center",
-                va="center", fontsize=FONT["label"], color="#444444")
-        return fig
+        message = wrap_to_width(NO_PATIENTS.get(endpoint, "No patients."), 0.9 * 0.86 * fig.get_figwidth() * 72,
+                                FONT["label"])  # within the plot
+        ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=FONT["label"],
+                color="#444444")
+        return fit_to_canvas(fig)
     curves = data[data["element"] == "curve"]
     causes = [label for _, label in CAUSES.get(endpoint, ())] or list(dict.fromkeys(curves["cause"]))
     last = float(curves["time_months"].max()) if len(curves) else 1.0
+    estimates = []
     for index, cause in enumerate(causes):
         colour = PALETTE[index % len(PALETTE)]
         curve = curves[curves["cause"] == cause]
@@ -213,12 +234,16 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
         row = twelve_month(data, cause)
         if row is not None and np.isfinite(row["value"]):
             ax.plot([MARKER_MONTHS], [row["value"]], marker="o", markersize=3.5, color=colour, zorder=5)
-            ax.annotate(f"12 mo: {format_percent(row['value'])} ({format_ci(row['ci_lower'], row['ci_upper'])})",
-                        (MARKER_MONTHS, row["value"]), xytext=(5, 6 + 10 * index), textcoords="offset points",
-                        fontsize=FONT["tiny"], color=colour)
+            estimates.append(ax.text(MARKER_MONTHS, row["value"], f"12 mo: {format_percent(row['value'])} "
+                                     f"({format_ci(row['ci_lower'], row['ci_upper'])})", fontsize=FONT["tiny"],
+                                     color=colour, va="bottom",
+                                     transform=offset_copy(ax.transData, fig, 5, 4, units="points"),
+                                     bbox=LABEL_BACKING, in_layout=False))
     ax.axvline(MARKER_MONTHS, color=GREY, linestyle="--", linewidth=0.8, zorder=2)
     ax.set_xlim(0, max(last, MARKER_MONTHS) * 1.02)
-    ax.text(0.99, 0.98, f"Aalen-Johansen; shaded: {format_level(conf_level)} CI (log)", transform=ax.transAxes,
-            ha="right", va="top", fontsize=FONT["small"])
-    ax.legend(frameon=False, loc="upper left", prop={"size": FONT["small"]})
+    note = ax.text(0.99, 0.98, f"Aalen-Johansen; shaded: {format_level(conf_level)} CI (log)",
+                   transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
+    legend = ax.legend(frameon=False, loc="upper left", prop={"size": FONT["small"]})
+    fit_to_canvas(fig)  # a narrow figure: the axes shrink to keep their text on the canvas
+    avoid_overlaps(fig, estimates, obstacles=[note, legend], within=ax.get_window_extent())
     return fig
