@@ -93,6 +93,18 @@ def test_the_package_touches_no_private_attribute_of_a_dependency():
     assert not offenders, offenders
 
 
+def test_the_package_reads_no_private_attribute_of_any_object():
+    """No `anything._name` outside `self`/`cls` (e.g. matplotlib's Axes._left_title, which the module
+    pattern above cannot see): a private attribute of a dependency's object can change in any release."""
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                offenders.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}: .{node.attr}")
+    assert not offenders, offenders
+
+
 def run_tool(*command: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
 

@@ -194,7 +194,7 @@ def _mrd_status(value) -> str:
 
 
 #: The value contract: per table, column -> (pandera check, its arguments, the error it shows or None
-#: for pandera's own wording). `_value_schemas` turns it into pandera schemas; `_values_may_break`
+#: for pandera's own wording). `value_schemas` turns it into pandera schemas; `_values_may_break`
 #: reads it to skip pandera when no value can fail.
 VALUE_RULES: dict[str, dict[str, tuple[str, tuple, str | None]]] = {
     "patients": {
@@ -220,7 +220,7 @@ VALUE_RULES: dict[str, dict[str, tuple[str, tuple, str | None]]] = {
 }
 
 
-def _value_schemas():
+def value_schemas():
     """pandera schemas of the clean tables, from VALUE_RULES (every column nullable)."""
     import pandera.pandas as pa
 
@@ -279,7 +279,7 @@ def _pandera_findings(tables: dict[str, pd.DataFrame], sources: dict[str, str]) 
     import pandera.errors
 
     findings: list[Finding] = []
-    for name, schema in _value_schemas().items():
+    for name, schema in value_schemas().items():
         if name not in tables:
             continue
         frame = tables[name]

@@ -81,7 +81,7 @@ def cross_table_rules() -> list[str]:
 def value_checks() -> list[tuple[str, str, str]]:
     """(table, column, check) of the pandera value contract."""
     out = []
-    for table, schema in clean._value_schemas().items():
+    for table, schema in clean.value_schemas().items():
         for column, spec in schema.columns.items():
             for check in spec.checks:
                 text = check.error or str(check)
