@@ -116,3 +116,15 @@ def test_death_period_boundaries(death, hsct, last_dose, expected):
 ])
 def test_cause_categories(text, expected):
     assert cause_category(text) == expected
+
+
+@pytest.mark.parametrize(("death", "window", "expected"), [
+    (14 + 45, 45, "during InO"),           # last dose + a 45-day window
+    (14 + 46, 45, "after InO without HSCT"),
+    (14 + 7, 7, "during InO"),
+    (14 + 8, 7, "after InO without HSCT"),
+])
+def test_death_period_follows_the_treatment_emergent_window(death, window, expected):
+    """The InO period of a patient without HSCT ends at the adverse events' window (teae_window_days),
+    so a death and an adverse event on the same day fall in the same period."""
+    assert death_period(float(death), math.nan, 14.0, window) == expected

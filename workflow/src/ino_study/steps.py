@@ -98,7 +98,7 @@ def deaths_and_mrd_landmark(adam: Any, config: Mapping[str, Any], output: Any) -
     timepoints = [float(t) for t in config["survival_timepoints_months"]]
     window = int(config["response"]["window_days"])
     adsl, adtte = read_parquet(adam.adsl), read_parquet(adam.adtte)
-    deaths = deaths_table(adtte, adsl, level)
+    deaths = deaths_table(adtte, adsl, level, window_days=int(config["teae_window_days"]))
     write_csv(deaths, output.deaths)
     write_csv(mrd_landmark_table(adtte, adsl, window, timepoints, level, conf_type), output.mrd_landmark)
     total = deaths[(deaths["period"] == "all periods") & (deaths["cause"] == "all causes")].iloc[0]

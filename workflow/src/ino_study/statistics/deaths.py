@@ -7,10 +7,11 @@ Who died and when: the OS rows of ``adtte`` with an event (``EVNTCD == 1``), the
 Periods (:func:`death_period`), on days from the first dose:
 
 * ``during InO``: from the first dose to the day before HSCT for a patient transplanted after InO,
-  or to the last dose + :data:`DAYS_AFTER_LAST_DOSE` (30) days for a patient without HSCT;
+  or to the last dose + ``window_days`` (config ``teae_window_days``, default 30) for a patient
+  without HSCT: the treatment-emergent window of the adverse events;
 * ``after HSCT``: on or after the day of the first HSCT after InO (a death on the day of HSCT is
   after HSCT, as the adverse events' ``after_hsct``);
-* ``after InO without HSCT``: later than last dose + 30 days in a patient never transplanted after
+* ``after InO without HSCT``: later than last dose + ``window_days`` in a patient never transplanted after
   InO (the "other" period: e.g. relapse or salvage after InO).
 
 Counts and percentages are over all analysed patients (adsl ``included``). Early mortality at day
@@ -31,8 +32,8 @@ from ino_study.statistics.proportions import clopper_pearson
 DEATHS_COLUMNS = ["section", "period", "cause", "deaths", "denominator", "percent", "ci_lower_pct",
                   "ci_upper_pct", "note"]
 
-#: The InO period of a patient not transplanted ends this many days after the last dose (as adae's
-#: ``during_ino``; a constant here: the config schema has no key for it).
+#: The InO period of a patient not transplanted ends this many days after the last dose by default
+#: (the schema's default of ``teae_window_days``, the adverse events' treatment-emergent window).
 DAYS_AFTER_LAST_DOSE = 30
 
 #: Early mortality is given at these days from the first dose (inclusive).
@@ -73,14 +74,15 @@ def cause_category(text: object) -> str:
     return OTHER
 
 
-def death_period(death_day: float, hsct_day: float, last_dose_day: float) -> str:
+def death_period(death_day: float, hsct_day: float, last_dose_day: float,
+                 window_days: int = DAYS_AFTER_LAST_DOSE) -> str:
     """The period of a death on ``death_day`` (days from the first dose; see the module docstring)."""
     if not np.isnan(hsct_day):
         return "after HSCT" if death_day >= hsct_day else "during InO"
-    return "during InO" if death_day <= last_dose_day + DAYS_AFTER_LAST_DOSE else "after InO without HSCT"
+    return "during InO" if death_day <= last_dose_day + window_days else "after InO without HSCT"
 
 
-def patient_deaths(adtte: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+def patient_deaths(adtte: pd.DataFrame, adsl: pd.DataFrame, window_days: int = DAYS_AFTER_LAST_DOSE) -> pd.DataFrame:
     """One row per analysed patient: patient_id, os_days, died, death_cause, cause, period (None if alive)."""
     analysed = adsl.loc[adsl["included"].astype(bool)]
     os_rows = adtte.loc[adtte["PARAMCD"] == "OS", ["patient_id", "AVAL_DAYS", "EVNTCD"]]
@@ -95,7 +97,8 @@ def patient_deaths(adtte: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
         "patient_id": frame["patient_id"].to_numpy(), "os_days": days, "died": died,
         "death_cause": causes.to_numpy(dtype=object),
         "cause": [cause_category(c) if d else None for c, d in zip(causes, died)],
-        "period": [death_period(t, h, ld) if d else None for t, h, ld, d in zip(days, hsct_day, last_day, died)],
+        "period": [death_period(t, h, ld, window_days) if d else None
+                   for t, h, ld, d in zip(days, hsct_day, last_day, died)],
     })
     return out.sort_values("patient_id", kind="stable", ignore_index=True)
 
@@ -105,7 +108,8 @@ def _percent(count: int, n: int) -> float:
 
 
 def deaths_table(adtte: pd.DataFrame, adsl: pd.DataFrame, conf_level: float = 0.95,
-                 early_days: tuple[int, ...] = EARLY_MORTALITY_DAYS) -> pd.DataFrame:
+                 early_days: tuple[int, ...] = EARLY_MORTALITY_DAYS,
+                 window_days: int = DAYS_AFTER_LAST_DOSE) -> pd.DataFrame:
     """``results/tables/deaths.csv``: causes of death by period, and early mortality.
 
     Section "cause of death": for each period (:data:`PERIODS`, then "all periods") one row per cause
@@ -114,7 +118,7 @@ def deaths_table(adtte: pd.DataFrame, adsl: pd.DataFrame, conf_level: float = 0.
     Section "early mortality": one row per day D (period "day D"; cause "all causes"): deaths on or
     before day D, percent and the exact Clopper-Pearson interval at ``conf_level``, in percent.
     """
-    deaths = patient_deaths(adtte, adsl)
+    deaths = patient_deaths(adtte, adsl, window_days)
     n = len(deaths)
     dead = deaths[deaths["died"]]
     rows = []
