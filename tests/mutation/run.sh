@@ -21,8 +21,7 @@ grep -q '^pythonpath = \["src"\]' "$stage/pyproject.toml"
 cd "$stage"
 start=$(date +%s)
 mutmut run --max-children "$children"
-mutmut export-cicd-stats
-mutmut results --all true > mutmut-results.txt || true
-python "$root/tests/mutation/score.py" mutants/mutmut-cicd-stats.json mutmut-results.txt \
+mutmut results --all true > mutmut-results.txt
+python "$root/tests/mutation/score.py" mutmut-results.txt \
   "$root/tests/mutation/equivalent.json" "$(( $(date +%s) - start ))" > "$root/tests/mutation/score.json"
-cat "$root/tests/mutation/score.json" | head -20
+head -20 "$root/tests/mutation/score.json"

@@ -1,31 +1,48 @@
-"""Summarise a mutmut run as tests/mutation/score.json (called by tests/mutation/run.sh)."""
+"""Summarise a mutmut run as tests/mutation/score.json (called by tests/mutation/run.sh).
+
+score = killed / (killed + not killed), where "killed" counts mutants a test failed on (or timed out
+on, as mutmut counts them) and "not killed" counts survivors and mutants no test reached, less those
+listed in tests/mutation/equivalent.json (mutant -> why no test can tell it from the original)."""
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
+KILLED = {"killed", "timeout"}
+NOT_KILLED = {"survived", "no tests", "suspicious"}
 
-def summarise(stats: dict, results_text: str, equivalent: dict, seconds: int) -> dict:
-    """The score over non-equivalent mutants, with every survivor listed (and why, if equivalent)."""
-    survivors = sorted(
-        line.split(":")[0].strip()
-        for line in results_text.splitlines()
-        if line.strip().endswith(": survived")
-    )
-    unexplained = [name for name in survivors if name not in equivalent]
-    judged = stats["killed"] + len(unexplained)
+
+def statuses(results_text: str) -> dict[str, str]:
+    """Mutant name -> status from `mutmut results --all true` ('    name: status' lines)."""
+    found = {}
+    for line in results_text.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name:
+            found[name] = status
+    return found
+
+
+def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: int) -> dict:
+    """The score over non-equivalent mutants, with every mutant not killed listed by module."""
+    counts = Counter(by_mutant.values())
+    not_killed = sorted(name for name, status in by_mutant.items() if status in NOT_KILLED)
+    unexplained = [name for name in not_killed if name not in equivalent]
+    killed = sum(counts[status] for status in KILLED)
+    judged = killed + len(unexplained)
     return {
         "tool": "mutmut 3.8.1",
+        "command": "bash tests/mutation/run.sh (see docs/mutation_testing.md)",
         "packages": ["ino_study.statistics", "ino_study.endpoints"],
         "seconds": seconds,
-        "counts": stats,
-        "equivalent": {name: equivalent[name] for name in survivors if name in equivalent},
-        "survivors_not_equivalent": unexplained,
-        "score": round(stats["killed"] / judged, 4) if judged else None,
+        "counts": dict(sorted(counts.items())),
+        "score": round(killed / judged, 4) if judged else None,
+        "equivalent": {name: equivalent[name] for name in not_killed if name in equivalent},
+        "not_killed": {name: by_mutant[name] for name in unexplained},
     }
 
 
 if __name__ == "__main__":
-    stats = json.loads(Path(sys.argv[1]).read_text())
-    report = summarise(stats, Path(sys.argv[2]).read_text(), json.loads(Path(sys.argv[3]).read_text()), int(sys.argv[4]))
-    print(json.dumps(report, indent=2, sort_keys=True))
+    results, equivalent_file, seconds = sys.argv[1:4]
+    report = summarise(statuses(Path(results).read_text()), json.loads(Path(equivalent_file).read_text()), int(seconds))
+    print(json.dumps(report, indent=2, sort_keys=False))
