@@ -11,6 +11,7 @@ from pathlib import Path
 
 KILLED = {"killed", "timeout"}
 NOT_KILLED = {"survived", "no tests", "suspicious"}
+PACKAGES = ("ino_study.statistics", "ino_study.endpoints")
 
 
 def statuses(results_text: str) -> dict[str, str]:
@@ -30,13 +31,20 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
     unexplained = [name for name in not_killed if name not in equivalent]
     killed = sum(counts[status] for status in KILLED)
     judged = killed + len(unexplained)
+    by_package = {}
+    for package in PACKAGES:
+        names = [name for name in by_mutant if name.startswith(package + ".")]
+        package_killed = sum(by_mutant[name] in KILLED for name in names)
+        package_judged = package_killed + sum(name in unexplained for name in names)
+        by_package[package] = round(package_killed / package_judged, 4) if package_judged else None
     return {
         "tool": "mutmut 3.8.1",
         "command": "bash tests/mutation/run.sh (see docs/mutation_testing.md)",
-        "packages": ["ino_study.statistics", "ino_study.endpoints"],
+        "packages": list(PACKAGES),
         "seconds": seconds,
         "counts": dict(sorted(counts.items())),
         "score": round(killed / judged, 4) if judged else None,
+        "score_by_package": by_package,
         "equivalent": {name: equivalent[name] for name in not_killed if name in equivalent},
         "not_killed": {name: by_mutant[name] for name in unexplained},
     }
