@@ -1,0 +1,56 @@
+"""Summarise a mutmut run as tests/mutation/score.json (called by tests/mutation/run.sh).
+
+score = killed / (killed + not killed), where "killed" counts mutants a test failed on (or timed out
+on, as mutmut counts them) and "not killed" counts survivors and mutants no test reached, less those
+listed in tests/mutation/equivalent.json (mutant -> why no test can tell it from the original)."""
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+KILLED = {"killed", "timeout"}
+NOT_KILLED = {"survived", "no tests", "suspicious"}
+PACKAGES = ("ino_study.statistics", "ino_study.endpoints")
+
+
+def statuses(results_text: str) -> dict[str, str]:
+    """Mutant name -> status from `mutmut results --all true` ('    name: status' lines)."""
+    found = {}
+    for line in results_text.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name:
+            found[name] = status
+    return found
+
+
+def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: int) -> dict:
+    """The score over non-equivalent mutants, with every mutant not killed listed by module."""
+    counts = Counter(by_mutant.values())
+    not_killed = sorted(name for name, status in by_mutant.items() if status in NOT_KILLED)
+    unexplained = [name for name in not_killed if name not in equivalent]
+    killed = sum(counts[status] for status in KILLED)
+    judged = killed + len(unexplained)
+    by_package = {}
+    for package in PACKAGES:
+        names = [name for name in by_mutant if name.startswith(package + ".")]
+        package_killed = sum(by_mutant[name] in KILLED for name in names)
+        package_judged = package_killed + sum(name in unexplained for name in names)
+        by_package[package] = round(package_killed / package_judged, 4) if package_judged else None
+    return {
+        "tool": "mutmut 3.8.1",
+        "command": "bash tests/mutation/run.sh (see docs/mutation_testing.md)",
+        "packages": list(PACKAGES),
+        "seconds": seconds,
+        "counts": dict(sorted(counts.items())),
+        "score": round(killed / judged, 4) if judged else None,
+        "score_by_package": by_package,
+        "equivalent": {name: equivalent[name] for name in not_killed if name in equivalent},
+        "not_killed": {name: by_mutant[name] for name in unexplained},
+    }
+
+
+if __name__ == "__main__":
+    results, equivalent_file, seconds = sys.argv[1:4]
+    report = summarise(statuses(Path(results).read_text()), json.loads(Path(equivalent_file).read_text()), int(seconds))
+    print(json.dumps(report, indent=2, sort_keys=False))
