@@ -420,6 +420,28 @@ def case_last_contact_before_death_corrected(tmp):
 
 
 @case
+def case_assessment_after_death(tmp):
+    sheets = default_sheets()  # INO-002 died on 2017-04-10
+    row = set_cell(sheets, "assessments", "INO-002", "date", "20.04.2017")
+    outcome = xlsx(sheets, tmp)
+    problem(outcome, at("assessments", row, "date", "2017-04-20"), "dated after the patient's death")
+    assert "(patient INO-002)" in outcome.message
+
+
+@case
+def case_last_contact_before_a_recorded_assessment_moved_to_it(tmp):
+    sheets = default_sheets()  # INO-008 alive, last contact 2019-05-26
+    row = set_cell(sheets, "follow_up", "INO-008", "last_contact_date", "26.05.2019")
+    sheets["assessments"].append(["INO-008", "10.06.2019", "0,5", "<0,01%", "2,0", 150])
+    outcome = xlsx(sheets, tmp)
+    assert analysed(outcome) == 17
+    assert has_finding(outcome.findings, "correction", "follow_up", row, "last_contact_date", value="2019-05-26",
+                       rule="last contact before a recorded visit, dose, transplant, adverse event or relapse")
+    follow_up = outcome.records.tables["follow_up"].set_index("patient_id")
+    assert follow_up.loc["INO-008", "last_contact_date"] == pd.Timestamp("2019-06-10")
+
+
+@case
 def case_assessment_after_cutoff_kept_out(tmp):
     sheets = default_sheets()
     sheets["assessments"].append(["INO-017", "15.02.2023", "0,5", "<0,01%", "2,0", 150])

@@ -376,7 +376,42 @@ def check_cross_table(tables: dict[str, pd.DataFrame], sources: dict[str, str]) 
     hsct = tables["transplants"].assign(first_dose=lambda t: t["patient_id"].map(first))
     findings += _rows_finding("transplants", sources["transplants"], hsct, hsct["date"] < hsct["first_dose"],
                               "date", "HSCT dated before the first InO dose (record a prior HSCT in patients)")
+    death = follow_up.drop_duplicates("patient_id").set_index("patient_id")["death_date"]
+    for name, column in DATED_RECORDS.items():
+        frame = tables[name]
+        after_death = frame[column] > frame["patient_id"].map(death)
+        findings += _rows_finding(name, sources[name], frame, after_death, column,
+                                  "dated after the patient's death (follow_up death_date)")
     return findings
+
+
+def latest_record_dates(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """patient_id -> the latest date of any dated record (doses, assessments, transplants, adverse
+    events, relapse): a day the patient was known to be alive (admiral's last-known-alive date)."""
+    dates = [tables[name][["patient_id", column]].set_axis(["patient_id", "date"], axis=1)
+             for name, column in DATED_RECORDS.items()]
+    dates.append(tables["follow_up"][["patient_id", "relapse_date"]].set_axis(["patient_id", "date"], axis=1))
+    stacked = pd.concat(dates, ignore_index=True).dropna()
+    return stacked.groupby("patient_id")["date"].max()
+
+
+def extend_last_contact(tables: dict[str, pd.DataFrame], source: str) -> tuple[pd.DataFrame, list[Finding]]:
+    """A living patient's last contact is at least the latest date of their records (a registry's
+    last-contact field often lags the records; admiral derives the last-known-alive date the same
+    way). Each move is a listed correction."""
+    follow_up = tables["follow_up"]
+    latest = follow_up["patient_id"].map(latest_record_dates(tables))
+    stale = follow_up["vital_status"].eq("alive") & (latest > follow_up["last_contact_date"])
+    findings = [
+        Finding("correction", "follow_up", source, int(row), "last_contact_date", patient_id, _iso(contact),
+                "last contact before a recorded visit, dose, transplant, adverse event or relapse",
+                f"set to the latest recorded date {_iso(date)}")
+        for row, patient_id, contact, date in zip(*_hit_values(follow_up.assign(_latest=latest), stale, "_row",
+                                                               "patient_id", "last_contact_date", "_latest"))
+    ]
+    follow_up = follow_up.copy()
+    follow_up.loc[stale, "last_contact_date"] = latest[stale]
+    return follow_up, findings
 
 
 def correct_last_contact(follow_up: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[Finding]]:
@@ -557,6 +592,8 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
         raise _stop(findings, pseudonym_key)
 
     tables["follow_up"], corrections = correct_last_contact(tables["follow_up"], sources["follow_up"])
+    findings += corrections
+    tables["follow_up"], corrections = extend_last_contact(tables, sources["follow_up"])
     findings += corrections
     tables, cutoff_findings = apply_cutoff(tables, sources, rules.cutoff_date)
     findings += cutoff_findings

@@ -74,7 +74,9 @@ def cross_table_rules() -> list[str]:
         rules += re.findall(r'"([a-zA-Z][^"]{12,})"', body)
     skip = ("last contact before the death", "set to the death date")
     return [r for r in rules if " " in r and not r.startswith(skip)] + [
-        "a dead patient's last contact dated before the death date is set to the death date (a correction)"
+        "a dead patient's last contact dated before the death date is set to the death date (a correction)",
+        "a living patient's last contact dated before one of their records (dose, assessment, transplant, "
+        "adverse event, relapse) is set to the latest such date, the last-known-alive date (a correction)",
     ]
 
 
