@@ -43,14 +43,14 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "transplant_and_competing_risks": ("landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"),
     "deaths_and_mrd_landmark": ("response", "survival_timepoints_months", "km_ci", "confidence_level"),
     "hsct_outcomes": ("confidence_level", "km_ci"),
-    "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"),
+    "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent", "language"),
     "figures": ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent", "labels"),
     "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels", "teae_window_days",
-               "cd22_cutoff_percent"),
+               "cd22_cutoff_percent", "language"),
     # a scenario's analysis: its endpoints, survival statistics and summary, in one job
     "scenario_analysis": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
                           "teae_window_days", "dor_censor_at_hsct", "survival_timepoints_months", "km_ci",
-                          "confidence_level", "comparisons", "stratify_by"),
+                          "confidence_level", "comparisons", "stratify_by", "language"),
 }
 
 
