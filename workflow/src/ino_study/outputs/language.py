@@ -6,11 +6,13 @@ language by ino_study.outputs.formats."""
 from __future__ import annotations
 
 import csv
+import string
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ino_study.endpoints.labels import Labels
-from ino_study.outputs.formats import LANGUAGES
+from ino_study.outputs.formats import LANGUAGES, format_count
 
 CATALOGUE_DIR = Path(__file__).with_name("translations")
 
@@ -73,3 +75,60 @@ def labels_in(language: str, labels: Labels | None = None) -> Labels:
          for variable, levels in labels.levels.items()},
         {key: entries.get(text, text) for key, text in labels.generic.items()},
     )
+
+
+def templates_path(name: str, language: str) -> Path:
+    return CATALOGUE_DIR / f"{name}.{language}.yaml"
+
+
+@lru_cache(maxsize=None)
+def templates(name: str, language: str) -> dict:
+    """The sentence templates of one text (e.g. 'summary': the Results paragraph) in `language`, read
+    from translations/<name>.<language>.yaml, which a clinician can correct without reading code."""
+    import yaml
+
+    if language not in LANGUAGES or language == "en":
+        raise ValueError(f"no {name} templates for language {language!r}: English is written by the code")
+    with templates_path(name, language).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def plural(count: int, forms: str, language: str) -> str:
+    """The noun after a count: `forms` is 'one|few|many' (Russian: 'пациент|пациента|пациентов' for 1,
+    2 and 5 patients); English 'one|many'."""
+    parts = forms.split("|")
+    n = abs(int(count))
+    if language == "ru":
+        if len(parts) != 3:
+            raise ValueError(f"Russian plural forms need three words (1|2|5), got {forms!r}")
+        if n % 10 == 1 and n % 100 != 11:
+            return parts[0]
+        return parts[1] if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else parts[2]
+    return parts[0] if n == 1 else parts[-1]
+
+
+class _TemplateFormatter(string.Formatter):
+    """str.format for templates: integers as counts in the language; '{n:пациент|пациента|пациентов}'
+    writes the count and the noun in its form."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = format_count(value, language=self.language)
+            return f"{text} {plural(value, format_spec, self.language)}" if format_spec else text
+        return format(value, format_spec)
+
+
+def fill(name: str, key: str, language: str, **values: Any) -> str:
+    """One template of `name` in `language`, filled in; a missing template or placeholder names the file."""
+    path = templates_path(name, language)
+    text = templates(name, language).get(key)
+    if not isinstance(text, str):
+        raise UntranslatedText(f"{name} template {key!r}", language, path)
+    try:
+        return _TemplateFormatter(language).format(text, **values)
+    except (KeyError, IndexError) as error:
+        raise ValueError(f"{path}, template {key!r}: unknown placeholder {error}; "
+                         f"available: {', '.join(sorted(values))}") from None
