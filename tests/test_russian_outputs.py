@@ -91,3 +91,103 @@ def test_a_template_with_an_unknown_placeholder_names_the_file_and_template(monk
         lang.fill("summary", "title", "ru")
     with pytest.raises(lang.UntranslatedText, match="summary template 'os'"):
         lang.fill("summary", "os", "ru")
+
+
+# ------------------------------------------------------------------ the steps, in-process, language: ru
+
+
+@pytest.fixture(scope="module")
+def russian_run(tmp_path_factory):
+    """clean_records -> derive_endpoints -> survival_statistics -> summarise and tables on the default
+    cohort with language: ru, in this process (as benchmarks/one_process.py calls them)."""
+    from types import SimpleNamespace
+
+    from conftest import load_config
+    from ino_study import steps
+    from ino_study.config import step_settings
+    from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES
+    from ino_study.records.step import clean_records
+    from ino_study.tables.step import TITLES, make_tables
+
+    folder = tmp_path_factory.mktemp("russian")
+    config = load_config(ROOT / "config.yaml", language="ru")
+    raw = config["raw_data"]
+    clean = SimpleNamespace(**{name: str(folder / f"clean/{name}.parquet") for name in CLEAN_TABLES},
+                            findings=str(folder / "findings.csv"), report=str(folder / "report.md"),
+                            flow=str(folder / "patient_flow.csv"))
+    clean_records(str(ROOT / raw), step_settings(config, "clean_records"), clean)
+    adam = SimpleNamespace(**{f"{name}_{fmt}": str(folder / f"adam/{name}.{fmt}")
+                              for name in ANALYSIS_DATASETS for fmt in ("parquet", "csv")})
+    steps.derive_endpoints(clean, step_settings(config, "derive_endpoints"), adam)
+    adam.adsl, adam.adae, adam.adtte = adam.adsl_parquet, adam.adae_parquet, adam.adtte_parquet
+    stats = SimpleNamespace(**{name: str(folder / f"tables/{file}.csv") for name, file in (
+        ("estimates", "survival_estimates"), ("medians", "median_survival"), ("follow_up", "follow_up"),
+        ("logrank", "logrank"), ("cox", "cox"))})
+    steps.survival_statistics(adam, step_settings(config, "survival_statistics"), stats)
+    summary = SimpleNamespace(summary=str(folder / "summary.json"), paragraph=str(folder / "summary.md"))
+    steps.summarise(adam, stats, step_settings(config, "summarise"), summary)
+    tables = SimpleNamespace(**{f"{name}_{ext}": str(folder / f"tables/{name}.{ext}")
+                                for name in TITLES for ext in ("csv", "md")},
+                             xlsx=str(folder / "tables/tables.xlsx"), docx=str(folder / "tables/tables.docx"))
+    make_tables(adam, stats, step_settings(config, "tables"), tables)
+    return folder
+
+
+def test_the_russian_run_writes_a_russian_summary_and_a_neutral_json(russian_run):
+    assert (russian_run / "summary.md").read_text(encoding="utf-8") == results_paragraph(SUMMARY, "ru")
+    assert (russian_run / "summary.json").read_bytes() == (ROOT / "results" / "summary.json").read_bytes()
+
+
+def test_the_russian_tables_of_the_default_cohort(russian_run):
+    from ino_study.tables.step import TITLES
+
+    survival = (russian_run / "tables" / "survival_summary.md").read_text(encoding="utf-8")
+    os_row = next(line for line in survival.splitlines() if line.startswith("| ОВ | Все пациенты |"))
+    assert "| 40,3 (14,8\u201365,7) | 5 |" in os_row
+    response = (russian_run / "tables" / "response.md").read_text(encoding="utf-8")
+    assert "| ПР/ПРн (ответившие) | подлежащие оценке | 12 | 16 | 75,0 | 47,6 | 92,7 | 12/16 (75,0%; 47,6\u201392,7) |" \
+        in response
+    table1 = (russian_run / "tables" / "table1.md").read_text(encoding="utf-8")
+    assert "| Пол | Женский | 8 (47%) |" in table1 and "Все пациенты, N = 17" in table1
+    for name in TITLES:
+        text = (russian_run / "tables" / f"{name}.md").read_text(encoding="utf-8")
+        assert text.startswith("# Таблица "), name
+        # patient IDs and the column names a note cites (teae_window_days, onset_day) are identifiers
+        ids = tuple(re.findall(r"INO-\d+", text)) + ("teae_window_days", "adverse_events_after_hsct",
+                                                     "onset_day", "days_after_hsct", "cd22_pct")
+        assert english_left_in(text, paths=ids) == [], name
+        assert not re.search(r"\d\.\d", text.replace("Corbacioglu et al.", "")), f"a decimal point in {name}.md"
+    # the CSVs keep machine names and full numbers, exactly as the English run writes them
+    for name in TITLES:
+        assert (russian_run / "tables" / f"{name}.csv").read_bytes() == \
+            (ROOT / "results" / "tables" / f"{name}.csv").read_bytes(), name
+
+
+def test_the_russian_xlsx_and_docx(russian_run):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(russian_run / "tables" / "tables.xlsx")["response_by_subgroup"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Показатель", "Уровень") and rows[0][-1] == "p"
+    assert rows[1][:2] == ("ТГСК в анамнезе", "Нет") and rows[1][-1] == "0,60"
+    texts = [str(v) for row in load_workbook(russian_run / "tables" / "tables.xlsx")["survival_summary"].iter_rows(
+        values_only=True) for v in row if isinstance(v, str)]
+    assert "40,3 (14,8\u201365,7)" in texts
+    document = Document(str(russian_run / "tables" / "tables.docx"))
+    visible = [p.text for p in document.paragraphs] + [cell.text for table in document.tables
+                                                        for row in table.rows for cell in row.cells]
+    assert visible[0].startswith("Инотузумаб озогамицин")
+    everything = "\n".join(visible)
+    ids = tuple(re.findall(r"INO-\d+", everything)) + ("teae_window_days", "adverse_events_after_hsct",
+                                                       "onset_day", "days_after_hsct", "cd22_pct")
+    assert english_left_in(everything, paths=ids) == []
+
+
+def test_an_untranslated_table_text_names_the_catalogue_row_to_add():
+    with pytest.raises(lang.UntranslatedText, match=r"'Swimmers among \{1\} patients'.*translations/ru\.csv"):
+        lang.localise_text("Swimmers among 17 patients", "ru")
+    assert lang.localise_text("8/16 (50.0%; 24.7-75.3)", "ru") == "8/16 (50,0%; 24,7\u201375,3)"
+    assert lang.localise_text("1,000 (12%)", "ru") == "1\u00a0000 (12%)"
+    assert lang.localise_text("Course 1 CR", "ru") == "ПР после 1-го курса"
+    assert lang.text_key("INO-006 CD22 2b 6_months_pct") == ("INO-006 CD22 2b {1}_months_pct", ["6"])

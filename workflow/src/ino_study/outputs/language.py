@@ -6,13 +6,14 @@ language by ino_study.outputs.formats."""
 from __future__ import annotations
 
 import csv
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ino_study.endpoints.labels import Labels
-from ino_study.outputs.formats import LANGUAGES, format_count
+from ino_study.outputs.formats import LANGUAGES, format_count, localise_number
 
 CATALOGUE_DIR = Path(__file__).with_name("translations")
 
@@ -132,3 +133,57 @@ def fill(name: str, key: str, language: str, **values: Any) -> str:
     except (KeyError, IndexError) as error:
         raise ValueError(f"{path}, template {key!r}: unknown placeholder {error}; "
                          f"available: {', '.join(sorted(values))}") from None
+
+
+# ----------------------------------------------------------------------------- texts with numbers
+#: A number as the English texts write it ('17', '1,000', '40.3'), not part of a word or code ('CD22', 'INO-006').
+_NUMBER = re.compile(r"(?<![A-Za-z0-9.,])(?<![A-Za-z]-)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![A-Za-z0-9])")
+_PLACEHOLDER = re.compile(r"\{(\d+)\}")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*")
+
+
+@lru_cache(maxsize=None)
+def kept_in_latin(language: str) -> frozenset[str]:
+    """Words the catalogue's own translations keep in Latin letters ('N', 'p', 'CTCAE', 'CAR-T')."""
+    return frozenset(word for text in catalogue(language).values() for word in _LATIN_WORD.findall(text))
+
+
+def text_key(text: str) -> tuple[str, list[str]]:
+    """`text` with its numbers replaced by {1}, {2}, ... (the catalogue's key) and the numbers, in order."""
+    numbers: list[str] = []
+
+    def number(match: re.Match) -> str:
+        numbers.append(match.group(0))
+        return "{" + str(len(numbers)) + "}"
+
+    return _NUMBER.sub(number, text), numbers
+
+
+def localise_text(text: str, language: str) -> str:
+    """A text a reader sees, in `language`: its catalogue entry, else the entry of its pattern with the
+    numbers as {1}, {2}, ... ('{1} of {2} patients' -> '{1} из {2} пациентов'; the translation may
+    reorder them), the numbers written as the language writes them. A text with no English word
+    ('8 (47%)', '24.7-75.3', or already translated) only has its numbers rewritten, with an en dash
+    between an interval's limits. Raises UntranslatedText naming the pattern to add to the catalogue."""
+    if language == "en" or not text:
+        return text
+    entries = catalogue(language)
+    if text in entries:
+        return entries[text]
+    key, numbers = text_key(text)
+    local = [localise_number(n, language) for n in numbers]
+    if key in entries:
+        template = entries[key]
+    elif all(word in kept_in_latin(language) for word in _LATIN_WORD.findall(key)):
+        template = re.sub(r"(\{\d+\}%?)-(?=\{\d+\})", "\\1\u2013", key)
+    else:
+        raise UntranslatedText(key, language, catalogue_path(language))
+    return _PLACEHOLDER.sub(lambda m: local[int(m.group(1)) - 1], template)
+
+
+def localise_note(note: str, language: str) -> str:
+    """A table's note in `language`, sentence by sentence (each sentence a catalogue entry or pattern)."""
+    if language == "en" or not note:
+        return note
+    sentences = re.split(r"(?<=\.)\s+(?=[A-Z])", note.strip())
+    return " ".join(localise_text(sentence, language) for sentence in sentences)
