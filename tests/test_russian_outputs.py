@@ -191,3 +191,17 @@ def test_an_untranslated_table_text_names_the_catalogue_row_to_add():
     assert lang.localise_text("1,000 (12%)", "ru") == "1\u00a0000 (12%)"
     assert lang.localise_text("Course 1 CR", "ru") == "ПР после 1-го курса"
     assert lang.text_key("INO-006 CD22 2b 6_months_pct") == ("INO-006 CD22 2b {1}_months_pct", ["6"])
+
+
+def test_the_russian_data_quality_report_headings_and_flow(russian_run):
+    report = (russian_run / "report.md").read_text(encoding="utf-8")
+    assert report.startswith("# Отчёт о качестве данных\n\nИсходные данные: `ino_registry_export_SYNTHETIC.xlsx`. "
+                             "Дата среза данных: 31.01.2023. Период первого введения ИнО: 01.10.2016\u201301.09.2022.")
+    assert "| пациентов в исходных данных | 20 |" in report and "| пациентов в анализе | 17 |" in report
+    assert "## Исключения (5)" in report and "| Таблица | Источник | Строка | Столбец | ID пациента |" in report
+    # the headings and fixed texts: every line outside the findings tables is Russian
+    fixed = [line for line in report.splitlines() if not line.startswith("| ") or line.startswith("| Этап")]
+    assert english_left_in("\n".join(fixed), paths=("ino_registry_export_SYNTHETIC.xlsx",)) == []
+    # the machine-readable flow keeps English steps, as the English run writes it
+    assert (russian_run / "patient_flow.csv").read_bytes() == \
+        (ROOT / "results" / "data_quality" / "patient_flow.csv").read_bytes()

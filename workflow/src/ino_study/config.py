@@ -35,7 +35,7 @@ def dates_as_text(value: Any) -> Any:
 #: and benchmarks/one_process.py the same settings.
 STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "clean_records": ("raw_format", "redcap_data_dictionary", "column_map", "cutoff_date", "study_window",
-                      "max_age_years", "identifier_columns", "pseudonymise"),
+                      "max_age_years", "identifier_columns", "pseudonymise", "language"),
     "derive_endpoints": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
                          "teae_window_days", "dor_censor_at_hsct"),
     "survival_statistics": ("survival_timepoints_months", "km_ci", "confidence_level", "comparisons",

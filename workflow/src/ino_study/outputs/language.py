@@ -42,6 +42,8 @@ def catalogue(language: str) -> dict[str, str]:
     entries: dict[str, str] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row_number, row in enumerate(csv.DictReader(handle), start=2):
+            if None in row:  # more fields than columns: a comma in a text that is not quoted
+                raise ValueError(f"{path}, row {row_number}: more than 3 fields; quote a text that has a comma")
             english, translated = (row.get("en") or "").strip(), (row.get(language) or "").strip()
             if not english or not translated:
                 raise ValueError(f"{path}, row {row_number}: both 'en' and '{language}' must be filled in")
