@@ -29,6 +29,7 @@ def test_defaults_fill_an_empty_config():
     assert config["study_window"] == {"start": "2016-10-01", "end": "2022-09-01"}
     assert config["survival_timepoints_months"] == [6, 12, 24]
     assert "prior_hsct" in config["comparisons"]
+    assert config["language"] == "en"
 
 
 def test_the_shipped_config_is_valid():
@@ -44,6 +45,7 @@ def test_the_shipped_config_is_valid():
     ({"comparisons": ["favourite_colour"]}, "comparisons"),
     ({"table1_by": "hsct_after_ino"}, "table1_by"),
     ({"unknown_key": 1}, "unknown_key"),
+    ({"language": "de"}, "language"),
 ])
 def test_an_invalid_value_names_the_key(override, key):
     with pytest.raises(Exception) as error:

@@ -92,6 +92,7 @@ def test_a_missing_translation_names_the_text_and_the_file():
 @pytest.mark.parametrize("rows, message", [
     ("en,ru,note\nSex,Пол,\nSex,Пол,\n", "row 3: 'Sex' is listed twice"),
     ("en,ru,note\nSex,,\n", "row 2: both 'en' and 'ru' must be filled in"),
+    ("en,ru,note\nSex,Пол, мужской или женский,\n", "row 2: more than 3 fields"),
 ])
 def test_a_malformed_catalogue_names_the_row(tmp_path, monkeypatch, rows, message):
     (tmp_path / "ru.csv").write_text(rows, encoding="utf-8")

@@ -39,12 +39,16 @@ def raw_inputs(settings):
 def package_code(*parts):
     """The package modules a step runs, as its inputs: editing one reruns that step and what follows.
 
-    (Snakemake's code trigger sees the rule's script, not the package the script calls.)
+    (Snakemake's code trigger sees the rule's script, not the package the script calls.) The
+    translation catalogue and templates (outputs/translations) count as code: correcting a term reruns.
     """
     files = []
     for part in parts:
         path = PACKAGE / part
-        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        if path.is_dir():
+            files += sorted(path.rglob("*.py")) + sorted(path.glob("translations/*.*"))
+        else:
+            files.append(path)
     return [str(f.relative_to(workflow.basedir)) for f in files]
 
 

@@ -35,7 +35,7 @@ def dates_as_text(value: Any) -> Any:
 #: and benchmarks/one_process.py the same settings.
 STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "clean_records": ("raw_format", "redcap_data_dictionary", "column_map", "cutoff_date", "study_window",
-                      "max_age_years", "identifier_columns", "pseudonymise"),
+                      "max_age_years", "identifier_columns", "pseudonymise", "language"),
     "derive_endpoints": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
                          "teae_window_days", "dor_censor_at_hsct"),
     "survival_statistics": ("survival_timepoints_months", "km_ci", "confidence_level", "comparisons",
@@ -44,14 +44,14 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "deaths_and_mrd_landmark": ("response", "survival_timepoints_months", "km_ci", "confidence_level",
                                 "teae_window_days"),
     "hsct_outcomes": ("confidence_level", "km_ci"),
-    "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent"),
+    "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent", "language"),
     "figures": ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent", "labels"),
     "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels", "teae_window_days",
-               "cd22_cutoff_percent"),
+               "cd22_cutoff_percent", "language"),
     # a scenario's analysis: its endpoints, survival statistics and summary, in one job
     "scenario_analysis": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
                           "teae_window_days", "dor_censor_at_hsct", "survival_timepoints_months", "km_ci",
-                          "confidence_level", "comparisons", "stratify_by"),
+                          "confidence_level", "comparisons", "stratify_by", "language"),
 }
 
 

@@ -132,7 +132,7 @@ def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any) -> 
     medians, follow_up = pd.read_csv(stats.medians), pd.read_csv(stats.follow_up)
     summary = build_summary(adsl, adtte, medians, follow_up, dict(config))
     write_json(summary, output.summary)
-    write_text(results_paragraph(summary), output.paragraph)
+    write_text(results_paragraph(summary, str(config.get("language", "en"))), output.paragraph)
     LOGGER.info("summary: %d patients", summary["n_patients"])
 
 

@@ -152,10 +152,12 @@ def is_percent_column(name: Any) -> bool:
     return text in ("percent", "pct") or text.endswith(("_pct", "_percent"))
 
 
-def reader_cell(column: Any, value: Any, percent_decimals: int = DEFAULT_PERCENT_DECIMALS) -> Any:
+def reader_cell(column: Any, value: Any, percent_decimals: int = DEFAULT_PERCENT_DECIMALS,
+                language: str = "en") -> Any:
     """A table cell as a reader table prints it: p-values per :func:`format_p`, integers with thousands
     separators, percentage columns with the table's decimals, other floats with 6 significant digits,
-    missing values empty, text as it is."""
+    missing values empty, text as it is; numbers as `language` writes them (a float stays a float in
+    English, and becomes text in another language)."""
     if value is None or value is _pandas_na():
         return ""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
@@ -163,15 +165,15 @@ def reader_cell(column: Any, value: Any, percent_decimals: int = DEFAULT_PERCENT
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and is_p_column(column):
-        return format_p(value, missing="")
+        return format_p(value, missing="", language=language)
     if isinstance(value, int):
-        return format_count(value)
+        return format_count(value, language=language)
     if isinstance(value, float):
         if math.isnan(value):
             return ""
         if is_percent_column(column):
-            return format_percent(value, percent_decimals, scale=1, symbol=False)
-        return float(f"{value:.6g}")
+            return format_percent(value, percent_decimals, scale=1, symbol=False, language=language)
+        return float(f"{value:.6g}") if language == "en" else localise_number(f"{value:.6g}", language)
     return value
 
 

@@ -6,11 +6,14 @@ language by ino_study.outputs.formats."""
 from __future__ import annotations
 
 import csv
+import re
+import string
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ino_study.endpoints.labels import Labels
-from ino_study.outputs.formats import LANGUAGES
+from ino_study.outputs.formats import LANGUAGES, format_count, localise_number
 
 CATALOGUE_DIR = Path(__file__).with_name("translations")
 
@@ -39,6 +42,8 @@ def catalogue(language: str) -> dict[str, str]:
     entries: dict[str, str] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for row_number, row in enumerate(csv.DictReader(handle), start=2):
+            if None in row:  # more fields than columns: a comma in a text that is not quoted
+                raise ValueError(f"{path}, row {row_number}: more than 3 fields; quote a text that has a comma")
             english, translated = (row.get("en") or "").strip(), (row.get(language) or "").strip()
             if not english or not translated:
                 raise ValueError(f"{path}, row {row_number}: both 'en' and '{language}' must be filled in")
@@ -73,3 +78,114 @@ def labels_in(language: str, labels: Labels | None = None) -> Labels:
          for variable, levels in labels.levels.items()},
         {key: entries.get(text, text) for key, text in labels.generic.items()},
     )
+
+
+def templates_path(name: str, language: str) -> Path:
+    return CATALOGUE_DIR / f"{name}.{language}.yaml"
+
+
+@lru_cache(maxsize=None)
+def templates(name: str, language: str) -> dict:
+    """The sentence templates of one text (e.g. 'summary': the Results paragraph) in `language`, read
+    from translations/<name>.<language>.yaml, which a clinician can correct without reading code."""
+    import yaml
+
+    if language not in LANGUAGES or language == "en":
+        raise ValueError(f"no {name} templates for language {language!r}: English is written by the code")
+    with templates_path(name, language).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def plural(count: int, forms: str, language: str) -> str:
+    """The noun after a count: `forms` is 'one|few|many' (Russian: 'пациент|пациента|пациентов' for 1,
+    2 and 5 patients); English 'one|many'."""
+    parts = forms.split("|")
+    n = abs(int(count))
+    if language == "ru":
+        if len(parts) != 3:
+            raise ValueError(f"Russian plural forms need three words (1|2|5), got {forms!r}")
+        if n % 10 == 1 and n % 100 != 11:
+            return parts[0]
+        return parts[1] if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else parts[2]
+    return parts[0] if n == 1 else parts[-1]
+
+
+class _TemplateFormatter(string.Formatter):
+    """str.format for templates: integers as counts in the language; '{n:пациент|пациента|пациентов}'
+    writes the count and the noun in its form."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = format_count(value, language=self.language)
+            return f"{text} {plural(value, format_spec, self.language)}" if format_spec else text
+        return format(value, format_spec)
+
+
+def fill(name: str, key: str, language: str, **values: Any) -> str:
+    """One template of `name` in `language`, filled in; a missing template or placeholder names the file."""
+    path = templates_path(name, language)
+    text = templates(name, language).get(key)
+    if not isinstance(text, str):
+        raise UntranslatedText(f"{name} template {key!r}", language, path)
+    try:
+        return _TemplateFormatter(language).format(text, **values)
+    except (KeyError, IndexError) as error:
+        raise ValueError(f"{path}, template {key!r}: unknown placeholder {error}; "
+                         f"available: {', '.join(sorted(values))}") from None
+
+
+# ----------------------------------------------------------------------------- texts with numbers
+#: A number as the English texts write it ('17', '1,000', '40.3'), not part of a word or code ('CD22', 'INO-006').
+_NUMBER = re.compile(r"(?<![A-Za-z0-9.,])(?<![A-Za-z]-)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![A-Za-z0-9])")
+_PLACEHOLDER = re.compile(r"\{(\d+)\}")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*")
+
+
+@lru_cache(maxsize=None)
+def kept_in_latin(language: str) -> frozenset[str]:
+    """Words the catalogue's own translations keep in Latin letters ('N', 'p', 'CTCAE', 'CAR-T')."""
+    return frozenset(word for text in catalogue(language).values() for word in _LATIN_WORD.findall(text))
+
+
+def text_key(text: str) -> tuple[str, list[str]]:
+    """`text` with its numbers replaced by {1}, {2}, ... (the catalogue's key) and the numbers, in order."""
+    numbers: list[str] = []
+
+    def number(match: re.Match) -> str:
+        numbers.append(match.group(0))
+        return "{" + str(len(numbers)) + "}"
+
+    return _NUMBER.sub(number, text), numbers
+
+
+def localise_text(text: str, language: str) -> str:
+    """A text a reader sees, in `language`: its catalogue entry, else the entry of its pattern with the
+    numbers as {1}, {2}, ... ('{1} of {2} patients' -> '{1} из {2} пациентов'; the translation may
+    reorder them), the numbers written as the language writes them. A text with no English word
+    ('8 (47%)', '24.7-75.3', or already translated) only has its numbers rewritten, with an en dash
+    between an interval's limits. Raises UntranslatedText naming the pattern to add to the catalogue."""
+    if language == "en" or not text:
+        return text
+    entries = catalogue(language)
+    if text in entries:
+        return entries[text]
+    key, numbers = text_key(text)
+    local = [localise_number(n, language) for n in numbers]
+    if key in entries:
+        template = entries[key]
+    elif all(word in kept_in_latin(language) for word in _LATIN_WORD.findall(key)):
+        template = re.sub(r"(\{\d+\}%?)-(?=\{\d+\})", "\\1\u2013", key)
+    else:
+        raise UntranslatedText(key, language, catalogue_path(language))
+    return _PLACEHOLDER.sub(lambda m: local[int(m.group(1)) - 1], template)
+
+
+def localise_note(note: str, language: str) -> str:
+    """A table's note in `language`, sentence by sentence (each sentence a catalogue entry or pattern)."""
+    if language == "en" or not note:
+        return note
+    sentences = re.split(r"(?<=\.)\s+(?=[A-Z])", note.strip())
+    return " ".join(localise_text(sentence, language) for sentence in sentences)

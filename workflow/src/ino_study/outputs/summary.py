@@ -102,8 +102,11 @@ def _all_treated(rate: dict[str, Any] | None, level: float) -> str:
             f"{_interval(rate['ci_lower'], rate['ci_upper'], level)}")
 
 
-def results_paragraph(summary: dict[str, Any]) -> str:
-    """The Results paragraph of the abstract, rewritten from summary.json (so a config change rewrites it)."""
+def results_paragraph(summary: dict[str, Any], language: str = "en") -> str:
+    """The Results paragraph of the abstract, rewritten from summary.json (so a config change rewrites it).
+    English is written here; other languages from the templates in outputs/translations/summary.<language>.yaml."""
+    if language != "en":
+        return translated_results_paragraph(summary, language)
     level = summary["settings"]["confidence_level"]
     response, mrd, vod = summary["response"], summary["mrd_negative"], summary["vod_standard_dose_hsct"]
     os12 = summary["os_at_12_months"]
@@ -136,3 +139,55 @@ def results_paragraph(summary: dict[str, Any]) -> str:
         "(Clopper-Pearson) intervals. Generated from results/summary.json by the pipeline; do not edit by hand."
     )
     return "# Results\n\n" + " ".join(sentences) + "\n\n" + notes + "\n"
+
+
+def translated_results_paragraph(summary: dict[str, Any], language: str) -> str:
+    """The Results paragraph in `language`: the sentence templates of translations/summary.<language>.yaml
+    filled in with the numbers of summary.json, written as the language writes them."""
+    from ino_study.outputs.formats import format_date, localise_number
+    from ino_study.outputs.language import fill, templates
+
+    def text(key: str, **values: Any) -> str:
+        return fill("summary", key, language, **values)
+
+    level = summary["settings"]["confidence_level"]
+    not_estimable = text("not_estimable")
+
+    def pct(value: float | None, digits: int = 1) -> str:
+        return format_percent(value, digits, missing=not_estimable, language=language)
+
+    def interval(rate: dict[str, Any]) -> str:
+        if rate.get("ci_lower") is None or rate.get("ci_upper") is None:
+            return ""
+        return text("interval", level=format_level(level, language),
+                    limits=format_ci(rate["ci_lower"], rate["ci_upper"], language=language))
+
+    def months(value: float) -> str:
+        return localise_number(f"{value:.1f}", language)
+
+    response, mrd, vod = summary["response"], summary["mrd_negative"], summary["vod_standard_dose_hsct"]
+    os12 = summary["os_at_12_months"]
+    treated = summary.get("response_all_treated")
+    all_treated = "" if not treated or not treated.get("denominator") else text(
+        "all_treated", rate=pct(treated["rate"]), responders=int(treated["responders"]),
+        denominator=int(treated["denominator"]), interval=interval(treated))
+    median = summary.get("median_os_months") or {}
+    median_text = (text("median", months=months(median["estimate"])) if median.get("estimate") is not None
+                   else text("median_not_reached"))
+    follow = summary.get("median_follow_up_months")
+    interval_types = templates("summary", language)["interval_types"]
+    sentences = [
+        text("included", n_patients=int(summary["n_patients"]), n_excluded=int(summary["n_excluded"])),
+        text("response", rate=pct(response["rate"], 0), responders=int(response["responders"]),
+             evaluable=int(response["evaluable"]), interval=interval(response), all_treated=all_treated),
+        text("mrd", threshold=localise_number(f"{summary['settings']['mrd_threshold_percent']:g}", language),
+             rate=pct(mrd["rate"]), count=int(mrd["count"]), denominator=int(mrd["denominator"]),
+             interval=interval(mrd)),
+        text("os", rate=pct(os12["estimate"]), interval=interval(os12),
+             interval_type=interval_types[os12["conf_type"]], n_risk=int(os12["n_risk"]), median=median_text,
+             follow_up="" if follow is None else text("follow_up", months=months(follow))),
+        text("vod", rate=pct(vod["rate"], 0), count=int(vod["count"]), denominator=int(vod["denominator"]),
+             interval=interval(vod)),
+    ]
+    notes = text("notes", cutoff=format_date(summary["settings"]["cutoff_date"], language))
+    return f"# {text('title')}\n\n" + " ".join(sentences) + "\n\n" + notes + "\n"

@@ -7,7 +7,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from ino_study.outputs.formats import format_count, format_date
 from ino_study.outputs.io import write_csv, write_text
+from ino_study.outputs.language import localise_text
 from ino_study.records.column_map import mapping_rows
 from ino_study.records.quality import Finding, findings_frame
 
@@ -21,31 +23,60 @@ SECTIONS = (
 )
 
 
-def markdown_table(frame: pd.DataFrame) -> str:
+def markdown_table(frame: pd.DataFrame, language: str = "en") -> str:
     """A GitHub-flavoured Markdown table (pipes in cells escaped)."""
     def cell(value: Any) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
             return ""
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    header = "| " + " | ".join(frame.columns) + " |"
+    header = "| " + " | ".join(localise_text(str(c), language) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *body])
 
 
+def _heading(source: str, rules: Any, language: str) -> str:
+    """The report's first line: the raw data, the cut-off, the study window and the maximum age."""
+    if language == "en":
+        return (f"Raw data: `{source}`. Data cut-off: {rules.cutoff_date}. Study window of the first InO dose: "
+                f"{rules.window_start} to {rules.window_end}. Maximum age at the first dose: "
+                f"{rules.max_age_years:g} years.")
+    dates = [format_date(d, language) for d in (rules.cutoff_date, rules.window_start, rules.window_end)]
+    return (f"{localise_text('Raw data', language)}: `{source}`. {localise_text('Data cut-off', language)}: "
+            f"{dates[0]}. {localise_text('Study window of the first InO dose', language)}: {dates[1]}\u2013{dates[2]}. "
+            + localise_text(f"Maximum age at the first dose: {rules.max_age_years:g} years.", language))
+
+
+def _reader_flow(flow: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The patient flow as the report prints it: the steps in `language` (patient_flow.csv keeps English)."""
+    if language == "en":
+        return flow
+    out = flow.copy()
+    out["step"] = [localise_text(step, language) for step in out["step"]]
+    for column in out.columns[1:]:
+        out[column] = [format_count(v, language=language) for v in out[column]]
+    return out
+
+
 def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, rules: Any,
-                     column_map: Mapping[str, Any] | None = None, centres: Sequence[Any] | None = None) -> str:
+                     column_map: Mapping[str, Any] | None = None, centres: Sequence[Any] | None = None,
+                     language: str = "en") -> str:
     """The readable report (with the column map applied, when one is configured).
 
     `centres` (several centres pooled, `ino_study.records.centres.Centre`): the report says which
     file each centre sent, lists each centre's column map, and counts the findings per centre; the
-    patient flow then has a column per centre and the pooled one."""
+    patient flow then has a column per centre and the pooled one.
+
+    `language` (config `language`): the headings, fixed texts, column headings and patient-flow steps
+    in that language (ino_study.outputs.language); the findings' rules and actions are still English."""
+    def t(text: str) -> str:
+        return localise_text(text, language)
+
     lines = [
-        "# Data-quality report",
+        f"# {t('Data-quality report')}",
         "",
-        f"Raw data: `{source}`. Data cut-off: {rules.cutoff_date}. Study window of the first InO dose: "
-        f"{rules.window_start} to {rules.window_end}. Maximum age at the first dose: {rules.max_age_years:g} years.",
+        _heading(source, rules, language),
         "",
     ]
     if centres:
@@ -55,41 +86,41 @@ def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, ru
         mapping, columns = mapping_rows(column_map), ["table", "header", "contract column"]
     if mapping:
         lines += [
-            "## Column map",
+            f"## {t('Column map')}",
             "",
-            "Headers of the raw data read as contract columns (config key `column_map`).",
+            t("Headers of the raw data read as contract columns (config key `column_map`)."),
             "",
-            markdown_table(pd.DataFrame(mapping, columns=columns)),
+            markdown_table(pd.DataFrame(mapping, columns=columns), language),
             "",
         ]
     if centres:
         lines += [
-            "## Centres",
+            f"## {t('Centres')}",
             "",
-            "Several centres pooled (config key `raw_data`); patient IDs are `<centre>-<id>`. Findings per "
-            "centre (each finding's source names its centre):",
+            t("Several centres pooled (config key `raw_data`); patient IDs are `<centre>-<id>`. Findings per "
+              "centre (each finding's source names its centre):"),
             "",
-            markdown_table(_findings_per_centre(findings, centres)),
+            markdown_table(_findings_per_centre(findings, centres), language),
             "",
         ]
     lines += [
-        "## Patient flow",
+        f"## {t('Patient flow')}",
         "",
-        markdown_table(flow),
+        markdown_table(_reader_flow(flow, language), language),
         "",
-        "Patients in the raw data = patients analysed + patients excluded (first failing reason, in the "
-        "order listed)" + (", per centre and pooled (`patients`)." if centres else "."),
+        t("Patients in the raw data = patients analysed + patients excluded (first failing reason, in the "
+          "order listed)" + (", per centre and pooled (`patients`)." if centres else ".")),
         "",
     ]
     for severity, title, meaning in SECTIONS:
         part = findings[findings["severity"] == severity].drop(columns=["severity"])
-        lines += [f"## {title} ({len(part)})", "", meaning, ""]
+        lines += [f"## {t(title)} ({format_count(len(part), language=language)})", "", t(meaning), ""]
         if part.empty:
-            lines += ["None.", ""]
+            lines += [t("None."), ""]
             continue
-        lines += [markdown_table(part.head(MARKDOWN_ROWS)), ""]
+        lines += [markdown_table(part.head(MARKDOWN_ROWS), language), ""]
         if len(part) > MARKDOWN_ROWS:
-            lines += [f"... and {len(part) - MARKDOWN_ROWS} more in findings.csv.", ""]
+            lines += [t(f"... and {len(part) - MARKDOWN_ROWS} more in findings.csv."), ""]
     return "\n".join(lines)
 
 
@@ -106,8 +137,9 @@ def _findings_per_centre(findings: pd.DataFrame, centres: Sequence[Any]) -> pd.D
 
 def write_quality_report(findings: Iterable[Finding], flow: pd.DataFrame, findings_csv: str | Path,
                          report_md: str | Path, flow_csv: str | Path, source: str, rules: Any,
-                         column_map: Mapping[str, Any] | None = None, centres: Sequence[Any] | None = None) -> None:
+                         column_map: Mapping[str, Any] | None = None, centres: Sequence[Any] | None = None,
+                         language: str = "en") -> None:
     frame = findings_frame(findings)
     write_csv(frame, findings_csv)
     write_csv(flow, flow_csv)
-    write_text(quality_markdown(frame, flow, source, rules, column_map, centres), report_md)
+    write_text(quality_markdown(frame, flow, source, rules, column_map, centres, language), report_md)

@@ -69,6 +69,7 @@ def clean_records(raw_data: Any, config: Mapping[str, Any], output: Any) -> None
     for name in CLEAN_TABLES:
         write_parquet(records.tables[name], getattr(output, name))
     write_quality_report(records.findings, records.flow, output.findings, output.report, output.flow,
-                         source=source, rules=rules, column_map=column_map, centres=centres)
+                         source=source, rules=rules, column_map=column_map, centres=centres,
+                         language=str(config.get("language", "en")))
     LOGGER.info("%d patients in the raw data, %d analysed; %d findings", int(records.flow.iloc[0]["patients"]),
                 int(records.flow.iloc[-1]["patients"]), len(records.findings))

@@ -18,7 +18,13 @@ import pandas as pd
 from ino_study.outputs.formats import (
     DEFAULT_PERCENT_DECIMALS, PERCENT_DECIMALS, is_p_column, is_percent_column, reader_cell,
 )
+from ino_study.outputs.language import catalogue, localise_text
 from ino_study.outputs.io import write_text, write_zip_fixed_times
+
+#: Columns of the centre's own identifiers and recorded terms: a term with no catalogue entry is shown as
+#: the centre recorded it (like a centre's own label); identifiers are never translated.
+ID_COLUMNS = ("patient_id",)
+DATA_COLUMNS = ("term",)
 
 FIXED_TIMESTAMP = dt.datetime(2023, 2, 1, 0, 0, 0)
 
@@ -39,28 +45,45 @@ def percent_decimals(name: str) -> int:
     return PERCENT_DECIMALS.get(name, DEFAULT_PERCENT_DECIMALS)
 
 
-def _rows(frame: pd.DataFrame, decimals: int) -> list[list[str]]:
+def header(column: object, language: str = "en") -> str:
+    """A column heading in `language` (the reader tables' headings; the CSVs keep the machine names)."""
+    return localise_text(str(column), language)
+
+
+def reader_text(column: object, value: object, decimals: int, language: str = "en") -> object:
+    """A cell as a reader sees it in `language`: numbers per ino_study.outputs.formats, texts through the
+    catalogue (ino_study.outputs.language.localise_text); identifiers as they are."""
+    cell = reader_cell(column, value, decimals, language)
+    if language == "en" or not isinstance(value, str) or column in ID_COLUMNS:
+        return cell
+    if column in DATA_COLUMNS:
+        return catalogue(language).get(cell, cell)
+    return localise_text(cell, language)
+
+
+def _rows(frame: pd.DataFrame, decimals: int, language: str = "en") -> list[list[str]]:
     """The cells as a reader sees them (ino_study.outputs.formats.reader_cell), as text."""
-    return [[str(reader_cell(column, value, decimals)) for column, value in zip(frame.columns, row)]
+    return [[str(reader_text(column, value, decimals, language)) for column, value in zip(frame.columns, row)]
             for row in frame.itertuples(index=False)]
 
 
 def to_markdown(frame: pd.DataFrame, title: str = "", note: str = "",
-                decimals: int = DEFAULT_PERCENT_DECIMALS) -> str:
+                decimals: int = DEFAULT_PERCENT_DECIMALS, language: str = "en") -> str:
     """A GitHub Markdown table (no index), optional heading and note; numbers per the convention of
     ino_study.outputs.formats (p-values, counts with separators, percentages with `decimals`)."""
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    top = "| " + " | ".join(header(c, language) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in _rows(frame, decimals)]
-    parts = [f"# {title}\n" if title else "", "\n".join([header, rule, *body]) + "\n"]
+    body = ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+            for row in _rows(frame, decimals, language)]
+    parts = [f"# {title}\n" if title else "", "\n".join([top, rule, *body]) + "\n"]
     if note:
         parts.append(f"\n{note}\n")
     return "\n".join(p for p in parts if p)
 
 
 def write_markdown(frame: pd.DataFrame, path: str | Path, title: str = "", note: str = "",
-                   decimals: int = DEFAULT_PERCENT_DECIMALS) -> None:
-    write_text(to_markdown(frame, title, note, decimals), path)
+                   decimals: int = DEFAULT_PERCENT_DECIMALS, language: str = "en") -> None:
+    write_text(to_markdown(frame, title, note, decimals, language), path)
 
 
 def _rezip(buffer: io.BytesIO, path: str | Path, when: dt.datetime = FIXED_TIMESTAMP) -> None:
@@ -72,7 +95,7 @@ def sheet_name(name: str) -> str:
     return name[:31]
 
 
-def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None:
+def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, language: str = "en") -> None:
     """One sheet per table (sheet name = table name), header in bold, fixed properties."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -82,13 +105,14 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None:
     workbook.remove(workbook.active)
     for name, frame in tables.items():
         sheet = workbook.create_sheet(sheet_name(name))
-        sheet.append([str(c) for c in frame.columns])
+        sheet.append([header(c, language) for c in frame.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         decimals = percent_decimals(name)
         for row in frame.itertuples(index=False):
             # p-values as text per the convention; numbers stay numbers, shown with separators/decimals
-            sheet.append([reader_cell(c, v, decimals) if is_p_column(c) else _cell(v)
+            sheet.append([reader_cell(c, v, decimals, language) if is_p_column(c)
+                          else reader_text(c, v, decimals, language) if isinstance(v, str) else _cell(v)
                           for c, v in zip(frame.columns, row)])
         for index, column in enumerate(frame.columns, start=1):
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
@@ -96,7 +120,7 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None:
                     cell.number_format = "0" if decimals == 0 else "0." + "0" * decimals
                 elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
                     cell.number_format = "#,##0"
-            width = max([len(str(column))] + [len(str(reader_cell(column, v, decimals)))
+            width = max([len(header(column, language))] + [len(str(reader_text(column, v, decimals, language)))
                                               for v in frame[column]]) + 2
             sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width, 60)
     workbook.properties.creator = None
@@ -109,22 +133,22 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path) -> None:
     _rezip(buffer, path)
 
 
-def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | Path) -> None:
+def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | Path, language: str = "en") -> None:
     """One heading + table (+ note) per entry: {name: (title, frame, note)}; fixed core properties."""
     from docx import Document
     from docx.shared import Pt
 
     document = Document()
-    document.add_heading("Inotuzumab ozogamicin in children with R/R B-ALL: tables", level=0)
+    document.add_heading(localise_text("Inotuzumab ozogamicin in children with R/R B-ALL: tables", language), level=0)
     for name, (title, frame, note) in tables.items():
         document.add_heading(title, level=1)
         table = document.add_table(rows=1, cols=len(frame.columns))
         table.style = "Table Grid"
         for cell, column in zip(table.rows[0].cells, frame.columns):
-            cell.text = str(column)
+            cell.text = header(column, language)
             for run in cell.paragraphs[0].runs:
                 run.font.bold = True
-        for row in _rows(frame, percent_decimals(name)):
+        for row in _rows(frame, percent_decimals(name), language):
             cells = table.add_row().cells
             for cell, value in zip(cells, row):
                 cell.text = value
@@ -142,7 +166,7 @@ def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | 
     props.modified = FIXED_TIMESTAMP
     props.last_printed = FIXED_TIMESTAMP
     props.revision = 1
-    props.title = "Tables"
+    props.title = localise_text("Tables", language)
     buffer = io.BytesIO()
     document.save(buffer)
     _rezip(buffer, path)

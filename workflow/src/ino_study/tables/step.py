@@ -17,6 +17,7 @@ from ino_study.tables.export import percent_decimals, write_docx, write_markdown
 from ino_study.statistics.response_subgroups import CD22_VARIABLE, response_by_subgroup
 from ino_study.tables.response import response_table
 from ino_study.endpoints.labels import Labels
+from ino_study.outputs.language import labels_in, localise_note, localise_text
 from ino_study.tables.survival import reader_survival, survival_table
 
 LOGGER = logging.getLogger("ino_study")
@@ -72,7 +73,7 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
     instead of the machine names and values the CSVs keep."""
     conf_level = float(config["confidence_level"])
     survival = survival_table(estimates, medians, follow_up)
-    labels = Labels.from_config(config) if reader else None
+    labels = labels_in(str(config.get("language", "en")), Labels.from_config(config)) if reader else None
     table1 = t1.display(t1.table1(adsl, table1_group(config), labels))
     teae_note, after_note = adverse_event_notes(adsl, adae, int(config.get("teae_window_days", 30)))
     table1_note = ("Median [range], median (Q1, Q3) or n (%); included patients only. Not recorded: the optional "
@@ -110,14 +111,17 @@ def make_tables(adam: Any, stats: Any, config: Mapping[str, Any], output: Any) -
     """Write results/tables/<name>.csv and .md, tables.xlsx and tables.docx."""
     inputs = (read_parquet(adam.adsl), read_parquet(adam.adae), pd.read_csv(stats.estimates),
               pd.read_csv(stats.medians), pd.read_csv(stats.follow_up), config)
+    language = str(config.get("language", "en"))
     tables = build_tables(*inputs)
     readers = build_tables(*inputs, reader=True)  # labels for readers; the CSVs keep machine names
+    titles = {name: localise_text(title, language) for name, title in TITLES.items()}
+    readers = {name: (frame, localise_note(note, language)) for name, (frame, note) in readers.items()}
     for name, (frame, note) in tables.items():
         write_csv(frame, getattr(output, f"{name}_csv"))
-        frame = readers[name][0]
-        write_markdown(frame, getattr(output, f"{name}_md"), TITLES[name], note, percent_decimals(name))
+        frame, note = readers[name]
+        write_markdown(frame, getattr(output, f"{name}_md"), titles[name], note, percent_decimals(name), language)
         LOGGER.info("%s: %d rows", name, len(frame))
     for variable in t1.unrecorded_variables(inputs[0]):
         LOGGER.info("Table 1: %s not recorded in this export (optional column): shown as 'Not recorded'", variable)
-    write_xlsx({name: frame for name, (frame, _) in readers.items()}, output.xlsx)
-    write_docx({name: (TITLES[name], frame, note) for name, (frame, note) in readers.items()}, output.docx)
+    write_xlsx({name: frame for name, (frame, _) in readers.items()}, output.xlsx, language)
+    write_docx({name: (titles[name], frame, note) for name, (frame, note) in readers.items()}, output.docx, language)
