@@ -344,3 +344,33 @@ def test_hundred_thousand_patients():
     # HSCT simulated independently of survival: the time-varying HR is null, the naive HR is biased
     assert 0.95 < tv["hr"].iloc[0] < 1.05 and tv["n_rows"].iloc[0] > 100_000
     assert naive["hr"].iloc[0] < 0.95 and naive["p_value"].iloc[0] < 1e-6
+
+
+def test_cox_binary_bad_input_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match="1-d of equal length"):
+        cox_binary_counting_process([0, 0], [5, 6], [1, 0], [0])
+    with pytest.raises(ValueError, match="1-d of equal length"):
+        cox_binary_counting_process([[0]], [[5]], [[1]], [[0]])
+    with pytest.raises(ValueError, match="coded 0/1"):
+        cox_binary_counting_process([0], [5], [2], [0])
+    with pytest.raises(ValueError, match="start < stop"):
+        cox_binary_counting_process([0, 5], [5, 5], [1, 0], [0, 1])
+
+
+@pytest.mark.parametrize("exposed_dies_alone", [True, False])
+def test_cox_binary_death_with_only_its_own_group_at_risk_gives_no_hr(exposed_dies_alone):
+    """[HAND] Two rows from day 0: one dies on day 10 with the other at risk; the other dies on day 20,
+    alone at risk, a term e^b / e^b = 1 carrying no information. The likelihood is that of day 10
+    only, monotone in b (R coxph: "coefficient may be infinite"): no HR, and the note says why."""
+    x = [0, 1] if exposed_dies_alone else [1, 0]
+    fit = cox_binary_counting_process([0, 0], [10, 20], [1, 1], x)
+    assert math.isnan(fit["coef"]) and math.isnan(fit["hr"])
+    assert fit["note"].startswith("HR not estimable: monotone likelihood")
+    assert "or no exposure contrast)" in fit["note"]
+    assert (fit["n_rows"], fit["n_events"]) == (2, 2)
+
+
+def test_cox_binary_fitted_model_has_an_empty_note():
+    """The symmetric tie of test_efron_ties_symmetric_by_hand: a model, so no note (empty text)."""
+    fit = cox_binary_counting_process([0, 0, 0, 0], [10, 10, 20, 20], [1, 1, 0, 0], [1, 0, 1, 0])
+    assert fit["note"] == ""
