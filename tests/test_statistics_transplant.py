@@ -374,3 +374,46 @@ def test_cox_binary_fitted_model_has_an_empty_note():
     """The symmetric tie of test_efron_ties_symmetric_by_hand: a model, so no note (empty text)."""
     fit = cox_binary_counting_process([0, 0, 0, 0], [10, 10, 20, 20], [1, 1, 0, 0], [1, 0, 1, 0])
     assert fit["note"] == ""
+
+
+def test_landmark_log_rank_with_a_single_event_after_the_landmark():
+    """[HAND] L = 30: A (no HSCT) dies on day 100, B (HSCT day 10, "yes") censored on day 200. One
+    event (70 days after L) with both at risk: O_no = 1, E_no = 1/2, V = 1*1*1*1/(2^2*1) = 1/4,
+    chi2 = (1/2)^2 / (1/4) = 1; p = 0.3173105 (R: pchisq(1, 1, lower.tail = FALSE))."""
+    adtte, adsl = make_cohort([("A", 100, 1, None), ("B", 200, 0, 10)])
+    out = landmark_table(adtte, adsl, [30], [1])
+    assert out["logrank_chi2"].tolist() == pytest.approx([1.0, 1.0])
+    assert out["logrank_p"].tolist() == pytest.approx([0.3173105, 0.3173105], abs=5e-8)
+
+
+def test_landmark_without_any_test_reports_nan_statistics():
+    """L = 0 only: nobody transplanted by day 0, one group -> no log-rank test; NaN (a number), not empty."""
+    adtte, adsl = make_cohort(SIX)
+    out = landmark_table(adtte, adsl, [0], [1])
+    assert out["logrank_chi2"].dtype == float and out["logrank_p"].dtype == float
+    assert out["logrank_chi2"].isna().all() and out["logrank_p"].isna().all()
+
+
+def test_landmark_without_landmarks_is_an_empty_table_with_its_columns():
+    adtte, adsl = make_cohort(SIX)
+    out = landmark_table(adtte, adsl, [], [6])
+    assert out.empty and list(out.columns) == LANDMARK_COLUMNS
+
+
+def test_landmark_log_confidence_interval_by_hand():
+    """[HAND] SIX at L = 60, group "yes" at 6 months: S = 1/2 (n = 2, d = 1), Greenwood
+    var(log S) = d / (n (n - d)) = 1/2; conf_type "log" (R survfit's default): lower
+    0.5 exp(-1.96 sqrt(1/2)) = 0.12505, upper clipped to 1 (the plain interval's lower is 0)."""
+    adtte, adsl = make_cohort(SIX)
+    out = landmark_table(adtte, adsl, [60], [6], conf_type="log").set_index("group")
+    assert out.loc["yes", "survival"] == 0.5
+    assert out.loc["yes", "ci_lower"] == pytest.approx(0.5 * math.exp(-Z95 * math.sqrt(0.5)), rel=1e-12)
+    assert out.loc["yes", "ci_upper"] == 1
+
+
+def test_landmark_times_are_float_for_integer_timepoints():
+    """A config giving whole months (6, 12) writes the same table as 6.0, 12.0."""
+    adtte, adsl = make_cohort(SIX)
+    whole, decimal = landmark_table(adtte, adsl, [60], [6, 12]), landmark_table(adtte, adsl, [60], [6.0, 12.0])
+    assert whole["time_months_after_landmark"].dtype == float
+    pd.testing.assert_frame_equal(whole, decimal)
