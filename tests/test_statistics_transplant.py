@@ -417,3 +417,18 @@ def test_landmark_times_are_float_for_integer_timepoints():
     whole, decimal = landmark_table(adtte, adsl, [60], [6, 12]), landmark_table(adtte, adsl, [60], [6.0, 12.0])
     assert whole["time_months_after_landmark"].dtype == float
     pd.testing.assert_frame_equal(whole, decimal)
+
+
+def test_landmark_from_months_when_days_are_not_given():
+    """Without AVAL_DAYS the days are AVAL * 30.4375 rounded (SIX's AVAL = days / 30.4375): the same
+    table as from the days themselves (checked by hand in test_landmark_who_is_kept_and_grouped_by_hand)."""
+    adtte, adsl = make_cohort(SIX)
+    pd.testing.assert_frame_equal(landmark_table(adtte.drop(columns=["AVAL_DAYS"]), adsl, [60], [3, 6, 12]),
+                                  landmark_table(adtte, adsl, [60], [3, 6, 12]))
+
+
+def test_landmark_patient_missing_from_adsl_counts_as_not_transplanted():
+    """P3 (HSCT day 45, "yes" at L = 60) has no adsl row: kept, in "no" (3 patients), not dropped."""
+    adtte, adsl = make_cohort(SIX)
+    out = landmark_table(adtte, adsl[adsl["patient_id"] != "P3"], [60], [3]).set_index("group")
+    assert out.loc["no", "n"] == 3 and out.loc["yes", "n"] == 1
