@@ -432,3 +432,27 @@ def test_landmark_patient_missing_from_adsl_counts_as_not_transplanted():
     adtte, adsl = make_cohort(SIX)
     out = landmark_table(adtte, adsl[adsl["patient_id"] != "P3"], [60], [3]).set_index("group")
     assert out.loc["no", "n"] == 3 and out.loc["yes", "n"] == 1
+
+
+def test_cox_binary_far_from_zero_reaches_the_maximum():
+    """[HAND] HR ~ 800: 20 exposed rows die on days 1..20, one unexposed on day 19.5, 199 unexposed
+    censored on day 100 (all from day 0, no ties). Newton's first step from 0 overshoots and must be
+    halved. The score sum_j [d1_j - r1_j e^b / (r1_j e^b + r0_j)] over the event times, with the
+    risk sets counted here by hand, is solved with brentq: the fit must stop at that root."""
+    from scipy.optimize import brentq
+
+    stop = [*range(1, 21), 19.5, *[100] * 199]
+    event = [1] * 21 + [0] * 199
+    x = [1] * 20 + [0] * 200
+    # day k = 1..20: 21 - k exposed and 200 unexposed at risk (199 after day 19.5); day 19.5: 1 and 200
+    terms = [(21 - k, 200 if k <= 19 else 199, 1) for k in range(1, 21)] + [(1, 200, 0)]  # (r1, r0, d1)
+
+    def score(b):
+        return sum(d1 - r1 * math.exp(b) / (r1 * math.exp(b) + r0) for r1, r0, d1 in terms)
+
+    root = brentq(score, 0, 20, xtol=1e-14)
+    fit = cox_binary_counting_process([0] * 220, stop, event, x)
+    assert root > 6
+    assert fit["coef"] == pytest.approx(root, abs=1e-9)
+    info = sum(r1 * math.exp(root) * r0 / (r1 * math.exp(root) + r0) ** 2 for r1, r0, _ in terms)
+    assert fit["se"] == pytest.approx(1 / math.sqrt(info), rel=1e-9)
