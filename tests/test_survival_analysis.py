@@ -14,7 +14,7 @@ import pytest
 
 from ino_study.outputs.summary import headline_rates, results_paragraph
 from ino_study.statistics.survival_analysis import (
-    SurvivalData, SurvivalSettings, cox_table, group_label, group_labels, logrank_table, median_survival, survival_estimates,
+    COX_COLUMNS, SurvivalData, SurvivalSettings, cox_table, group_label, group_labels, logrank_table, median_survival, survival_estimates,
 )
 
 SIX_MP = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
@@ -196,6 +196,13 @@ def test_cox_table_no_model_row_then_the_next_comparison(gehan):
     assert single["note"] == "fewer than two groups or no events: no model"
     assert math.isnan(single["coef"])
     assert cox.iloc[1]["coef"] == pytest.approx(1.572, abs=5e-4)
+    assert list(cox.columns) == COX_COLUMNS and cox["endpoint"].tolist() == ["OS", "OS"]
+
+
+def test_cox_table_without_comparisons_is_empty_with_its_columns(gehan):
+    adsl, adtte = gehan
+    cox = cox_table(SurvivalData(adtte, adsl, SurvivalSettings(comparisons=()), ("OS",)))
+    assert cox.empty and list(cox.columns) == COX_COLUMNS
 
 
 def test_cox_table_two_groups_without_events_gives_no_model(gehan):
