@@ -29,6 +29,7 @@ from ino_study.statistics.transplant_analyses import (
     CIF_TABLE_COLUMNS,
     COX_TV_COLUMNS,
     LANDMARK_COLUMNS,
+    NAIVE_NOTE,
     cox_binary_counting_process,
     cumulative_incidence_curves,
     cumulative_incidence_table,
@@ -456,3 +457,38 @@ def test_cox_binary_far_from_zero_reaches_the_maximum():
     assert fit["coef"] == pytest.approx(root, abs=1e-9)
     info = sum(r1 * math.exp(root) * r0 / (r1 * math.exp(root) + r0) ** 2 for r1, r0, _ in terms)
     assert fit["se"] == pytest.approx(1 / math.sqrt(info), rel=1e-9)
+
+
+def test_naive_comparison_refuses_an_endpoint_not_timed_from_the_first_dose():
+    adtte, adsl = make_cohort(SIX, paramcd="VOD")
+    with pytest.raises(ValueError, match="needs an endpoint from the first dose"):
+        naive_hsct_comparison(adtte, adsl, "VOD")
+
+
+def test_naive_comparison_without_patients_says_so():
+    adtte, adsl = make_cohort(SIX)
+    row = naive_hsct_comparison(adtte.iloc[:0], adsl).iloc[0]
+    assert row["endpoint"] == "OS" and row["n_patients"] == 0 and math.isnan(row["hr"])
+    assert row["note"] == "no patients: no model " + NAIVE_NOTE
+
+
+def test_naive_comparison_interval_at_the_requested_level():
+    """[HAND] The naive model of test_immortal_time_naive_vs_time_varying_by_hand: HR e = sqrt(2),
+    information e*2/(e+2)^2 + e*1/(e+1)^2; 90% interval e exp(-+ z_0.95 se)."""
+    from scipy.stats import norm
+
+    adtte, adsl = make_cohort([("A", 100, 1, 60), ("B", 50, 1, None), ("C", 200, 0, None)])
+    row = naive_hsct_comparison(adtte, adsl, conf_level=0.9).iloc[0]
+    e = math.sqrt(2)
+    se = 1 / math.sqrt(2 * e / (e + 2) ** 2 + e / (e + 1) ** 2)
+    assert row["hr_ci_lower"] == pytest.approx(e * math.exp(-norm.ppf(0.95) * se), rel=1e-9)
+    assert row["hr_ci_upper"] == pytest.approx(e * math.exp(norm.ppf(0.95) * se), rel=1e-9)
+
+
+def test_naive_comparison_death_on_day_zero_comes_before_day_one():
+    """[HAND] A (no HSCT) dies on day 0, B (HSCT) on day 1; C (HSCT) and D (no HSCT) censored on
+    day 10. Day 0 (kept as 0.5): r1 = 2, r0 = 2, unexposed death; day 1: r1 = 2, r0 = 1, exposed
+    death. Score 1 - e/(e + 1) - 2e/(2e + 1) = 0  ->  1 - 2e^2 = 0  ->  HR = 1/sqrt(2)."""
+    adtte, adsl = make_cohort([("A", 0, 1, None), ("B", 1, 1, 0), ("C", 10, 0, 5), ("D", 10, 0, None)])
+    row = naive_hsct_comparison(adtte, adsl).iloc[0]
+    assert row["hr"] == pytest.approx(1 / math.sqrt(2), rel=1e-9)
