@@ -160,3 +160,36 @@ def test_two_groups_without_deaths_after_the_landmark_have_no_test():
     table = mrd_landmark_table(*frames(cohort), 180, timepoints_months=(3,))
     assert table["n"].tolist() == [1, 1]
     assert table["note"].iloc[0] == NO_TEST and table["hr"].isna().all()
+
+
+def test_not_assessed_mrd_is_not_negative():
+    """G has no MRD result (missing, not False): 'not negative' as the module docstring says."""
+    cohort = [p if p[0] != "G" else ("G", 400, 1, None, True) for p in COHORT]
+    data = mrd_landmark_data(*frames(cohort), 180).set_index("patient_id")
+    assert data.loc["G", "group"] == MRD_NOT_NEGATIVE
+
+
+def test_mrd_log_rank_with_a_single_death_and_none():
+    """[HAND] E (negative, censored 400 d after L) and F (not negative, dies 60 d after L): one
+    death with both at risk, chi2 = (1 - 1/2)^2 / (1/4) = 1, p = 0.3173105 (R pchisq(1, 1, lower =
+    FALSE)). Without F's death: no test (NaN, a number)."""
+    one = mrd_landmark_table(*frames([p for p in COHORT if p[0] in {"E", "F"}]), 180, timepoints_months=(3,))
+    assert one["logrank_chi2"].tolist() == pytest.approx([1.0, 1.0])
+    assert one["logrank_p"].iloc[0] == pytest.approx(0.3173105, abs=5e-8)
+    cohort = [p for p in COHORT if p[0] == "E"] + [("Q", 300, 0, False, True)]
+    none = mrd_landmark_table(*frames(cohort), 180, timepoints_months=(3,))
+    assert none["logrank_chi2"].isna().all() and none["logrank_p"].isna().all()
+    only_negative = mrd_landmark_table(*frames([p for p in COHORT if p[3]]), 180, timepoints_months=(3,))
+    assert only_negative["logrank_chi2"].dtype == float and only_negative["logrank_chi2"].isna().all()
+
+
+def test_mrd_log_confidence_interval_by_hand():
+    """[HAND] Negative group at 6 months: S = 1/2 (n = 2, d = 1), var(log S) = 1/2; conf_type "log":
+    lower 0.5 exp(-1.96 sqrt(1/2)) (the plain interval's lower is 0)."""
+    table = mrd_landmark_table(*frames(), 180, timepoints_months=(6,), conf_type="log")
+    assert table["ci_lower"].iloc[0] == pytest.approx(0.5 * math.exp(-Z95 * math.sqrt(0.5)), rel=1e-12)
+
+
+def test_mrd_times_are_float_for_integer_timepoints():
+    table = mrd_landmark_table(*frames(), 180, timepoints_months=[3, 6])
+    assert table["time_months_after_landmark"].dtype == float
