@@ -356,3 +356,22 @@ def test_confint_log_log_is_nan_at_0_and_1_with_positive_se(p):
     """R survfit_confint (log-log): p in {0, 1} with se > 0 -> NaN limits."""
     lower, upper = confint([p], [0.1], 0.95, "log-log")
     assert math.isnan(lower[0]) and math.isnan(upper[0])
+
+
+@pytest.mark.parametrize(("time", "event", "message"), [
+    ([1.0, 2.0], [1], "time and event must be 1-d arrays of equal length"),
+    ([[1.0]], [[1]], "time and event must be 1-d arrays of equal length"),
+    ([1.0, math.nan], [1, 0], "time contains missing values"),
+    ([1.0, 2.0], [1, 2], r"event must be coded 0/1 \(or boolean\)"),
+    ([1.0, 2.0], [1, 0.5], r"event must be coded 0/1 \(or boolean\)"),
+    ([-1.0, 2.0], [1, 0], "negative survival times"),
+])
+def test_km_bad_input_says_what_is_wrong(time, event, message):
+    with pytest.raises(ValueError, match=message):
+        km_fit(time, event)
+
+
+def test_km_boolean_events_are_events():
+    """Events given as booleans count as 1/0: S(1) = 1/2, S(2) = 1/2 (censored), as with 1/0."""
+    tab = km_fit([1.0, 2.0], [True, False]).table
+    assert tab["n_event"].tolist() == [1, 0] and tab["survival"].tolist() == [0.5, 0.5]
