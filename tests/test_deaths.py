@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from ino_study.endpoints.derive import derive_analysis_datasets
-from ino_study.statistics.deaths import DEATHS_COLUMNS, cause_category, death_period, deaths_table
+from ino_study.statistics.deaths import DEATHS_COLUMNS, cause_category, death_period, deaths_table, patient_deaths
 from test_endpoints import RULES, cohort
 
 CAUSES = {"P1": "сепсис", "P2": "VOD/SOS", "P3": None, "P4": "рецидив"}
@@ -128,3 +128,40 @@ def test_death_period_follows_the_treatment_emergent_window(death, window, expec
     """The InO period of a patient without HSCT ends at the adverse events' window (teae_window_days),
     so a death and an adverse event on the same day fall in the same period."""
     assert death_period(float(death), math.nan, 14.0, window) == expected
+
+
+def test_patient_deaths_by_hand():
+    """[HAND] the module docstring's five patients, one row each: the recorded cause text kept as
+    written, cause category and period only for the dead (None for the living P5)."""
+    data = five_patients()
+    deaths = patient_deaths(data["adtte"], data["adsl"])
+    assert deaths["patient_id"].tolist() == ["P1", "P2", "P3", "P4", "P5"]
+    assert deaths["died"].tolist() == [True, True, True, True, False]
+    assert deaths["os_days"].tolist() == [20, 51, 45, 100, 25]
+    assert deaths["death_cause"].tolist()[:2] == ["сепсис", "VOD/SOS"]
+    assert deaths.loc[3, "death_cause"] == "рецидив"
+    assert deaths["cause"].tolist() == ["infection", "VOD/SOS", "not recorded", "relapse/progression", None]
+    assert deaths["period"].tolist() == ["during InO", "during InO", "after HSCT", "after InO without HSCT", None]
+
+
+def test_a_centre_without_death_causes_counts_every_death_as_not_recorded():
+    """An optional column a centre does not record: no error, all 4 deaths 'not recorded'."""
+    data = five_patients()
+    adsl = data["adsl"].drop(columns=["death_cause"])
+    deaths = patient_deaths(data["adtte"], adsl)
+    assert deaths["cause"].tolist() == ["not recorded"] * 4 + [None]
+    table = deaths_table(data["adtte"], adsl)
+    all_periods = table[(table["section"] == "cause of death") & (table["period"] == "all periods")]
+    assert list(zip(all_periods["cause"], all_periods["deaths"])) == [("not recorded", 4), ("all causes", 4)]
+
+
+def test_an_analysed_patient_without_an_os_row_is_kept_and_not_counted_as_dead():
+    """Never drop a patient silently: P4 (dead, day 100) loses its OS row -> still one of the 5
+    analysed, not a death (3 of 5 die, 60%)."""
+    data = five_patients()
+    adtte = data["adtte"][~((data["adtte"]["patient_id"] == "P4") & (data["adtte"]["PARAMCD"] == "OS"))]
+    deaths = patient_deaths(adtte, data["adsl"])
+    assert deaths["patient_id"].tolist() == ["P1", "P2", "P3", "P4", "P5"]
+    assert deaths["died"].tolist() == [True, True, True, False, False]
+    table = deaths_table(adtte, data["adsl"]).set_index(["period", "cause"])
+    assert table.loc[("all periods", "all causes"), ["deaths", "denominator"]].tolist() == [3, 5]

@@ -109,3 +109,87 @@ def test_one_group_empty_or_no_deaths_in_one_group():
     table = mrd_landmark_table(*frames(no_deaths_negative), 180, timepoints_months=(3,))
     assert table["hr"].isna().all() and "not estimable" in table["note"].iloc[0]
     assert not math.isnan(table["logrank_p"].iloc[0])
+
+
+NO_TEST = "Fewer than two groups or no deaths after the landmark: no log-rank test or Cox model."
+
+
+def test_hazard_ratio_note_names_the_small_number_of_deaths():
+    """The hand cohort: 3 deaths after the landmark for 1 parameter -> the HR note then the
+    events-per-variable warning (Peduzzi et al. 1996: fewer than 10), in full."""
+    table = mrd_landmark_table(*frames(), 180, timepoints_months=(3,))
+    assert table["note"].iloc[0] == ("HR: MRD-negative vs MRD-positive or not assessed. Only 3 events for 1 "
+                                     "parameter(s) (3.0 events per variable < 10): estimates may be unreliable.")
+
+
+def test_hazard_ratio_with_ten_deaths_per_parameter_has_no_warning():
+    """[HAND] 6 MRD-negative and 6 not-negative deaths after L = 180 (12 >= 10 per parameter): the HR
+    note alone. Alternating death days make the two groups' hazards equal in rank: still a model."""
+    cohort = [(f"N{i}", 200 + 20 * i, 1, True, True) for i in range(6)]
+    cohort += [(f"P{i}", 210 + 20 * i, 1, False, True) for i in range(6)]
+    table = mrd_landmark_table(*frames(cohort), 180, timepoints_months=(3,))
+    assert table["note"].iloc[0] == "HR: MRD-negative vs MRD-positive or not assessed."
+    assert not math.isnan(table["hr"].iloc[0])
+
+
+def test_hazard_ratio_at_another_confidence_level_by_hand():
+    """The module docstring's Cox fit, 90% Wald interval exp(b -+ z_0.95 se)."""
+    table = mrd_landmark_table(*frames(), 180, timepoints_months=(3,), conf_level=0.9)
+    u = (math.sqrt(17) - 1) / 8
+    se = 1 / math.sqrt(2 * u / (u + 1) ** 2 + 2 * u / (2 * u + 1) ** 2)
+    z90 = norm.ppf(0.95)
+    assert table["hr_ci_lower"].iloc[0] == pytest.approx(u * math.exp(-z90 * se), rel=1e-5)
+    assert table["hr_ci_upper"].iloc[0] == pytest.approx(u * math.exp(z90 * se), rel=1e-5)
+
+
+@pytest.mark.parametrize(("ids", "note"), [
+    ({"E"}, NO_TEST),                                     # one group, no death
+    ({"D", "E"}, NO_TEST),                                # one group with a death
+    ({"E", "G"}, "HR not estimable: no deaths after the landmark in one group (monotone likelihood)."),
+])
+def test_no_hazard_ratio_notes(ids, note):
+    table = mrd_landmark_table(*frames([p for p in COHORT if p[0] in ids]), 180, timepoints_months=(3,))
+    assert table["note"].iloc[0] == note
+    assert table["hr"].dtype == float and table["hr"].isna().all()
+    assert table["cox_p_value"].isna().all()
+
+
+def test_two_groups_without_deaths_after_the_landmark_have_no_test():
+    """E (negative) and a not-negative patient censored on day 300: two groups, no death."""
+    cohort = [p for p in COHORT if p[0] == "E"] + [("Q", 300, 0, False, True)]
+    table = mrd_landmark_table(*frames(cohort), 180, timepoints_months=(3,))
+    assert table["n"].tolist() == [1, 1]
+    assert table["note"].iloc[0] == NO_TEST and table["hr"].isna().all()
+
+
+def test_not_assessed_mrd_is_not_negative():
+    """G has no MRD result (missing, not False): 'not negative' as the module docstring says."""
+    cohort = [p if p[0] != "G" else ("G", 400, 1, None, True) for p in COHORT]
+    data = mrd_landmark_data(*frames(cohort), 180).set_index("patient_id")
+    assert data.loc["G", "group"] == MRD_NOT_NEGATIVE
+
+
+def test_mrd_log_rank_with_a_single_death_and_none():
+    """[HAND] E (negative, censored 400 d after L) and F (not negative, dies 60 d after L): one
+    death with both at risk, chi2 = (1 - 1/2)^2 / (1/4) = 1, p = 0.3173105 (R pchisq(1, 1, lower =
+    FALSE)). Without F's death: no test (NaN, a number)."""
+    one = mrd_landmark_table(*frames([p for p in COHORT if p[0] in {"E", "F"}]), 180, timepoints_months=(3,))
+    assert one["logrank_chi2"].tolist() == pytest.approx([1.0, 1.0])
+    assert one["logrank_p"].iloc[0] == pytest.approx(0.3173105, abs=5e-8)
+    cohort = [p for p in COHORT if p[0] == "E"] + [("Q", 300, 0, False, True)]
+    none = mrd_landmark_table(*frames(cohort), 180, timepoints_months=(3,))
+    assert none["logrank_chi2"].isna().all() and none["logrank_p"].isna().all()
+    only_negative = mrd_landmark_table(*frames([p for p in COHORT if p[3]]), 180, timepoints_months=(3,))
+    assert only_negative["logrank_chi2"].dtype == float and only_negative["logrank_chi2"].isna().all()
+
+
+def test_mrd_log_confidence_interval_by_hand():
+    """[HAND] Negative group at 6 months: S = 1/2 (n = 2, d = 1), var(log S) = 1/2; conf_type "log":
+    lower 0.5 exp(-1.96 sqrt(1/2)) (the plain interval's lower is 0)."""
+    table = mrd_landmark_table(*frames(), 180, timepoints_months=(6,), conf_type="log")
+    assert table["ci_lower"].iloc[0] == pytest.approx(0.5 * math.exp(-Z95 * math.sqrt(0.5)), rel=1e-12)
+
+
+def test_mrd_times_are_float_for_integer_timepoints():
+    table = mrd_landmark_table(*frames(), 180, timepoints_months=[3, 6])
+    assert table["time_months_after_landmark"].dtype == float

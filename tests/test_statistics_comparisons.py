@@ -350,3 +350,8 @@ def test_split_at_exposure_row_order_and_types():
                                   ["c", 0.0, 6.0, 1, 1], ["d", 0.0, 3.0, 1, 0]]
     assert [str(t) for t in cp.dtypes] == ["object", "float64", "float64", "int64", "int64"]
     assert split_at_exposure([], [], [], []).columns.tolist() == ["id", "start", "stop", "event", "exposed"]
+
+
+def test_logrank_with_one_group_says_so():
+    with pytest.raises(ValueError, match="log-rank test needs at least two groups"):
+        logrank_test([1.0, 2.0], [1, 0], ["a", "a"])

@@ -26,6 +26,7 @@ import pytest
 from scipy.stats import norm
 
 from ino_study.statistics.kaplan_meier import (
+    confint,
     km_at,
     km_fit,
     km_median,
@@ -321,3 +322,56 @@ def test_normal_quantile_matches_the_tabulated_percentage_points(p, tabulated):
 
     assert normal_quantile(p) == pytest.approx(tabulated, abs=5e-10)
     assert normal_quantile(p) == pytest.approx(norm.ppf(p), rel=1e-15)  # scipy: another implementation
+
+
+# ---------------------------------------------------------------- confint: R survfit_confint's edge rules
+
+def test_confint_defaults_are_plain_95():
+    """[FORMULA] plain: p -/+ 1.959964 * se_log * p; p = 0.5, se_log = 0.2 -> 0.5 -/+ 0.195996."""
+    lower, upper = confint([0.5], [0.2])
+    assert (lower[0], upper[0]) == pytest.approx((0.5 - 0.1959964, 0.5 + 0.1959964), abs=1e-7)
+
+
+@pytest.mark.parametrize("level", [0.0, 1.0, 1.5])
+def test_confint_refuses_a_level_outside_0_1(level):
+    with pytest.raises(ValueError, match=r"conf_level must be in \(0, 1\)"):
+        confint([0.5], [0.2], level)
+
+
+def test_confint_refuses_an_unknown_type():
+    with pytest.raises(ValueError, match="conf_type must be one of"):
+        confint([0.5], [0.2], 0.95, "logit")
+
+
+@pytest.mark.parametrize("conf_type", ["log", "log-log"])
+def test_confint_zero_se_gives_p_itself_even_at_0(conf_type):
+    """R survfit_confint: where se == 0 the log and log-log limits are p, also at p = 0 (where the
+    log would otherwise be NaN)."""
+    lower, upper = confint([0.0, 0.3], [0.0, 0.0], 0.95, conf_type)
+    assert lower.tolist() == [0.0, 0.3] and upper.tolist() == [0.0, 0.3]
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0])
+def test_confint_log_log_is_nan_at_0_and_1_with_positive_se(p):
+    """R survfit_confint (log-log): p in {0, 1} with se > 0 -> NaN limits."""
+    lower, upper = confint([p], [0.1], 0.95, "log-log")
+    assert math.isnan(lower[0]) and math.isnan(upper[0])
+
+
+@pytest.mark.parametrize(("time", "event", "message"), [
+    ([1.0, 2.0], [1], "time and event must be 1-d arrays of equal length"),
+    ([[1.0]], [[1]], "time and event must be 1-d arrays of equal length"),
+    ([1.0, math.nan], [1, 0], "time contains missing values"),
+    ([1.0, 2.0], [1, 2], r"event must be coded 0/1 \(or boolean\)"),
+    ([1.0, 2.0], [1, 0.5], r"event must be coded 0/1 \(or boolean\)"),
+    ([-1.0, 2.0], [1, 0], "negative survival times"),
+])
+def test_km_bad_input_says_what_is_wrong(time, event, message):
+    with pytest.raises(ValueError, match=message):
+        km_fit(time, event)
+
+
+def test_km_boolean_events_are_events():
+    """Events given as booleans count as 1/0: S(1) = 1/2, S(2) = 1/2 (censored), as with 1/0."""
+    tab = km_fit([1.0, 2.0], [True, False]).table
+    assert tab["n_event"].tolist() == [1, 0] and tab["survival"].tolist() == [0.5, 0.5]

@@ -29,6 +29,7 @@ from ino_study.statistics.transplant_analyses import (
     CIF_TABLE_COLUMNS,
     COX_TV_COLUMNS,
     LANDMARK_COLUMNS,
+    NAIVE_NOTE,
     cox_binary_counting_process,
     cumulative_incidence_curves,
     cumulative_incidence_table,
@@ -344,3 +345,150 @@ def test_hundred_thousand_patients():
     # HSCT simulated independently of survival: the time-varying HR is null, the naive HR is biased
     assert 0.95 < tv["hr"].iloc[0] < 1.05 and tv["n_rows"].iloc[0] > 100_000
     assert naive["hr"].iloc[0] < 0.95 and naive["p_value"].iloc[0] < 1e-6
+
+
+def test_cox_binary_bad_input_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match="1-d of equal length"):
+        cox_binary_counting_process([0, 0], [5, 6], [1, 0], [0])
+    with pytest.raises(ValueError, match="1-d of equal length"):
+        cox_binary_counting_process([[0]], [[5]], [[1]], [[0]])
+    with pytest.raises(ValueError, match="coded 0/1"):
+        cox_binary_counting_process([0], [5], [2], [0])
+    with pytest.raises(ValueError, match="start < stop"):
+        cox_binary_counting_process([0, 5], [5, 5], [1, 0], [0, 1])
+
+
+@pytest.mark.parametrize("exposed_dies_alone", [True, False])
+def test_cox_binary_death_with_only_its_own_group_at_risk_gives_no_hr(exposed_dies_alone):
+    """[HAND] Two rows from day 0: one dies on day 10 with the other at risk; the other dies on day 20,
+    alone at risk, a term e^b / e^b = 1 carrying no information. The likelihood is that of day 10
+    only, monotone in b (R coxph: "coefficient may be infinite"): no HR, and the note says why."""
+    x = [0, 1] if exposed_dies_alone else [1, 0]
+    fit = cox_binary_counting_process([0, 0], [10, 20], [1, 1], x)
+    assert math.isnan(fit["coef"]) and math.isnan(fit["hr"])
+    assert fit["note"] == ("HR not estimable: monotone likelihood (no events in one exposure group while the "
+                           "other is at risk, or no exposure contrast)")
+    assert (fit["n_rows"], fit["n_events"]) == (2, 2)
+
+
+def test_cox_binary_fitted_model_has_an_empty_note():
+    """The symmetric tie of test_efron_ties_symmetric_by_hand: a model, so no note (empty text)."""
+    fit = cox_binary_counting_process([0, 0, 0, 0], [10, 10, 20, 20], [1, 1, 0, 0], [1, 0, 1, 0])
+    assert fit["note"] == ""
+
+
+def test_landmark_log_rank_with_a_single_event_after_the_landmark():
+    """[HAND] L = 30: A (no HSCT) dies on day 100, B (HSCT day 10, "yes") censored on day 200. One
+    event (70 days after L) with both at risk: O_no = 1, E_no = 1/2, V = 1*1*1*1/(2^2*1) = 1/4,
+    chi2 = (1/2)^2 / (1/4) = 1; p = 0.3173105 (R: pchisq(1, 1, lower.tail = FALSE))."""
+    adtte, adsl = make_cohort([("A", 100, 1, None), ("B", 200, 0, 10)])
+    out = landmark_table(adtte, adsl, [30], [1])
+    assert out["logrank_chi2"].tolist() == pytest.approx([1.0, 1.0])
+    assert out["logrank_p"].tolist() == pytest.approx([0.3173105, 0.3173105], abs=5e-8)
+
+
+def test_landmark_without_any_test_reports_nan_statistics():
+    """L = 0 only: nobody transplanted by day 0, one group -> no log-rank test; NaN (a number), not empty."""
+    adtte, adsl = make_cohort(SIX)
+    out = landmark_table(adtte, adsl, [0], [1])
+    assert out["logrank_chi2"].dtype == float and out["logrank_p"].dtype == float
+    assert out["logrank_chi2"].isna().all() and out["logrank_p"].isna().all()
+
+
+def test_landmark_without_landmarks_is_an_empty_table_with_its_columns():
+    adtte, adsl = make_cohort(SIX)
+    out = landmark_table(adtte, adsl, [], [6])
+    assert out.empty and list(out.columns) == LANDMARK_COLUMNS
+
+
+def test_landmark_log_confidence_interval_by_hand():
+    """[HAND] SIX at L = 60, group "yes" at 6 months: S = 1/2 (n = 2, d = 1), Greenwood
+    var(log S) = d / (n (n - d)) = 1/2; conf_type "log" (R survfit's default): lower
+    0.5 exp(-1.96 sqrt(1/2)) = 0.12505, upper clipped to 1 (the plain interval's lower is 0)."""
+    adtte, adsl = make_cohort(SIX)
+    out = landmark_table(adtte, adsl, [60], [6], conf_type="log").set_index("group")
+    assert out.loc["yes", "survival"] == 0.5
+    assert out.loc["yes", "ci_lower"] == pytest.approx(0.5 * math.exp(-Z95 * math.sqrt(0.5)), rel=1e-12)
+    assert out.loc["yes", "ci_upper"] == 1
+
+
+def test_landmark_times_are_float_for_integer_timepoints():
+    """A config giving whole months (6, 12) writes the same table as 6.0, 12.0."""
+    adtte, adsl = make_cohort(SIX)
+    whole, decimal = landmark_table(adtte, adsl, [60], [6, 12]), landmark_table(adtte, adsl, [60], [6.0, 12.0])
+    assert whole["time_months_after_landmark"].dtype == float
+    pd.testing.assert_frame_equal(whole, decimal)
+
+
+def test_landmark_from_months_when_days_are_not_given():
+    """Without AVAL_DAYS the days are AVAL * 30.4375 rounded (SIX's AVAL = days / 30.4375): the same
+    table as from the days themselves (checked by hand in test_landmark_who_is_kept_and_grouped_by_hand)."""
+    adtte, adsl = make_cohort(SIX)
+    pd.testing.assert_frame_equal(landmark_table(adtte.drop(columns=["AVAL_DAYS"]), adsl, [60], [3, 6, 12]),
+                                  landmark_table(adtte, adsl, [60], [3, 6, 12]))
+
+
+def test_landmark_patient_missing_from_adsl_counts_as_not_transplanted():
+    """P3 (HSCT day 45, "yes" at L = 60) has no adsl row: kept, in "no" (3 patients), not dropped."""
+    adtte, adsl = make_cohort(SIX)
+    out = landmark_table(adtte, adsl[adsl["patient_id"] != "P3"], [60], [3]).set_index("group")
+    assert out.loc["no", "n"] == 3 and out.loc["yes", "n"] == 1
+
+
+def test_cox_binary_far_from_zero_reaches_the_maximum():
+    """[HAND] HR ~ 800: 20 exposed rows die on days 1..20, one unexposed on day 19.5, 199 unexposed
+    censored on day 100 (all from day 0, no ties). Newton's first step from 0 overshoots and must be
+    halved. The score sum_j [d1_j - r1_j e^b / (r1_j e^b + r0_j)] over the event times, with the
+    risk sets counted here by hand, is solved with brentq: the fit must stop at that root."""
+    from scipy.optimize import brentq
+
+    stop = [*range(1, 21), 19.5, *[100] * 199]
+    event = [1] * 21 + [0] * 199
+    x = [1] * 20 + [0] * 200
+    # day k = 1..20: 21 - k exposed and 200 unexposed at risk (199 after day 19.5); day 19.5: 1 and 200
+    terms = [(21 - k, 200 if k <= 19 else 199, 1) for k in range(1, 21)] + [(1, 200, 0)]  # (r1, r0, d1)
+
+    def score(b):
+        return sum(d1 - r1 * math.exp(b) / (r1 * math.exp(b) + r0) for r1, r0, d1 in terms)
+
+    root = brentq(score, 0, 20, xtol=1e-14)
+    fit = cox_binary_counting_process([0] * 220, stop, event, x)
+    assert root > 6
+    assert fit["coef"] == pytest.approx(root, abs=1e-9)
+    info = sum(r1 * math.exp(root) * r0 / (r1 * math.exp(root) + r0) ** 2 for r1, r0, _ in terms)
+    assert fit["se"] == pytest.approx(1 / math.sqrt(info), rel=1e-9)
+
+
+def test_naive_comparison_refuses_an_endpoint_not_timed_from_the_first_dose():
+    adtte, adsl = make_cohort(SIX, paramcd="VOD")
+    with pytest.raises(ValueError, match="needs an endpoint from the first dose"):
+        naive_hsct_comparison(adtte, adsl, "VOD")
+
+
+def test_naive_comparison_without_patients_says_so():
+    adtte, adsl = make_cohort(SIX)
+    row = naive_hsct_comparison(adtte.iloc[:0], adsl).iloc[0]
+    assert row["endpoint"] == "OS" and row["n_patients"] == 0 and math.isnan(row["hr"])
+    assert row["note"] == "no patients: no model " + NAIVE_NOTE
+
+
+def test_naive_comparison_interval_at_the_requested_level():
+    """[HAND] The naive model of test_immortal_time_naive_vs_time_varying_by_hand: HR e = sqrt(2),
+    information e*2/(e+2)^2 + e*1/(e+1)^2; 90% interval e exp(-+ z_0.95 se)."""
+    from scipy.stats import norm
+
+    adtte, adsl = make_cohort([("A", 100, 1, 60), ("B", 50, 1, None), ("C", 200, 0, None)])
+    row = naive_hsct_comparison(adtte, adsl, conf_level=0.9).iloc[0]
+    e = math.sqrt(2)
+    se = 1 / math.sqrt(2 * e / (e + 2) ** 2 + e / (e + 1) ** 2)
+    assert row["hr_ci_lower"] == pytest.approx(e * math.exp(-norm.ppf(0.95) * se), rel=1e-9)
+    assert row["hr_ci_upper"] == pytest.approx(e * math.exp(norm.ppf(0.95) * se), rel=1e-9)
+
+
+def test_naive_comparison_death_on_day_zero_comes_before_day_one():
+    """[HAND] A (no HSCT) dies on day 0, B (HSCT) on day 1; C (HSCT) and D (no HSCT) censored on
+    day 10. Day 0 (kept as 0.5): r1 = 2, r0 = 2, unexposed death; day 1: r1 = 2, r0 = 1, exposed
+    death. Score 1 - e/(e + 1) - 2e/(2e + 1) = 0  ->  1 - 2e^2 = 0  ->  HR = 1/sqrt(2)."""
+    adtte, adsl = make_cohort([("A", 0, 1, None), ("B", 1, 1, 0), ("C", 10, 0, 5), ("D", 10, 0, None)])
+    row = naive_hsct_comparison(adtte, adsl).iloc[0]
+    assert row["hr"] == pytest.approx(1 / math.sqrt(2), rel=1e-9)

@@ -14,7 +14,7 @@ import pytest
 
 from ino_study.outputs.summary import headline_rates, results_paragraph
 from ino_study.statistics.survival_analysis import (
-    SurvivalData, SurvivalSettings, cox_table, group_label, group_labels, logrank_table, median_survival, survival_estimates,
+    COX_COLUMNS, SurvivalData, SurvivalSettings, cox_table, group_label, group_labels, logrank_table, median_survival, survival_estimates,
 )
 
 SIX_MP = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
@@ -182,3 +182,58 @@ def test_results_paragraph_gives_the_all_treated_rate_in_one_clause():
     # a summary.json written before the key existed still gives the paragraph, without the clause
     del summary["response_all_treated"]
     assert "(CR or CRi: 3 of 4; 95% CI 19.4-99.4)." in results_paragraph(summary)
+
+
+def test_cox_table_no_model_row_then_the_next_comparison(gehan):
+    """A comparison with one group gives a 'no model' row (endpoint, n, events, why) and the
+    comparisons after it are still modelled (the Gehan model of test_logrank_and_cox_match_r)."""
+    adsl, adtte = gehan
+    adsl = adsl.assign(one="x")
+    cox = cox_table(SurvivalData(adtte, adsl, SurvivalSettings(comparisons=("one", "treat")), ("OS",)))
+    assert cox["group_by"].tolist() == ["one", "treat"]
+    single = cox.iloc[0]
+    assert (single["endpoint"], single["covariate"], single["n"], single["n_events"]) == ("OS", "one", 42, 30)
+    assert single["note"] == "fewer than two groups or no events: no model"
+    assert math.isnan(single["coef"])
+    assert cox.iloc[1]["coef"] == pytest.approx(1.572, abs=5e-4)
+    assert list(cox.columns) == COX_COLUMNS and cox["endpoint"].tolist() == ["OS", "OS"]
+
+
+def test_cox_table_without_comparisons_is_empty_with_its_columns(gehan):
+    adsl, adtte = gehan
+    cox = cox_table(SurvivalData(adtte, adsl, SurvivalSettings(comparisons=()), ("OS",)))
+    assert cox.empty and list(cox.columns) == COX_COLUMNS
+
+
+def test_cox_table_two_groups_without_events_gives_no_model(gehan):
+    adsl, adtte = gehan
+    adtte = adtte.assign(CNSR=1)
+    cox = cox_table(SurvivalData(adtte, adsl, SurvivalSettings(comparisons=("treat",)), ("OS",))).iloc[0]
+    assert (cox["n"], cox["n_events"]) == (42, 0)
+    assert cox["note"] == "fewer than two groups or no events: no model"
+
+
+def test_cox_table_interval_at_the_configured_level(gehan):
+    """conf_level 0.90: exp(coef -+ z_0.95 se) around R's coef 1.572, se 0.412 (Gehan, Efron)."""
+    from scipy.stats import norm
+
+    adsl, adtte = gehan
+    settings = SurvivalSettings(comparisons=("treat",), conf_level=0.9)
+    cox = cox_table(SurvivalData(adtte, adsl, settings, ("OS",))).iloc[0]
+    assert cox["coef"] == pytest.approx(1.572, abs=5e-4) and cox["se"] == pytest.approx(0.412, abs=5e-4)
+    z = norm.ppf(0.95)
+    assert cox["hr_ci_lower"] == pytest.approx(math.exp(cox["coef"] - z * cox["se"]), rel=1e-9)
+    assert cox["hr_ci_upper"] == pytest.approx(math.exp(cox["coef"] + z * cox["se"]), rel=1e-9)
+
+
+def test_cox_table_ph_p_value_is_cox_zph_of_that_model(gehan):
+    """ph_p_value: R cox.zph with rank-transformed time (comparisons.ph_test, checked against R's
+    printed cox.zph tables in test_statistics_proportional_hazards), at the model's own coefficient."""
+    from ino_study.statistics.comparisons import ph_test
+
+    adsl, adtte = gehan
+    cox = cox_table(SurvivalData(adtte, adsl, SurvivalSettings(comparisons=("treat",)), ("OS",))).iloc[0]
+    treat = adsl["treat"].to_frame()
+    expected = ph_test(adtte["AVAL"], 1 - adtte["CNSR"], treat).iloc[0]
+    assert 0 < cox["ph_p_value"] < 1
+    assert cox["ph_p_value"] == pytest.approx(expected["p_value"], rel=1e-6)
