@@ -23,5 +23,6 @@ start=$(date +%s)
 mutmut run --max-children "$children"
 mutmut results --all true > mutmut-results.txt
 python "$root/tests/mutation/score.py" mutmut-results.txt \
-  "$root/tests/mutation/equivalent.json" "$(( $(date +%s) - start ))" > "$root/tests/mutation/score.json"
+  "$root/tests/mutation/equivalent.json" "$(( $(date +%s) - start ))" "$(git -C "$root" rev-parse HEAD)" \
+  > "$root/tests/mutation/score.json"
 head -20 "$root/tests/mutation/score.json"

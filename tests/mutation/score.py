@@ -24,7 +24,7 @@ def statuses(results_text: str) -> dict[str, str]:
     return found
 
 
-def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: int) -> dict:
+def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: int, commit: str = "") -> dict:
     """The score over non-equivalent mutants, with every mutant not killed listed by module."""
     counts = Counter(by_mutant.values())
     not_killed = sorted(name for name, status in by_mutant.items() if status in NOT_KILLED)
@@ -42,6 +42,7 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
         "command": "bash tests/mutation/run.sh (see docs/mutation_testing.md)",
         "packages": list(PACKAGES),
         "seconds": seconds,
+        "commit": commit,  # the code and tests the run mutated and ran
         "counts": dict(sorted(counts.items())),
         "score": round(killed / judged, 4) if judged else None,
         "score_by_package": by_package,
@@ -51,6 +52,7 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
 
 
 if __name__ == "__main__":
-    results, equivalent_file, seconds = sys.argv[1:4]
-    report = summarise(statuses(Path(results).read_text()), json.loads(Path(equivalent_file).read_text()), int(seconds))
+    results, equivalent_file, seconds, commit = sys.argv[1:5]
+    report = summarise(statuses(Path(results).read_text()), json.loads(Path(equivalent_file).read_text()),
+                       int(seconds), commit)
     print(json.dumps(report, indent=2, sort_keys=False))
