@@ -29,7 +29,7 @@ from ino_study.endpoints.labels import Labels
 from ino_study.figures.catalogue import figure_names
 from ino_study.figures.km import draw_km, km_figure_data
 from ino_study.figures.step import draw_figures
-from ino_study.figures.theme import FigureSettings
+from ino_study.figures.theme import FigureSettings, left_title
 
 CONFIG = load_config()
 SIZES = ("default", "1,000", "100,000")
@@ -288,5 +288,5 @@ def test_fit_to_canvas_leaves_a_fitting_figure_alone_and_fits_one_that_does_not(
     assert text_problems(fig, "before")
     fit_to_canvas(fig)
     assert not text_problems(fig, "after"), text_problems(fig, "after")
-    title = ax._left_title
+    title = left_title(ax)  # the artist, found through public API
     assert "\n" in title.get_text() and title.get_fontweight() == "bold"  # re-wrapped, still bold

@@ -97,7 +97,9 @@ def test_the_package_reads_no_private_attribute_of_any_object():
     """No `anything._name` outside `self`/`cls` (e.g. matplotlib's Axes._left_title, which the module
     pattern above cannot see): a private attribute of a dependency's object can change in any release."""
     offenders = []
-    for path in PACKAGE.rglob("*.py"):
+    ours = [*PACKAGE.rglob("*.py"), *(PROJECT_ROOT / "workflow" / "scripts").glob("*.py"),
+            *(PROJECT_ROOT / "benchmarks").glob("*.py")]
+    for path in ours:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
                     and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):

@@ -193,7 +193,7 @@ def fit_to_canvas(fig: Figure, rounds: int = 6) -> Figure:
     return fig
 
 
-def _left_title(ax: Axes):
+def left_title(ax: Axes):
     """The Text artist of the axes' left title, found through public API (matplotlib has no public
     getter for it): the child, not one of the axes' own texts, left-aligned, with the title's text."""
     title = ax.get_title(loc="left")
@@ -208,7 +208,7 @@ def _left_title(ax: Axes):
 def _rewrap(fig: Figure, ax: Axes, renderer) -> None:
     """A left title wrapped again to its axes' new place; an x label wider than the canvas wrapped
     to the axes' width."""
-    title, artist = ax.get_title(loc="left"), _left_title(ax)
+    title, artist = ax.get_title(loc="left"), left_title(ax)
     if title and artist is not None and ("\n" in title or artist.get_window_extent(renderer).x1 > fig.bbox.x1):
         artist.set_text(wrap_title(fig, title.replace("\n", " "), ax.get_position().x0))  # its font kept
     label = ax.xaxis.label
