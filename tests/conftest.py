@@ -66,6 +66,15 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def start_up_error(workdir: Path, config_text: str) -> str:
+    """The output of a dry run of `workdir` with `config_text` as an extra config file, which must
+    fail (a config the workflow refuses at start-up)."""
+    (workdir / "bad.yaml").write_text(config_text, encoding="utf-8")
+    result = run_snakemake(workdir, "-n", "--configfile", "bad.yaml", check=False)
+    assert result.returncode != 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
 def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run Snakemake from the test's interpreter in `workdir`."""
     command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]

@@ -40,7 +40,7 @@ import pytest
 
 from bad_inputs.corpus import RULES
 from conftest import (
-    PROJECT_ROOT, assert_not_in_outputs, copy_project, load_config, run_snakemake, validate_config,
+    PROJECT_ROOT, assert_not_in_outputs, copy_project, load_config, run_snakemake, start_up_error, validate_config,
 )
 from ino_study.config import STEP_SETTINGS
 from ino_study.records.centres import (
@@ -144,11 +144,9 @@ def test_error_a_centre_name_that_is_not_text():
 
 def test_error_in_a_scenario_names_the_scenario(tmp_path):
     workdir = copy_project(tmp_path / "run")
-    (workdir / "bad.yaml").write_text("scenarios:\n  pooled:\n    raw_data:\n      - {centre: A}\n", encoding="utf-8")
-    result = run_snakemake(workdir, "-n", "--configfile", "bad.yaml", check=False)
-    assert result.returncode != 0
+    output = start_up_error(workdir, "scenarios:\n  pooled:\n    raw_data:\n      - {centre: A}\n")
     assert ("In config key scenarios.pooled: config key raw_data, entry 1 (centre 'A'): no 'path' (the centre's "
-            "export)") in result.stdout + result.stderr
+            "export)") in output
 
 
 def test_error_an_entry_without_centre():
@@ -303,18 +301,12 @@ def test_error_a_missing_export_at_reading_names_the_centre():
 
 def test_workflow_stops_at_start_up_on_a_centre_listed_twice(tmp_path):
     workdir = copy_project(tmp_path / "run")
-    (workdir / "bad.yaml").write_text(
-        "raw_data:\n  - {centre: A, path: data/examples/centre_SYN-A_SYNTHETIC.xlsx}\n"
-        "  - {centre: A, path: data/examples/centre_SYN-A_SYNTHETIC.xlsx}\n"
-        "stratify_by: [best_response]\n", encoding="utf-8")
-    result = run_snakemake(workdir, "-n", "--configfile", "bad.yaml", check=False)
-    assert result.returncode != 0
-    assert "config key raw_data, entry 2: centre 'A' is listed twice (entries 1 and 2)" in result.stdout + result.stderr
-    (workdir / "bad.yaml").write_text(
-        "raw_data:\n  - {centre: A, path: data/examples/none.xlsx}\nstratify_by: [best_response]\n", encoding="utf-8")
-    result = run_snakemake(workdir, "-n", "--configfile", "bad.yaml", check=False)
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
+    output = start_up_error(workdir, "raw_data:\n  - {centre: A, path: data/examples/centre_SYN-A_SYNTHETIC.xlsx}\n"
+                                     "  - {centre: A, path: data/examples/centre_SYN-A_SYNTHETIC.xlsx}\n"
+                                     "stratify_by: [best_response]\n")
+    assert "config key raw_data, entry 2: centre 'A' is listed twice (entries 1 and 2)" in output
+    output = start_up_error(workdir, "raw_data:\n  - {centre: A, path: data/examples/none.xlsx}\n"
+                                     "stratify_by: [best_response]\n")
     assert "config key raw_data, centre 'A': path 'data/examples/none.xlsx' does not exist" in output
     assert "config key stratify_by: 'best_response' is a column of adsl" in output
 

@@ -13,7 +13,7 @@ import pytest
 from bad_inputs.corpus import DEFAULT_WORKBOOK, RULES
 from conftest import (
     PROJECT_ROOT, assert_not_in_outputs, assert_same_summary_and_tables, copy_project, load_config, run_snakemake,
-    validate_config,
+    start_up_error, validate_config,
 )
 from ino_study.config import RECORD_KEYS
 from ino_study.records.clean import clean_records
@@ -355,10 +355,8 @@ def test_error_record_id_not_first(tmp_path):
 
 def test_workflow_stops_at_start_up_without_a_dictionary(tmp_path):
     workdir = copy_project(tmp_path / "run")
-    (workdir / "bad.yaml").write_text("raw_format: redcap\nraw_data: data/examples/redcap_SYNTHETIC.csv\n",
-                                      encoding="utf-8")
-    result = run_snakemake(workdir, "-n", "--configfile", "bad.yaml", check=False)
-    assert result.returncode != 0 and "redcap_data_dictionary" in result.stdout + result.stderr
+    output = start_up_error(workdir, "raw_format: redcap\nraw_data: data/examples/redcap_SYNTHETIC.csv\n")
+    assert "redcap_data_dictionary" in output
 
 
 # ------------------------------------------------------------------------------------- end to end
