@@ -23,6 +23,7 @@ import pandas as pd
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.endpoints.hsct import CGVHD_LEVELS
 from ino_study.outputs.formats import format_ci, format_count, format_count_percent, format_level, format_percent
+from ino_study.records.gvhd import ROMAN  # acute GVHD grades 0-IV, as the records read them
 from ino_study.statistics.competing_risks import cumulative_incidence
 from ino_study.statistics.kaplan_meier import km_at, km_fit
 from ino_study.statistics.ordering import sort_stable
@@ -97,7 +98,6 @@ def hsct_outcomes_table(adtte: pd.DataFrame, conf_level: float = 0.95, conf_type
 
 # ------------------------------------------------------------------------------------ transplants.md
 
-ROMAN = {0: "0", 1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def _counts(values: pd.Series, order: list[str], n: int) -> list[tuple[str, str]]:
@@ -135,7 +135,7 @@ def transplants_table(adsl: pd.DataFrame, outcomes: pd.DataFrame) -> tuple[pd.Da
                      format_count_percent(int(vod_after.sum()), n)))
         rows.append(("Acute GVHD, maximum grade", ""))
         grades = tx["agvhd_grade"].map(lambda g: None if pd.isna(g) else ROMAN[int(g)])
-        rows += _counts(grades, list(ROMAN.values()), n)
+        rows += _counts(grades, list(ROMAN), n)
         rows.append(("Chronic GVHD (NIH global severity)", ""))
         rows += _counts(tx["cgvhd"], list(CGVHD_LEVELS), n)
     for r in outcomes.itertuples(index=False):
