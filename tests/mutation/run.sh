@@ -5,24 +5,53 @@
 # tests/mutation/score.json (score, counts, survivors). Usage, from the project root:
 #   python -m venv .venv-mutation && .venv-mutation/bin/pip install -r requirements.txt mutmut==3.8.1
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh [max-children]
+#   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --recheck [max-children]
+# --recheck reruns, in the last run's stage (same code, same tests), only the mutants that run did not
+# kill, with the test selection of today's tests/mutation/mutmut.toml (a superset of the first one's);
+# score.json then combines the two runs (tests/mutation/score.py).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 stage="$root/.mutation"
+recheck=false
+if [ "${1:-}" = "--recheck" ]; then recheck=true; shift; fi
 children=${1:-2}
 
+configure_stage() {  # the project's pytest settings in src layout, plus mutmut's (selection included)
+  sed 's|^pythonpath = \["workflow/src"\]|pythonpath = ["src"]|' "$root/pyproject.toml" > "$stage/pyproject.toml"
+  cat "$root/tests/mutation/mutmut.toml" >> "$stage/pyproject.toml"
+  grep -q '^pythonpath = \["src"\]' "$stage/pyproject.toml"
+}
+
+write_score() {  # results file(s), seconds in all
+  python "$root/tests/mutation/score.py" "$1" "$root/tests/mutation/equivalent.json" "$2" "$(cat "$stage/commit")" \
+    > "$root/tests/mutation/score.json"
+  head -20 "$root/tests/mutation/score.json"
+}
+
+if $recheck; then
+  cd "$stage"
+  test -f mutmut-results.txt -a -f commit -a -f seconds || { echo "no finished run in $stage to recheck" >&2; exit 1; }
+  test -f mutmut-results.first.txt || cp mutmut-results.txt mutmut-results.first.txt
+  configure_stage
+  mapfile -t names < <(python "$root/tests/mutation/score.py" --not-killed mutmut-results.first.txt \
+                         "$root/tests/mutation/equivalent.json")
+  start=$(date +%s)
+  mutmut run --max-children "$children" "${names[@]}"
+  mutmut results --all true > mutmut-results.recheck.txt
+  write_score mutmut-results.first.txt,mutmut-results.recheck.txt $(( $(cat seconds) + $(date +%s) - start ))
+  exit 0
+fi
+
 rm -rf "$stage" && mkdir -p "$stage"
+git -C "$root" rev-parse HEAD > "$stage/commit"  # the code and tests staged (uncommitted changes aside)
 cp -r "$root"/{Snakefile,config.yaml,config,data,docs,README.md,workflow,profiles,benchmarks,tests} "$stage"/
 cp -r "$root/workflow/src" "$stage/src"
 find "$stage" -name __pycache__ -prune -exec rm -rf {} +
-sed 's|^pythonpath = \["workflow/src"\]|pythonpath = ["src"]|' "$root/pyproject.toml" > "$stage/pyproject.toml"
-cat "$root/tests/mutation/mutmut.toml" >> "$stage/pyproject.toml"
-grep -q '^pythonpath = \["src"\]' "$stage/pyproject.toml"
+configure_stage
 
 cd "$stage"
 start=$(date +%s)
 mutmut run --max-children "$children"
 mutmut results --all true > mutmut-results.txt
-python "$root/tests/mutation/score.py" mutmut-results.txt \
-  "$root/tests/mutation/equivalent.json" "$(( $(date +%s) - start ))" "$(git -C "$root" rev-parse HEAD)" \
-  > "$root/tests/mutation/score.json"
-head -20 "$root/tests/mutation/score.json"
+echo $(( $(date +%s) - start )) > seconds
+write_score mutmut-results.txt "$(cat seconds)"

@@ -24,6 +24,21 @@ def statuses(results_text: str) -> dict[str, str]:
     return found
 
 
+def combined(first: dict[str, str], recheck: dict[str, str]) -> dict[str, str]:
+    """The first run's statuses, with those of a recheck (`run.sh --recheck`) where it ran the mutant.
+
+    A recheck reruns only the mutants the first run did not kill, on the same code, with a test
+    selection that contains the first one's; the first run's kills stand (more tests cannot revive a
+    mutant), and mutmut lists every mutant the recheck did not run as 'not checked'."""
+    return {name: recheck[name] if recheck.get(name, "not checked") != "not checked" else status
+            for name, status in first.items()}
+
+
+def not_killed(by_mutant: dict[str, str], equivalent: dict[str, str]) -> list[str]:
+    """The mutants to recheck: not killed and not judged equivalent."""
+    return sorted(name for name, status in by_mutant.items() if status in NOT_KILLED and name not in equivalent)
+
+
 def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: int, commit: str = "") -> dict:
     """The score over non-equivalent mutants, with every mutant not killed listed by module."""
     counts = Counter(by_mutant.values())
@@ -52,7 +67,14 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
 
 
 if __name__ == "__main__":
+    # score.py RESULTS[,RECHECK] EQUIVALENT SECONDS COMMIT   -> score.json on stdout
+    # score.py --not-killed RESULTS EQUIVALENT               -> the names to recheck, one a line
+    if sys.argv[1] == "--not-killed":
+        names = not_killed(statuses(Path(sys.argv[2]).read_text()), json.loads(Path(sys.argv[3]).read_text()))
+        print("\n".join(names))
+        sys.exit(0)
     results, equivalent_file, seconds, commit = sys.argv[1:5]
-    report = summarise(statuses(Path(results).read_text()), json.loads(Path(equivalent_file).read_text()),
-                       int(seconds), commit)
+    runs = [statuses(Path(name).read_text()) for name in results.split(",")]
+    by_mutant = combined(*runs) if len(runs) == 2 else runs[0]
+    report = summarise(by_mutant, json.loads(Path(equivalent_file).read_text()), int(seconds), commit)
     print(json.dumps(report, indent=2, sort_keys=False))
