@@ -5,15 +5,17 @@
 # tests/mutation/score.json (score, counts, survivors). Usage, from the project root:
 #   python -m venv .venv-mutation && .venv-mutation/bin/pip install -r requirements.txt mutmut==3.8.1
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh [max-children]
+#   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --resume [max-children]
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --recheck [max-children]
+# --resume continues an interrupted run in its stage (mutmut keeps each mutant's result as it comes).
 # --recheck reruns, in the last run's stage (same code, same tests), only the mutants that run did not
 # kill, with the test selection of today's tests/mutation/mutmut.toml (a superset of the first one's);
 # score.json then combines the two runs (tests/mutation/score.py).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 stage="$root/.mutation"
-recheck=false
-if [ "${1:-}" = "--recheck" ]; then recheck=true; shift; fi
+mode=full
+case "${1:-}" in --recheck) mode=recheck; shift ;; --resume) mode=resume; shift ;; esac
 children=${1:-2}
 
 configure_stage() {  # the project's pytest settings in src layout, plus mutmut's (selection included)
@@ -28,7 +30,18 @@ write_score() {  # results file(s), seconds in all
   head -20 "$root/tests/mutation/score.json"
 }
 
-if $recheck; then
+if [ $mode = resume ]; then
+  cd "$stage"
+  test -f commit || { echo "no run in $stage to resume" >&2; exit 1; }
+  start=$(date +%s)
+  mutmut run --max-children "$children"
+  mutmut results --all true > mutmut-results.txt
+  echo $(( $(cat seconds 2>/dev/null || echo 0) + $(date +%s) - start )) > seconds
+  write_score mutmut-results.txt "$(cat seconds)"
+  exit 0
+fi
+
+if [ $mode = recheck ]; then
   cd "$stage"
   test -f mutmut-results.txt -a -f commit -a -f seconds || { echo "no finished run in $stage to recheck" >&2; exit 1; }
   test -f mutmut-results.first.txt || cp mutmut-results.txt mutmut-results.first.txt
@@ -51,6 +64,7 @@ configure_stage
 
 cd "$stage"
 start=$(date +%s)
+echo 0 > seconds
 mutmut run --max-children "$children"
 mutmut results --all true > mutmut-results.txt
 echo $(( $(date +%s) - start )) > seconds
