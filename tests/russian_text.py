@@ -100,9 +100,12 @@ def english_left_in_report(report: str, findings: pd.DataFrame, centre_names: tu
             if not pipeline_value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) and value != raw.replace("|", "\\|").strip():
                 problems.append(f"{where}: raw value {raw!r} printed as {value!r}")
             texts = [("rule", rule), ("action", action), ("source", source)] + ([("value", value)] * pipeline_value)
+            files = tuple(re.findall(r"[^\s,':]+\.[A-Za-z0-9]+", str(finding.source)))  # the source's file names
+            data = (raw,) + identifiers + files
             for kind, text in texts:
-                data = (raw,) + identifiers + tuple(source.split(",")[:1])
-                problems += [f"{where}, {kind} {text!r}: {w}" for w in english_left_in(QUOTED.sub("", text), data)]
+                for item in sorted(data, key=len, reverse=True):
+                    text = text.replace(item, "") if item else text
+                problems += [f"{where}, {kind}: {w}" for w in english_left_in(QUOTED.sub("", text))]
     return problems
 
 

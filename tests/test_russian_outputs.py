@@ -376,3 +376,29 @@ def test_the_summary_templates_use_only_the_values_the_code_provides():
         used = {field.split(".")[0].split("[")[0] for _, field, _, _ in string.Formatter().parse(template) if field}
         assert used <= provided[key], (key, used - provided[key])
     assert set(templates["interval_types"]) == {"plain", "log", "log-log"}
+
+
+@pytest.mark.parametrize("example", ["redcap", "russian_headers", "two_centres"])
+def test_the_example_exports_get_a_russian_data_quality_report(example, tmp_path, monkeypatch):
+    """The example configs (a REDCap export, Russian headers read through column_map, two centres
+    pooled) under language: ru: the records step writes a report with no English left; the centre
+    names (SYN-A, SYN-B) are data."""
+    import yaml
+    from types import SimpleNamespace
+
+    from conftest import load_config
+    from ino_study.config import step_settings
+    from ino_study.layout import CLEAN_TABLES
+    from ino_study.records.step import clean_records
+
+    overrides = yaml.safe_load((ROOT / "config" / "examples" / f"{example}.yaml").read_text(encoding="utf-8"))
+    config = load_config(ROOT / "config.yaml", **{**overrides, "language": "ru"})
+    monkeypatch.chdir(ROOT)  # the example paths are relative to the project
+    output = SimpleNamespace(**{name: str(tmp_path / f"{name}.parquet") for name in CLEAN_TABLES},
+                             findings=str(tmp_path / "findings.csv"), report=str(tmp_path / "report.md"),
+                             flow=str(tmp_path / "patient_flow.csv"))
+    clean_records(config["raw_data"], step_settings(config, "clean_records"), output)
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    findings = _findings(tmp_path / "findings.csv")
+    assert len(findings) > 0 and report.startswith("# Отчёт о качестве данных")
+    assert english_left_in_report(report, findings, centre_names=("SYN-A", "SYN-B")) == []

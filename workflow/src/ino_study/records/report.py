@@ -31,7 +31,7 @@ def markdown_table(frame: pd.DataFrame, language: str = "en") -> str:
             return ""
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    header = "| " + " | ".join(localise_text(str(c), language) for c in frame.columns) + " |"
+    header = "| " + " | ".join(localise_message(str(c), language) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *body])
