@@ -82,10 +82,9 @@ def test_a_template_with_an_unknown_placeholder_names_the_file_and_template(monk
 # ------------------------------------------------------------------ the steps, in-process, language: ru
 
 
-@pytest.fixture(scope="module")
-def russian_run(tmp_path_factory):
+def run_in_russian(raw: Path, folder: Path) -> Path:
     """clean_records -> derive_endpoints -> survival_statistics -> summarise, tables and hsct_outcomes on
-    the default cohort with language: ru, in this process (as benchmarks/one_process.py calls them)."""
+    the export `raw` with language: ru, in this process (as benchmarks/one_process.py calls them)."""
     from types import SimpleNamespace
 
     from conftest import load_config
@@ -95,13 +94,11 @@ def russian_run(tmp_path_factory):
     from ino_study.records.step import clean_records
     from ino_study.tables.step import TITLES, make_tables
 
-    folder = tmp_path_factory.mktemp("russian")
     config = load_config(ROOT / "config.yaml", language="ru")
-    raw = config["raw_data"]
     clean = SimpleNamespace(**{name: str(folder / f"clean/{name}.parquet") for name in CLEAN_TABLES},
                             findings=str(folder / "findings.csv"), report=str(folder / "report.md"),
                             flow=str(folder / "patient_flow.csv"))
-    clean_records(str(ROOT / raw), step_settings(config, "clean_records"), clean)
+    clean_records(str(raw), step_settings(config, "clean_records"), clean)
     adam = SimpleNamespace(**{f"{name}_{fmt}": str(folder / f"adam/{name}.{fmt}")
                               for name in ANALYSIS_DATASETS for fmt in ("parquet", "csv")})
     steps.derive_endpoints(clean, step_settings(config, "derive_endpoints"), adam)
@@ -120,6 +117,14 @@ def russian_run(tmp_path_factory):
                            transplants=str(folder / "tables/transplants.md"))
     steps.hsct_outcomes(adam, step_settings(config, "hsct_outcomes"), hsct)
     return folder
+
+
+@pytest.fixture(scope="module")
+def russian_run(tmp_path_factory):
+    """The default cohort with language: ru (run_in_russian)."""
+    from conftest import load_config
+
+    return run_in_russian(ROOT / load_config(ROOT / "config.yaml")["raw_data"], tmp_path_factory.mktemp("russian"))
 
 
 def test_the_russian_run_writes_a_russian_summary_and_a_neutral_json(russian_run):
@@ -402,3 +407,38 @@ def test_the_example_exports_get_a_russian_data_quality_report(example, tmp_path
     findings = _findings(tmp_path / "findings.csv")
     assert len(findings) > 0 and report.startswith("# Отчёт о качестве данных")
     assert english_left_in_report(report, findings, centre_names=("SYN-A", "SYN-B")) == []
+
+
+#: Optional columns a centre may not record (docs/data_dictionary.md): without them the tables say
+#: "not recorded" and the analyses needing them are skipped with a line saying why.
+OPTIONAL = {"patients": ("diagnosis_date", "cytogenetics", "cd22_pct", "cns_status", "prior_lines"),
+            "assessments": ("mrd_method", "mrd_detection_limit_pct"),
+            "transplants": ("donor_type", "conditioning", "agvhd_grade", "agvhd_date", "cgvhd", "cgvhd_date"),
+            "adverse_events": ("sos_severity", "sos_treatment", "sos_outcome")}
+
+
+def test_a_cohort_without_the_optional_columns_in_russian(tmp_path):
+    """The texts a reader sees when a centre does not record the optional columns (the 'not recorded'
+    cells, footnotes and skipped-analysis lines) are Russian too."""
+    from bad_inputs.corpus import column_index, default_sheets, write_xlsx
+
+    sheets = default_sheets()
+    for sheet, columns in OPTIONAL.items():
+        for column in columns:
+            position = column_index(sheets, sheet, column)
+            sheets[sheet] = [row[:position] + row[position + 1:] for row in sheets[sheet]]
+    folder = run_in_russian(write_xlsx(sheets, tmp_path / "export.xlsx"), tmp_path / "run")
+    transplants = (folder / "tables" / "transplants.md").read_text(encoding="utf-8")
+    assert "Не рассчитано, нет данных (в записях о трансплантациях нет agvhd_grade / cgvhd)" in transplants
+    assert "|   нет данных | 8 (100%) |" in transplants  # donor and conditioning not recorded for the 8
+    sos = (folder / "tables" / "sos_vod.md").read_text(encoding="utf-8")
+    assert "| нет данных |" in sos
+    for path in sorted(folder.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        ids = tuple(re.findall(r"INO-\d+", text)) + ("teae_window_days", "adverse_events_after_hsct",
+                                                    "onset_day", "days_after_hsct", "cd22_pct", "export.xlsx",
+                                                    "results/summary.json")
+        if path.name == "report.md":
+            assert english_left_in_report(text, _findings(folder / "findings.csv")) == [], path.name
+        else:
+            assert english_left_in(text, paths=ids) == [], path.name

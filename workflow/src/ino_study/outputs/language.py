@@ -193,11 +193,12 @@ def localise_text(text: str, language: str) -> str:
 
 
 def localise_note(note: str, language: str) -> str:
-    """A table's note in `language`, sentence by sentence (each sentence a catalogue entry or pattern)."""
+    """A table's note in `language`, sentence by sentence (each sentence a catalogue entry, a template
+    with named placeholders or a pattern: localise_message)."""
     if language == "en" or not note:
         return note
     sentences = re.split(r"(?<=\.)\s+(?=[A-Z])", note.strip())
-    return " ".join(localise_text(sentence, language) for sentence in sentences)
+    return " ".join(localise_message(sentence, language) for sentence in sentences)
 
 
 # ---------------------------------------------------------------------- messages with named placeholders
@@ -207,6 +208,8 @@ _NAMED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: a value with no entry is kept as written. Any other placeholder is data (a raw value, a file, a
 #: column) and kept as written, except an ISO date and a number, written as the language writes them.
 TRANSLATED_PLACEHOLDERS = frozenset({"label", "what", "format", "note"})
+#: Placeholders whose value is a list ('a, b, c') of catalogue texts, each looked up as above.
+TRANSLATED_LISTS = frozenset({"labels"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ENGLISH_NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
@@ -235,6 +238,8 @@ def message_patterns(language: str) -> tuple[tuple[re.Pattern, str], ...]:
 
 
 def _placeholder_value(name: str, value: str, language: str) -> str:
+    if name in TRANSLATED_LISTS:
+        return ", ".join(localise_message(item, language, strict=False) for item in value.split(", "))
     if name in TRANSLATED_PLACEHOLDERS:
         return localise_message(value, language, strict=False)
     if _ISO_DATE.fullmatch(value):
