@@ -16,6 +16,8 @@ from ino_study.endpoints.labels import Labels
 from ino_study.outputs.formats import LANGUAGES, format_count, format_date, localise_number
 
 CATALOGUE_DIR = Path(__file__).with_name("translations")
+#: A named placeholder of a catalogue text: '{value}', '{date}' (not '{1}', a number's place).
+_NAMED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class UntranslatedText(KeyError):
@@ -68,7 +70,7 @@ def translate_template(template: str, language: str, **values: Any) -> str:
     """A catalogue text with named placeholders ('... records): {outcomes}.') in `language`, filled in
     with `values` (already in that language); English fills in the template itself."""
     text = translate(template, language)
-    return re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: str(values[m.group(1)]), text)
+    return _NAMED.sub(lambda m: str(values[m.group(1)]), text)
 
 
 def labels_in(language: str, labels: Labels | None = None) -> Labels:
@@ -156,7 +158,7 @@ def kept_in_latin(language: str) -> frozenset[str]:
     """Words the catalogue's own translations keep in Latin letters ('N', 'p', 'CTCAE', 'CAR-T'); a
     placeholder's name ('{value}') is not a word of the text."""
     return frozenset(word for text in catalogue(language).values()
-                     for word in _LATIN_WORD.findall(re.sub(r"\{[A-Za-z_][A-Za-z0-9_]*\}", "", text)))
+                     for word in _LATIN_WORD.findall(_NAMED.sub("", text)))
 
 
 def text_key(text: str) -> tuple[str, list[str]]:
@@ -202,8 +204,6 @@ def localise_note(note: str, language: str) -> str:
 
 
 # ---------------------------------------------------------------------- messages with named placeholders
-#: A named placeholder of a catalogue text: '{value}', '{date}' (not '{1}', a number's place).
-_NAMED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: Placeholders whose value is itself a text of the catalogue ('{label}' in "{value} read as {label}");
 #: a value with no entry is kept as written. Any other placeholder is data (a raw value, a file, a
 #: column) and kept as written, except an ISO date and a number, written as the language writes them.
@@ -212,11 +212,6 @@ TRANSLATED_PLACEHOLDERS = frozenset({"label", "what", "format", "note"})
 TRANSLATED_LISTS = frozenset({"labels"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ENGLISH_NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-
-
-def placeholders(text: str) -> list[str]:
-    """The placeholders of a catalogue text, in order: named ('{value}') and numbered ('{1}')."""
-    return re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*|\d+)\}", text)
 
 
 @lru_cache(maxsize=None)

@@ -87,9 +87,9 @@ def _reader_findings(findings: pd.DataFrame, language: str) -> pd.DataFrame:
     if language == "en" or findings.empty:
         return findings
     out = findings.copy()
-    for column in ("rule", "action"):
-        out[column] = [localise_message(text, language) for text in out[column]]
-    out["source"] = [localise_message(text, language, strict=False) for text in out["source"]]
+    for column, strict in (("rule", True), ("action", True), ("source", False)):  # a source is a file name
+        texts = {text: localise_message(text, language, strict) for text in set(out[column])}  # each text once
+        out[column] = out[column].map(texts)
     out["value"] = [_reader_value(value, language) for value in out["value"]]
     out["count"] = [format_count(n, language=language) for n in out["count"]]
     return out
