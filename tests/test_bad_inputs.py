@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from bad_inputs.corpus import (
     set_cell, sheet_part, write_csv_dir, write_xlsx,
 )
 from ino_study.records.quality import REDACTED
+from russian_text import english_left_in_russian_report_of
 
 CASES = []
 
@@ -1227,8 +1229,21 @@ def case_gvhd_columns_not_recorded(tmp):
 
 
 @pytest.mark.parametrize("check", CASES)
-def test_bad_input(check, tmp_path):
+def test_bad_input(check, tmp_path, monkeypatch):
+    """Each case's outcome; and when the records are clean, their data-quality report in Russian
+    (config language: ru) has no English left: every finding the corpus makes has its translation."""
+    outcomes = []
+    read_and_clean = run
+
+    def recorded(*args, **kwargs) -> Outcome:
+        outcomes.append(read_and_clean(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(sys.modules[__name__], "run", recorded)
     check(tmp_path)
+    for outcome in outcomes:
+        if outcome.records is not None:
+            assert english_left_in_russian_report_of(outcome.records, RULES) == []
 
 
 def test_corpus_is_large_enough():

@@ -362,6 +362,20 @@ def test_findings_name_their_centre_and_the_report_counts_them(example_records):
     assert "| step | centre SYN-A | centre SYN-B | patients |" in report
 
 
+def test_the_pooled_report_in_russian(example_records):
+    """language: ru: the centres' section, the flow per centre and each finding's source (which names its
+    centre) in Russian; the centre names are data and kept."""
+    from russian_text import english_left_in_report
+
+    records, centres = example_records
+    findings = findings_frame(records.findings)
+    report = quality_markdown(findings, records.flow, "two", RULES, centres=centres, language="ru")
+    assert "## Центры" in report and "| SYN-A |" in report and "| все центры |" in report
+    assert "| Этап | центр SYN-A | центр SYN-B | Пациенты (n) |" in report
+    assert "| центр 'SYN-A': " in report and "| centre 'SYN-A'" not in report
+    assert english_left_in_report(report, findings, centre_names=("SYN-A", "SYN-B")) == []
+
+
 def test_pseudonymised_ids_are_those_of_the_prefixed_ids():
     from ino_study.records.pseudonym import _mapper
 

@@ -3,13 +3,11 @@ and the reader tables. Expected numbers are the study's abstract (one-year OS 40
 14.8-65.7; 75% responders, 12 of 16) written by hand as Russian writes them; the English default
 must stay exactly as committed.
 
-"No English word remains" is checked so: every run of Latin letters in a Russian text must be a
-word the reviewed catalogue itself keeps in Latin letters on its Russian side (e.g. 'CAR-T',
-'CTCAE', 'p') or a file path the text names; anything else is English that escaped translation."""
+"No English word remains" is checked by tests/russian_text.py (the catalogue's own Latin words, file
+paths and identifiers aside)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -18,22 +16,10 @@ import pytest
 
 from ino_study.outputs import language as lang
 from ino_study.outputs.summary import results_paragraph
+from russian_text import english_left_in, english_left_in_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SUMMARY = json.loads((ROOT / "results" / "summary.json").read_text(encoding="utf-8"))
-LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*")
-
-
-def latin_kept_by_the_catalogue() -> set[str]:
-    with lang.catalogue_path("ru").open(encoding="utf-8", newline="") as handle:
-        return {word for row in csv.DictReader(handle) for word in LATIN.findall(row["ru"])}
-
-
-def english_left_in(text: str, paths: tuple[str, ...] = ()) -> list[str]:
-    for path in paths:
-        text = text.replace(path, "")
-    allowed = latin_kept_by_the_catalogue()
-    return sorted({word for word in LATIN.findall(text) if word not in allowed})
 
 
 def test_the_check_finds_english():
@@ -96,10 +82,9 @@ def test_a_template_with_an_unknown_placeholder_names_the_file_and_template(monk
 # ------------------------------------------------------------------ the steps, in-process, language: ru
 
 
-@pytest.fixture(scope="module")
-def russian_run(tmp_path_factory):
-    """clean_records -> derive_endpoints -> survival_statistics -> summarise and tables on the default
-    cohort with language: ru, in this process (as benchmarks/one_process.py calls them)."""
+def run_in_russian(raw: Path, folder: Path) -> Path:
+    """clean_records -> derive_endpoints -> survival_statistics -> summarise, tables and hsct_outcomes on
+    the export `raw` with language: ru, in this process (as benchmarks/one_process.py calls them)."""
     from types import SimpleNamespace
 
     from conftest import load_config
@@ -109,13 +94,11 @@ def russian_run(tmp_path_factory):
     from ino_study.records.step import clean_records
     from ino_study.tables.step import TITLES, make_tables
 
-    folder = tmp_path_factory.mktemp("russian")
     config = load_config(ROOT / "config.yaml", language="ru")
-    raw = config["raw_data"]
     clean = SimpleNamespace(**{name: str(folder / f"clean/{name}.parquet") for name in CLEAN_TABLES},
                             findings=str(folder / "findings.csv"), report=str(folder / "report.md"),
                             flow=str(folder / "patient_flow.csv"))
-    clean_records(str(ROOT / raw), step_settings(config, "clean_records"), clean)
+    clean_records(str(raw), step_settings(config, "clean_records"), clean)
     adam = SimpleNamespace(**{f"{name}_{fmt}": str(folder / f"adam/{name}.{fmt}")
                               for name in ANALYSIS_DATASETS for fmt in ("parquet", "csv")})
     steps.derive_endpoints(clean, step_settings(config, "derive_endpoints"), adam)
@@ -130,7 +113,18 @@ def russian_run(tmp_path_factory):
                                 for name in TITLES for ext in ("csv", "md")},
                              xlsx=str(folder / "tables/tables.xlsx"), docx=str(folder / "tables/tables.docx"))
     make_tables(adam, stats, step_settings(config, "tables"), tables)
+    hsct = SimpleNamespace(outcomes=str(folder / "tables/hsct_outcomes.csv"),
+                           transplants=str(folder / "tables/transplants.md"))
+    steps.hsct_outcomes(adam, step_settings(config, "hsct_outcomes"), hsct)
     return folder
+
+
+@pytest.fixture(scope="module")
+def russian_run(tmp_path_factory):
+    """The default cohort with language: ru (run_in_russian)."""
+    from conftest import load_config
+
+    return run_in_russian(ROOT / load_config(ROOT / "config.yaml")["raw_data"], tmp_path_factory.mktemp("russian"))
 
 
 def test_the_russian_run_writes_a_russian_summary_and_a_neutral_json(russian_run):
@@ -205,3 +199,246 @@ def test_the_russian_data_quality_report_headings_and_flow(russian_run):
     # the machine-readable flow keeps English steps, as the English run writes it
     assert (russian_run / "patient_flow.csv").read_bytes() == \
         (ROOT / "results" / "data_quality" / "patient_flow.csv").read_bytes()
+
+
+# ------------------------------------------------- the data-quality report's findings and transplants.md
+
+
+def _findings(path: Path) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_the_russian_data_quality_report_has_no_english_left(russian_run):
+    """Every finding of the default cohort (5 exclusions, 1 warning, 78 corrections) in Russian; the
+    identifiers and raw values as the English findings.csv has them, which stays English (machine file)."""
+    report = (russian_run / "report.md").read_text(encoding="utf-8")
+    assert (russian_run / "findings.csv").read_bytes() == \
+        (ROOT / "results" / "data_quality" / "findings.csv").read_bytes()
+    findings = _findings(russian_run / "findings.csv")
+    assert english_left_in_report(report, findings) == []
+    # texts written by hand from the English findings of results/data_quality/report.md
+    assert ("| adverse_events | ino_registry_export_SYNTHETIC.xlsx, лист 'adverse_events' | 39 | onset_date | INO-017 "
+            "| 20.02.2023 | дата позже даты среза данных 31.01.2023 | запись не включена в анализ | 1 |") in report
+    assert ("| patients | ino_registry_export_SYNTHETIC.xlsx, лист 'patients' |  |  | INO-020 |  | нет введения ИнО "
+            "до даты среза данных включительно | пациент не включён в анализ | 1 |") in report
+    assert ("| assessments | ino_registry_export_SYNTHETIC.xlsx, лист 'assessments' | 12 | mrd_detection_limit_pct |  "
+            "| строки 12, 16, 24 | десятичная запятая прочитана как десятичный разделитель; удалён знак '%' "
+            "| нормализовано | 3 |") in report
+    assert "| assessments | ino_registry_export_SYNTHETIC.xlsx, лист 'assessments' | 4 | mrd |  | строки 4, 7 " \
+           "| 'н/д' прочитано как «не выполнено» | нормализовано | 2 |" in report
+    # the English report fails the same check: the check can fail
+    english = (ROOT / "results" / "data_quality" / "report.md").read_text(encoding="utf-8")
+    assert any("dated" in problem for problem in english_left_in_report(english, findings))
+
+
+def _cohort_with_findings(tmp: Path) -> Path:
+    """The default workbook with an unreadable optional number, an Excel error, an impossible date, a
+    'y' for yes and a percent-formatted MRD cell (tests/bad_inputs/corpus.py writes it)."""
+    from openpyxl.utils import get_column_letter
+
+    from bad_inputs.corpus import column_index, default_sheets, set_cell, write_xlsx
+
+    sheets = default_sheets()
+    set_cell(sheets, "assessments", "INO-001", "anc_10e9_l", "много")
+    set_cell(sheets, "assessments", "INO-011", "platelets_10e9_l", "#VALUE!")
+    set_cell(sheets, "patients", "INO-003", "diagnosis_date", "31.02.2019")
+    set_cell(sheets, "patients", "INO-002", "prior_blinatumomab", "y")
+    row = set_cell(sheets, "assessments", "INO-001", "mrd", 0.0001)
+    letter = get_column_letter(column_index(sheets, "assessments", "mrd") + 1)
+    return write_xlsx(sheets, tmp / "export.xlsx", number_formats={("assessments", f"{letter}{row}"): "0.00%"})
+
+
+def _clean(raw: Path, folder: Path, language: str) -> Path:
+    from types import SimpleNamespace
+
+    from conftest import load_config
+    from ino_study.config import step_settings
+    from ino_study.layout import CLEAN_TABLES
+    from ino_study.records.step import clean_records
+
+    folder.mkdir()
+    config = load_config(ROOT / "config.yaml", language=language)
+    output = SimpleNamespace(**{name: str(folder / f"{name}.parquet") for name in CLEAN_TABLES},
+                             findings=str(folder / "findings.csv"), report=str(folder / "report.md"),
+                             flow=str(folder / "patient_flow.csv"))
+    clean_records(str(raw), step_settings(config, "clean_records"), output)
+    return folder
+
+
+def test_a_cohort_with_warnings_and_corrections_gets_a_russian_report(tmp_path):
+    raw = _cohort_with_findings(tmp_path)
+    english, russian = _clean(raw, tmp_path / "en", "en"), _clean(raw, tmp_path / "ru", "ru")
+    for name in ("findings.csv", "patient_flow.csv"):
+        assert (russian / name).read_bytes() == (english / name).read_bytes(), name
+    findings = _findings(russian / "findings.csv")
+    assert set(findings["severity"]) == {"exclusion", "warning", "correction"}
+    report = (russian / "report.md").read_text(encoding="utf-8")
+    assert english_left_in_report(report, findings) == []
+    assert english_left_in_report((english / "report.md").read_text(encoding="utf-8"), findings) != []
+    # written by hand from the English rules of the findings (tests/test_bad_inputs.py names them)
+    for text in ("| много | 'много' — не число | считается пропуском |",
+                 "| #VALUE! | значение ошибки Excel #VALUE! | считается пропуском |",
+                 "| 31.02.2019 | 31.02.2019 — несуществующая дата: месяц «февраль» не имеет 31-го числа "
+                 "| считается пропуском |",
+                 "| 'y' прочитано как да | нормализовано |",
+                 "| ячейка в процентном формате (хранится как 0,0001) прочитана как показанный в ней процент "
+                 "| преобразовано |"):
+        assert text in report, text
+
+
+def test_the_russian_transplants_table(russian_run):
+    text = (russian_run / "tables" / "transplants.md").read_text(encoding="utf-8")
+    committed = (ROOT / "results" / "tables" / "transplants.md").read_text(encoding="utf-8")
+    assert text.startswith("# Трансплантации после ИнО\n\n| Показатель | Значение |")
+    assert len(text.splitlines()) == len(committed.splitlines())
+    # the committed English rows ('8 (47%)', '48 [36-51]', '50.0% (15.4-84.6), n = 8') as Russian writes them
+    for row in ("| Выполнена ТГСК после ИнО | 8 (47%) |",
+                "|   гаплоидентичный | 3 (38%) |",
+                "|   ТОТ 12 Гр + этопозид | 3 (38%) |",
+                "|   II | 2 (25%) |",
+                "| Дней от последнего введения ИнО до ТГСК, медиана [размах] | 48 [36\u201351] |",
+                "| Общая выживаемость через 1 год | 50,0% (15,4\u201384,6), n = 8 |",
+                "| Острая РТПХ II\u2013IV степени к 100-му дню | 57,1% (30,1\u2013100,0), n = 7 |"):
+        assert row in text, row
+    assert "95% ДИ: выживаемость по Каплану\u2013Мейеру (линейный интервал)" in text
+    assert english_left_in(text) == []
+    assert not re.search(r"\d\.\d", text), "a decimal point in transplants.md"
+
+
+def test_transplants_without_gvhd_and_a_centres_own_regimen_in_russian(russian_run):
+    """GVHD not recorded: the outcomes 'not estimated' with the reason and the note naming them; a
+    conditioning regimen with no catalogue entry is shown as the centre recorded it."""
+    from ino_study.outputs.io import read_parquet
+    from ino_study.statistics.hsct_outcomes import hsct_outcomes_table, transplants_table
+
+    adsl = read_parquet(russian_run / "adam" / "adsl.parquet")
+    adtte = read_parquet(russian_run / "adam" / "adtte.parquet")
+    adtte = adtte[~adtte["PARAMCD"].isin(["AGVHD_II_IV", "AGVHD_III_IV", "CGVHD", "GRFS"])]
+    adsl.loc[adsl["hsct_conditioning"] == "busulfan + fludarabine + thiotepa", "hsct_conditioning"] = "Bu/Flu/TT"
+    table, note = transplants_table(adsl, hsct_outcomes_table(adtte), "ru")
+    rows = dict(zip(table["characteristic"], table["value"]))
+    assert rows["Острая РТПХ II\u2013IV степени к 100-му дню"] == \
+        "не оценено (нет данных: ни в одной записи о трансплантации нет agvhd_grade)"
+    assert rows["Выживаемость без РТПХ и рецидива через 1 год"] == \
+        "не оценено (нет данных: нужны agvhd_grade и cgvhd в записи о трансплантации в ПР/ПРн)"
+    assert rows["  Bu/Flu/TT"] == "2 (25%)"
+    assert note == ("Не рассчитано, нет данных (в записях о трансплантациях нет agvhd_grade / cgvhd): острая РТПХ "
+                    "II\u2013IV степени, острая РТПХ III\u2013IV степени, хроническая РТПХ, выживаемость без РТПХ и рецидива.")
+    english_table, english_note = transplants_table(adsl, hsct_outcomes_table(adtte))
+    assert english_note == ("Skipped, not recorded (no agvhd_grade / cgvhd on the transplant records): acute GVHD "
+                            "grade II-IV, acute GVHD grade III-IV, chronic GVHD, GVHD-free, relapse-free survival.")
+    assert len(english_table) == len(table)
+
+
+# --------------------------------------------------------------------------------- the catalogue's placeholders
+PLACEHOLDERS = re.compile(r"\{[^{}]*\}|%[sdr]")
+
+
+def test_the_check_of_placeholders_can_fail():
+    assert sorted(PLACEHOLDERS.findall("{value} read as {label}")) == ["{label}", "{value}"]
+    assert sorted(PLACEHOLDERS.findall("{1} из {2}; %s")) == ["%s", "{1}", "{2}"]
+    assert sorted(PLACEHOLDERS.findall("{значение} прочитано как {label}")) != ["{label}", "{value}"]
+
+
+def test_every_translation_keeps_the_placeholders_of_its_english_text():
+    """A translation that drops, adds or renames a placeholder ({value}, {1}, %s) would print the wrong
+    value or fail when filled in; each one is listed as often as in the English text (order free)."""
+    import csv
+    from collections import Counter
+
+    with lang.catalogue_path("ru").open(encoding="utf-8", newline="") as handle:
+        wrong = [(row_number, row["en"], row["ru"])
+                 for row_number, row in enumerate(csv.DictReader(handle), start=2)
+                 if Counter(PLACEHOLDERS.findall(row["en"])) != Counter(PLACEHOLDERS.findall(row["ru"]))]
+    assert wrong == []
+
+
+def test_the_summary_templates_use_only_the_values_the_code_provides():
+    """Each template of summary.ru.yaml is filled in by outputs/summary.py's
+    translated_results_paragraph with `text("<key>", name=...)`: its placeholders must be among those
+    names, and every key the code fills in must be in the file (read from the code, not from a run, so a
+    branch the default cohort does not take is checked too)."""
+    import ast
+    import string
+
+    import ino_study.outputs.summary as summary_module
+
+    tree = ast.parse(Path(summary_module.__file__).read_text(encoding="utf-8"))
+    function = next(node for node in ast.walk(tree)
+                    if isinstance(node, ast.FunctionDef) and node.name == "translated_results_paragraph")
+    provided: dict[str, set[str]] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "text":
+            key = node.args[0].value
+            provided.setdefault(key, set()).update(keyword.arg for keyword in node.keywords)
+    assert {"title", "included", "response", "os", "vod", "notes"} <= set(provided)
+    templates = lang.templates("summary", "ru")
+    sentences = {key: value for key, value in templates.items() if isinstance(value, str)}
+    assert set(sentences) == set(provided)
+    for key, template in sentences.items():
+        used = {field.split(".")[0].split("[")[0] for _, field, _, _ in string.Formatter().parse(template) if field}
+        assert used <= provided[key], (key, used - provided[key])
+    assert set(templates["interval_types"]) == {"plain", "log", "log-log"}
+
+
+@pytest.mark.parametrize("example", ["redcap", "russian_headers", "two_centres"])
+def test_the_example_exports_get_a_russian_data_quality_report(example, tmp_path, monkeypatch):
+    """The example configs (a REDCap export, Russian headers read through column_map, two centres
+    pooled) under language: ru: the records step writes a report with no English left; the centre
+    names (SYN-A, SYN-B) are data."""
+    import yaml
+    from types import SimpleNamespace
+
+    from conftest import load_config
+    from ino_study.config import step_settings
+    from ino_study.layout import CLEAN_TABLES
+    from ino_study.records.step import clean_records
+
+    overrides = yaml.safe_load((ROOT / "config" / "examples" / f"{example}.yaml").read_text(encoding="utf-8"))
+    config = load_config(ROOT / "config.yaml", **{**overrides, "language": "ru"})
+    monkeypatch.chdir(ROOT)  # the example paths are relative to the project
+    output = SimpleNamespace(**{name: str(tmp_path / f"{name}.parquet") for name in CLEAN_TABLES},
+                             findings=str(tmp_path / "findings.csv"), report=str(tmp_path / "report.md"),
+                             flow=str(tmp_path / "patient_flow.csv"))
+    clean_records(config["raw_data"], step_settings(config, "clean_records"), output)
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    findings = _findings(tmp_path / "findings.csv")
+    assert len(findings) > 0 and report.startswith("# Отчёт о качестве данных")
+    assert english_left_in_report(report, findings, centre_names=("SYN-A", "SYN-B")) == []
+
+
+#: Optional columns a centre may not record (docs/data_dictionary.md): without them the tables say
+#: "not recorded" and the analyses needing them are skipped with a line saying why.
+OPTIONAL = {"patients": ("diagnosis_date", "cytogenetics", "cd22_pct", "cns_status", "prior_lines"),
+            "assessments": ("mrd_method", "mrd_detection_limit_pct"),
+            "transplants": ("donor_type", "conditioning", "agvhd_grade", "agvhd_date", "cgvhd", "cgvhd_date"),
+            "adverse_events": ("sos_severity", "sos_treatment", "sos_outcome")}
+
+
+def test_a_cohort_without_the_optional_columns_in_russian(tmp_path):
+    """The texts a reader sees when a centre does not record the optional columns (the 'not recorded'
+    cells, footnotes and skipped-analysis lines) are Russian too."""
+    from bad_inputs.corpus import column_index, default_sheets, write_xlsx
+
+    sheets = default_sheets()
+    for sheet, columns in OPTIONAL.items():
+        for column in columns:
+            position = column_index(sheets, sheet, column)
+            sheets[sheet] = [row[:position] + row[position + 1:] for row in sheets[sheet]]
+    folder = run_in_russian(write_xlsx(sheets, tmp_path / "export.xlsx"), tmp_path / "run")
+    transplants = (folder / "tables" / "transplants.md").read_text(encoding="utf-8")
+    assert "Не рассчитано, нет данных (в записях о трансплантациях нет agvhd_grade / cgvhd)" in transplants
+    assert "|   нет данных | 8 (100%) |" in transplants  # donor and conditioning not recorded for the 8
+    sos = (folder / "tables" / "sos_vod.md").read_text(encoding="utf-8")
+    assert "| нет данных |" in sos
+    for path in sorted(folder.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        ids = tuple(re.findall(r"INO-\d+", text)) + ("teae_window_days", "adverse_events_after_hsct",
+                                                    "onset_day", "days_after_hsct", "cd22_pct", "export.xlsx",
+                                                    "results/summary.json")
+        if path.name == "report.md":
+            assert english_left_in_report(text, _findings(folder / "findings.csv")) == [], path.name
+        else:
+            assert english_left_in(text, paths=ids) == [], path.name

@@ -43,7 +43,7 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "transplant_and_competing_risks": ("landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"),
     "deaths_and_mrd_landmark": ("response", "survival_timepoints_months", "km_ci", "confidence_level",
                                 "teae_window_days"),
-    "hsct_outcomes": ("confidence_level", "km_ci"),
+    "hsct_outcomes": ("confidence_level", "km_ci", "language"),
     "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent", "language"),
     "figures": ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent", "labels"),
     "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels", "teae_window_days",

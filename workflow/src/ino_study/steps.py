@@ -108,16 +108,20 @@ def deaths_and_mrd_landmark(adam: Any, config: Mapping[str, Any], output: Any) -
 
 def hsct_outcomes(adam: Any, config: Mapping[str, Any], output: Any) -> None:
     """``hsct_outcomes.csv`` (OS, LFS, NRM, GVHD, GRFS after HSCT) and ``transplants.md``."""
+    from ino_study.outputs.language import localise_note, localise_text
     from ino_study.statistics.hsct_outcomes import hsct_outcomes_table, transplants_note, transplants_table
-    from ino_study.tables.export import write_markdown
+    from ino_study.tables.export import header, write_markdown
 
     level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
+    language = str(config.get("language", "en"))
     adsl, adtte = read_parquet(adam.adsl), read_parquet(adam.adtte)
     outcomes = hsct_outcomes_table(adtte, level, conf_type)
     write_csv(outcomes, output.outcomes)
-    table, skipped = transplants_table(adsl, outcomes)
-    write_markdown(table, output.transplants, "Transplants after InO",
-                   f"{transplants_note(level, conf_type)} {skipped}".strip())
+    table, skipped = transplants_table(adsl, outcomes, language)
+    # the cells are already in the reader's language: only the column headings are translated here
+    write_markdown(table.rename(columns=lambda column: header(column, language)), output.transplants,
+                   localise_text("Transplants after InO", language),
+                   f"{localise_note(transplants_note(level, conf_type), language)} {skipped}".strip())
     LOGGER.info("HSCT after InO: %d patients; %s", int(adsl["hsct_after_ino"].sum()), skipped or "GVHD recorded")
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from ino_study.endpoints.labels import Labels
-from ino_study.outputs.formats import LANGUAGES, format_count, localise_number
+from ino_study.outputs.formats import LANGUAGES, format_count, format_date, localise_number
 
 CATALOGUE_DIR = Path(__file__).with_name("translations")
+#: A named placeholder of a catalogue text: '{value}', '{date}' (not '{1}', a number's place).
+_NAMED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class UntranslatedText(KeyError):
@@ -62,6 +64,13 @@ def translate(text: str, language: str) -> str:
         return entries[text]
     except KeyError:
         raise UntranslatedText(text, language, catalogue_path(language)) from None
+
+
+def translate_template(template: str, language: str, **values: Any) -> str:
+    """A catalogue text with named placeholders ('... records): {outcomes}.') in `language`, filled in
+    with `values` (already in that language); English fills in the template itself."""
+    text = translate(template, language)
+    return _NAMED.sub(lambda m: str(values[m.group(1)]), text)
 
 
 def labels_in(language: str, labels: Labels | None = None) -> Labels:
@@ -146,8 +155,10 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*")
 
 @lru_cache(maxsize=None)
 def kept_in_latin(language: str) -> frozenset[str]:
-    """Words the catalogue's own translations keep in Latin letters ('N', 'p', 'CTCAE', 'CAR-T')."""
-    return frozenset(word for text in catalogue(language).values() for word in _LATIN_WORD.findall(text))
+    """Words the catalogue's own translations keep in Latin letters ('N', 'p', 'CTCAE', 'CAR-T'); a
+    placeholder's name ('{value}') is not a word of the text."""
+    return frozenset(word for text in catalogue(language).values()
+                     for word in _LATIN_WORD.findall(_NAMED.sub("", text)))
 
 
 def text_key(text: str) -> tuple[str, list[str]]:
@@ -184,8 +195,82 @@ def localise_text(text: str, language: str) -> str:
 
 
 def localise_note(note: str, language: str) -> str:
-    """A table's note in `language`, sentence by sentence (each sentence a catalogue entry or pattern)."""
+    """A table's note in `language`, sentence by sentence (each sentence a catalogue entry, a template
+    with named placeholders or a pattern: localise_message)."""
     if language == "en" or not note:
         return note
     sentences = re.split(r"(?<=\.)\s+(?=[A-Z])", note.strip())
-    return " ".join(localise_text(sentence, language) for sentence in sentences)
+    return " ".join(localise_message(sentence, language) for sentence in sentences)
+
+
+# ---------------------------------------------------------------------- messages with named placeholders
+#: Placeholders whose value is itself a text of the catalogue ('{label}' in "{value} read as {label}");
+#: a value with no entry is kept as written. Any other placeholder is data (a raw value, a file, a
+#: column) and kept as written, except an ISO date and a number, written as the language writes them.
+TRANSLATED_PLACEHOLDERS = frozenset({"label", "what", "format", "note"})
+#: Placeholders whose value is a list ('a, b, c') of catalogue texts, each looked up as above.
+TRANSLATED_LISTS = frozenset({"labels"})
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ENGLISH_NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+
+
+@lru_cache(maxsize=None)
+def message_patterns(language: str) -> tuple[tuple[re.Pattern, str], ...]:
+    """(pattern, translation) of each catalogue text with named placeholders, the most specific (the
+    longest fixed text) first: "dated after the data cut-off {date}" matches "... cut-off 2023-01-31"."""
+    found = []
+    for english, translated in catalogue(language).items():
+        parts = _NAMED.split(english)
+        if len(parts) == 1:
+            continue
+        names = parts[1::2]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{catalogue_path(language)}: {english!r} names a placeholder twice")
+        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+        found.append((len("".join(parts[0::2])), re.compile(regex, re.DOTALL), translated))
+    found.sort(key=lambda item: -item[0])
+    return tuple((pattern, translated) for _, pattern, translated in found)
+
+
+def _placeholder_value(name: str, value: str, language: str) -> str:
+    if name in TRANSLATED_LISTS:
+        return ", ".join(localise_message(item, language, strict=False) for item in value.split(", "))
+    if name in TRANSLATED_PLACEHOLDERS:
+        return localise_message(value, language, strict=False)
+    if _ISO_DATE.fullmatch(value):
+        try:
+            return format_date(value, language)
+        except ValueError:  # '2023-02-30': not a date, a raw value
+            return value
+    if _ENGLISH_NUMBER.fullmatch(value):
+        return localise_number(value, language)
+    return value
+
+
+def localise_message(text: str, language: str, strict: bool = True) -> str:
+    """A message the pipeline writes (a data-quality finding's rule or action), in `language`: its
+    catalogue entry; else the entry of a template with named placeholders ("dated after the data
+    cut-off {date}" -> "дата позже даты среза данных {date}"), filled in as TRANSLATED_PLACEHOLDERS
+    says; notes joined by '; ' part by part first; else as localise_text (numbers as {1}, {2}, ...).
+    Raises UntranslatedText (strict) or returns the text as it is (not strict: a file name)."""
+    if language == "en" or not text:
+        return text
+    entries = catalogue(language)
+    if text in entries:
+        return entries[text]
+    if "; " in text:  # notes joined by '; ' (a template's own '; ' is tried next)
+        try:
+            return "; ".join(localise_message(part, language) for part in text.split("; "))
+        except UntranslatedText:
+            pass
+    for pattern, translated in message_patterns(language):
+        match = pattern.fullmatch(text)
+        if match:
+            values = {name: _placeholder_value(name, value, language) for name, value in match.groupdict().items()}
+            return _NAMED.sub(lambda m: values[m.group(1)], translated)
+    try:
+        return localise_text(text, language)
+    except UntranslatedText:
+        if strict:
+            raise
+        return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -9,9 +10,9 @@ import pandas as pd
 
 from ino_study.outputs.formats import format_count, format_date
 from ino_study.outputs.io import write_csv, write_text
-from ino_study.outputs.language import localise_text
+from ino_study.outputs.language import localise_message, localise_text
 from ino_study.records.column_map import mapping_rows
-from ino_study.records.quality import Finding, findings_frame
+from ino_study.records.quality import REDACTED, Finding, findings_frame
 
 #: Rows listed per section of the Markdown report; the CSV always has all of them.
 MARKDOWN_ROWS = 200
@@ -30,7 +31,7 @@ def markdown_table(frame: pd.DataFrame, language: str = "en") -> str:
             return ""
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    header = "| " + " | ".join(localise_text(str(c), language) for c in frame.columns) + " |"
+    header = "| " + " | ".join(localise_message(str(c), language) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *body])
@@ -59,6 +60,41 @@ def _reader_flow(flow: pd.DataFrame, language: str) -> pd.DataFrame:
     return out
 
 
+#: The value of a correction applied to many cells: the rows it was applied to ("rows 2, 6, 12 ...").
+_ROWS_VALUE = re.compile(r"rows \d+(?:, \d+)*(?: \.\.\.)?")
+
+
+def _reader_value(value: Any, language: str) -> Any:
+    """A finding's value as the report prints it: the pipeline's own texts (the rows of a correction,
+    the withheld identifier) and a date the pipeline read in `language`; a raw value as it was typed."""
+    if not isinstance(value, str):
+        return value
+    if value == REDACTED or _ROWS_VALUE.fullmatch(value):
+        return localise_message(value, language)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return format_date(value, language)
+        except ValueError:  # not a date: a raw value
+            return value
+    return value
+
+
+def _reader_findings(findings: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The findings as the report prints them in `language` (findings.csv keeps the English texts): the
+    rule and action through the catalogue (keyed by the English text or its template with placeholders,
+    ino_study.outputs.language.localise_message); the source's "sheet"; the values the pipeline wrote.
+    Table and column names, patient IDs and raw values are data, printed as they are."""
+    if language == "en" or findings.empty:
+        return findings
+    out = findings.copy()
+    for column, strict in (("rule", True), ("action", True), ("source", False)):  # a source is a file name
+        texts = {text: localise_message(text, language, strict) for text in set(out[column])}  # each text once
+        out[column] = out[column].map(texts)
+    out["value"] = [_reader_value(value, language) for value in out["value"]]
+    out["count"] = [format_count(n, language=language) for n in out["count"]]
+    return out
+
+
 def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, rules: Any,
                      column_map: Mapping[str, Any] | None = None, centres: Sequence[Any] | None = None,
                      language: str = "en") -> str:
@@ -69,7 +105,8 @@ def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, ru
     patient flow then has a column per centre and the pooled one.
 
     `language` (config `language`): the headings, fixed texts, column headings and patient-flow steps
-    in that language (ino_study.outputs.language); the findings' rules and actions are still English."""
+    in that language (ino_study.outputs.language), and the findings' rules and actions (findings.csv
+    and patient_flow.csv keep English: they are read by programs)."""
     def t(text: str) -> str:
         return localise_text(text, language)
 
@@ -100,7 +137,7 @@ def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, ru
             t("Several centres pooled (config key `raw_data`); patient IDs are `<centre>-<id>`. Findings per "
               "centre (each finding's source names its centre):"),
             "",
-            markdown_table(_findings_per_centre(findings, centres), language),
+            markdown_table(_findings_per_centre(findings, centres, language), language),
             "",
         ]
     lines += [
@@ -112,8 +149,9 @@ def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, ru
           "order listed)" + (", per centre and pooled (`patients`)." if centres else ".")),
         "",
     ]
+    readable = _reader_findings(findings, language)
     for severity, title, meaning in SECTIONS:
-        part = findings[findings["severity"] == severity].drop(columns=["severity"])
+        part = readable[readable["severity"] == severity].drop(columns=["severity"])
         lines += [f"## {t(title)} ({format_count(len(part), language=language)})", "", t(meaning), ""]
         if part.empty:
             lines += [t("None."), ""]
@@ -124,13 +162,13 @@ def quality_markdown(findings: pd.DataFrame, flow: pd.DataFrame, source: str, ru
     return "\n".join(lines)
 
 
-def _findings_per_centre(findings: pd.DataFrame, centres: Sequence[Any]) -> pd.DataFrame:
+def _findings_per_centre(findings: pd.DataFrame, centres: Sequence[Any], language: str = "en") -> pd.DataFrame:
     """Per centre (and pooled), the number of findings of each severity."""
     rows = []
     for centre in centres:
         mine = findings[findings["source"].str.startswith(f"{centre.label}: ")] if len(findings) else findings
         rows.append([centre.name, *(int((mine["severity"] == s).sum()) if len(mine) else 0 for s, _, _ in SECTIONS)])
-    rows.append(["all centres", *(int((findings["severity"] == s).sum()) if len(findings) else 0
+    rows.append([localise_text("all centres", language), *(int((findings["severity"] == s).sum()) if len(findings) else 0
                                   for s, _, _ in SECTIONS)])
     return pd.DataFrame(rows, columns=["centre", *(title.lower() for _, title, _ in SECTIONS)])
 

@@ -23,6 +23,7 @@ import pandas as pd
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.endpoints.hsct import CGVHD_LEVELS
 from ino_study.outputs.formats import format_ci, format_count, format_count_percent, format_level, format_percent
+from ino_study.outputs.language import catalogue, localise_message, localise_text, translate, translate_template
 from ino_study.records.gvhd import ROMAN  # acute GVHD grades 0-IV, as the records read them
 from ino_study.statistics.competing_risks import cumulative_incidence
 from ino_study.statistics.kaplan_meier import km_at, km_fit
@@ -111,9 +112,10 @@ def _counts(values: pd.Series, order: list[str], n: int) -> list[tuple[str, str]
     return out
 
 
-def transplants_table(adsl: pd.DataFrame, outcomes: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def transplants_table(adsl: pd.DataFrame, outcomes: pd.DataFrame, language: str = "en") -> tuple[pd.DataFrame, str]:
     """The transplants after InO: donor, conditioning, days from the last InO dose, status at HSCT, VOD/SOS
-    after HSCT, GVHD; then the outcomes of `hsct_outcomes_table`. Returns (table, note)."""
+    after HSCT, GVHD; then the outcomes of `hsct_outcomes_table`. Returns (table, note), in `language`
+    (config `language`; the column names stay machine names, see `reader_transplants`)."""
     included = adsl[adsl["included"]]
     tx = sort_stable(included[included["hsct_after_ino"]], ["patient_id"])
     n = len(tx)
@@ -149,9 +151,28 @@ def transplants_table(adsl: pd.DataFrame, outcomes: pd.DataFrame) -> tuple[pd.Da
     skipped = list(dict.fromkeys(r.outcome for r in outcomes.itertuples(index=False)
                                  if r.note.startswith("not recorded")))
     if skipped:
-        notes.append(f"Skipped, not recorded (no agvhd_grade / cgvhd on the transplant records): {', '.join(skipped)}.")
+        notes.append(translate_template("Skipped, not recorded (no agvhd_grade / cgvhd on the transplant records): "
+                                        "{outcomes}.", language,
+                                        outcomes=", ".join(translate(o, language) for o in skipped)))
     table = pd.DataFrame(rows, columns=["characteristic", "value"])
-    return table, " ".join(notes)
+    return reader_transplants(table, language), " ".join(notes)
+
+
+def reader_transplants(table: pd.DataFrame, language: str) -> pd.DataFrame:
+    """The table's texts in `language`: a characteristic through the catalogue (a level, indented, as
+    the centre recorded it when the catalogue has no entry: a conditioning regimen is free text), a
+    value as ino_study.outputs.language.localise_message writes it (numbers, 'not estimated (...)')."""
+    if language == "en":
+        return table
+    entries = catalogue(language)
+
+    def label(text: str) -> str:
+        if text.startswith("  "):
+            return "  " + entries.get(text.strip(), text.strip())
+        return localise_text(text, language)
+
+    return pd.DataFrame({"characteristic": [label(t) for t in table["characteristic"]],
+                         "value": [localise_message(v, language) for v in table["value"]]})
 
 
 def transplants_note(conf_level: float, conf_type: str) -> str:
