@@ -79,21 +79,37 @@ FIGURE_CATEGORIES = {
 }
 
 
-def figure_outputs(comparisons, formats, root: str, report, rule: str | None = None) -> dict[str, Any]:
-    """The rule's outputs: PNGs wrapped in Snakemake's `report(...)` with caption and category
-    (captions in workflow/report/, relative to workflow/rules/, except GENERATED_CAPTIONS, which the
-    step writes under <root>/captions/ with this run's numbers: given to Snakemake as absolute paths
-    of the working directory, read when the report is built); other formats, data CSVs and captions
-    plain."""
+#: Where the report's fixed captions of each language are (relative to workflow/rules/).
+CAPTION_FOLDERS = {"en": "../report", "ru": "../report/ru"}
+
+
+def report_category(name: str, language: str = "en") -> tuple[str, str]:
+    """The report's category and subcategory of figure `name`, in `language` (the translation
+    catalogue is read only for another language than English: no import cost otherwise)."""
+    category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
+    if language == "en":
+        return category, subcategory
+    from ino_study.outputs.language import translate
+
+    return translate(category, language), translate(subcategory, language)
+
+
+def figure_outputs(comparisons, formats, root: str, report, rule: str | None = None,
+                   language: str = "en") -> dict[str, Any]:
+    """The rule's outputs: PNGs wrapped in Snakemake's `report(...)` with caption and category in
+    `language` (captions in workflow/report/, relative to workflow/rules/, Russian ones in
+    workflow/report/ru/, except GENERATED_CAPTIONS, which the step writes under <root>/captions/
+    with this run's numbers: given to Snakemake as absolute paths of the working directory, read when
+    the report is built); other formats, data CSVs and captions plain."""
     out: dict[str, Any] = {}
     for key, path in figure_paths(comparisons, formats, root, rule).items():
         name = key.rsplit("_", 1)[0]
         if path.endswith(".png"):
-            category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
+            category, subcategory = report_category(name, language)
             if name in GENERATED_CAPTIONS:
                 caption = os.path.abspath(caption_path(name, root))
             else:
-                caption = "../report/{}.rst".format("km_by_group" if "_by_" in name else name)
+                caption = "{}/{}.rst".format(CAPTION_FOLDERS[language], "km_by_group" if "_by_" in name else name)
             path = report(path, caption=caption, category=category, subcategory=subcategory,
                           labels={"figure": name})
         out[key] = path
