@@ -45,7 +45,9 @@ def draw_rates(data: pd.DataFrame, settings: FigureSettings, conf_level: float) 
     if len(data):
         # each bar's label wrapped at spaces to the bar's share of the width (a narrow figure)
         slot = 0.86 * fig.get_figwidth() * 72 / len(data) - 6
-        data = data.assign(label=[wrap_to_width(say.lines(label), slot, FONT["small"]) for label in data["label"]])
+        # a word wider than the whole slot (the margin included) is broken after its hyphens
+        data = data.assign(label=[wrap_to_width(say.lines(label), slot, FONT["small"], hyphenate=slot + 6)
+                                  for label in data["label"]])
         # one bar per row, in the rows' order, each in its own colour of the palette
         colours = [PALETTE[i % len(PALETTE)] for i in range(len(data))]
         sns.barplot(data, x="label", y="percent", hue="label", palette=colours, saturation=1, width=0.6,

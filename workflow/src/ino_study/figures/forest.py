@@ -50,12 +50,14 @@ def draw_forest(data: pd.DataFrame, settings: FigureSettings, conf_level: float,
                 labels: Labels | None = None) -> Figure:
     say = settings.words
     labels = say.labels(labels if labels is not None else Labels())
-    fig = new_figure(settings, aspect=max(0.35, 0.15 + 0.07 * len(data)))
     # row labels and estimates wrapped at spaces to a share of the width (a narrow figure: the plot keeps room)
-    points = fig.get_figwidth() * 72
+    points = settings.width_in * 72
     if len(data):
         data = data.assign(label=[wrap_to_width(label, 0.3 * points, FONT["small"])
                                   for label in display_labels(data, labels, say)])
+    # rows of labels longer than three lines (a narrow figure, a longer language) get their height
+    lines = max((label.count("\n") + 1 for label in data["label"]), default=1) if len(data) else 1
+    fig = new_figure(settings, aspect=max(0.35, 0.15 + 0.07 * len(data) * max(1.0, lines - 2.0)))
     ax = style_axes(fig.add_axes((0.36, 0.16, 0.40, 0.74)), grid_axis="x", language=say.language)
     ax.set_xscale("log")
     if len(data):

@@ -71,7 +71,8 @@ def draw_literature(data: pd.DataFrame, published: pd.DataFrame, settings: Figur
     widths = [1.15 * text_width_points(t, FONT["small"]) for t in titles]
     pitch = (width + gap) * figure_points
     if any((a + b) / 2 + 4 > pitch for a, b in zip(widths, widths[1:])):
-        titles = [wrap_to_width(t, 0.6 * pitch, FONT["small"]) for t in titles]
+        # a word wider than the room between the panels is broken after its hyphens
+        titles = [wrap_to_width(t, 0.6 * pitch, FONT["small"], hyphenate=(pitch - 4) / 1.15) for t in titles]
     for index, ((measure, _), title) in enumerate(zip(PANELS, titles)):
         ax = style_axes(fig.add_axes((0.25 + index * (width + gap), 0.24, width, 0.66)), grid_axis="x",
                         language=say.language)

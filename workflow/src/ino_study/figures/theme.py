@@ -369,8 +369,22 @@ def text_width_points(text: str, size: float) -> float:
     return float(width)
 
 
-def wrap_to_width(text: str, width_points: float, size: float) -> str:
-    """Break `text` at spaces into lines at most `width_points` wide (greedy); its own line breaks stay.
+def _hyphen_pieces(word: str, width_points: float, size: float) -> list[str]:
+    """`word` broken after its hyphens into pieces at most `width_points` wide where it can be (greedy)."""
+    parts = [part + "-" for part in word.split("-")[:-1]] + [word.split("-")[-1]]
+    pieces = [parts[0]]
+    for part in parts[1:]:
+        if text_width_points(pieces[-1] + part, size) <= width_points:
+            pieces[-1] += part
+        else:
+            pieces.append(part)
+    return pieces
+
+
+def wrap_to_width(text: str, width_points: float, size: float, hyphenate: float | None = None) -> str:
+    """Break `text` at spaces into lines at most `width_points` wide (greedy); its own line breaks stay;
+    a word wider than `hyphenate` points (when given) is first broken after its hyphens
+    ('МОБ-негативность' in a narrow bar's label).
 
     Footnotes are wrapped to a set width (FOOTNOTE_WIDTH of the figure, leaving a margin), which
     matplotlib's `wrap=True` does not offer (it wraps at the figure's edge). Each word is measured
@@ -381,7 +395,12 @@ def wrap_to_width(text: str, width_points: float, size: float) -> str:
     for paragraph in text.split("\n"):
         words: list[str] = []
         width = 0.0
-        for word in paragraph.split(" "):
+        words_of = paragraph.split(" ")
+        if hyphenate is not None:
+            words_of = [piece for word in words_of for piece in (
+                _hyphen_pieces(word, hyphenate, size) if "-" in word.strip("-")
+                and text_width_points(word, size) > hyphenate else [word])]
+        for word in words_of:
             word_width = text_width_points(word, size)
             if words and width + space + word_width > width_points:
                 lines.append(" ".join(words))

@@ -249,5 +249,10 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
                    transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
     legend = ax.legend(frameon=False, loc="upper left", prop={"size": FONT["small"]})
     fit_to_canvas(fig)  # a narrow figure: the axes shrink to keep their text on the canvas
+    renderer = fig.canvas.get_renderer()
+    entries = [text.get_window_extent(renderer) for text in legend.get_texts()]
+    if any(note.get_window_extent(renderer).overlaps(box) for box in entries):  # a long note: wrapped right of them
+        room = (ax.get_window_extent(renderer).x1 - max(box.x1 for box in entries)) * 72 / fig.dpi - 4
+        note.set_text(wrap_to_width(note.get_text(), room, FONT["small"]))
     avoid_overlaps(fig, estimates, obstacles=[note, legend], within=ax.get_window_extent())
     return fig
