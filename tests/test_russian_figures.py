@@ -265,3 +265,73 @@ def test_every_translation_keeps_the_placeholders_of_its_english_text():
 def test_no_text_on_text_in_a_russian_figure(russian_figures, width, figure):
     problems = text_problems(russian_figures[0][width][figure], f"{figure} (ru, {width} in wide)")
     assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the rules: `language` reruns the figures; the report's fixed captions and categories in Russian
+
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "workflow" / "report"
+
+
+def test_the_figure_rules_read_language_and_the_catalogue():
+    from ino_study.config import STEP_SETTINGS
+
+    assert "language" in STEP_SETTINGS["figures"]  # passed as params: changing it reruns the figures
+    rules = (ROOT / "workflow" / "rules" / "figures.smk").read_text(encoding="utf-8")
+    # the catalogue and the number formats count as the figures' code: correcting a term reruns them
+    assert '"outputs/translations/ru.csv"' in rules and '"outputs/formats.py"' in rules
+    assert rules.count('config["language"]') == 2  # both figure rules' report captions and categories
+
+
+def rendered_caption(path: Path) -> str:
+    """A report caption as Snakemake renders it (Jinja, with the default config as snakemake.config)."""
+    from types import SimpleNamespace
+
+    import jinja2
+
+    from conftest import load_config
+
+    return jinja2.Template(path.read_text(encoding="utf-8")).render(snakemake=SimpleNamespace(config=load_config()))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in REPORT.glob("*.rst")))
+def test_every_report_caption_has_a_russian_one(name):
+    russian = REPORT / "ru" / name
+    assert russian.exists(), f"no Russian caption {russian}"
+    text = rendered_caption(russian)
+    # identifiers the caption names: paths, config keys and columns, dataset names, comparison variables
+    identifiers = tuple(re.findall(r"``[^`]+``|\b(?:results|data)/\S+|\b[a-z0-9]+(?:_[a-z0-9]+)+\b"
+                                   r"|\b(?:adsl|adrs|adtte|adae)\b", text))
+    assert english_left_in(text, paths=tuple(sorted(identifiers, key=len, reverse=True))) == [], text
+    without = re.sub(r"\b\d{2}\.\d{2}\.\d{4}\b", "", text)  # dates, dd.mm.yyyy
+    for identifier in identifiers:
+        without = without.replace(identifier, "")
+    assert not re.search(r"\d\.\d", without), f"a decimal point in {russian}: {text}"
+
+
+def test_the_russian_report_names_the_abstracts_settings_as_russian_writes_them():
+    assert "с 95% доверительной полосой (с линейным преобразованием)" in rendered_caption(REPORT / "ru" / "km_efs.rst")
+    assert "< 0,01%" in rendered_caption(REPORT / "ru" / "swimmer.rst")
+    assert "с датой среза данных 31.01.2023:" in rendered_caption(REPORT / "ru" / "workflow.rst")
+
+
+def test_the_figure_outputs_carry_russian_captions_and_categories():
+    from ino_study.figures.catalogue import GENERATED_CAPTIONS, figure_outputs
+
+    def report(path, **kwargs):
+        return {"path": path, **kwargs}
+
+    outputs = figure_outputs(CONFIG["comparisons"], ["png"], "results/figures", report, language="ru")
+    for key, value in outputs.items():
+        if not key.endswith("_png"):
+            continue
+        name = key[: -len("_png")]
+        if name not in GENERATED_CAPTIONS:
+            assert value["caption"].startswith("../report/ru/"), value
+            assert (ROOT / "workflow" / "rules" / value["caption"]).exists(), value
+        assert english_left_in(f"{value['category']} {value['subcategory']}") == [], value
+    english = figure_outputs(CONFIG["comparisons"], ["png"], "results/figures", report)
+    assert english["swimmer_png"]["caption"] == "../report/swimmer.rst"
+    assert english["swimmer_png"]["category"] == "Treatment course"

@@ -79,19 +79,30 @@ FIGURE_CATEGORIES = {
 }
 
 
-#: Where the report's fixed captions of each language are (relative to workflow/rules/).
-CAPTION_FOLDERS = {"en": "../report", "ru": "../report/ru"}
+#: The folder of the report's fixed captions of each language, in workflow/report/.
+CAPTION_FOLDERS = {"en": "", "ru": "ru/"}
+
+
+def report_text(text: str, language: str = "en") -> str:
+    """A report category or subcategory in `language` (the translation catalogue is read only for
+    another language than English: no import cost for a Snakemake start otherwise)."""
+    if language == "en":
+        return text
+    from ino_study.outputs.language import translate
+
+    return translate(text, language)
+
+
+def report_caption(name: str, language: str = "en", root: str = "../report") -> str:
+    """The report's fixed caption `name`.rst of `language`; `root`: workflow/report/ as the caller
+    names it (relative to workflow/rules/ by default, as a rule's caption is)."""
+    return f"{root}/{CAPTION_FOLDERS[language]}{name}.rst"
 
 
 def report_category(name: str, language: str = "en") -> tuple[str, str]:
-    """The report's category and subcategory of figure `name`, in `language` (the translation
-    catalogue is read only for another language than English: no import cost otherwise)."""
+    """The report's category and subcategory of figure `name`, in `language`."""
     category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
-    if language == "en":
-        return category, subcategory
-    from ino_study.outputs.language import translate
-
-    return translate(category, language), translate(subcategory, language)
+    return report_text(category, language), report_text(subcategory, language)
 
 
 def figure_outputs(comparisons, formats, root: str, report, rule: str | None = None,
@@ -109,7 +120,7 @@ def figure_outputs(comparisons, formats, root: str, report, rule: str | None = N
             if name in GENERATED_CAPTIONS:
                 caption = os.path.abspath(caption_path(name, root))
             else:
-                caption = "{}/{}.rst".format(CAPTION_FOLDERS[language], "km_by_group" if "_by_" in name else name)
+                caption = report_caption("km_by_group" if "_by_" in name else name, language)
             path = report(path, caption=caption, category=category, subcategory=subcategory,
                           labels={"figure": name})
         out[key] = path
