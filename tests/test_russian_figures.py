@@ -335,3 +335,14 @@ def test_the_figure_outputs_carry_russian_captions_and_categories():
     english = figure_outputs(CONFIG["comparisons"], ["png"], "results/figures", report)
     assert english["swimmer_png"]["caption"] == "../report/swimmer.rst"
     assert english["swimmer_png"]["category"] == "Treatment course"
+
+
+def test_a_centres_own_adverse_event_term_is_shown_as_recorded():
+    """As in the Russian tables: a CTCAE term with no catalogue row is the centre's own text, kept."""
+    from ino_study.figures.bars import draw_adverse_events
+
+    counts = pd.DataFrame({"term": ["Febrile neutropenia", "Стоматит (запись центра)"], "worst_grade": [3, 2],
+                           "n_patients": [2, 1]})
+    texts = visible_texts(draw_adverse_events(counts, FigureSettings(dpi=60, language="ru"), 5))
+    assert "Фебрильная нейтропения" in texts and "Стоматит (запись центра)" in texts
+    assert "2 (40%)" in texts and "Степень 3" in texts

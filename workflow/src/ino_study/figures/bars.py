@@ -82,8 +82,8 @@ def draw_adverse_events(counts: pd.DataFrame, settings: FigureSettings, n_patien
     fig = new_figure(settings, aspect=max(0.45, 0.12 + 0.05 * len(terms)))
     ax = style_axes(fig.add_axes((0.36, 0.12, 0.50, 0.80)), grid_axis="x", language=say.language)
     if len(terms):
-        # the terms as the reader's language names them (the data keep the CTCAE terms)
-        shown = [say(term) for term in terms]
+        # the terms in the reader's language (a centre's own term with no catalogue row as recorded)
+        shown = [say.data(term) for term in terms]
         long = counts.assign(term=pd.Categorical(counts["term"].map(dict(zip(terms, shown))), categories=shown))
         # seaborn stacks the last hue level at the base: grades from 5 down to 1 put grade 1 at the left
         sns.histplot(long, y="term", hue="worst_grade", weights="n_patients", multiple="stack", discrete=True,
