@@ -18,6 +18,7 @@ configfile: "config.yaml"
 # The package, for the names and paths the rules share (light modules only: no pandas here).
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "src"))
 from ino_study.config import dates_as_text
+from ino_study.figures.catalogue import report_caption
 from ino_study.records.centres import raw_data_problems
 
 # A list of centres checked first: the schema would only say "not valid under any of the given schemas".
@@ -37,7 +38,7 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/scenarios.smk"
 
 
-report: "workflow/report/workflow.rst"
+report: report_caption("workflow", config["language"], root="workflow/report")
 
 
 rule all:

@@ -16,7 +16,15 @@ FIGURE_DATASETS = dict(
     doses=rules.clean_records.output.ino_doses,
 )
 FIGURE_CODE = package_code(
-    "figures", "tables", "statistics", "endpoints/labels.py", "outputs/io.py", "job.py"
+    "figures",
+    "tables",
+    "statistics",
+    "endpoints/labels.py",
+    "outputs/io.py",
+    "outputs/formats.py",
+    "outputs/language.py",
+    "outputs/translations/ru.csv",
+    "job.py",
 )
 
 
@@ -31,6 +39,7 @@ rule cohort_figures:
             f"{RESULTS}/figures",
             report,
             "cohort_figures",
+            config["language"],
         ),
     log:
         "logs/cohort_figures.log",
@@ -60,6 +69,7 @@ rule figures:
             f"{RESULTS}/figures",
             report,
             "figures",
+            config["language"],
         ),
     log:
         "logs/figures.log",

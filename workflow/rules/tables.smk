@@ -1,6 +1,7 @@
 # Publication tables: Table 1, response/MRD, adverse events (treatment-emergent and after HSCT),
 # SOS/VOD events and survival, each as CSV and Markdown,
 # and all of them in results/tables/tables.xlsx (one sheet each) and tables.docx.
+from ino_study.figures.catalogue import report_caption, report_text
 from ino_study.tables.catalogue import TABLES
 
 TABLE_CATEGORIES = {
@@ -33,18 +34,18 @@ rule tables:
         **{
             f"{name}_csv": report(
                 f"{RESULTS}/tables/{name}.csv",
-                caption=f"../report/table_{name}.rst",
-                category="Tables",
-                subcategory=TABLE_CATEGORIES[name],
+                caption=report_caption(f"table_{name}", config["language"]),
+                category=report_text("Tables", config["language"]),
+                subcategory=report_text(TABLE_CATEGORIES[name], config["language"]),
             )
             for name in TABLES
         },
         **{f"{name}_md": f"{RESULTS}/tables/{name}.md" for name in TABLES},
         xlsx=report(
             f"{RESULTS}/tables/tables.xlsx",
-            caption="../report/tables_xlsx.rst",
-            category="Tables",
-            subcategory="Workbook",
+            caption=report_caption("tables_xlsx", config["language"]),
+            category=report_text("Tables", config["language"]),
+            subcategory=report_text("Workbook", config["language"]),
         ),
         docx=f"{RESULTS}/tables/tables.docx",
     log:

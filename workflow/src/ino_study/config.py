@@ -45,7 +45,8 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
                                 "teae_window_days"),
     "hsct_outcomes": ("confidence_level", "km_ci", "language"),
     "summarise": ("confidence_level", "km_ci", "cutoff_date", "mrd_threshold_percent", "language"),
-    "figures": ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent", "labels"),
+    "figures": ("figures", "confidence_level", "km_ci", "comparisons", "mrd_threshold_percent", "labels",
+                "language"),
     "tables": ("confidence_level", "km_ci", "comparisons", "table1_by", "labels", "teae_window_days",
                "cd22_cutoff_percent", "language"),
     # a scenario's analysis: its endpoints, survival statistics and summary, in one job

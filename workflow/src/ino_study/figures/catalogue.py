@@ -79,21 +79,48 @@ FIGURE_CATEGORIES = {
 }
 
 
-def figure_outputs(comparisons, formats, root: str, report, rule: str | None = None) -> dict[str, Any]:
-    """The rule's outputs: PNGs wrapped in Snakemake's `report(...)` with caption and category
-    (captions in workflow/report/, relative to workflow/rules/, except GENERATED_CAPTIONS, which the
-    step writes under <root>/captions/ with this run's numbers: given to Snakemake as absolute paths
-    of the working directory, read when the report is built); other formats, data CSVs and captions
-    plain."""
+#: The folder of the report's fixed captions of each language, in workflow/report/.
+CAPTION_FOLDERS = {"en": "", "ru": "ru/"}
+
+
+def report_text(text: str, language: str = "en") -> str:
+    """A report category or subcategory in `language` (the translation catalogue is read only for
+    another language than English: no import cost for a Snakemake start otherwise)."""
+    if language == "en":
+        return text
+    from ino_study.outputs.language import translate
+
+    return translate(text, language)
+
+
+def report_caption(name: str, language: str = "en", root: str = "../report") -> str:
+    """The report's fixed caption `name`.rst of `language`; `root`: workflow/report/ as the caller
+    names it (relative to workflow/rules/ by default, as a rule's caption is)."""
+    return f"{root}/{CAPTION_FOLDERS[language]}{name}.rst"
+
+
+def report_category(name: str, language: str = "en") -> tuple[str, str]:
+    """The report's category and subcategory of figure `name`, in `language`."""
+    category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
+    return report_text(category, language), report_text(subcategory, language)
+
+
+def figure_outputs(comparisons, formats, root: str, report, rule: str | None = None,
+                   language: str = "en") -> dict[str, Any]:
+    """The rule's outputs: PNGs wrapped in Snakemake's `report(...)` with caption and category in
+    `language` (captions in workflow/report/, relative to workflow/rules/, Russian ones in
+    workflow/report/ru/, except GENERATED_CAPTIONS, which the step writes under <root>/captions/
+    with this run's numbers: given to Snakemake as absolute paths of the working directory, read when
+    the report is built); other formats, data CSVs and captions plain."""
     out: dict[str, Any] = {}
     for key, path in figure_paths(comparisons, formats, root, rule).items():
         name = key.rsplit("_", 1)[0]
         if path.endswith(".png"):
-            category, subcategory = FIGURE_CATEGORIES["km" if name.startswith("km_") else name]
+            category, subcategory = report_category(name, language)
             if name in GENERATED_CAPTIONS:
                 caption = os.path.abspath(caption_path(name, root))
             else:
-                caption = "../report/{}.rst".format("km_by_group" if "_by_" in name else name)
+                caption = report_caption("km_by_group" if "_by_" in name else name, language)
             path = report(path, caption=caption, category=category, subcategory=subcategory,
                           labels={"figure": name})
         out[key] = path

@@ -21,9 +21,8 @@ from ino_study.figures.theme import (
     fit_to_canvas, footnote, separate, text_width_points, wrap_to_width,
 )
 from ino_study.figures.placement import avoid_overlaps
-from ino_study.outputs.formats import (
-    PERCENT_DECIMALS, format_count, format_level, format_p_label, format_percent,
-)
+from ino_study.figures.words import Words
+from ino_study.outputs.formats import PERCENT_DECIMALS
 from ino_study.statistics.kaplan_meier import km_at, km_fit, km_median, risk_table
 
 DATA_COLUMNS = ["element", "group", "time_months", "value", "ci_lower", "ci_upper", "n"]
@@ -81,21 +80,33 @@ def km_figure_data(time: np.ndarray, event: np.ndarray, groups: np.ndarray | Non
 
 def draw_no_patients(settings: FigureSettings, endpoint: str) -> Figure:
     """An empty Kaplan-Meier panel saying that the endpoint has no patients (e.g. DOR without responders)."""
+    say = settings.words
     fig = new_figure(settings, aspect=0.6)
-    ax = style_axes(fig.add_axes((0.11, 0.13, 0.86, 0.74)), grid_axis="y")
-    name = ENDPOINT_NAMES.get(endpoint, endpoint)
-    label_axes(ax, TIME_AXIS.get(endpoint, "Months since first InO dose"), f"{name} (%)", name)
+    ax = style_axes(fig.add_axes((0.11, 0.13, 0.86, 0.74)), grid_axis="y", language=say.language)
+    name = say(ENDPOINT_NAMES.get(endpoint, endpoint))
+    label_axes(ax, say(TIME_AXIS.get(endpoint, "Months since first InO dose")), f"{name} (%)", name)
     ax.set_xlim(0, 24)
     ax.set_ylim(0, 1.02)
-    message = wrap_to_width(f"No patients: no {name.lower()} to estimate in this cohort.",
+    message = wrap_to_width(say("No patients: no {name} to estimate in this cohort.", name=name.lower()),
                             0.9 * 0.86 * fig.get_figwidth() * 72, FONT["label"])  # within the plot
     ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=FONT["label"], color=GREY)
     return fit_to_canvas(fig)
 
 
-def _pct(value: float) -> str:
+def _pct(say: Words, value: float) -> str:
     """A survival probability in %, with the decimals of the survival table."""
-    return format_percent(value, PERCENT_DECIMALS["survival_summary"])
+    return say.percent(value, PERCENT_DECIMALS["survival_summary"])
+
+
+def _estimate(say: Words, point: pd.Series, separator: str = " ") -> str:
+    """'12 mo: 40.3%' and its interval '(14.8%-65.7%)', `separator` between them."""
+    estimate = say("{months} mo: {estimate}", months=say.count(int(point["time_months"])),
+                   estimate=_pct(say, point["value"]))
+    return f"{estimate}{separator}({say.range(_pct(say, point['ci_lower']), _pct(say, point['ci_upper']))})"
+
+
+def _median(say: Words, months: float) -> str:
+    return say("median {months} mo", months=say.number(months, ".1f"))
 
 
 def thin_marks(times: np.ndarray, x_max: float, width_px: int) -> np.ndarray:
@@ -127,7 +138,8 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     `group_title`: the title's wording instead of the label. Above `settings.censor_marks_max`
     censorings in a curve its censor marks are thinned to one per pixel column of the axes (at the
     saved dpi) and the footnote says so."""
-    labels = labels if labels is not None else Labels()
+    say = settings.words
+    labels = say.labels(labels if labels is not None else Labels())
     groups = list(dict.fromkeys(data.loc[data["element"] == "curve", "group"]))
     shown = {g: (labels.level(group_by, g) if group_by else str(g)) for g in groups}
     if group_title is None and group_by:
@@ -136,7 +148,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     fig = new_figure(settings, aspect=0.62 + 0.045 * n_groups)
     grid = fig.add_gridspec(2, 1, height_ratios=[5.2, 0.55 + 0.38 * n_groups], hspace=0.32,
                             left=0.16, right=0.97, top=0.92, bottom=0.08)
-    ax = style_axes(fig.add_subplot(grid[0]), grid_axis="y")
+    ax = style_axes(fig.add_subplot(grid[0]), grid_axis="y", language=say.language)
     risk_ax = fig.add_subplot(grid[1], sharex=ax)
     ticks = np.sort(data.loc[data["element"] == "at_risk", "time_months"].unique())
     x_max = float(ticks[-1]) if len(ticks) else 1.0
@@ -148,7 +160,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
         rows = data[data["group"] == group]
         curve = rows[rows["element"] == "curve"]
         n = int(curve["n"].iloc[0])
-        label = f"{shown[group]} (n = {format_count(n)})" if n_groups > 1 else f"All patients (n = {format_count(n)})"
+        label = f"{shown[group] if n_groups > 1 else say('All patients')} (n = {say.count(n)})"
         t = curve["time_months"].to_numpy(float)
         ax.step(t, curve["value"], where="post", color=colour, linewidth=LINE, label=label, zorder=3)
         lower = curve["ci_lower"].to_numpy(float)
@@ -165,9 +177,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
         point = rows[rows["element"] == "timepoint"].iloc[0]
         if np.isfinite(point["value"]):
             ax.plot([point["time_months"]], [point["value"]], marker="o", markersize=3.5, color=colour, zorder=5)
-            estimates.append(ax.text(point["time_months"], point["value"],
-                                     f"{int(point['time_months'])} mo: {_pct(point['value'])}\n"
-                                     f"({_pct(point['ci_lower'])}-{_pct(point['ci_upper'])})",
+            estimates.append(ax.text(point["time_months"], point["value"], _estimate(say, point, "\n"),
                                      transform=offset_copy(ax.transData, fig, 5, 3, units="points"),
                                      bbox=LABEL_BACKING, fontsize=FONT["tiny"], color=colour, ha="left",
                                      va="bottom", zorder=6, in_layout=False))
@@ -176,27 +186,27 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
             ax.plot([0, median["time_months"]], [0.5, 0.5], color=colour, linestyle=":", linewidth=0.8)
             ax.plot([median["time_months"]] * 2, [0, 0.5], color=colour, linestyle=":", linewidth=0.8)
             # right of the vertical median line, above the x axis; moved up past other labels if needed
-            medians.append(ax.text(median["time_months"], 0.0, f"median {median['time_months']:.1f} mo",
+            medians.append(ax.text(median["time_months"], 0.0, _median(say, median["time_months"]),
                                    transform=offset_copy(ax.transData, fig, 3, 3, units="points"),
                                    bbox=LABEL_BACKING, fontsize=FONT["tiny"], color=colour, ha="left",
                                    va="bottom", zorder=6, in_layout=False))
         summaries.append("; ".join(
-            ([f"{int(point['time_months'])} mo: {_pct(point['value'])} ({_pct(point['ci_lower'])}-"
-              f"{_pct(point['ci_upper'])})"] if np.isfinite(point["value"]) else [])
-            + ([f"median {median['time_months']:.1f} mo"] if np.isfinite(median["time_months"]) else [])))
-        at_risk.append((shown[group] if n_groups > 1 else "All", colour,
+            ([_estimate(say, point)] if np.isfinite(point["value"]) else [])
+            + ([_median(say, median["time_months"])] if np.isfinite(median["time_months"]) else [])))
+        at_risk.append((shown[group] if n_groups > 1 else say("All"), colour,
                         [rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"].iloc[0]
                          for tick in ticks]))
-    labelled = numbers_at_risk(fig, risk_ax, ticks, at_risk)
+    labelled = numbers_at_risk(fig, risk_ax, ticks, at_risk, words=say)
     survival_axes(ax, ticks, MARKER_MONTHS, GREY, labelled)
-    name = ENDPOINT_NAMES.get(endpoint, endpoint)
-    title = name if group_title is None else f"{name} by {group_title}"
-    label_axes(ax, TIME_AXIS.get(endpoint, "Months since first InO dose"), f"{name} (%)", title)
-    note = f"Shaded: {format_level(conf_level)} CI ({conf_type}); + censored"
+    name = say(ENDPOINT_NAMES.get(endpoint, endpoint))
+    title = name if group_title is None else say("{name} by {group}", name=name, group=group_title)
+    label_axes(ax, say(TIME_AXIS.get(endpoint, "Months since first InO dose")), f"{name} (%)", title)
+    note = say("Shaded: {level} CI ({conf_type}); + censored", level=say.level(conf_level), conf_type=say(conf_type))
     if thinned:
-        note += f"\n(marks thinned to one per pixel column above {format_count(settings.censor_marks_max)})"
+        note += "\n" + say("(marks thinned to one per pixel column above {n})",
+                           n=say.count(settings.censor_marks_max))
     if logrank_p is not None and np.isfinite(logrank_p):
-        note = format_p_label(logrank_p, logrank_label) + "\n" + note
+        note = say.p_label(logrank_p, logrank_label) + "\n" + note
     note_text = ax.text(0.99, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
     legend = ax.legend(frameon=False, loc="upper right", prop={"size": FONT["small"]},
                        bbox_to_anchor=(1.0, 0.98 - _height_fraction(fig, ax, note, FONT["small"]) - 0.02))
@@ -209,7 +219,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
         legend.set_bbox_to_anchor((1.0, 0.98 - _height_fraction(fig, ax, note_text.get_text(), FONT["small"]) - 0.02),
                                   ax.transAxes)
         survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk,
-                                                                      grow_margin=False))
+                                                                      grow_margin=False, words=say))
 
     lay_out()
     # the 12-month estimates, then the medians: each as near its point as the other labels allow;
@@ -217,7 +227,7 @@ def draw_km(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_ty
     if not avoid_overlaps(fig, estimates + medians, obstacles=[note_text, legend], within=ax.get_window_extent()):
         for text in estimates + medians:
             text.remove()
-        footnote(fig, "; ".join(f"{shown[g] if n_groups > 1 else 'All patients'}: {summary}"
+        footnote(fig, "; ".join(f"{shown[g] if n_groups > 1 else say('All patients')}: {summary}"
                                 for g, summary in zip(groups, summaries) if summary) + ".")
         lay_out()
     return fig
@@ -229,16 +239,17 @@ def _height_fraction(fig: Figure, ax, text: str, size: float) -> float:
 
 
 def numbers_at_risk(fig: Figure, risk_ax, ticks: np.ndarray, rows: list[tuple[str, str, list]],
-                    size: float = FONT["small"], grow_margin: bool = True) -> np.ndarray:
+                    size: float = FONT["small"], grow_margin: bool = True, words: Words = Words()) -> np.ndarray:
     """The numbers-at-risk table under a survival plot: one row per (label, colour, counts at
     `ticks`), top to bottom, with thousands separators. Where the counts would run into each other,
     only every k-th time is labelled (k the smallest that leaves a gap of at least 4 points); the
     row labels stand clear of the first column, and (`grow_margin`) the left margin of the axes'
     grid grows when a row label needs it. Drawn again (after the axes moved), it replaces the
-    numbers drawn before. Returns the times labelled (the survival axes' ticks)."""
+    numbers drawn before. `words`: the language of the counts and the title. Returns the times
+    labelled (the survival axes' ticks)."""
     for text in list(risk_ax.texts):
         text.remove()
-    texts = [[format_count(c) for c in counts] for _, _, counts in rows]
+    texts = [[words.count(c) for c in counts] for _, _, counts in rows]
     widest = max((text_width_points(t, size) for row in texts for t in row), default=0.0)
     first = max((text_width_points(row[0], size) for row in texts if row), default=0.0)
     pad = first / 2 + 4.0
@@ -270,5 +281,5 @@ def numbers_at_risk(fig: Figure, risk_ax, ticks: np.ndarray, rows: list[tuple[st
     risk_ax.tick_params(axis="both", length=0, labelsize=size, pad=pad)
     # no x axis under the counts: the curves' axis above gives the times
     risk_ax.xaxis.set_visible(False)
-    risk_ax.set_title("Number at risk", fontsize=size, loc="left")
+    risk_ax.set_title(words("Number at risk"), fontsize=size, loc="left")
     return np.asarray(ticks)[keep]

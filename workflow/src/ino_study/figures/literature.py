@@ -58,6 +58,7 @@ def _journal(citation: str) -> str:
 
 
 def draw_literature(data: pd.DataFrame, published: pd.DataFrame, settings: FigureSettings) -> Figure:
+    say = settings.words
     studies = [THIS_STUDY] + [s for s in dict.fromkeys(data["short_citation"]) if s != THIS_STUDY]
     fig = new_figure(settings, aspect=0.25 + 0.055 * len(studies))
     y = {s: len(studies) - 1 - i for i, s in enumerate(studies)}
@@ -66,13 +67,15 @@ def draw_literature(data: pd.DataFrame, published: pd.DataFrame, settings: Figur
     # between panels: room for the last tick label of one and the first of the next (a narrow figure)
     gap = 0.025 if settings.width_in >= DESIGN_WIDTH_IN else 16 / figure_points
     # panel titles wrapped where two neighbours would run into each other
-    titles = [title for _, title in PANELS]
+    titles = [say(title) for _, title in PANELS]
     widths = [1.15 * text_width_points(t, FONT["small"]) for t in titles]
     pitch = (width + gap) * figure_points
     if any((a + b) / 2 + 4 > pitch for a, b in zip(widths, widths[1:])):
-        titles = [wrap_to_width(t, 0.6 * pitch, FONT["small"]) for t in titles]
+        # a word wider than the room between the panels is broken after its hyphens
+        titles = [wrap_to_width(t, 0.6 * pitch, FONT["small"], hyphenate=(pitch - 4) / 1.15) for t in titles]
     for index, ((measure, _), title) in enumerate(zip(PANELS, titles)):
-        ax = style_axes(fig.add_axes((0.25 + index * (width + gap), 0.24, width, 0.66)), grid_axis="x")
+        ax = style_axes(fig.add_axes((0.25 + index * (width + gap), 0.24, width, 0.66)), grid_axis="x",
+                        language=say.language)
         rows = data[data["measure"] == measure]
         for row in rows.itertuples():
             own = row.short_citation == THIS_STUDY
@@ -87,11 +90,13 @@ def draw_literature(data: pd.DataFrame, published: pd.DataFrame, settings: Figur
         ax.set_xticks([0, 25, 50, 75, 100])
         ax.set_ylim(-0.6, len(studies) - 0.4)
         ax.set_yticks(list(y.values()))
-        ax.set_yticklabels(list(y.keys()) if index == 0 else [], fontsize=FONT["small"])
+        # the published cohorts by their citations (authors, year), this analysis in the reader's language
+        ax.set_yticklabels([say(s) if s == THIS_STUDY else say.data(s) for s in y] if index == 0 else [],
+                           fontsize=FONT["small"])
         ax.set_title(title, fontsize=FONT["small"], fontweight="bold")
     drawn = set(data["study"])
     citations = "; ".join(f"{r.short_citation}: {r.citation.split('.')[0]}. {_journal(r.citation)}"
                           for r in published.itertuples() if r.study in drawn)
-    footnote(fig, "Filled: as published and checked; open: unverified (check the source); bars: 95% CI where "
-                  "reported. MRD denominators differ between studies (see published_cohorts.csv).\n" + citations)
+    footnote(fig, say("Filled: as published and checked; open: unverified (check the source); bars: 95% CI where "
+                      "reported. MRD denominators differ between studies (see published_cohorts.csv).") + "\n" + citations)
     return fit_to_canvas(fig)

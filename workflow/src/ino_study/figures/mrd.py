@@ -17,7 +17,6 @@ from ino_study.figures.theme import (
     FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, fit_to_canvas, footnote, label_axes, new_figure, plain_log_ticks,
     style_axes,
 )
-from ino_study.outputs.formats import format_count
 
 DATA_COLUMNS = ["patient_id", "day", "mrd_percent", "below_detection", "plotted_percent"]
 
@@ -40,8 +39,9 @@ def mrd_data(adsl: pd.DataFrame, adrs: pd.DataFrame, threshold_percent: float,
 
 
 def draw_mrd(data: pd.DataFrame, settings: FigureSettings, threshold_percent: float, note: str = "") -> Figure:
+    say = settings.words
     fig = new_figure(settings, aspect=0.6)
-    ax = style_axes(fig.add_axes((0.12, 0.14, 0.66, 0.78)), grid_axis="y")
+    ax = style_axes(fig.add_axes((0.12, 0.14, 0.66, 0.78)), grid_axis="y", language=say.language)
     patients = list(dict.fromkeys(data["patient_id"]))
     if len(data):
         # a colour per patient while the palette has enough; beyond that, every line grey
@@ -57,19 +57,20 @@ def draw_mrd(data: pd.DataFrame, settings: FigureSettings, threshold_percent: fl
                         edgecolor=OKABE_ITO["vermillion"], linewidth=1.1, legend=False, zorder=4, ax=ax)
     ax.axhline(threshold_percent, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=0.9, zorder=1)
     ax.set_yscale("log")
-    plain_log_ticks(ax.yaxis)
+    plain_log_ticks(ax.yaxis, language=say.language)
     low = min(float(data["plotted_percent"].min()) if len(data) else threshold_percent, threshold_percent)
     high = max(float(data["plotted_percent"].max()) if len(data) else 1.0, 1.0)
     ax.set_ylim(low / 3, high * 3)
     ax.set_xlim(left=0)
-    label_axes(ax, "Days since first InO dose", "MRD (% of cells, log scale)", "MRD trajectories")
-    handles = [Line2D([], [], linestyle="none", marker="o", color=OKABE_ITO["blue"], label="Measured"),
+    label_axes(ax, say("Days since first InO dose"), say("MRD (% of cells, log scale)"), say("MRD trajectories"))
+    handles = [Line2D([], [], linestyle="none", marker="o", color=OKABE_ITO["blue"], label=say("Measured")),
                Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
-                      markeredgecolor=OKABE_ITO["vermillion"], label="Below detection\n(at the limit)"),
+                      markeredgecolor=OKABE_ITO["vermillion"], label=say.lines("Below detection\n(at the limit)")),
                Line2D([], [], color=OKABE_ITO["vermillion"], linestyle="--",
-                      label=f"Threshold {threshold_percent:g}%")]
+                      label=say("Threshold {threshold}%", threshold=say.number(threshold_percent)))]
     ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
               prop={"size": FONT["small"]})
-    text = f"{format_count(len(patients))} patients, {format_count(len(data))} measurements."
-    footnote(fig, f"{text} {note}".strip())
+    text = say("{patients} patients, {measurements} measurements.", patients=say.count(len(patients)),
+               measurements=say.count(len(data)))
+    footnote(fig, f"{text} {say.note(note)}".strip())
     return fit_to_canvas(fig)

@@ -55,6 +55,11 @@ def logrank_label(logrank: pd.DataFrame, endpoint: str, group_by: str) -> str:
     return "Stratified log-rank p" if stratified else "Log-rank p"
 
 
+def figure_settings(config: Mapping[str, Any]) -> FigureSettings:
+    """The figures' settings: config `figures` and the reader's `language`."""
+    return FigureSettings.from_config(config.get("figures", {}), str(config.get("language", "en")))
+
+
 def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: pd.DataFrame,
              doses: pd.DataFrame, logrank: pd.DataFrame, cox: pd.DataFrame, estimates: pd.DataFrame,
              published: pd.DataFrame, config: Mapping[str, Any], output: Any, log=None,
@@ -64,7 +69,7 @@ def draw_all(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, adae: 
     `transplant`: the tables of the transplant_and_competing_risks rule ("landmark", "incidence",
     "incidence_curves"); computed here from `adtte`/`adsl` the same way when not given.
     `only`: draw just these figures (and their captions); the others are left alone."""
-    settings = FigureSettings.from_config(config.get("figures", {}))
+    settings = figure_settings(config)
     captions: dict[str, str] = {}
     for name, fig, data in draw_figures(adsl, adrs, adtte, adae, doses, logrank, cox, estimates, published, config,
                                         log, transplant, only, captions):
@@ -79,7 +84,8 @@ def draw_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, ad
                  captions: dict[str, str] | None = None) -> Iterator[tuple[str, Figure, pd.DataFrame]]:
     """(name, figure, data) of every figure `draw_all` saves, in report order, drawn one at a time;
     the generated captions go into `captions` (a dict) when given. The arguments as for `draw_all`."""
-    settings = FigureSettings.from_config(config.get("figures", {}))
+    settings = figure_settings(config)
+    say = settings.words
     labels = Labels.from_config(config)
     conf_level, conf_type = float(config["confidence_level"]), str(config["km_ci"])
     comparisons = tuple(config.get("comparisons", ()))
@@ -101,7 +107,7 @@ def draw_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, ad
         elif names[0] in wanted:
             data = km_figure_data(time, event, None, conf_level, conf_type)
             if endpoint == "OS":
-                captions["km_os"] = km_os_caption(data, conf_level, conf_type)
+                captions["km_os"] = km_os_caption(data, conf_level, conf_type, say)
             yield names[0], draw_km(data, settings, endpoint, conf_type, conf_level, labels=labels), data
         for column in comparisons:
             if f"km_{endpoint.lower()}_by_{column}" not in wanted or endpoint in OVERALL_ONLY_ENDPOINTS:
@@ -127,7 +133,7 @@ def draw_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, ad
     rates = rate_data(response)  # drawn as response_rates; quoted by the VOD/SOS caption
     if "response_rates" in wanted:
         yield "response_rates", draw_rates(rates, settings, conf_level), rates
-        captions["response_rates"] = response_rates_caption(rates, conf_level, threshold)
+        captions["response_rates"] = response_rates_caption(rates, conf_level, threshold, say)
     if "adverse_events" in wanted:
         data = grade_counts(worst_grades(adsl, adae[adae["treatment_emergent"]]))  # as Table 3
         yield "adverse_events", draw_adverse_events(data, settings, len(included)), data
@@ -145,7 +151,7 @@ def draw_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, ad
         data = cif_figure_data(tables["incidence_curves"], tables["incidence"], endpoint)
         yield name, draw_cif(data, settings, endpoint, conf_level), data
         if name == "cumulative_incidence_vod":
-            captions[name] = vod_caption(data, rates, conf_level)
+            captions[name] = vod_caption(data, rates, conf_level, say)
     if "literature_comparison" in wanted:
         os12 = estimates[(estimates["endpoint"] == "OS") & (estimates["group_by"] == "all")
                          & np.isclose(estimates["time_months"], 12.0)]

@@ -65,9 +65,10 @@ def swimmer_data(adsl: pd.DataFrame, adtte: pd.DataFrame, doses: pd.DataFrame,
 
 
 def draw_swimmer(data: pd.DataFrame, settings: FigureSettings, note: str = "") -> Figure:
+    say = settings.words
     lanes = int(data["lane"].max()) if len(data) else 1
     fig = new_figure(settings, aspect=min(1.3, 0.3 + 0.028 * lanes))
-    ax = style_axes(fig.add_axes((0.12, 0.10 if note else 0.08, 0.64, 0.82)), grid_axis="x")
+    ax = style_axes(fig.add_axes((0.12, 0.10 if note else 0.08, 0.64, 0.82)), grid_axis="x", language=say.language)
     ends = data[data["event"].isin(["death", "censored"])]
     ax.barh(ends["lane"], ends["time_months"], height=0.55, color="#D9D9D9", edgecolor="none", zorder=1)
     handles = []
@@ -78,15 +79,15 @@ def draw_swimmer(data: pd.DataFrame, settings: FigureSettings, note: str = "") -
             "color": colour}
         ax.scatter(rows["time_months"], rows["lane"], marker=marker, s=size, linewidths=1.0, zorder=3, **kwargs)
         handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour,
-                              markerfacecolor=colour if filled else "none", markersize=6, label=label))
+                              markerfacecolor=colour if filled else "none", markersize=6, label=say(label)))
     labels = data.drop_duplicates("lane").sort_values("lane")
     ax.set_yticks(labels["lane"])
     ax.set_yticklabels(labels["patient_id"], fontsize=FONT["tiny"] if lanes > 20 else FONT["small"])
     ax.set_ylim(lanes + 0.7, 0.3)
     ax.set_xlim(left=0)
-    label_axes(ax, "Months since first InO dose", "", "Treatment course per patient")
+    label_axes(ax, say("Months since first InO dose"), "", say("Treatment course per patient"))
     ax.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
               prop={"size": FONT["small"]})
     if note:
-        footnote(fig, note)
+        footnote(fig, say.note(note))
     return fit_to_canvas(fig)

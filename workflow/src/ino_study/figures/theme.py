@@ -22,10 +22,12 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, ScalarFormatter
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+from ino_study.figures.words import Words
+from ino_study.outputs.formats import localise_number
 from ino_study.outputs.io import atomic_write
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -107,23 +109,31 @@ def use_theme() -> None:
 @dataclass(frozen=True)
 class FigureSettings:
     """From config `figures`: resolution, file formats, width, and the number of censorings per
-    Kaplan-Meier curve above which the censor marks are thinned to one per pixel column."""
+    Kaplan-Meier curve above which the censor marks are thinned to one per pixel column; and the
+    reader's language (config `language`), whose `words` write every text a figure shows."""
 
     dpi: int = 300
     formats: tuple[str, ...] = ("png", "svg")
     width_in: float = 7.0
     censor_marks_max: int = 500
+    language: str = "en"
+
+    @property
+    def words(self) -> Words:
+        """The figure's texts and numbers in the reader's language (ino_study.figures.words)."""
+        return Words(self.language)
 
     @classmethod
-    def from_config(cls, figures: dict) -> "FigureSettings":
-        """From config `figures`; `width_in` a number or a preset of WIDTH_PRESETS ("single", "double")."""
+    def from_config(cls, figures: dict, language: str = "en") -> "FigureSettings":
+        """From config `figures` (and config `language`); `width_in` a number or a preset of
+        WIDTH_PRESETS ("single", "double")."""
         width = figures.get("width_in", 7)
         if isinstance(width, str) and width not in WIDTH_PRESETS:
             raise ValueError(f"config figures.width_in: {width!r} is neither a width in inches nor one of "
                              f"{', '.join(WIDTH_PRESETS)}")
         settings = cls(dpi=int(figures.get("dpi", 300)), formats=tuple(figures.get("formats", ("png", "svg"))),
                        width_in=float(WIDTH_PRESETS.get(width, width)),
-                       censor_marks_max=int(figures.get("censor_marks_max", 500)))
+                       censor_marks_max=int(figures.get("censor_marks_max", 500)), language=str(language))
         if "tiff" in settings.formats and not TIFF_DPI[0] <= settings.dpi <= TIFF_DPI[1]:
             raise ValueError(f"config figures.dpi: {settings.dpi} with tiff among figures.formats; TIFF figures "
                              f"are written at {TIFF_DPI[0]}-{TIFF_DPI[1]} dpi")
@@ -246,7 +256,7 @@ def spare_tick_labels(fig: Figure, gap_points: float = 2.0) -> None:
 
 def _is_number(text: str) -> bool:
     try:
-        float(text.replace(",", "").replace("\u2212", "-"))
+        float(text.replace(",", "").replace("\u00a0", "").replace("\u2212", "-"))
     except ValueError:
         return False
     return True
@@ -281,10 +291,27 @@ def _span_map(frame_low: float, frame_high: float, content_low: float, content_h
     return lambda v: new_low + (v - frame_low) * scale
 
 
-def style_axes(ax: Axes, grid_axis: str | None = "y") -> Axes:
-    """A light grid along `grid_axis` only, and tick labels as plain numbers."""
+class LocalisedFormatter(ScalarFormatter):
+    """Matplotlib's plain tick labels with the decimal mark of `language` ('2.5' -> '2,5' in Russian)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(useOffset=False)
+        self.language = language
+
+    def __call__(self, x, pos=None) -> str:
+        return localise_number(super().__call__(x, pos), self.language)
+
+
+def style_axes(ax: Axes, grid_axis: str | None = "y", language: str = "en") -> Axes:
+    """A light grid along `grid_axis` only, and tick labels as plain numbers (in another language
+    than English with its decimal mark)."""
     # no offset or multiplier text ("1e6") at the top of the y axis: clinicians read 1500000 at a glance
     ax.ticklabel_format(style="plain", useOffset=False)
+    if language != "en":
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(LocalisedFormatter(language))
+            # still the default: a categorical axis (seaborn's bars, the forest plot's rows) replaces it
+            axis.isDefault_majfmt = True
     if grid_axis:
         ax.grid(axis=grid_axis)
     return ax
@@ -306,11 +333,11 @@ def plain_number(value: float, _position: object = None) -> str:
     return np.format_float_positional(value, trim="-")
 
 
-def plain_log_ticks(axis: Axis, steps: tuple[float, ...] = (1.0,)) -> None:
+def plain_log_ticks(axis: Axis, steps: tuple[float, ...] = (1.0,), language: str = "en") -> None:
     """Log-scale ticks at `steps` x 10^k, labelled as plain numbers (0.01, 0.5, 2), which clinicians
-    read at a glance, unlike 10^-2."""
+    read at a glance, unlike 10^-2; with the decimal mark of `language`."""
     axis.set_major_locator(LogLocator(base=10, subs=steps))
-    axis.set_major_formatter(FuncFormatter(plain_number))
+    axis.set_major_formatter(FuncFormatter(lambda value, position: localise_number(plain_number(value), language)))
     axis.set_minor_formatter(NullFormatter())
 
 
@@ -342,8 +369,22 @@ def text_width_points(text: str, size: float) -> float:
     return float(width)
 
 
-def wrap_to_width(text: str, width_points: float, size: float) -> str:
-    """Break `text` at spaces into lines at most `width_points` wide (greedy); its own line breaks stay.
+def _hyphen_pieces(word: str, width_points: float, size: float) -> list[str]:
+    """`word` broken after its hyphens into pieces at most `width_points` wide where it can be (greedy)."""
+    parts = [part + "-" for part in word.split("-")[:-1]] + [word.split("-")[-1]]
+    pieces = [parts[0]]
+    for part in parts[1:]:
+        if text_width_points(pieces[-1] + part, size) <= width_points:
+            pieces[-1] += part
+        else:
+            pieces.append(part)
+    return pieces
+
+
+def wrap_to_width(text: str, width_points: float, size: float, hyphenate: float | None = None) -> str:
+    """Break `text` at spaces into lines at most `width_points` wide (greedy); its own line breaks stay;
+    a word wider than `hyphenate` points (when given) is first broken after its hyphens
+    ('МОБ-негативность' in a narrow bar's label).
 
     Footnotes are wrapped to a set width (FOOTNOTE_WIDTH of the figure, leaving a margin), which
     matplotlib's `wrap=True` does not offer (it wraps at the figure's edge). Each word is measured
@@ -354,7 +395,12 @@ def wrap_to_width(text: str, width_points: float, size: float) -> str:
     for paragraph in text.split("\n"):
         words: list[str] = []
         width = 0.0
-        for word in paragraph.split(" "):
+        words_of = paragraph.split(" ")
+        if hyphenate is not None:
+            words_of = [piece for word in words_of for piece in (
+                _hyphen_pieces(word, hyphenate, size) if "-" in word.strip("-")
+                and text_width_points(word, size) > hyphenate else [word])]
+        for word in words_of:
             word_width = text_width_points(word, size)
             if words and width + space + word_width > width_points:
                 lines.append(" ".join(words))

@@ -23,7 +23,6 @@ from ino_study.figures.theme import (
     DESIGN_WIDTH_IN, FONT, GREY, LABEL_BACKING, LINE, PALETTE, FigureSettings, fit_to_canvas, label_axes,
     new_figure, separate, style_axes, survival_axes, wrap_title, wrap_to_width,
 )
-from ino_study.outputs.formats import format_ci, format_count, format_level, format_p_label, format_percent
 from ino_study.statistics.comparisons import landmark
 from ino_study.statistics.kaplan_meier import km_fit, risk_table
 from ino_study.statistics.transplant_analyses import CAUSES, LANDMARK_GROUPS, _endpoint_days
@@ -97,6 +96,7 @@ def landmark_figure_data(adtte: pd.DataFrame, adsl: pd.DataFrame, table: pd.Data
 
 def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, conf_level: float) -> Figure:
     """One panel per landmark: KM OS from the landmark by HSCT at or before it, numbers at risk, log-rank p."""
+    say = settings.words
     landmarks = [int(v) for v in pd.unique(data["landmark_days"].dropna())]
     n_panels = max(1, len(landmarks))
     # side by side at double-column width; one under the other in a narrower figure
@@ -112,14 +112,14 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
     if not landmarks:
         ax = fig.add_subplot(grid[0, 0])
         ax.axis("off")
-        ax.text(0.5, 0.5, "No landmarks configured", ha="center", va="center", fontsize=FONT["label"])
+        ax.text(0.5, 0.5, say("No landmarks configured"), ha="center", va="center", fontsize=FONT["label"])
         return fig
     panels = []
     for column, lm in enumerate(landmarks):
         block = data[data["landmark_days"] == lm]
         plot_cell, risk_cell = (grid[2 * column, 0], grid[2 * column + 1, 0]) if stacked else (
             grid[0, column], grid[1, column])
-        ax = style_axes(fig.add_subplot(plot_cell), grid_axis="y")
+        ax = style_axes(fig.add_subplot(plot_cell), grid_axis="y", language=say.language)
         risk_ax = fig.add_subplot(risk_cell, sharex=ax)
         first = column == 0 or stacked  # a panel at the left edge: row labels and y label
         ticks = np.sort(block.loc[block["element"] == "at_risk", "time_months"].unique())
@@ -129,8 +129,8 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
             rows = block[block["group"] == group]
             curve = rows[rows["element"] == "curve"]
             summary = rows[rows["element"] == "summary"].iloc[0]
-            label = (f"{GROUP_LABELS[group]} (n = {format_count(summary['n'])}, "
-                     f"{format_count(summary['value'])} deaths)")
+            label = say("{group} (n = {n}, {deaths} deaths)", group=say(GROUP_LABELS[group]),
+                        n=say.count(summary["n"]), deaths=say.count(summary["value"]))
             if len(curve):
                 t = curve["time_months"].to_numpy(float)
                 ax.step(t, curve["value"], where="post", color=colour, linewidth=LINE, label=label, zorder=3)
@@ -144,22 +144,23 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
             if len(point) and np.isfinite(point["value"].iloc[0]):
                 value = float(point["value"].iloc[0])
                 ax.plot([MARKER_MONTHS], [value], marker="o", markersize=3.5, color=colour, zorder=5)
-                estimates.append(ax.text(MARKER_MONTHS, value, format_percent(value), fontsize=FONT["tiny"],
+                estimates.append(ax.text(MARKER_MONTHS, value, say.percent(value), fontsize=FONT["tiny"],
                                          color=colour, va="bottom",
                                          transform=offset_copy(ax.transData, fig, 4, 3, units="points"),
                                          bbox=LABEL_BACKING, in_layout=False))
             counts = [rows[(rows["element"] == "at_risk") & (rows["time_months"] == tick)]["value"] for tick in ticks]
-            at_risk.append((RISK_LABELS[group] if first else "", colour,
+            at_risk.append((say(RISK_LABELS[group]) if first else "", colour,
                             [c.iloc[0] if len(c) else 0 for c in counts]))
         p = float(block.loc[block["element"] == "logrank_p", "value"].iloc[0])
-        p_text = ax.text(0.98, 0.98, format_p_label(p, "Log-rank p"), transform=ax.transAxes, ha="right",
+        p_text = ax.text(0.98, 0.98, say.p_label(p, "Log-rank p"), transform=ax.transAxes, ha="right",
                          va="top", fontsize=FONT["small"])
-        survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk))
-        label_axes(ax, f"Months since day {lm}", "Overall survival (%)" if first else "", f"Landmark day {lm}")
+        survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk, words=say))
+        label_axes(ax, say("Months since day {day}", day=say.count(lm)),
+                   f"{say('Overall survival')} (%)" if first else "", say("Landmark day {day}", day=say.count(lm)))
         legend = ax.legend(frameon=False, loc="lower left", prop={"size": FONT["tiny"]})
         panels.append((ax, risk_ax, ticks, at_risk, estimates, [legend, p_text]))
-    title = (f"Overall survival from landmark by HSCT at or before it (shaded: {format_level(conf_level)} CI, "
-             f"{conf_type})")
+    title = say("Overall survival from landmark by HSCT at or before it (shaded: {level} CI, {conf_type})",
+                level=say.level(conf_level), conf_type=say(conf_type))
     fig.suptitle(wrap_title(fig, title, 0.01), fontsize=FONT["title"], fontweight="bold", x=0.01, ha="left")
     fit_to_canvas(fig)  # a narrow figure: the axes shrink to keep their text on the canvas
     for index, (ax, risk_ax, *_rest) in enumerate(panels):
@@ -168,7 +169,7 @@ def draw_landmark(data: pd.DataFrame, settings: FigureSettings, conf_type: str, 
             separate(fig, risk_ax, panels[index + 1][0], move="lower")  # the next panel's title
     for ax, risk_ax, ticks, at_risk, estimates, obstacles in panels:
         survival_axes(ax, ticks, MARKER_MONTHS, GREY, numbers_at_risk(fig, risk_ax, ticks, at_risk,
-                                                                      grow_margin=False))
+                                                                      grow_margin=False, words=say))
         avoid_overlaps(fig, estimates, obstacles=obstacles, within=ax.get_window_extent())
     return fig
 
@@ -203,15 +204,17 @@ def twelve_month(data: pd.DataFrame, cause: str) -> pd.Series | None:
 
 def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_level: float) -> Figure:
     """Step curves with CI bands for the event and the competing event; 12-month values labelled."""
+    say = settings.words
     fig = new_figure(settings, aspect=0.6)
-    ax = style_axes(fig.add_axes((0.11, 0.13, 0.86, 0.74)), grid_axis="y")
-    label_axes(ax, CIF_XLABELS.get(endpoint, "Months"), "Cumulative incidence (%)", CIF_TITLES.get(endpoint, endpoint))
+    ax = style_axes(fig.add_axes((0.11, 0.13, 0.86, 0.74)), grid_axis="y", language=say.language)
+    label_axes(ax, say(CIF_XLABELS.get(endpoint, "Months")), f"{say('Cumulative incidence')} (%)",
+               say(CIF_TITLES.get(endpoint, endpoint)))
     ax.set_ylim(0, 1.02)
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_yticklabels([f"{int(v * 100)}" for v in np.linspace(0, 1, 6)])
     if (data["element"] == "no_patients").any():
         ax.set_xlim(0, 24)
-        message = wrap_to_width(NO_PATIENTS.get(endpoint, "No patients."), 0.9 * 0.86 * fig.get_figwidth() * 72,
+        message = wrap_to_width(say(NO_PATIENTS.get(endpoint, "No patients.")), 0.9 * 0.86 * fig.get_figwidth() * 72,
                                 FONT["label"])  # within the plot
         ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=FONT["label"],
                 color="#444444")
@@ -226,7 +229,7 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
         if curve.empty:
             continue
         t = curve["time_months"].to_numpy(float)
-        ax.step(t, curve["value"], where="post", color=colour, linewidth=LINE, label=cause, zorder=3)
+        ax.step(t, curve["value"], where="post", color=colour, linewidth=LINE, label=say(cause), zorder=3)
         lower, upper = curve["ci_lower"].to_numpy(float), curve["ci_upper"].to_numpy(float)
         ok = np.isfinite(lower) & np.isfinite(upper)
         ax.fill_between(t[ok], np.clip(lower[ok], 0, 1), np.clip(upper[ok], 0, 1), step="post", color=colour,
@@ -234,16 +237,22 @@ def draw_cif(data: pd.DataFrame, settings: FigureSettings, endpoint: str, conf_l
         row = twelve_month(data, cause)
         if row is not None and np.isfinite(row["value"]):
             ax.plot([MARKER_MONTHS], [row["value"]], marker="o", markersize=3.5, color=colour, zorder=5)
-            estimates.append(ax.text(MARKER_MONTHS, row["value"], f"12 mo: {format_percent(row['value'])} "
-                                     f"({format_ci(row['ci_lower'], row['ci_upper'])})", fontsize=FONT["tiny"],
+            text = say("{months} mo: {estimate}", months=say.count(MARKER_MONTHS), estimate=say.percent(row["value"]))
+            estimates.append(ax.text(MARKER_MONTHS, row["value"], f"{text} ({say.ci(row['ci_lower'], row['ci_upper'])})",
+                                     fontsize=FONT["tiny"],
                                      color=colour, va="bottom",
                                      transform=offset_copy(ax.transData, fig, 5, 4, units="points"),
                                      bbox=LABEL_BACKING, in_layout=False))
     ax.axvline(MARKER_MONTHS, color=GREY, linestyle="--", linewidth=0.8, zorder=2)
     ax.set_xlim(0, max(last, MARKER_MONTHS) * 1.02)
-    note = ax.text(0.99, 0.98, f"Aalen-Johansen; shaded: {format_level(conf_level)} CI (log)",
+    note = ax.text(0.99, 0.98, say("Aalen-Johansen; shaded: {level} CI (log)", level=say.level(conf_level)),
                    transform=ax.transAxes, ha="right", va="top", fontsize=FONT["small"])
     legend = ax.legend(frameon=False, loc="upper left", prop={"size": FONT["small"]})
     fit_to_canvas(fig)  # a narrow figure: the axes shrink to keep their text on the canvas
+    renderer = fig.canvas.get_renderer()
+    entries = [text.get_window_extent(renderer) for text in legend.get_texts()]
+    if any(note.get_window_extent(renderer).overlaps(box) for box in entries):  # a long note: wrapped right of them
+        room = (ax.get_window_extent(renderer).x1 - max(box.x1 for box in entries)) * 72 / fig.dpi - 4
+        note.set_text(wrap_to_width(note.get_text(), room, FONT["small"]))
     avoid_overlaps(fig, estimates, obstacles=[note, legend], within=ax.get_window_extent())
     return fig

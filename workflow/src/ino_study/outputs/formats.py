@@ -112,7 +112,14 @@ def format_ci(lower: Any, upper: Any, decimals: int = DEFAULT_PERCENT_DECIMALS, 
     lo = format_percent(lower, decimals, scale=scale, symbol=False, missing=missing, language=language)
     hi = format_percent(upper, decimals, scale=scale, symbol=False,
                         missing=missing if missing_upper is None else missing_upper, language=language)
-    return f"{lo}{_RANGE_DASH[language]}{hi}"
+    return join_range(lo, hi, language)
+
+
+def join_range(lower: str, upper: str, language: str = "en") -> str:
+    """Two limits already written as text joined as `language` joins an interval: '14.8-65.7' in
+    English, '14,8\u201365,7' (en dash) in Russian."""
+    _check_language(language)
+    return f"{lower}{_RANGE_DASH[language]}{upper}"
 
 
 def format_count_percent(count: Any, denominator: Any, decimals: int = 0, language: str = "en") -> str:
