@@ -28,7 +28,7 @@ from matplotlib import font_manager, ft2font
 from matplotlib.font_manager import FontProperties
 
 from test_figure_text_layout import CONFIG, PUBLISHED, WIDTHS, cohort, recording_drawn_texts, text_problems
-from test_russian_outputs import LATIN, english_left_in
+from russian_text import LATIN, english_left_in
 from ino_study.figures.catalogue import figure_names
 from ino_study.figures.captions import km_os_caption
 from ino_study.figures.step import draw_figures

@@ -251,7 +251,8 @@ def localise_message(text: str, language: str, strict: bool = True) -> str:
     """A message the pipeline writes (a data-quality finding's rule or action), in `language`: its
     catalogue entry; else the entry of a template with named placeholders ("dated after the data
     cut-off {date}" -> "дата позже даты среза данных {date}"), filled in as TRANSLATED_PLACEHOLDERS
-    says; notes joined by '; ' part by part first; else as localise_text (numbers as {1}, {2}, ...).
+    says, tried after the entry of the text with its numbers as {1}, {2}, ... (localise_text); notes
+    joined by '; ' part by part first.
     Raises UntranslatedText (strict) or returns the text as it is (not strict: a file name)."""
     if language == "en" or not text:
         return text
@@ -263,14 +264,15 @@ def localise_message(text: str, language: str, strict: bool = True) -> str:
             return "; ".join(localise_message(part, language) for part in text.split("; "))
         except UntranslatedText:
             pass
+    try:  # a whole text with only its numbers left open is more specific than a named template
+        return localise_text(text, language)
+    except UntranslatedText as error:
+        untranslated = error
     for pattern, translated in message_patterns(language):
         match = pattern.fullmatch(text)
         if match:
             values = {name: _placeholder_value(name, value, language) for name, value in match.groupdict().items()}
             return _NAMED.sub(lambda m: values[m.group(1)], translated)
-    try:
-        return localise_text(text, language)
-    except UntranslatedText:
-        if strict:
-            raise
-        return text
+    if strict:
+        raise untranslated
+    return text
