@@ -12,6 +12,7 @@ from ino_study.records.centres import (
     is_pooled,
     raw_data_problems,
 )
+from ino_study.resources import input_bytes, mem_mb
 
 RESULTS = "results"
 # The environment of every rule (pinned as requirements.txt; used with --sdm conda).
@@ -23,6 +24,14 @@ def step_params(step):
     """The config keys `step` reads (ino_study.config.STEP_SETTINGS), as its params: a change of
     another key does not rerun it."""
     return step_settings(config, step)
+
+
+def memory(rule):
+    """The rule's `resources: mem_mb`: the memory (MB) a job needs, from the summed size of its input
+    files (and folders) when it is ready to run (ino_study.resources; a cluster profile requests it
+    per job).
+    """
+    return lambda wildcards, input: mem_mb(rule, input_bytes(input))
 
 
 def raw_inputs(settings):

@@ -36,6 +36,8 @@ rule cohort_figures:
         "logs/cohort_figures.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("cohort_figures"),
     params:
         settings=step_params("figures"),
     script:
@@ -65,6 +67,8 @@ rule figures:
         "logs/figures.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("figures"),
     params:
         settings=step_params("figures"),
     script:

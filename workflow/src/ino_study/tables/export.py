@@ -180,39 +180,41 @@ def _cell_8pt(cell: Any, text: str) -> None:
             run.font.size = Pt(8)
 
 
-def _add_rows(table: Any, rows: list[list[str]]) -> None:
-    """Append `rows` to a python-docx table, each cell's text in 8 pt, as `table.add_row()` and
-    `cell.text = ...` would.
+def _add_rows(document: Any, table: Any, rows: list[list[str]]) -> None:
+    """Append `rows` to `table`, the last table of `document` (python-docx), each cell's text in 8 pt,
+    as `table.add_row()` and `cell.text = ...` would.
 
     python-docx builds each cell element by element (about 0.3 ms a cell: 16 s for the 53,000-row
-    SOS/VOD listing of a million patients). Here the first row is built that way and copied for the
-    others, only the text of each copy's `w:t` replaced; a cell python-docx writes differently (empty,
-    or holding a tab or line break) is written through python-docx. The XML is the same
-    (tests/test_tables.py compares the two on awkward cells).
+    SOS/VOD listing of a million patients). Here the first row is built that way and its XML copied
+    for the others, only the text of each copy's `w:t` replaced (removed for an empty cell); a row with
+    a cell python-docx writes differently (a tab or line break) is built through python-docx. The XML
+    is the same (tests/test_tables.py compares the two on awkward cells).
     """
     from docx.oxml.ns import qn
-    from docx.table import _Cell
 
     if not rows:
         return
-    first = table.add_row()
-    for cell in first.cells:
+    for cell in table.add_row().cells:
         _cell_8pt(cell, "x")
-    template = first._tr
-    tbl = template.getparent()
+    tbl = document.element.body.findall(qn("w:tbl"))[-1]
+    template = tbl.findall(qn("w:tr"))[-1]
     tbl.remove(template)
     preserve = qn("xml:space")
     for row in rows:
+        if any(_RUN_BREAKS.search(text) for text in row):
+            for cell, text in zip(table.add_row().cells, row):
+                _cell_8pt(cell, text)
+            continue
         tr = copy.deepcopy(template)
         tbl.append(tr)
-        for tc, text in zip(tr.tc_lst, row):
-            if not text or _RUN_BREAKS.search(text):
-                _cell_8pt(_Cell(tc, table), text)
+        for tc, text in zip(tr.findall(qn("w:tc")), row):
+            run = tc[-1][-1]  # w:tc > w:p > w:r > (w:rPr, w:t)
+            if not text:
+                run.remove(run[-1])
                 continue
-            t = tc[-1][-1][-1]  # w:tc > w:p > w:r > w:t
-            t.text = text
+            run[-1].text = text
             if len(text.strip()) < len(text):
-                t.set(preserve, "preserve")
+                run[-1].set(preserve, "preserve")
 
 
 def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | Path, language: str = "en") -> None:
@@ -234,7 +236,7 @@ def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | 
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(8)
-        _add_rows(table, _rows(frame, percent_decimals(name), language))
+        _add_rows(document, table, _rows(frame, percent_decimals(name), language))
         if note:
             document.add_paragraph(note)
     props = document.core_properties
