@@ -23,6 +23,7 @@ import argparse
 import csv
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -36,7 +37,7 @@ sys.path.insert(0, str(ROOT / "workflow" / "src"))
 
 from run_benchmarks import fresh_copy  # noqa: E402
 
-from ino_study.resources import input_bytes, mem_mb  # noqa: E402
+from ino_study.resources import SCENARIO_FROM_DATASETS, input_bytes, mem_mb  # noqa: E402
 
 MIB = 2 ** 20
 
@@ -65,9 +66,11 @@ def peak_rss(pid: str) -> int:
     return 0
 
 
-def run_and_sample(command: list[str], copy: Path) -> tuple[dict[str, int], float]:
-    """Run `command` in `copy`; {job (its log file): peak RSS in bytes}, and the wall time."""
+def run_and_sample(command: list[str], copy: Path) -> tuple[dict[str, tuple[int, float]], float]:
+    """Run `command` in `copy`; {job (its log file): (peak RSS in bytes, seconds seen running)}, and the
+    wall time."""
     peaks: dict[str, int] = {}
+    seen: dict[str, list[float]] = {}  # job -> [first, last] time it was seen running
     jobs: dict[str, str] = {}  # pid -> job
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=copy, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -88,6 +91,8 @@ def run_and_sample(command: list[str], copy: Path) -> tuple[dict[str, int], floa
                         continue
                     jobs[pid] = job
                     peaks[job] = max(peaks.get(job, 0), peak_rss(pid))
+                    now = time.perf_counter()
+                    seen.setdefault(job, [now, now])[1] = now
                 except (OSError, IndexError, ValueError):
                     continue
 
@@ -99,11 +104,13 @@ def run_and_sample(command: list[str], copy: Path) -> tuple[dict[str, int], floa
     if process.returncode != 0:
         sys.stderr.write(output.decode(errors="replace")[-5000:])
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}) in {copy}")
-    return peaks, time.perf_counter() - start
+    seconds = {job: round(last - first, 1) for job, (first, last) in seen.items()}
+    return {job: (peak, seconds[job]) for job, peak in peaks.items()}, time.perf_counter() - start
 
 
 def job_inputs(copy: Path) -> dict[str, tuple[str, int]]:
-    """{job (its log file): (rule, summed size of its input files in bytes)}, from --detailed-summary."""
+    """{job (its log file): (its memory model: the rule's name, summed size of its input files in bytes)},
+    from --detailed-summary."""
     summary = subprocess.run([sys.executable, "-m", "snakemake", "--detailed-summary", "--cores", "1"], cwd=copy,
                              capture_output=True, text=True, check=True).stdout
     rows = csv.DictReader(io.StringIO(summary[summary.index("output_file"):]), delimiter="\t")
@@ -113,7 +120,10 @@ def job_inputs(copy: Path) -> dict[str, tuple[str, int]]:
         if not log.startswith("logs/"):
             continue
         files = [f.strip() for f in row.get("input-file(s)", "").split(",") if f.strip() and f.strip() != "-"]
-        jobs[log[len("logs/"):-len(".log")]] = (row["rule"], input_bytes(str(copy / f) for f in files))
+        model = row["rule"]  # scenario_analysis has two models, as workflow/rules/common.smk: scenario_memory
+        if model == "scenario_analysis" and any(f.startswith("results/adam/") for f in files):
+            model = SCENARIO_FROM_DATASETS
+        jobs[log[len("logs/"):-len(".log")]] = (model, input_bytes(str(copy / f) for f in files))
     return jobs
 
 
@@ -127,10 +137,10 @@ def measure_size(size: int, work: Path, cores: str, keep: bool) -> list[dict]:
     print(f"{size} patients: {wall:.1f} s", flush=True)
     inputs = job_inputs(copy)
     rows = []
-    for job, peak in sorted(peaks.items()):
+    for job, (peak, seconds) in sorted(peaks.items()):
         rule, size_bytes = inputs.get(job, ("?", 0))
         rows.append({"patients": size, "job": job, "rule": rule, "input_mib": round(size_bytes / MIB, 1),
-                     "peak_rss_mib": round(peak / MIB, 1),
+                     "peak_rss_mib": round(peak / MIB, 1), "seconds": seconds,
                      "mem_mb": mem_mb(rule, size_bytes / 1e6) if rule != "?" else None})
     if not keep:
         import shutil
@@ -140,13 +150,49 @@ def measure_size(size: int, work: Path, cores: str, keep: bool) -> list[dict]:
     return rows
 
 
+#: The headroom of the fit: every measured peak times this lies below the request.
+HEADROOM = 1.3
+
+
+def fit(rows: list[dict]) -> dict[str, tuple[int, float]]:
+    """(floor MB, MB per input MB) per memory model, as ino_study.resources.RULE_MEMORY holds them: the
+    floor 1.5 x the largest peak at the smallest cohort (at least 500 MB, a multiple of 100); the
+    factor (a multiple of 0.5) at least HEADROOM x the marginal memory per input MB between the two
+    largest cohorts (so that larger inputs are covered too), and large enough that HEADROOM x every
+    measured peak lies below the request."""
+    models: dict[str, list[dict]] = {}
+    for row in rows:
+        models.setdefault(row["rule"], []).append(row)
+    fitted = {}
+    for model, measured in sorted(models.items()):
+        smallest = min(row["patients"] for row in measured)
+        floor = max(500, math.ceil(1.5 * max(r["peak_rss_mib"] * MIB / 1e6 for r in measured
+                                             if r["patients"] == smallest) / 100) * 100)
+        need = [(HEADROOM * r["peak_rss_mib"] * MIB / 1e6 - floor) / (r["input_mib"] * MIB / 1e6)
+                for r in measured if r["input_mib"] > 0]
+        largest = sorted({r["patients"] for r in measured})[-2:]
+        ends = [max((r for r in measured if r["patients"] == n), key=lambda r: r["peak_rss_mib"]) for n in largest]
+        if len(ends) == 2 and ends[1]["input_mib"] > ends[0]["input_mib"]:
+            need.append(HEADROOM * (ends[1]["peak_rss_mib"] - ends[0]["peak_rss_mib"])
+                        / (ends[1]["input_mib"] - ends[0]["input_mib"]))
+        fitted[model] = (floor, max([0.0] + [math.ceil(2 * n) / 2 for n in need]))
+    return fitted
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--cores", default="2")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "rule_memory.json")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--fit", type=Path, nargs="+", default=None,
+                        help="measure nothing: print the floors and factors fitted to these JSON files")
     args = parser.parse_args(argv)
+    if args.fit:
+        rows = [row for path in args.fit for row in json.loads(path.read_text())]
+        for model, (floor, factor) in fit(rows).items():
+            print(f'    "{model}": ({floor}, {factor}),')
+        return 0
     work = ROOT / "benchmarks" / "out"
     work.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -2,7 +2,7 @@
 
 ino_study.resources.mem_mb: a floor plus MB per input MB, rounded up to 100 MB (hand-computed cases);
 every rule declares it; Snakemake evaluates it per job from the job's input files (a dry run of the
-default run and of a simulated 10,000-patient cohort: the printed mem_mb is the function of the summed
+default run and of a simulated 100,000-patient cohort: the printed mem_mb is the function of the summed
 sizes of the files the job lists as input, and grows with them); and the recorded peaks of
 benchmarks/rule_memory.py lie below what it requests.
 """
@@ -16,9 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import PROJECT_ROOT, copy_project, run_snakemake
-from ino_study.resources import RULE_MEMORY, STEP_MB, mem_mb
+from ino_study.config import scenario_rederives_endpoints
+from ino_study.resources import RULE_MEMORY, SCENARIO_FROM_DATASETS, STEP_MB, mem_mb
 from test_workflow_style import RULE_FILES, rules_of
 
 MEASURED = PROJECT_ROOT / "benchmarks" / "rule_memory.json"
@@ -44,10 +46,12 @@ def test_unknown_rule_and_negative_size_are_refused():
 def test_every_rule_declares_its_memory_from_its_input():
     rules = {name: body for path in RULE_FILES for name, body in rules_of(path).items()}
     for name, body in rules.items():
-        assert f'        mem_mb=memory("{name}"),' in body, f"rule {name}: no resources: mem_mb=memory(\"{name}\")"
-    assert set(RULE_MEMORY) == set(rules)
+        declared = "        mem_mb=scenario_memory," if name == "scenario_analysis" else f'        mem_mb=memory("{name}"),'
+        assert declared in body, f"rule {name}: no resources: {declared.strip()}"
+    assert set(RULE_MEMORY) == set(rules) | {SCENARIO_FROM_DATASETS}
     common = (PROJECT_ROOT / "workflow" / "rules" / "common.smk").read_text()
     assert "return lambda wildcards, input: mem_mb(rule, input_bytes(input))" in common
+    assert 'model = "scenario_analysis" if rederives else SCENARIO_FROM_DATASETS' in common
 
 
 def dry_run_jobs(workdir: Path, *args: str) -> list[dict]:
@@ -58,9 +62,11 @@ def dry_run_jobs(workdir: Path, *args: str) -> list[dict]:
         rule = re.match(r"rule (\w+):", block)
         memory = re.search(r"resources: .*\bmem_mb=(\d+)", block)
         inputs = re.search(r"\n\s+input: (.*)", block)
+        wildcards = re.search(r"\n\s+wildcards: (.*)", block)
         if rule and memory:
             jobs.append({"rule": rule.group(1), "mem_mb": int(memory.group(1)),
-                         "input": inputs.group(1).split(", ") if inputs else []})
+                         "input": inputs.group(1).split(", ") if inputs else [],
+                         "wildcards": wildcards.group(1) if wildcards else ""})
     return jobs
 
 
@@ -69,14 +75,21 @@ def size_on_disk(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
 
+def model_of(job: dict) -> str:
+    """The memory model of a job: its rule's, and for a scenario's analysis that starts from the main
+    run's analysis datasets (it lists results/adam/ files as input) SCENARIO_FROM_DATASETS."""
+    from_datasets = any(name.startswith("results/adam/") for name in job["input"])
+    return SCENARIO_FROM_DATASETS if job["rule"] == "scenario_analysis" and from_datasets else job["rule"]
+
+
 def check_jobs(workdir: Path, jobs: list[dict]) -> dict[str, int]:
-    """Every job whose inputs all exist requests mem_mb(rule, their summed size); {rule: mem_mb}."""
+    """Every job whose inputs all exist requests mem_mb(model, their summed size); {rule: mem_mb}."""
     checked = {}
     for job in jobs:
         paths = [workdir / name for name in job["input"]]
         if job["rule"] == "all" or not all(p.exists() for p in paths):
             continue
-        assert job["mem_mb"] == mem_mb(job["rule"], sum(size_on_disk(p) for p in paths)), job
+        assert job["mem_mb"] == mem_mb(model_of(job), sum(size_on_disk(p) for p in paths)), job
         checked[job["rule"]] = job["mem_mb"]
     return checked
 
@@ -85,13 +98,15 @@ def test_snakemake_requests_each_jobs_memory_from_its_input_size(tmp_path):
     workdir = copy_project(tmp_path / "project")
     default = check_jobs(workdir, dry_run_jobs(workdir))
     assert {"clean_records", "provenance"} <= set(default)
+    config = {"scenarios": yaml.safe_load((workdir / "config.yaml").read_text())["scenarios"]}
+    assert not all(scenario_rederives_endpoints(config, name) for name in config["scenarios"])  # both models used
     raw = tmp_path / "cohort"
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "workflow/scripts/simulate_cohort.py"), "--patients", "10000",
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "workflow/scripts/simulate_cohort.py"), "--patients", "100000",
                     "--seed", "1", "--out", str(raw)], check=True, capture_output=True, timeout=300)
     large = check_jobs(workdir, dry_run_jobs(workdir, "--config", f"raw_data={raw}"))
     # the same rule, larger inputs: a larger request (clean_records reads the export: a folder of CSVs,
-    # ~5 MB, against the 0.04 MB workbook)
-    assert large["clean_records"] > default["clean_records"] + 30
+    # 59 MB, against the 0.04 MB workbook)
+    assert large["clean_records"] >= default["clean_records"] + 50 * RULE_MEMORY["clean_records"][1]
 
 
 def test_input_bytes_counts_files_and_folders(tmp_path):
@@ -111,7 +126,7 @@ def test_recorded_peaks_lie_below_the_requests():
     what the model requests for each job's input size is above the peak it was measured at."""
     rows = json.loads(MEASURED.read_text())
     assert {row["patients"] for row in rows} >= {10_000, 100_000}
-    assert {row["rule"] for row in rows} == set(RULE_MEMORY)
+    assert {row["rule"] for row in rows} == set(RULE_MEMORY) - {"compare_scenarios"}  # too short to catch
     for row in rows:
         request_mib = mem_mb(row["rule"], row["input_mib"] * 2 ** 20) * 1e6 / 2 ** 20
         assert request_mib > row["peak_rss_mib"], row
@@ -122,13 +137,15 @@ def test_each_centre_scenario_is_a_job_of_its_own_with_its_own_memory(tmp_path):
     analysed by jobs of their own, whose memory follows that centre's export."""
     workdir = copy_project(tmp_path / "project")
     jobs = dry_run_jobs(workdir, "--configfile", "config/examples/centres_as_scenarios.yaml")
-    cleaning = [job for job in jobs if job["rule"] == "scenario_clean_records"]
-    exports = {"data/examples/centre_SYN-A_SYNTHETIC.xlsx", "data/examples/centre_SYN-B_redcap_SYNTHETIC.csv"}
-    own = {export: [job for job in cleaning if export in job["input"]] for export in exports}
-    assert all(len(found) == 1 for found in own.values()), own
+    exports = {"centre_SYN-A": "data/examples/centre_SYN-A_SYNTHETIC.xlsx",
+               "centre_SYN-B": "data/examples/centre_SYN-B_redcap_SYNTHETIC.csv"}
+    for name, export in exports.items():
+        own = [job for job in jobs if job["wildcards"] == f"scenario={name}"]
+        assert sorted(job["rule"] for job in own) == ["scenario_analysis", "scenario_clean_records"], own
+        cleaning = next(job for job in own if job["rule"] == "scenario_clean_records")
+        assert export in cleaning["input"] and not set(exports.values()) - {export} & set(cleaning["input"])
+        # its own export's size (the main run's patient flow, also an input, is not there yet in a dry run)
+        size = sum(size_on_disk(workdir / name) for name in cleaning["input"] if (workdir / name).exists())
+        assert cleaning["mem_mb"] == mem_mb("scenario_clean_records", size)
     analyses = [job for job in jobs if job["rule"] == "scenario_analysis"]
     assert len(analyses) == 2 + 3  # the two centres and config.yaml's three scenarios
-    check_jobs(workdir, cleaning)
-    sizes = {export: (workdir / export).stat().st_size for export in exports}
-    assert len(set(sizes.values())) == 2 and all(job["mem_mb"] >= RULE_MEMORY["scenario_clean_records"][0]
-                                                 for job in cleaning)

@@ -12,7 +12,7 @@ from ino_study.records.centres import (
     is_pooled,
     raw_data_problems,
 )
-from ino_study.resources import input_bytes, mem_mb
+from ino_study.resources import SCENARIO_FROM_DATASETS, input_bytes, mem_mb
 
 RESULTS = "results"
 # The environment of every rule (pinned as requirements.txt; used with --sdm conda).
@@ -32,6 +32,15 @@ def memory(rule):
     per job).
     """
     return lambda wildcards, input: mem_mb(rule, input_bytes(input))
+
+
+def scenario_memory(wildcards, input):
+    """scenario_analysis's `resources: mem_mb`: a scenario that re-derives the endpoints needs what
+    deriving them needs; one that starts from the main run's analysis datasets, what the statistics
+    need (ino_study.resources.SCENARIO_FROM_DATASETS)."""
+    rederives = scenario_rederives_endpoints(config, wildcards.scenario)
+    model = "scenario_analysis" if rederives else SCENARIO_FROM_DATASETS
+    return mem_mb(model, input_bytes(input))
 
 
 def raw_inputs(settings):

@@ -40,7 +40,7 @@ rule scenario_analysis:
     conda:
         ENV
     resources:
-        mem_mb=memory("scenario_analysis"),
+        mem_mb=scenario_memory,
     params:
         settings=scenario_settings("scenario_analysis"),
     script:
