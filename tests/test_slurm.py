@@ -184,4 +184,4 @@ def test_each_job_requests_memory_from_its_input_size(slurm_run):
     assert len({m for values in submitted.values() for m in values}) > 1  # not one default for every job
     scenarios = {c for c, _ in requests if c.startswith("rule_scenario_analysis_wildcards_")}
     names = yaml.safe_load((slurm_run / "config.yaml").read_text())["scenarios"]
-    assert scenarios == {f"rule_scenario_analysis_wildcards_scenario={name}" for name in names} and len(names) == 3
+    assert scenarios == {f"rule_scenario_analysis_wildcards_{name}" for name in names} and len(names) == 3
