@@ -66,7 +66,7 @@ def cases(d: dict[str, np.ndarray]) -> dict[str, callable]:
         "logrank_test": lambda: logrank_test(d["time"], d["event"], d["dose"]),
         "logrank_test, 5 strata": lambda: logrank_test(d["time"], d["event"], d["dose"], strata=d["centre"]),
         "cox_univariable (grouped Efron), 2 covariates": lambda: cox_univariable(d["time"], d["event"], covariates),
-        "cox_univariable, 5 strata (lifelines)": lambda: cox_univariable(d["time"], d["event"], one,
+        "cox_univariable (grouped Efron), 5 strata": lambda: cox_univariable(d["time"], d["event"], one,
                                                                          strata=d["centre"]),
         "ph_test (cox.zph, rank)": lambda: ph_test(d["time"], d["event"], one, "rank", coefficients),
         "ph_test (cox.zph, km)": lambda: ph_test(d["time"], d["event"], one, "km", coefficients),
