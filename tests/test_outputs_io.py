@@ -64,7 +64,7 @@ def frames(draw) -> pd.DataFrame:
 @settings(max_examples=300, deadline=None)
 @given(frames(), st.integers(min_value=1, max_value=5))
 def test_csv_text_is_byte_identical_to_pandas(frame, rows):
-    """Also in blocks of a few rows (write_csv formats 100,000 at a time)."""
+    """Also in blocks of a few rows (write_csv puts 50,000 together at a time)."""
     assert csv_text(frame) == pandas_csv(frame)
     assert csv_text(frame, rows) == pandas_csv(frame)
 
