@@ -23,23 +23,24 @@ import math
 import os
 from typing import Iterable
 
-#: Per rule: (floor in MB, MB of memory per MB of input). See the module docstring and
-#: docs/benchmarks.md, "Memory per rule".
+#: Per memory model (a rule's name; scenario_analysis has two): (floor in MB, MB of memory per MB of
+#: input), from `benchmarks/rule_memory.py --fit benchmarks/rule_memory.json` (10,000, 100,000 and
+#: 1,000,000 patients). See the module docstring and docs/benchmarks.md, "Memory per rule".
 RULE_MEMORY: dict[str, tuple[int, float]] = {
-    "clean_records": (500, 9.0),
-    "cohort_figures": (600, 22.0),
-    "deaths_and_mrd_landmark": (500, 39.5),
-    "derive_endpoints": (500, 83.5),
-    "figures": (600, 22.0),
-    "hsct_outcomes": (500, 30.0),
+    "clean_records": (500, 7.0),
+    "cohort_figures": (600, 25.0),
+    "deaths_and_mrd_landmark": (500, 42.0),
+    "derive_endpoints": (500, 78.0),
+    "figures": (600, 25.5),
+    "hsct_outcomes": (500, 31.0),
     "provenance": (500, 0.5),
-    "scenario_analysis": (500, 89.5),
+    "scenario_analysis": (500, 84.5),
     "scenario_analysis_from_datasets": (500, 3.0),
-    "scenario_clean_records": (500, 9.5),
-    "summarise": (500, 44.5),
-    "survival_statistics": (500, 31.5),
-    "tables": (500, 44.0),
-    "transplant_and_competing_risks": (500, 31.5),
+    "scenario_clean_records": (500, 7.5),
+    "summarise": (500, 45.5),
+    "survival_statistics": (500, 35.5),
+    "tables": (500, 51.0),
+    "transplant_and_competing_risks": (500, 33.0),
     "compare_scenarios": (500, 0.0),  # reads the summaries (a few KB); too short to measure
 }
 
