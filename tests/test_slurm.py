@@ -5,6 +5,11 @@ by tests/slurm/start.sh and stopped by tests/slurm/stop.sh; the default pipeline
 profile in a fresh copy of the project, and its summary, tables, data-quality report and figure
 data must be byte-identical to a local run (the ``default_run`` fixture).
 
+Each job asks SLURM for the memory its rule declares from the size of its inputs (`resources: mem_mb`,
+ino_study.resources): the test reads the `sbatch` calls (logged with --verbose) and checks every job's
+`--mem` against the model applied to the summed size of that job's input files; each sensitivity
+scenario runs as a job of its own (docs/slurm.md).
+
 Skipped (with the reason) only outside CI when not root or when SLURM is neither installed nor
 installable with apt-get. In CI (``CI=true``) it always runs: a missing piece is a failure.
 See the README, "Running on a SLURM cluster", and the pitfalls in the start script.
@@ -14,12 +19,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import PROJECT_ROOT, copy_project
 from test_regeneration import is_committed_kind
@@ -32,6 +39,8 @@ RUN_TIMEOUT_S = 900
 # As found on this kind of machine: no sacct without accounting (squeue instead), and a short wait
 # before the first status check (the plugin's default is 40 s).
 SLURM_TEST_OPTIONS = ("--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "6")
+#: The plugin logs each job's `sbatch ...` call at debug level (--verbose).
+SBATCH_CALL = re.compile(r"sbatch call: (sbatch .*)")
 
 
 def _skip_or_fail(reason: str) -> None:
@@ -105,7 +114,7 @@ def slurm_run(slurm_cluster, tmp_path_factory) -> Path:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(plugin_dir), env.get("PYTHONPATH")]))
     command = ["timeout", "--kill-after=30", str(RUN_TIMEOUT_S), sys.executable, "-m", "snakemake",
-               "--profile", "profiles/slurm", *SLURM_TEST_OPTIONS]
+               "--profile", "profiles/slurm", "--verbose", *SLURM_TEST_OPTIONS]
     result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, env=env,
                             timeout=RUN_TIMEOUT_S + 60)
     if result.returncode != 0:
@@ -140,3 +149,39 @@ def test_nothing_left_to_do_after_slurm_run(slurm_run):
     result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--dry-run"], cwd=slurm_run,
                             capture_output=True, text=True, timeout=300)
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def sbatch_requests(output: str) -> list[tuple[str, int]]:
+    """(comment: rule and wildcards, --mem in MB) of each sbatch call in Snakemake's verbose output."""
+    requests = []
+    for call in SBATCH_CALL.findall(output):
+        comment = re.search(r"--comment '?(rule_[^' ]+)", call)
+        memory = re.search(r"--mem (\d+)", call)
+        assert comment and memory, f"an sbatch call without --comment or --mem: {call}"
+        requests.append((comment.group(1), int(memory.group(1))))
+    return requests
+
+
+def test_each_job_requests_memory_from_its_input_size(slurm_run):
+    """sbatch --mem of every job = ino_study.resources.mem_mb(rule, summed size of the job's inputs),
+    the inputs as a dry run of the finished copy lists them (test_resources.dry_run_jobs); and each
+    sensitivity scenario is a SLURM job of its own."""
+    from ino_study.resources import mem_mb
+    from test_resources import dry_run_jobs
+
+    requests = sbatch_requests((slurm_run / "snakemake.out").read_text())
+    jobs = [job for job in dry_run_jobs(slurm_run) if job["rule"] != "all"]
+    assert len(requests) == len(jobs) >= 14
+    expected: dict[str, list[int]] = {}
+    for job in jobs:
+        size = sum((slurm_run / name).stat().st_size for name in job["input"])
+        expected.setdefault(job["rule"], []).append(mem_mb(job["rule"], size))
+    submitted: dict[str, list[int]] = {}
+    for comment, memory in requests:
+        rule = re.match(r"rule_(\w+?)(?:_wildcards_|$)", comment).group(1)
+        submitted.setdefault(rule, []).append(memory)
+    assert {rule: sorted(m) for rule, m in submitted.items()} == {rule: sorted(m) for rule, m in expected.items()}
+    assert len({m for values in submitted.values() for m in values}) > 1  # not one default for every job
+    scenarios = {c for c, _ in requests if c.startswith("rule_scenario_analysis_wildcards_")}
+    names = yaml.safe_load((slurm_run / "config.yaml").read_text())["scenarios"]
+    assert scenarios == {f"rule_scenario_analysis_wildcards_{name}" for name in names} and len(names) == 3

@@ -355,3 +355,47 @@ def test_split_at_exposure_row_order_and_types():
 def test_logrank_with_one_group_says_so():
     with pytest.raises(ValueError, match="log-rank test needs at least two groups"):
         logrank_test([1.0, 2.0], [1, 0], ["a", "a"])
+
+
+@pytest.fixture
+def stratified_grouped_only(monkeypatch):
+    """The stratified fits of the test must be the grouped Newton-Raphson: the lifelines route fails."""
+    from ino_study.statistics import cox_fit
+
+    def refuse(df):
+        raise AssertionError("went through lifelines instead of the grouped stratified Efron fit")
+
+    monkeypatch.setattr(cox_fit, "lifelines_stratified_cox_estimates", refuse)
+
+
+def test_grouped_stratified_fit_matches_r_test1(stratified_grouped_only):
+    """[R-COXPH-STRATA] Therneau & Grambsch's test1 with strata(sex), Efron ties: coef 0.8023,
+    se 0.8224 (as tests/test_centres.py), now from the stacked per-stratum counts, not lifelines."""
+    from ino_study.statistics.comparisons import stratified_cox_estimates
+
+    df = pd.DataFrame({"_time": [4.0, 3, 1, 1, 2, 2, 3], "_event": [1, 1, 1, 0, 1, 1, 0],
+                       "_stratum": [0, 0, 0, 0, 1, 1, 1], "x": [0.0, 2, 1, 1, 1, 0, 0]})
+    fit = stratified_cox_estimates(df).loc["x"]
+    assert round(fit["coef"], 4) == 0.8023 and round(fit["se"], 4) == 0.8224
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grouped_stratified_fit_agrees_with_lifelines(seed, stratified_grouped_only):
+    """The stacked per-stratum counts and lifelines' public CoxPHFitter(strata=...) (its own per-row
+    Efron sums within each stratum) agree to 1e-8: random factors, many ties, 2-6 strata, one of them
+    a single patient with an event and (seed 0) one with no events."""
+    from lifelines import CoxPHFitter
+    from ino_study.statistics.comparisons import stratified_cox_estimates
+
+    rng = np.random.default_rng(seed)
+    df = tied_design(rng, n_range=(200, 3000), max_levels=4)
+    df["_stratum"] = rng.integers(0, int(rng.integers(2, 7)), len(df)).astype(float)
+    df.loc[0, ["_stratum", "_event"]] = [99.0, 1]  # a one-patient stratum
+    if seed == 0:
+        df.loc[1:3, ["_stratum", "_event"]] = [98.0, 0]  # a stratum without events
+    ours = stratified_cox_estimates(df)
+    theirs = CoxPHFitter(strata=["_stratum"]).fit(df, duration_col="_time", event_col="_event",
+                                                  fit_options=dict(LIFELINES_TO_CONVERGENCE)).summary
+    assert ours.index.tolist() == theirs.index.tolist()
+    np.testing.assert_allclose(ours["coef"], theirs["coef"], rtol=1e-8, atol=0)
+    np.testing.assert_allclose(ours["se"], theirs["se(coef)"], rtol=1e-8, atol=0)

@@ -154,3 +154,53 @@ def test_response_table_gives_response_among_evaluable_and_all_treated():
             "count"]) == (2, 1)
     assert table.loc[("Best response CR", "analysed"), "denominator"] == 5
     assert table.loc[("Not evaluable for response", "analysed"), "count"] == 1
+
+
+def _docx_table_xml(fill) -> bytes:
+    """The XML of a two-column table with a header row, its other rows added by `fill(table)`."""
+    from docx import Document
+    from lxml import etree
+
+    document = Document()
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "h"
+    fill(document, table)
+    return etree.tostring(document.element.body)
+
+
+def test_docx_rows_copied_from_a_template_are_those_python_docx_builds():
+    """write_docx adds the rows of a large table by copying one built row (tables.export._add_rows):
+    the XML must be what python-docx's table.add_row() and cell.text give, cell by cell in 8 pt, also for
+    the cells python-docx writes specially (empty, tab, line breaks, leading/trailing spaces, markup)."""
+    from docx.shared import Pt
+    from ino_study.tables.export import _add_rows
+
+    rows = [["a", "1,234"], ["", " padded "], ["tab\there", "line\nbreak\r\nend"], ["<&>", "Гепатотоксичность"],
+            ["x", ""], ["  ", "\t"]]
+
+    def python_docx(document, table):
+        for row in rows:
+            for cell, text in zip(table.add_row().cells, row):
+                cell.text = text
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(8)
+
+    expected = _docx_table_xml(python_docx)
+    assert _docx_table_xml(lambda document, table: _add_rows(document, table, rows)) == expected
+    assert expected.count(b"<w:tr") == 1 + len(rows) and b"<w:tab/>" in expected  # the reference did its job
+    assert _docx_table_xml(lambda document, table: _add_rows(document, table, [])) == \
+        _docx_table_xml(lambda document, table: None)
+
+
+def test_reader_cells_are_formatted_once_per_distinct_value_as_cell_by_cell():
+    """The reader tables format each distinct value of a column once (tables.export._rows); the text
+    must be what formatting every cell gives, with 1, 1.0 and True, and 0.0 and -0.0, kept apart."""
+    from ino_study.tables.export import _rows, reader_text
+
+    frame = pd.DataFrame({"a": pd.Series([1, 1.0, True, 0.0, -0.0, float("nan"), None, "x", "x", 1], dtype=object),
+                          "p_value": [0.5, 0.0001, 0.5, None, 0.02, 0.5, 0.999, 0.5, 0.5, 0.5],
+                          "rate_pct": [12.345] * 5 + [float("nan")] * 5})
+    expected = [[str(reader_text(c, v, 1)) for c, v in zip(frame.columns, row)] for row in frame.itertuples(index=False)]
+    assert _rows(frame, 1) == expected
+    assert expected[0][0] != expected[2][0] and expected[3][0] != expected[4][0]  # the keys must differ

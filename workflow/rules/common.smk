@@ -12,6 +12,7 @@ from ino_study.records.centres import (
     is_pooled,
     raw_data_problems,
 )
+from ino_study.resources import SCENARIO_FROM_DATASETS, input_bytes, mem_mb
 
 RESULTS = "results"
 # The environment of every rule (pinned as requirements.txt; used with --sdm conda).
@@ -23,6 +24,23 @@ def step_params(step):
     """The config keys `step` reads (ino_study.config.STEP_SETTINGS), as its params: a change of
     another key does not rerun it."""
     return step_settings(config, step)
+
+
+def memory(rule):
+    """The rule's `resources: mem_mb`: the memory (MB) a job needs, from the summed size of its input
+    files (and folders) when it is ready to run (ino_study.resources; a cluster profile requests it
+    per job).
+    """
+    return lambda wildcards, input: mem_mb(rule, input_bytes(input))
+
+
+def scenario_memory(wildcards, input):
+    """scenario_analysis's `resources: mem_mb`: a scenario that re-derives the endpoints needs what
+    deriving them needs; one that starts from the main run's analysis datasets, what the statistics
+    need (ino_study.resources.SCENARIO_FROM_DATASETS)."""
+    rederives = scenario_rederives_endpoints(config, wildcards.scenario)
+    model = "scenario_analysis" if rederives else SCENARIO_FROM_DATASETS
+    return mem_mb(model, input_bytes(input))
 
 
 def raw_inputs(settings):

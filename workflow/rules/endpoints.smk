@@ -16,6 +16,8 @@ rule derive_endpoints:
         "logs/derive_endpoints.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("derive_endpoints"),
     params:
         settings=step_params("derive_endpoints"),
     script:

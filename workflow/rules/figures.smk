@@ -45,6 +45,8 @@ rule cohort_figures:
         "logs/cohort_figures.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("cohort_figures"),
     params:
         settings=step_params("figures"),
     script:
@@ -75,6 +77,8 @@ rule figures:
         "logs/figures.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("figures"),
     params:
         settings=step_params("figures"),
     script:

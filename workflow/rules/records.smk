@@ -46,6 +46,8 @@ rule clean_records:
         "logs/clean_records.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("clean_records"),
     params:
         settings=step_params("clean_records"),
         # the configured raw data: one path (also input `raw`) or the list of centres with their settings
@@ -66,6 +68,8 @@ rule provenance:
         "logs/provenance.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("provenance"),
     params:
         config=config,
         commit=lambda wildcards: git_commit(),

@@ -17,6 +17,8 @@ rule summarise:
         "logs/summarise.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("summarise"),
     params:
         settings=step_params("summarise"),
     script:

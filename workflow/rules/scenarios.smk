@@ -20,6 +20,8 @@ rule scenario_clean_records:
         "logs/scenarios/{scenario}/clean_records.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("scenario_clean_records"),
     params:
         settings=scenario_settings("clean_records"),
         raw_data=lambda wildcards: SCENARIO_CONFIGS[wildcards.scenario]["raw_data"],
@@ -37,6 +39,8 @@ rule scenario_analysis:
         "logs/scenarios/{scenario}/analysis.log",
     conda:
         ENV
+    resources:
+        mem_mb=scenario_memory,
     params:
         settings=scenario_settings("scenario_analysis"),
     script:
@@ -53,6 +57,8 @@ rule compare_scenarios:
         "logs/compare_scenarios.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("compare_scenarios"),
     params:
         names=SCENARIOS,
         overrides={name: config["scenarios"][name] for name in SCENARIOS},

@@ -17,6 +17,8 @@ rule survival_statistics:
         "logs/survival_statistics.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("survival_statistics"),
     params:
         settings=step_params("survival_statistics"),
     script:
@@ -40,6 +42,8 @@ rule transplant_and_competing_risks:
         "logs/transplant_and_competing_risks.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("transplant_and_competing_risks"),
     params:
         settings=step_params("transplant_and_competing_risks"),
     script:
@@ -60,6 +64,8 @@ rule deaths_and_mrd_landmark:
         "logs/deaths_and_mrd_landmark.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("deaths_and_mrd_landmark"),
     params:
         settings=step_params("deaths_and_mrd_landmark"),
     script:
@@ -88,6 +94,8 @@ rule hsct_outcomes:
         "logs/hsct_outcomes.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("hsct_outcomes"),
     params:
         settings=step_params("hsct_outcomes"),
     script:

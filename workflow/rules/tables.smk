@@ -52,6 +52,8 @@ rule tables:
         "logs/tables.log",
     conda:
         ENV
+    resources:
+        mem_mb=memory("tables"),
     params:
         settings=step_params("tables"),
     script:

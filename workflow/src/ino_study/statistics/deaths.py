@@ -96,11 +96,29 @@ def patient_deaths(adtte: pd.DataFrame, adsl: pd.DataFrame, window_days: int = D
     out = pd.DataFrame({
         "patient_id": frame["patient_id"].to_numpy(), "os_days": days, "died": died,
         "death_cause": causes.to_numpy(dtype=object),
-        "cause": [cause_category(c) if d else None for c, d in zip(causes, died)],
-        "period": [death_period(t, h, ld, window_days) if d else None
-                   for t, h, ld, d in zip(days, hsct_day, last_day, died)],
+        "cause": _causes(causes.to_numpy(dtype=object), died),
+        "period": _periods(days, hsct_day, last_day, died, window_days),
     })
     return out.sort_values("patient_id", kind="stable", ignore_index=True)
+
+
+def _causes(causes: np.ndarray, died: np.ndarray) -> np.ndarray:
+    """cause_category of each patient who died (None for the others), each distinct text classified
+    once: a registry of a million patients records a few hundred distinct causes."""
+    codes, distinct = pd.factorize(causes)  # missing values coded -1: "not recorded"
+    categories = np.array([cause_category(text) for text in distinct] + [NOT_RECORDED], dtype=object)
+    return np.where(died, categories[codes], None)
+
+
+def _periods(days: np.ndarray, hsct_day: np.ndarray, last_day: np.ndarray, died: np.ndarray,
+             window_days: int) -> np.ndarray:
+    """death_period of each patient who died (None for the others), as arrays (the same comparisons:
+    a missing day compares false)."""
+    with np.errstate(invalid="ignore"):
+        transplanted = np.where(days >= hsct_day, "after HSCT", "during InO")
+        not_transplanted = np.where(days <= last_day + window_days, "during InO", "after InO without HSCT")
+    period = np.where(np.isnan(hsct_day), not_transplanted, transplanted).astype(object)
+    return np.where(died, period, None)
 
 
 def _percent(count: int, n: int) -> float:

@@ -6,12 +6,14 @@ dates, no author) and fixed zip-entry timestamps, so the same tables give byte-i
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import math
+import re
 import zipfile
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -61,10 +63,38 @@ def reader_text(column: object, value: object, decimals: int, language: str = "e
     return localise_text(cell, language)
 
 
+def _cached(function: Callable[[object], object]) -> Callable[[object], object]:
+    """`function` of one value, computed once per distinct value: a listing repeats few values in many
+    rows. Values are told apart by type and, for floats, sign (1 == 1.0 == True, 0.0 == -0.0 as keys
+    otherwise); NaN and unhashable values are computed each time."""
+    cache: dict[object, object] = {}
+
+    def cached(value: object) -> object:
+        try:
+            key = (type(value), value, math.copysign(1.0, value) if isinstance(value, float) else 0.0)
+            return cache[key]
+        except KeyError:
+            cache[key] = function(value)
+            return cache[key]
+        except TypeError:  # unhashable
+            return function(value)
+
+    return cached
+
+
+def _column_values(frame: pd.DataFrame, index: int, cell: Callable[[object, object], object]) -> list[object]:
+    """`cell(column, value)` of each value of the frame's `index`-th column (the values
+    `frame.itertuples` gives), computed once per distinct value."""
+    column = frame.columns[index]
+    one = _cached(lambda value: cell(column, value))
+    return [one(value) for value in frame.iloc[:, index]]
+
+
 def _rows(frame: pd.DataFrame, decimals: int, language: str = "en") -> list[list[str]]:
     """The cells as a reader sees them (ino_study.outputs.formats.reader_cell), as text."""
-    return [[str(reader_text(column, value, decimals, language)) for column, value in zip(frame.columns, row)]
-            for row in frame.itertuples(index=False)]
+    columns = [_column_values(frame, index, lambda c, v: str(reader_text(c, v, decimals, language)))
+               for index in range(len(frame.columns))]
+    return [list(row) for row in zip(*columns)] if columns else [[] for _ in range(len(frame))]
 
 
 def to_markdown(frame: pd.DataFrame, title: str = "", note: str = "",
@@ -109,19 +139,22 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, language: s
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         decimals = percent_decimals(name)
-        for row in frame.itertuples(index=False):
+
+        def xlsx_cell(c: object, v: object) -> object:
             # p-values as text per the convention; numbers stay numbers, shown with separators/decimals
-            sheet.append([reader_cell(c, v, decimals, language) if is_p_column(c)
-                          else reader_text(c, v, decimals, language) if isinstance(v, str) else _cell(v)
-                          for c, v in zip(frame.columns, row)])
+            return (reader_cell(c, v, decimals, language) if is_p_column(c)
+                    else reader_text(c, v, decimals, language) if isinstance(v, str) else _cell(v))
+
+        for row in zip(*[_column_values(frame, index, xlsx_cell) for index in range(len(frame.columns))]):
+            sheet.append(list(row))
         for index, column in enumerate(frame.columns, start=1):
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 if isinstance(cell.value, float) and is_percent_column(column):
                     cell.number_format = "0" if decimals == 0 else "0." + "0" * decimals
                 elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
                     cell.number_format = "#,##0"
-            width = max([len(header(column, language))] + [len(str(reader_text(column, v, decimals, language)))
-                                              for v in frame[column]]) + 2
+            texts = _column_values(frame, index - 1, lambda c, v: len(str(reader_text(c, v, decimals, language))))
+            width = max([len(header(column, language))] + texts) + 2
             sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width, 60)
     workbook.properties.creator = None
     workbook.properties.lastModifiedBy = None
@@ -131,6 +164,57 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, language: s
     archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     ExcelWriter(workbook, archive).save()  # openpyxl's save_workbook would stamp 'modified' with now()
     _rezip(buffer, path)
+
+
+#: Characters python-docx writes as elements of their own (tab, line break) rather than text.
+_RUN_BREAKS = re.compile("[\t\r\n]")
+
+
+def _cell_8pt(cell: Any, text: str) -> None:
+    """`text` in a table cell in 8 pt, through python-docx (one paragraph with one run)."""
+    from docx.shared import Pt
+
+    cell.text = text
+    for paragraph in cell.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = Pt(8)
+
+
+def _add_rows(document: Any, table: Any, rows: list[list[str]]) -> None:
+    """Append `rows` to `table`, the last table of `document` (python-docx), each cell's text in 8 pt,
+    as `table.add_row()` and `cell.text = ...` would.
+
+    python-docx builds each cell element by element (about 0.3 ms a cell: 16 s for the 53,000-row
+    SOS/VOD listing of a million patients). Here the first row is built that way and its XML copied
+    for the others, only the text of each copy's `w:t` replaced (removed for an empty cell); a row with
+    a cell python-docx writes differently (a tab or line break) is built through python-docx. The XML
+    is the same (tests/test_tables.py compares the two on awkward cells).
+    """
+    from docx.oxml.ns import qn
+
+    if not rows:
+        return
+    for cell in table.add_row().cells:
+        _cell_8pt(cell, "x")
+    tbl = document.element.body.findall(qn("w:tbl"))[-1]
+    template = tbl.findall(qn("w:tr"))[-1]
+    tbl.remove(template)
+    preserve = qn("xml:space")
+    for row in rows:
+        if any(_RUN_BREAKS.search(text) for text in row):
+            for cell, text in zip(table.add_row().cells, row):
+                _cell_8pt(cell, text)
+            continue
+        tr = copy.deepcopy(template)
+        tbl.append(tr)
+        for tc, text in zip(tr.findall(qn("w:tc")), row):
+            run = tc[-1][-1]  # w:tc > w:p > w:r > (w:rPr, w:t)
+            if not text:
+                run.remove(run[-1])
+                continue
+            run[-1].text = text
+            if len(text.strip()) < len(text):
+                run[-1].set(preserve, "preserve")
 
 
 def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | Path, language: str = "en") -> None:
@@ -148,15 +232,11 @@ def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | 
             cell.text = header(column, language)
             for run in cell.paragraphs[0].runs:
                 run.font.bold = True
-        for row in _rows(frame, percent_decimals(name), language):
-            cells = table.add_row().cells
-            for cell, value in zip(cells, row):
-                cell.text = value
-        for row in table.rows:
-            for cell in row.cells:
-                for paragraph in cell.paragraphs:
-                    for run in paragraph.runs:
-                        run.font.size = Pt(8)
+        for cell in table.rows[0].cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(8)
+        _add_rows(document, table, _rows(frame, percent_decimals(name), language))
         if note:
             document.add_paragraph(note)
     props = document.core_properties

@@ -71,40 +71,59 @@ def build_tables(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame
     """{name: (table, note)} for every publication table; `reader`: the form printed in Markdown, XLSX
     and DOCX, variables and levels labelled from the analysis-dataset dictionary (config `labels`)
     instead of the machine names and values the CSVs keep."""
+    return build_table_forms(adsl, adae, estimates, medians, follow_up, config, (reader,))[reader]
+
+
+def build_table_forms(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.DataFrame, medians: pd.DataFrame,
+                      follow_up: pd.DataFrame, config: Mapping[str, Any],
+                      forms: tuple[bool, ...] = (False, True)) -> dict[bool, dict[str, tuple[pd.DataFrame, str]]]:
+    """{reader: build_tables(..., reader)} for each of `forms`; what the forms share (every table but
+    Table 1, the survival summary and the subgroups' labels) is computed once."""
     conf_level = float(config["confidence_level"])
-    survival = survival_table(estimates, medians, follow_up)
-    labels = labels_in(str(config.get("language", "en")), Labels.from_config(config)) if reader else None
-    table1 = t1.display(t1.table1(adsl, table1_group(config), labels))
     teae_note, after_note = adverse_event_notes(adsl, adae, int(config.get("teae_window_days", 30)))
-    table1_note = ("Median [range], median (Q1, Q3) or n (%); included patients only. Not recorded: the optional "
-                   "column is blank or absent from the export. MRD method: the methods of the MRD results in the "
-                   "response window; no MRD result: none classed negative or positive.")
-    unrecorded = t1.unrecorded_variables(adsl)
-    if unrecorded:
-        table1_note += (" Not recorded for any patient in this export: " + ", ".join(
-            (labels or Labels()).variable(v) for v in unrecorded) + ".")
     cutoff = float(config.get("cd22_cutoff_percent", 90))
-    subgroups = response_by_subgroup(adsl, tuple(config["comparisons"]), cutoff, conf_level)
-    if reader:
-        survival = reader_survival(survival, labels)
-        subgroups = reader_subgroups(subgroups, labels)
-    return {
-        "table1": (table1, table1_note),
+    shared = {
         "response": (response_table(adsl, conf_level),
                      f"Rates in % with exact {format_level(conf_level)} Clopper-Pearson intervals. Populations: "
                      "evaluable = at least one assessment in the response window; analysed = all treated "
                      "(included) patients, a patient not evaluable counting as a non-responder."),
-        "response_by_subgroup": (subgroups,
-                                 f"CR/CRi among evaluable patients by level, exact {format_level(conf_level)} "
-                                 "Clopper-Pearson intervals; p: two-sided Fisher's exact test over the recorded "
-                                 f"levels (missing shown, not tested). CD22 expression: cd22_pct >= {cutoff:g}% vs "
-                                 "below."),
         "adverse_events": (adverse_event_table(adsl, adae), teae_note),
         "adverse_events_after_hsct": (adverse_event_table(adsl, adae, AFTER_HSCT), after_note),
         "sos_vod": (sos_vod_table(adsl, adae), sos_vod_note(adsl, adae)),
-        "survival_summary": (survival, f"{format_level(conf_level)} CI, {config['km_ci']} Greenwood interval; NR = not "
-                                       f"reached. {survival.attrs.get('follow_up', '')} {dor_note(adsl)}".strip()),
     }
+    subgroups_note = (f"CR/CRi among evaluable patients by level, exact {format_level(conf_level)} "
+                      "Clopper-Pearson intervals; p: two-sided Fisher's exact test over the recorded "
+                      f"levels (missing shown, not tested). CD22 expression: cd22_pct >= {cutoff:g}% vs "
+                      "below.")
+    subgroups_table = response_by_subgroup(adsl, tuple(config["comparisons"]), cutoff, conf_level)
+    unrecorded = t1.unrecorded_variables(adsl)
+    follow_up_note = dor_note(adsl)
+    forms_built = {}
+    for reader in forms:
+        survival = survival_table(estimates, medians, follow_up)
+        labels = labels_in(str(config.get("language", "en")), Labels.from_config(config)) if reader else None
+        table1 = t1.display(t1.table1(adsl, table1_group(config), labels))
+        table1_note = ("Median [range], median (Q1, Q3) or n (%); included patients only. Not recorded: the optional "
+                       "column is blank or absent from the export. MRD method: the methods of the MRD results in the "
+                       "response window; no MRD result: none classed negative or positive.")
+        if unrecorded:
+            table1_note += (" Not recorded for any patient in this export: " + ", ".join(
+                (labels or Labels()).variable(v) for v in unrecorded) + ".")
+        subgroups = subgroups_table
+        if reader:
+            survival = reader_survival(survival, labels)
+            subgroups = reader_subgroups(subgroups, labels)
+        forms_built[reader] = {
+            "table1": (table1, table1_note),
+            "response": shared["response"],
+            "response_by_subgroup": (subgroups, subgroups_note),
+            "adverse_events": shared["adverse_events"],
+            "adverse_events_after_hsct": shared["adverse_events_after_hsct"],
+            "sos_vod": shared["sos_vod"],
+            "survival_summary": (survival, f"{format_level(conf_level)} CI, {config['km_ci']} Greenwood interval; NR = "
+                                           f"not reached. {survival.attrs.get('follow_up', '')} {follow_up_note}".strip()),
+        }
+    return forms_built
 
 
 def make_tables(adam: Any, stats: Any, config: Mapping[str, Any], output: Any) -> None:
@@ -112,8 +131,8 @@ def make_tables(adam: Any, stats: Any, config: Mapping[str, Any], output: Any) -
     inputs = (read_parquet(adam.adsl), read_parquet(adam.adae), pd.read_csv(stats.estimates),
               pd.read_csv(stats.medians), pd.read_csv(stats.follow_up), config)
     language = str(config.get("language", "en"))
-    tables = build_tables(*inputs)
-    readers = build_tables(*inputs, reader=True)  # labels for readers; the CSVs keep machine names
+    forms = build_table_forms(*inputs)
+    tables, readers = forms[False], forms[True]  # labels for readers; the CSVs keep machine names
     titles = {name: localise_text(title, language) for name, title in TITLES.items()}
     readers = {name: (frame, localise_note(note, language)) for name, (frame, note) in readers.items()}
     for name, (frame, note) in tables.items():
