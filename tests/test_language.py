@@ -103,3 +103,30 @@ def test_a_malformed_catalogue_names_the_row(tmp_path, monkeypatch, rows, messag
             lang.catalogue("ru")
     finally:
         lang.catalogue.cache_clear()
+
+
+def test_levels_joined_by_plus_are_translated_one_by_one():
+    """A patient's MRD methods are one level ('PCR + NGS'); each method has its catalogue row."""
+    assert lang.localise_text("PCR + NGS", "ru") == "ПЦР + NGS"
+    assert lang.localise_text("flow + PCR", "ru") == "проточная цитометрия + ПЦР"
+    with pytest.raises(lang.UntranslatedText):
+        lang.localise_text("PCR + an unknown method", "ru")
+
+
+def test_every_code_the_records_step_writes_has_a_russian_row():
+    """The canonical codes of every coded column (records.parse *_SPELLINGS) and the derived codes
+    (endpoints.labels.LEVEL_LABELS): the values a listing can show as they are, e.g. an SOS/VOD outcome
+    'fatal' or a dose group 'reduced', are in the catalogue or kept in Latin script."""
+    from ino_study.records import parse
+
+    codes = {(name, code) for name in dir(parse) if name.endswith("_SPELLINGS")
+             and isinstance(getattr(parse, name), dict) for code in getattr(parse, name) if isinstance(code, str)}
+    codes |= {(variable, code) for variable, levels in LEVEL_LABELS.items() for code in levels if isinstance(code, str)}
+    assert len(codes) > 10
+    missing = []
+    for name, code in sorted(codes):
+        try:
+            lang.localise_text(code, "ru")
+        except lang.UntranslatedText:
+            missing.append((name, code))
+    assert missing == []

@@ -177,12 +177,18 @@ def localise_text(text: str, language: str) -> str:
     numbers as {1}, {2}, ... ('{1} of {2} patients' -> '{1} из {2} пациентов'; the translation may
     reorder them), the numbers written as the language writes them. A text with no English word
     ('8 (47%)', '24.7-75.3', or already translated) only has its numbers rewritten, with an en dash
-    between an interval's limits. Raises UntranslatedText naming the pattern to add to the catalogue."""
+    between an interval's limits. Levels joined by ' + ' are translated one by one. Raises
+    UntranslatedText naming the pattern to add to the catalogue."""
     if language == "en" or not text:
         return text
     entries = catalogue(language)
     if text in entries:
         return entries[text]
+    if " + " in text:  # a combination of levels ('PCR + NGS', the MRD methods of one patient)
+        try:
+            return " + ".join(localise_text(part, language) for part in text.split(" + "))
+        except UntranslatedText:
+            pass  # a sentence with a '+' in it ('last dose + 30 days'): looked up whole below
     key, numbers = text_key(text)
     local = [localise_number(n, language) for n in numbers]
     if key in entries:
