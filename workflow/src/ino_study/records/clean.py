@@ -81,17 +81,15 @@ def parse_table(raw: RawTable, identifiers: set[str],
     """Parse every contract column of one raw table; identifiers' values never enter a finding.
 
     `caches` (column kind -> parsed distinct values) may be shared by the tables of one export, so
-    that a value met in several columns of a kind (a patient ID, a date) is parsed once.
+    that a value met in several columns of a kind (a patient ID, a date) is parsed once. The work is
+    done once per distinct cell of a column (`ParsedColumn.distinct`) and spread to the rows by code;
+    only the rows with an error are looked at one by one.
     """
     findings: list[Finding] = []
     frame = raw.frame
     caches = {} if caches is None else caches
-    out = pd.DataFrame({"_row": frame["_row"].astype("int64")}, index=frame.index)
-
-    def patient_id(index) -> str | None:
-        """The row's patient ID as a finding shows it (looked up only for rows with a finding)."""
-        return str(frame.at[index, "patient_id"]).strip() if "patient_id" in frame else None
-
+    rows = frame["_row"].to_numpy().astype("int64")
+    out = pd.DataFrame({"_row": rows}, index=frame.index)
     for column in raw.table.columns:
         if column.name not in frame:
             if column.kind == "mrd":
@@ -103,40 +101,51 @@ def parse_table(raw: RawTable, identifiers: set[str],
                 out[column.name] = None
             continue
         parsed = parse_column(frame[column.name], column.kind, caches.setdefault(column.kind, {}))
-        values, notes, errors = parsed.values, parsed.notes, parsed.errors
         hidden = column.name in identifiers
-        _store(out, column.name, column.kind, values, parsed.missing)
-        for note, rows in _rows_by_note(notes, frame["_row"], parsed.noted):
-            examples = ", ".join(str(r) for r in rows[:EXAMPLE_ROWS])
+        _store_parsed(out, column.name, column.kind, parsed)
+        for note, first_rows, count in _first_rows_by_note(parsed.distinct[1], parsed.codes, rows):
+            examples = ", ".join(str(r) for r in first_rows[:EXAMPLE_ROWS])
             findings.append(
-                _finding(raw, "correction", int(rows[0]), column.name, None,
-                         None if hidden else f"rows {examples}" + (" ..." if len(rows) > EXAMPLE_ROWS else ""),
-                         note, "normalised", count=len(rows))
+                _finding(raw, "correction", int(first_rows[0]), column.name, None,
+                         None if hidden else f"rows {examples}" + (" ..." if count > EXAMPLE_ROWS else ""),
+                         note, "normalised", count=count)
             )
-        unreadable = parsed.unreadable
-        for index in errors.index[unreadable]:
-            # a strict optional column: a category or count that cannot be read is not guessed
-            required = column.name in NON_BLANK[raw.table.name] or column.required or column.strict
-            findings.append(
-                _finding(raw, "error" if required else "warning", int(frame.at[index, "_row"]), column.name,
-                         patient_id(index),
-                         REDACTED if hidden else short_value(frame.at[index, column.name]),
-                         # a parser's reason may quote the value: for an identifier, say only what was expected
-                         f"cannot be read as {_KIND_NAMES.get(column.kind, column.kind)} (the value of an "
-                         "identifier column is not shown: see the cell in the file)" if hidden else errors[index],
-                         "stop" if required else "set to missing")
-            )
-        if column.name not in NON_BLANK[raw.table.name]:
-            continue
-        blank = parsed.missing & ~unreadable
-        if blank.any():
-            for index in values.index[blank]:
-                findings.append(
-                    _finding(raw, "error", int(frame.at[index, "_row"]), column.name,
-                             patient_id(index), None,
-                             f"'{column.name}' is required and is empty", "stop")
-                )
+        findings += _cell_findings(raw, column, hidden, parsed)
     return out, findings
+
+
+def _cell_findings(raw: RawTable, column, hidden: bool, parsed) -> list[Finding]:
+    """Errors and warnings of the cells that cannot be read, and of required cells left blank."""
+    frame, table = raw.frame, raw.table.name
+    findings: list[Finding] = []
+
+    def where(position: int) -> tuple[object, int, str | None]:
+        """The row's index label, its row number and its patient ID as a finding shows it."""
+        index = frame.index[position]
+        patient_id = str(frame.at[index, "patient_id"]).strip() if "patient_id" in frame else None
+        return index, int(frame.at[index, "_row"]), patient_id
+
+    unreadable = parsed.unreadable
+    # a strict optional column: a category or count that cannot be read is not guessed
+    required = column.name in NON_BLANK[table] or column.required or column.strict
+    for position in np.flatnonzero(unreadable).tolist():
+        index, row, patient_id = where(position)
+        findings.append(
+            _finding(raw, "error" if required else "warning", row, column.name, patient_id,
+                     REDACTED if hidden else short_value(frame.at[index, column.name]),
+                     # a parser's reason may quote the value: for an identifier, say only what was expected
+                     f"cannot be read as {_KIND_NAMES.get(column.kind, column.kind)} (the value of an "
+                     "identifier column is not shown: see the cell in the file)" if hidden
+                     else parsed.distinct[2][parsed.codes[position]],
+                     "stop" if required else "set to missing")
+        )
+    if column.name not in NON_BLANK[table]:
+        return findings
+    for position in np.flatnonzero(parsed.missing & ~unreadable).tolist():
+        _, row, patient_id = where(position)
+        findings.append(_finding(raw, "error", row, column.name, patient_id, None,
+                                 f"'{column.name}' is required and is empty", "stop"))
+    return findings
 
 
 def _rows_by_note(notes: pd.Series, rows: pd.Series, noted: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
@@ -147,13 +156,56 @@ def _rows_by_note(notes: pd.Series, rows: pd.Series, noted: np.ndarray | None = 
     noted = notes.notna().to_numpy() if noted is None else noted
     if not noted.any():
         return []
-    # factorize(sort=True) orders the notes as groupby does; a stable sort keeps each note's rows in
-    # order (numpy sorts 16-bit integers stably by radix, in linear time)
+    # factorize(sort=True) orders the notes as groupby does
     codes, distinct = pd.factorize(notes.to_numpy(dtype=object)[noted], sort=True)
+    return _rows_by_code(codes, distinct, rows.to_numpy(dtype=object)[noted])
+
+
+def _first_rows_by_note(notes: np.ndarray, codes: np.ndarray, rows: np.ndarray,
+                        first: int = EXAMPLE_ROWS) -> list[tuple[str, np.ndarray, int]]:
+    """For the cells whose note is `notes[codes[i]]`: each distinct note (sorted), its first `first`
+    rows in table order and its number of rows (what `_rows_by_note` gives, its groups cut short).
+
+    The notes are sorted once each, not per cell; the rows are sorted only as far as the first ones
+    of every note reach (a prefix of the noted rows, doubled until it holds them).
+    """
+    noted = pd.notna(notes)
+    if not noted.any():
+        return []
+    note_codes, distinct = pd.factorize(notes[noted], sort=True)
+    note_of = np.full(len(notes), -1, dtype=np.int32 if len(distinct) < 2**31 else np.int64)
+    note_of[noted] = note_codes
+    per_row = note_of.take(codes)
+    hit = np.flatnonzero(per_row >= 0)
+    per_hit = per_row[hit]
+    counts = np.bincount(per_hit, minlength=len(distinct))
+    wanted = np.minimum(counts, first)
+    size = 4096
+    while True:
+        prefix = per_hit[:size]
+        if size >= len(per_hit) or (np.bincount(prefix, minlength=len(distinct)) >= wanted).all():
+            break
+        size *= 2
+    groups = _rows_by_code(prefix, distinct, rows[hit[:size]])
+    return [(note, group[:first], int(count)) for (note, group), count in zip(groups, counts)]
+
+
+def _rows_by_code(codes: np.ndarray, distinct: np.ndarray, rows: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Each of `distinct` with the `rows` whose code points at it, in their order."""
+    # a stable sort keeps each note's rows in order (numpy sorts 16-bit integers stably by radix,
+    # in linear time)
     if len(distinct) < 2**15:
         codes = codes.astype(np.int16)
-    ordered = rows.to_numpy(dtype=object)[noted][np.argsort(codes, kind="stable")]
+    ordered = rows[np.argsort(codes, kind="stable")]
     return list(zip(distinct, np.split(ordered, np.cumsum(np.bincount(codes, minlength=len(distinct)))[:-1])))
+
+
+def _store_parsed(out: pd.DataFrame, name: str, kind: str, parsed) -> None:
+    """`_store` of a ParsedColumn: the typed columns made from the distinct values, then spread by code."""
+    distinct = pd.DataFrame(index=pd.RangeIndex(len(parsed.distinct[0])))
+    _store(distinct, name, kind, pd.Series(parsed.distinct[0], index=distinct.index, dtype=object))
+    for column in distinct.columns:
+        out[column] = pd.Series(distinct[column].array.take(parsed.codes), index=out.index)
 
 
 def _store(out: pd.DataFrame, name: str, kind: str, values: pd.Series, missing: np.ndarray | None = None) -> None:
