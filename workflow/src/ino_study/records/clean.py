@@ -125,10 +125,10 @@ def _cell_findings(raw: RawTable, column, hidden: bool, parsed) -> list[Finding]
         patient_id = str(frame.at[index, "patient_id"]).strip() if "patient_id" in frame else None
         return index, int(frame.at[index, "_row"]), patient_id
 
-    unreadable = parsed.unreadable
+    unreadable = pd.notna(parsed.distinct[2])  # per distinct cell, as are the masks below
     # a strict optional column: a category or count that cannot be read is not guessed
     required = column.name in NON_BLANK[table] or column.required or column.strict
-    for position in np.flatnonzero(unreadable).tolist():
+    for position in _positions(parsed.codes, unreadable):
         index, row, patient_id = where(position)
         findings.append(
             _finding(raw, "error" if required else "warning", row, column.name, patient_id,
@@ -141,11 +141,21 @@ def _cell_findings(raw: RawTable, column, hidden: bool, parsed) -> list[Finding]
         )
     if column.name not in NON_BLANK[table]:
         return findings
-    for position in np.flatnonzero(parsed.missing & ~unreadable).tolist():
+    for position in _positions(parsed.codes, pd.isna(parsed.distinct[0]) & ~unreadable):
         _, row, patient_id = where(position)
         findings.append(_finding(raw, "error", row, column.name, patient_id, None,
                                  f"'{column.name}' is required and is empty", "stop"))
     return findings
+
+
+def _positions(codes: np.ndarray, hit: np.ndarray) -> list[int]:
+    """The positions of the cells whose code points at a distinct cell where `hit` holds, in order."""
+    wanted = np.flatnonzero(hit)
+    if len(wanted) == 0:
+        return []
+    if len(wanted) == 1:
+        return np.flatnonzero(codes == wanted[0]).tolist()
+    return np.flatnonzero(np.isin(codes, wanted)).tolist()
 
 
 def _rows_by_note(notes: pd.Series, rows: pd.Series, noted: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
@@ -359,6 +369,76 @@ def first_dose_dates(doses: pd.DataFrame) -> pd.Series:
     return doses.groupby("patient_id")["date"].min()
 
 
+#: A column added to the tables while they are checked: each row's patient as an integer code
+#: (`add_patient_codes`); it does not leave `clean_records`.
+PATIENT_CODE = "_patient"
+
+
+@dataclass(frozen=True)
+class PatientCodes:
+    """Patient IDs as integer codes shared by the tables: the patients table's distinct IDs are codes
+    0 to `known` - 1, IDs that only other tables have come after them, up to `size` - 1; -1 is no ID.
+
+    Per-patient values are arrays of `size` + 1 entries: the last one is what a row without an ID
+    gets (numpy's `take` reads code -1 as the last entry)."""
+
+    known: int
+    size: int
+
+
+def add_patient_codes(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], PatientCodes]:
+    """The tables with PATIENT_CODE added (the patients table's IDs first, then the others'), and the codes."""
+    index = pd.Index(pd.unique(tables["patients"]["patient_id"].dropna().to_numpy(dtype=object)), dtype=object)
+    known = len(index)
+    codes = {name: index.get_indexer(frame["patient_id"]) for name, frame in tables.items()}
+    extra = [frame["patient_id"].to_numpy(dtype=object)[codes[name] < 0] for name, frame in tables.items()]
+    extra = pd.unique(np.concatenate(extra)) if extra else np.array([], dtype=object)
+    extra = extra[pd.notna(extra)]
+    if len(extra):  # IDs not in the patients table (orphans, an error): coded after the patients' IDs
+        index = index.append(pd.Index(extra, dtype=object))
+        codes = {name: index.get_indexer(frame["patient_id"]) for name, frame in tables.items()}
+    coded = {}
+    for name, frame in tables.items():
+        coded[name] = frame.copy(deep=False)  # a new frame sharing the columns: the caller's keeps its own
+        coded[name][PATIENT_CODE] = codes[name]
+    return coded, PatientCodes(known, len(index))
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray:
+    return frame[PATIENT_CODE].to_numpy()
+
+
+def _per_patient(codes: np.ndarray, values: pd.Series, patients: PatientCodes, how: str) -> np.ndarray:
+    """`how` ("min" or "max") of the dates `values` per patient code, NaT where a patient has none
+    (and in the last entry, for rows without an ID: a groupby leaves missing keys out)."""
+    valid = (codes >= 0) & values.notna().to_numpy()
+    reduced = getattr(pd.Series(values.to_numpy()[valid]).groupby(codes[valid], sort=False), how)()
+    out = np.full(patients.size + 1, np.datetime64("NaT"), dtype=values.dtype)
+    out[reduced.index.to_numpy()] = reduced.to_numpy()
+    return out
+
+
+def _first_row_values(codes: np.ndarray, values: pd.Series, patients: PatientCodes) -> np.ndarray:
+    """The value of each patient's first row (NaT for a patient without a row); the last entry is the
+    first row without an ID (`Series.map` matches a missing key to a missing key)."""
+    out = np.full(patients.size + 1, np.datetime64("NaT"), dtype=values.dtype)
+    first_codes, first_rows = np.unique(codes, return_index=True)
+    out[first_codes] = values.to_numpy()[first_rows]
+    return out
+
+
+def _with_column(frame: pd.DataFrame, name: str, values: pd.Series) -> pd.DataFrame:
+    """`frame.assign(name=values)` without copying the other columns."""
+    out = frame.copy(deep=False)
+    out[name] = values
+    return out
+
+
+def _spread(per_patient: np.ndarray, frame: pd.DataFrame) -> pd.Series:
+    """A per-patient array as a column of `frame`, by each row's patient code."""
+    return pd.Series(per_patient.take(_codes(frame)), index=frame.index)
+
+
 def _hit_values(frame: pd.DataFrame, mask: pd.Series, *columns: str) -> list[list]:
     """The values of `columns` in the rows where `mask` holds, column by column (None for a column
     the frame lacks), as `iterrows` would give them (Timestamps for dates) without building a Series
@@ -380,24 +460,27 @@ def _rows_finding(table, source, frame, mask, column, rule, value_column=None) -
 def check_cross_table(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Finding]:
     """Unique IDs, no orphans, and dates in a possible order."""
     findings: list[Finding] = []
+    if PATIENT_CODE not in tables["patients"]:
+        tables, _ = add_patient_codes(tables)
     patients, follow_up = tables["patients"], tables["follow_up"]
+    coding = _coding(tables)
     for name in ("patients", "follow_up"):
         frame = tables[name]
-        duplicated = frame["patient_id"].duplicated(keep=False) & frame["patient_id"].notna()
+        codes = _codes(frame)
+        duplicated = (codes >= 0) & (np.bincount(codes[codes >= 0], minlength=coding.size + 1).take(codes) > 1)
         findings += _rows_finding(name, sources[name], frame, duplicated, "patient_id",
                                   "patient_id appears more than once (one row per patient expected)")
-    # the same members as a set, but an array: isin would turn a set into a new array at every call
-    known = patients["patient_id"].dropna().unique()
     for table in TABLES:
         if table.name == "patients":
             continue
         frame = tables[table.name]
-        orphan = ~frame["patient_id"].isin(known) & frame["patient_id"].notna()
+        orphan = _codes(frame) >= coding.known
         findings += _rows_finding(table.name, sources[table.name], frame, orphan, "patient_id",
                                   "patient_id is not in the patients table")
 
-    first = first_dose_dates(tables["ino_doses"])
-    fu = follow_up.assign(first_dose=follow_up["patient_id"].map(first))
+    doses = tables["ino_doses"]
+    first = _per_patient(_codes(doses), doses["date"], coding, "min")
+    fu = _with_column(follow_up, "first_dose", _spread(first, follow_up))
     source = sources["follow_up"]
     dead, alive = fu["vital_status"].eq("dead"), fu["vital_status"].eq("alive")
     findings += _rows_finding("follow_up", source, fu, dead & fu["death_date"].isna(), "death_date",
@@ -414,7 +497,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], sources: dict[str, str]) 
                               "relapse is dated before the first InO dose")
     findings += _rows_finding("follow_up", source, fu, fu["relapse_date"] > fu["death_date"], "relapse_date",
                               "relapse is dated after death")
-    pt = patients.assign(first_dose=patients["patient_id"].map(first))
+    pt = _with_column(patients, "first_dose", _spread(first, patients))
     source = sources["patients"]
     findings += _rows_finding("patients", source, pt, pt["first_relapse_date"] <= pt["cr1_date"], "first_relapse_date",
                               "the first relapse is dated on or before the first remission (cr1_date)")
@@ -425,16 +508,23 @@ def check_cross_table(tables: dict[str, pd.DataFrame], sources: dict[str, str]) 
     findings += _rows_finding("patients", source, pt, pt["first_relapse_date"].notna() & pt["relapse_number"].eq(0).fillna(False).astype(bool),
                               "first_relapse_date", "a first relapse date is given but relapse_number is 0 "
                               "(primary refractory)")
-    hsct = tables["transplants"].assign(first_dose=lambda t: t["patient_id"].map(first))
+    hsct = _with_column(tables["transplants"], "first_dose", _spread(first, tables["transplants"]))
     findings += _rows_finding("transplants", sources["transplants"], hsct, hsct["date"] < hsct["first_dose"],
                               "date", "HSCT dated before the first InO dose (record a prior HSCT in patients)")
-    death = follow_up.drop_duplicates("patient_id").set_index("patient_id")["death_date"]
+    death = _first_row_values(_codes(follow_up), follow_up["death_date"], coding)
     for name, column in DATED_RECORDS.items():
         frame = tables[name]
-        after_death = frame[column] > frame["patient_id"].map(death)
+        after_death = frame[column] > _spread(death, frame)
         findings += _rows_finding(name, sources[name], frame, after_death, column,
                                   "dated after the patient's death (follow_up death_date)")
     return findings
+
+
+def _coding(tables: dict[str, pd.DataFrame]) -> PatientCodes:
+    """The PatientCodes of tables that carry PATIENT_CODE (`add_patient_codes`)."""
+    codes = [_codes(frame) for frame in tables.values() if PATIENT_CODE in frame]
+    patients = _codes(tables["patients"])
+    return PatientCodes(int(patients.max(initial=-1)) + 1, int(max(c.max(initial=-1) for c in codes)) + 1)
 
 
 def latest_record_dates(tables: dict[str, pd.DataFrame]) -> pd.Series:
@@ -447,18 +537,30 @@ def latest_record_dates(tables: dict[str, pd.DataFrame]) -> pd.Series:
     return stacked.groupby("patient_id")["date"].max()
 
 
+def _latest_per_patient(tables: dict[str, pd.DataFrame]) -> np.ndarray:
+    """`latest_record_dates` per patient code (tables carrying PATIENT_CODE)."""
+    dated = [(tables[name], column) for name, column in DATED_RECORDS.items()] + [(tables["follow_up"], "relapse_date")]
+    codes = np.concatenate([_codes(frame) for frame, _ in dated])
+    dates = pd.Series(np.concatenate([frame[column].to_numpy() for frame, column in dated]))
+    return _per_patient(codes, dates, _coding(tables), "max")
+
+
 def extend_last_contact(tables: dict[str, pd.DataFrame], source: str) -> tuple[pd.DataFrame, list[Finding]]:
     """A living patient's last contact is at least the latest date of their records (a registry's
     last-contact field often lags the records; admiral derives the last-known-alive date the same
     way). Each move is a listed correction."""
+    if PATIENT_CODE not in tables["follow_up"]:
+        coded, _ = add_patient_codes(tables)
+        follow_up, findings = extend_last_contact(coded, source)
+        return follow_up.drop(columns=[PATIENT_CODE]), findings
     follow_up = tables["follow_up"]
-    latest = follow_up["patient_id"].map(latest_record_dates(tables))
+    latest = _spread(_latest_per_patient(tables), follow_up)
     stale = follow_up["vital_status"].eq("alive") & (latest > follow_up["last_contact_date"])
     findings = [
         Finding("correction", "follow_up", source, int(row), "last_contact_date", patient_id, _iso(contact),
                 "last contact before a recorded visit, dose, transplant, adverse event or relapse",
                 f"set to the latest recorded date {_iso(date)}")
-        for row, patient_id, contact, date in zip(*_hit_values(follow_up.assign(_latest=latest), stale, "_row",
+        for row, patient_id, contact, date in zip(*_hit_values(_with_column(follow_up, "_latest", latest), stale, "_row",
                                                                "patient_id", "last_contact_date", "_latest"))
     ]
     follow_up = follow_up.copy()
@@ -496,7 +598,8 @@ def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutof
             findings.append(Finding("exclusion", name, sources[name], int(row), column, patient_id,
                                     _iso(date), f"dated after the data cut-off {cutoff}",
                                     "record kept out of the analysis"))
-        tables[name] = frame[~late].reset_index(drop=True)
+        unchanged = not late.any() and frame.index.equals(pd.RangeIndex(len(frame)))
+        tables[name] = frame if unchanged else frame[~late].reset_index(drop=True)
     fu = tables["follow_up"].copy()
     source = sources["follow_up"]
     death_late = fu["death_date"] > cutoff_ts
@@ -579,7 +682,13 @@ def reached_age_on(birth: pd.Series, on: pd.Series, years: float) -> pd.Series:
 def assess_eligibility(patients: pd.DataFrame, doses: pd.DataFrame, follow_up: pd.DataFrame,
                        rules: Eligibility) -> pd.DataFrame:
     """One row per raw patient: first dose, age, included flag and the first exclusion reason."""
-    first = patients["patient_id"].map(first_dose_dates(doses))
+    if PATIENT_CODE not in patients:
+        coded, _ = add_patient_codes({"patients": patients, "ino_doses": doses, "follow_up": follow_up})
+        return assess_eligibility(coded["patients"], coded["ino_doses"], coded["follow_up"], rules)
+    coding = _coding({"patients": patients, "ino_doses": doses, "follow_up": follow_up})
+    first = _spread(_per_patient(_codes(doses), doses["date"], coding, "min"), patients)
+    with_follow_up = np.zeros(coding.size + 1, dtype=bool)
+    with_follow_up[_codes(follow_up)] = True  # code -1 marks the last entry: isin matches None to None
     out = patients[["patient_id"]].copy()
     out["first_dose_date"] = first
     ages = ages_in_years(patients["birth_date"], first)
@@ -588,7 +697,7 @@ def assess_eligibility(patients: pd.DataFrame, doses: pd.DataFrame, follow_up: p
         first.isna(),
         (first < pd.Timestamp(rules.window_start)) | (first > pd.Timestamp(rules.window_end)),
         reached_age_on(patients["birth_date"], first, rules.max_age_years),
-        ~patients["patient_id"].isin(follow_up["patient_id"]),
+        pd.Series(~with_follow_up.take(_codes(patients)), index=patients.index),
     ]
     reason = pd.Series(None, index=patients.index, dtype=object)
     for condition, label in zip(conditions, EXCLUSION_REASONS):
@@ -617,6 +726,17 @@ def _stop(findings: list[Finding], pseudonym_key: bytes | None) -> DataContractE
     return DataContractError(findings)
 
 
+def _with_eligibility(patients: pd.DataFrame, eligibility: pd.DataFrame) -> pd.DataFrame:
+    """`patients.merge(eligibility, on="patient_id", how="left", validate="one_to_one")`: for the
+    eligibility of these patients (one row each, in their order) the columns put side by side."""
+    codes = _codes(patients)
+    if (codes < 0).any() or np.bincount(codes).max(initial=0) > 1 or not eligibility["patient_id"].equals(
+            patients["patient_id"]):
+        return patients.merge(eligibility, on="patient_id", how="left", validate="one_to_one")
+    return pd.concat([patients.reset_index(drop=True),
+                      eligibility.drop(columns=["patient_id"]).reset_index(drop=True)], axis=1)
+
+
 def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_findings: list[Finding],
                   pseudonym_key: bytes | None = None) -> CleanRecords:
     """Parse, check, correct and de-identify the raw tables; raise DataContractError on any error.
@@ -639,6 +759,7 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
         findings += gvhd_findings
     findings += check_values(tables, sources)
     if all(t.name in tables for t in TABLES):
+        tables, _ = add_patient_codes(tables)
         findings += check_cross_table(tables, sources)
     if any(f.severity == "error" for f in findings):
         raise _stop(findings, pseudonym_key)
@@ -655,10 +776,10 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     for patient_id, reason in zip(excluded["patient_id"].tolist(), excluded["exclusion_reason"].tolist()):
         findings.append(Finding("exclusion", "patients", sources["patients"], None, None, patient_id, None,
                                 reason, "patient not analysed"))
-    patients = tables["patients"].merge(eligibility, on="patient_id", how="left", validate="one_to_one")
+    patients = _with_eligibility(tables["patients"], eligibility)
     tables["patients"] = patients.drop(columns=[c for c in identifiers if c in patients])
     for name in tables:
-        frame = tables[name].drop(columns=[c for c in identifiers if c in tables[name]])
+        frame = tables[name].drop(columns=[c for c in [*identifiers, PATIENT_CODE] if c in tables[name]])
         tables[name] = frame.rename(columns={"_row": "source_row"})  # the Excel row each record came from
     if pseudonym_key is not None:
         from ino_study.records.pseudonym import pseudonymise_findings, pseudonymise_tables

@@ -1137,10 +1137,8 @@ def _parse_categories(values: pd.Series, parser: Callable[[object], Parsed], cac
     """(distinct results, codes) of a categorical column whose categories are str, or None."""
     categories = values.cat.categories
     if len(categories) and pd.api.types.infer_dtype(categories, skipna=False) != "string":
-        return None
+        return None  # (a str subclass reads as its str: the parsers see no difference)
     uniques = categories.to_numpy(dtype=object)
-    if not all(type(u) is str for u in uniques):
-        return None
     codes = values.cat.codes.to_numpy()
     return _parse_distinct_texts(uniques, parser, cache), np.where(codes < 0, len(uniques), codes)
 
