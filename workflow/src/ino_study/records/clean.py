@@ -76,12 +76,15 @@ def _finding(raw: RawTable, severity, row, column, patient_id, value, rule, acti
     return Finding(severity, raw.table.name, raw.source, row, column, patient_id, value, rule, action, count)
 
 
-def parse_table(raw: RawTable, identifiers: set[str],
-                caches: dict[str, ParseCache] | None = None) -> tuple[pd.DataFrame, list[Finding]]:
+def parse_table(raw: RawTable, identifiers: set[str], caches: dict[str, ParseCache] | None = None,
+                parsed_ids: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+                ) -> tuple[pd.DataFrame, list[Finding]]:
     """Parse every contract column of one raw table; identifiers' values never enter a finding.
 
     `caches` (column kind -> parsed distinct values) may be shared by the tables of one export, so
-    that a value met in several columns of a kind (a patient ID, a date) is parsed once. The work is
+    that a value met in several columns of a kind (a patient ID, a date) is parsed once. `parsed_ids`,
+    when given, receives the table's distinct parsed patient IDs and each row's code into them
+    (for `add_patient_codes`). The work is
     done once per distinct cell of a column (`ParsedColumn.distinct`) and spread to the rows by code;
     only the rows with an error are looked at one by one.
     """
@@ -89,20 +92,16 @@ def parse_table(raw: RawTable, identifiers: set[str],
     frame = raw.frame
     caches = {} if caches is None else caches
     rows = frame["_row"].to_numpy().astype("int64")
-    out = pd.DataFrame({"_row": rows}, index=frame.index)
+    out: dict[str, pd.Series] = {"_row": pd.Series(rows, index=frame.index)}  # made a frame once, at the end
     for column in raw.table.columns:
         if column.name not in frame:
-            if column.kind == "mrd":
-                out[[f"{column.name}_percent", f"{column.name}_qualifier"]] = None
-                out[f"{column.name}_status"] = "missing"
-            elif column.kind == "date":
-                out[column.name] = pd.NaT
-            else:
-                out[column.name] = None
+            out.update(_absent_column(frame.index, column.name, column.kind))
             continue
         parsed = parse_column(frame[column.name], column.kind, caches.setdefault(column.kind, {}))
         hidden = column.name in identifiers
-        _store_parsed(out, column.name, column.kind, parsed)
+        if column.name == "patient_id" and parsed_ids is not None:
+            parsed_ids[raw.table.name] = (parsed.distinct[0], parsed.codes)
+        out.update(_store_parsed(frame.index, column.name, column.kind, parsed))
         for note, first_rows, count in _first_rows_by_note(parsed.distinct[1], parsed.codes, rows):
             examples = ", ".join(str(r) for r in first_rows[:EXAMPLE_ROWS])
             findings.append(
@@ -111,7 +110,20 @@ def parse_table(raw: RawTable, identifiers: set[str],
                          note, "normalised", count=count)
             )
         findings += _cell_findings(raw, column, hidden, parsed)
-    return out, findings
+    return pd.DataFrame(out, index=frame.index), findings
+
+
+def _absent_column(index: pd.Index, name: str, kind: str) -> dict[str, pd.Series]:
+    """The typed column(s) of a contract column the table lacks: missing everywhere (MRD: status missing)."""
+    out = pd.DataFrame(index=index)
+    if kind == "mrd":
+        out[[f"{name}_percent", f"{name}_qualifier"]] = None
+        out[f"{name}_status"] = "missing"
+    elif kind == "date":
+        out[name] = pd.NaT
+    else:
+        out[name] = None
+    return {column: out[column] for column in out.columns}
 
 
 def _cell_findings(raw: RawTable, column, hidden: bool, parsed) -> list[Finding]:
@@ -210,12 +222,11 @@ def _rows_by_code(codes: np.ndarray, distinct: np.ndarray, rows: np.ndarray) -> 
     return list(zip(distinct, np.split(ordered, np.cumsum(np.bincount(codes, minlength=len(distinct)))[:-1])))
 
 
-def _store_parsed(out: pd.DataFrame, name: str, kind: str, parsed) -> None:
+def _store_parsed(index: pd.Index, name: str, kind: str, parsed) -> dict[str, pd.Series]:
     """`_store` of a ParsedColumn: the typed columns made from the distinct values, then spread by code."""
     distinct = pd.DataFrame(index=pd.RangeIndex(len(parsed.distinct[0])))
     _store(distinct, name, kind, pd.Series(parsed.distinct[0], index=distinct.index, dtype=object))
-    for column in distinct.columns:
-        out[column] = pd.Series(distinct[column].array.take(parsed.codes), index=out.index)
+    return {column: pd.Series(distinct[column].array.take(parsed.codes), index=index) for column in distinct.columns}
 
 
 def _store(out: pd.DataFrame, name: str, kind: str, values: pd.Series, missing: np.ndarray | None = None) -> None:
@@ -386,22 +397,28 @@ class PatientCodes:
     size: int
 
 
-def add_patient_codes(tables: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], PatientCodes]:
-    """The tables with PATIENT_CODE added (the patients table's IDs first, then the others'), and the codes."""
-    index = pd.Index(pd.unique(tables["patients"]["patient_id"].dropna().to_numpy(dtype=object)), dtype=object)
-    known = len(index)
-    codes = {name: index.get_indexer(frame["patient_id"]) for name, frame in tables.items()}
-    extra = [frame["patient_id"].to_numpy(dtype=object)[codes[name] < 0] for name, frame in tables.items()]
-    extra = pd.unique(np.concatenate(extra)) if extra else np.array([], dtype=object)
-    extra = extra[pd.notna(extra)]
-    if len(extra):  # IDs not in the patients table (orphans, an error): coded after the patients' IDs
-        index = index.append(pd.Index(extra, dtype=object))
-        codes = {name: index.get_indexer(frame["patient_id"]) for name, frame in tables.items()}
+def add_patient_codes(tables: dict[str, pd.DataFrame], parsed_ids: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+                      ) -> tuple[dict[str, pd.DataFrame], PatientCodes]:
+    """The tables with PATIENT_CODE added (the patients table's IDs first, then the others'), and the codes.
+
+    `parsed_ids` (table -> the distinct parsed IDs and each row's code into them, as `parse_table`
+    gives them) spares hashing every row: each table's distinct IDs are coded once.
+    """
+    names = ["patients", *(name for name in tables if name != "patients")]
+    if parsed_ids is None or not all(name in parsed_ids for name in names):
+        parsed_ids = {name: (tables[name]["patient_id"].to_numpy(dtype=object), None) for name in names}
+    distinct = [parsed_ids[name][0] for name in names]
+    # one factorisation of every table's distinct IDs: codes in order of first appearance, so the
+    # patients table's IDs come first; a missing ID is -1
+    codes, uniques = pd.factorize(np.concatenate(distinct), use_na_sentinel=True)
+    parts = np.split(codes, np.cumsum([len(d) for d in distinct])[:-1])
+    known = int(parts[0].max(initial=-1)) + 1
     coded = {}
-    for name, frame in tables.items():
-        coded[name] = frame.copy(deep=False)  # a new frame sharing the columns: the caller's keeps its own
-        coded[name][PATIENT_CODE] = codes[name]
-    return coded, PatientCodes(known, len(index))
+    for name, part in zip(names, parts):
+        rows = parsed_ids[name][1]
+        coded[name] = tables[name].copy(deep=False)  # a new frame sharing the columns: the caller's keeps its own
+        coded[name][PATIENT_CODE] = part if rows is None else part.take(rows)
+    return {name: coded[name] for name in tables}, PatientCodes(known, len(uniques))
 
 
 def _codes(frame: pd.DataFrame) -> np.ndarray:
@@ -411,11 +428,19 @@ def _codes(frame: pd.DataFrame) -> np.ndarray:
 def _per_patient(codes: np.ndarray, values: pd.Series, patients: PatientCodes, how: str) -> np.ndarray:
     """`how` ("min" or "max") of the dates `values` per patient code, NaT where a patient has none
     (and in the last entry, for rows without an ID: a groupby leaves missing keys out)."""
-    valid = (codes >= 0) & values.notna().to_numpy()
-    reduced = getattr(pd.Series(values.to_numpy()[valid]).groupby(codes[valid], sort=False), how)()
-    out = np.full(patients.size + 1, np.datetime64("NaT"), dtype=values.dtype)
-    out[reduced.index.to_numpy()] = reduced.to_numpy()
-    return out
+    dates = values.to_numpy()
+    valid = (codes >= 0) & ~np.isnat(dates)
+    ticks = dates.view(np.int64)
+    nat = np.datetime64("NaT").astype(dates.dtype).view(np.int64)  # the smallest int64
+    if how == "min":
+        out = np.full(patients.size + 1, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(out, codes[valid], ticks[valid])
+        out[out == np.iinfo(np.int64).max] = nat
+    else:
+        out = np.full(patients.size + 1, nat, dtype=np.int64)
+        np.maximum.at(out, codes[valid], ticks[valid])
+    out[-1] = nat
+    return out.view(dates.dtype)
 
 
 def _first_row_values(codes: np.ndarray, values: pd.Series, patients: PatientCodes) -> np.ndarray:
@@ -443,8 +468,11 @@ def _hit_values(frame: pd.DataFrame, mask: pd.Series, *columns: str) -> list[lis
     """The values of `columns` in the rows where `mask` holds, column by column (None for a column
     the frame lacks), as `iterrows` would give them (Timestamps for dates) without building a Series
     per row."""
-    hits = frame[mask]
-    return [hits[c].tolist() if c in hits else [None] * len(hits) for c in columns]
+    mask = np.asarray(mask, dtype=bool)
+    hits = int(mask.sum())
+    if hits == 0:
+        return [[] for _ in columns]
+    return [frame[c][mask].tolist() if c in frame else [None] * hits for c in columns]
 
 
 def _rows_finding(table, source, frame, mask, column, rule, value_column=None) -> list[Finding]:
@@ -751,15 +779,16 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     sources = {name: raw.source for name, raw in raw_tables.items()}
     tables: dict[str, pd.DataFrame] = {}
     caches: dict[str, ParseCache] = {}
+    parsed_ids: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, raw in raw_tables.items():
-        tables[name], table_findings = parse_table(raw, identifiers, caches)
+        tables[name], table_findings = parse_table(raw, identifiers, caches, parsed_ids)
         findings += table_findings
     if "transplants" in tables:  # GVHD grades and severities read, their dates checked
         tables["transplants"], gvhd_findings = normalise_gvhd(tables["transplants"], sources["transplants"])
         findings += gvhd_findings
     findings += check_values(tables, sources)
     if all(t.name in tables for t in TABLES):
-        tables, _ = add_patient_codes(tables)
+        tables, _ = add_patient_codes(tables, parsed_ids)
         findings += check_cross_table(tables, sources)
     if any(f.severity == "error" for f in findings):
         raise _stop(findings, pseudonym_key)

@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ino_study.records.parse import factorize_exactly
 from ino_study.records.quality import Finding, short_value
 
 AGVHD_GRADES = {"0": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4,
@@ -42,8 +43,9 @@ def _read_codes(frame: pd.DataFrame, column: str, read) -> tuple[np.ndarray, lis
     for a filled cell, in row order."""
     if column not in frame:
         return np.full(len(frame), None, dtype=object), []
-    codes, distinct = pd.factorize(frame[column].to_numpy(dtype=object), use_na_sentinel=True)
-    values = np.array([read(str(value)) for value in distinct] + [None], dtype=object)
+    cells = frame[column].to_numpy(dtype=object)
+    codes, distinct = factorize_exactly(cells)
+    values = np.array([None if pd.isna(value) else read(str(value)) for value in distinct] + [None], dtype=object)
     per_row = values.take(np.where(codes < 0, len(distinct), codes))
     unread = np.append(pd.isna(values[:-1]), False).take(np.where(codes < 0, len(distinct), codes))
     return per_row, np.flatnonzero(unread).tolist()

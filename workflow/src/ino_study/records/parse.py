@@ -1184,7 +1184,7 @@ def _parse_text_codes(values: pd.Series, parser: Callable[[object], Parsed], cac
     cells = values.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
         return None
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    codes, uniques = factorize_exactly(cells)
     if not set(map(type, uniques)) <= {str}:  # a str subclass is its own key in the general path
         return None
     missing = np.flatnonzero(codes < 0)
@@ -1192,6 +1192,22 @@ def _parse_text_codes(values: pd.Series, parser: Callable[[object], Parsed], cac
         return None
     take = np.where(codes < 0, len(uniques), codes) if len(missing) else codes
     return _parse_distinct_texts(uniques, parser, cache), take
+
+
+def factorize_exactly(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize(cells)` (missing cells -1), checked: each code gives back its cell.
+
+    pandas compares strings as C strings there: text after a NUL character is not seen, so 'a' and
+    'a\\x00b' would share a code. When that happens the column is factorised cell by cell.
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    present = codes >= 0
+    if (uniques.take(codes[present]) == cells[present]).all():
+        return codes, uniques
+    seen: dict = {}
+    codes = np.array([-1 if pd.isna(cell) else seen.setdefault(cell, len(seen)) for cell in cells.tolist()],
+                     dtype=np.intp)
+    return codes, np.array(list(seen), dtype=object)
 
 
 def _parse_text_column(

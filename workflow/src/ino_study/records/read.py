@@ -32,6 +32,7 @@ Rules (each documented in docs/data_dictionary.md):
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -519,14 +520,19 @@ def _first_filled_line(text: str, chunk: int = 1 << 16) -> str:
 
 
 def _delimiter(text: str) -> str:
-    first_line = _first_filled_line(text)
+    return _line_delimiter(_first_filled_line(text))
+
+
+def _line_delimiter(first_line: str) -> str:
+    """The delimiter of a CSV file whose first filled line this is: the most frequent of ; tab ,"""
     counts = {d: first_line.count(d) for d in (";", "\t", ",")}
     return max(counts, key=lambda d: (counts[d], d == ";"))
 
 
 def _unquoted_csv_columns(text: str, delimiter: str, data: bytes | None = None
                           ) -> tuple[list[np.ndarray], int] | None:
-    """The cells of a CSV text without quote characters, position by position, read by pandas' C parser.
+    """The cells of a CSV text without quote characters, position by position, read by pyarrow's
+    reader (CodedCells, `_coded_csv_columns`) or, when it declines, by pandas' C parser (object arrays).
 
     Gives exactly the cells `csv.reader` gives (strings; None past the end of a short row), much
     faster, or None when the text is not of the simple kind this covers and `csv.reader` must read
@@ -539,15 +545,10 @@ def _unquoted_csv_columns(text: str, delimiter: str, data: bytes | None = None
         return None
     if data is None:
         data = text.encode("utf-8")
-    first_row = data[: min((i for i in (data.find(b"\r"), data.find(b"\n"), len(data)) if i >= 0))]
-    width = first_row.count(delimiter.encode()) + 1
-    if width > 1:
-        # pyarrow refuses a row with another number of cells than the first; it reads an empty line
-        # as a row of empty cells (csv.reader: a row without cells), so a row of empty cells only
-        # sends the file down the way below, as does a cell longer than csv.reader takes
-        coded = _read_unquoted_coded(data, delimiter, width)
-        if coded is not None and not _rows_of_empty_cells(coded) and _longest_cell(coded) <= csv.field_size_limit():
-            return coded, len(coded[0])
+    width = _first_row_width(data, delimiter)
+    coded = _coded_csv_columns(data, delimiter)
+    if coded is not None:
+        return coded, len(coded[0])
     if _longest_line(data) > csv.field_size_limit() and _csv_row_lengths(data, delimiter) is None:
         return None  # a row, so maybe a field, longer than csv.reader takes
     rows = _csv_row_count(data)
@@ -570,6 +571,49 @@ def _unquoted_csv_columns(text: str, delimiter: str, data: bytes | None = None
             cells[short] = None  # the C parser pads a short row with ""; csv.reader gives no cell there
         columns.append(cells)
     return columns, len(lengths)
+
+
+def _first_row_width(data: bytes, delimiter: str) -> int:
+    """Cells in the first row of quote-free `data`."""
+    first_row = data[: min((i for i in (data.find(b"\r"), data.find(b"\n"), len(data)) if i >= 0))]
+    return first_row.count(delimiter.encode()) + 1
+
+
+def _coded_csv_columns(data: bytes, delimiter: str) -> list[CodedCells] | None:
+    """The cells of quote-free UTF-8 `data` as CodedCells when pyarrow's reader gives exactly what
+    `csv.reader` gives, else None: a file of one column, a row with another number of cells than
+    the first (pyarrow refuses it), a row of empty cells only (pyarrow reads an empty line so, where
+    csv.reader gives a row without cells), a cell longer than csv.reader takes, text that is not UTF-8.
+    """
+    width = _first_row_width(data, delimiter)
+    if width < 2:
+        return None
+    coded = _read_unquoted_coded(data, delimiter, width)
+    if coded is None or _rows_of_empty_cells(coded) or _longest_cell(coded) > csv.field_size_limit():
+        return None
+    return coded
+
+
+def _utf8_start(data: bytes) -> tuple[bytes, str] | None:
+    """The file's bytes after a UTF-8 byte-order mark, and its delimiter, found from the first 64 KiB
+    alone (as `_delimiter` finds it in the decoded text); None when that start is not UTF-8, holds no
+    whole filled line, or the file has quotes or a second byte-order mark: the file is then decoded
+    whole. Whether the rest is UTF-8 is left to the reader, which refuses text that is not."""
+    body = data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
+    if not body or b'"' in body or body.startswith(_UTF8_BOM):
+        return None
+    prefix = body[:1 << 16]
+    whole = len(prefix) == len(body)
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(prefix, final=whole)
+    except UnicodeDecodeError:
+        return None
+    lines = text.splitlines()
+    line = next((line for line in (lines if whole else lines[:-1]) if line.strip()), None)
+    return None if line is None else (body, _line_delimiter(line))
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _read_unquoted_coded(data: bytes, delimiter: str, width: int) -> list[CodedCells] | None:
@@ -708,14 +752,20 @@ def read_csv_file(path: Path, table: Table, column_map: ColumnMap | None = None)
         data = handle.read()
     if b"\x00" in data:
         return unreadable("it holds NUL bytes: a binary file, or UTF-16 text; save it as CSV UTF-8")
-    try:
-        text, encoding = _decode(data)
-    except UnicodeDecodeError:
-        return unreadable("neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
-    delimiter = _delimiter(text)
-    # the file's bytes are the text's UTF-8 when it was decoded as UTF-8 (strict decoding round-trips)
-    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
-    columns = _unquoted_csv_columns(text, delimiter, utf8)
+    start = _utf8_start(data)
+    coded = None if start is None else _coded_csv_columns(*start)
+    if coded is not None:  # UTF-8 read without decoding the text in Python
+        columns: tuple | None = (coded, len(coded[0]))
+        encoding, delimiter = "utf-8", start[1]
+    else:
+        try:
+            text, encoding = _decode(data)
+        except UnicodeDecodeError:
+            return unreadable("neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
+        delimiter = _delimiter(text)
+        # the file's bytes are the text's UTF-8 when it was decoded as UTF-8 (strict decoding round-trips)
+        utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
+        columns = _unquoted_csv_columns(text, delimiter, utf8)
     if columns is not None:
         raw = categorical_table(columns_to_table(*columns, table, path.name, mapped=_table_map(column_map, table)))
     else:
