@@ -766,13 +766,16 @@ def _with_eligibility(patients: pd.DataFrame, eligibility: pd.DataFrame) -> pd.D
 
 
 def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_findings: list[Finding],
-                  pseudonym_key: bytes | None = None) -> CleanRecords:
+                  pseudonym_key: bytes | None = None, release_raw: bool = False) -> CleanRecords:
     """Parse, check, correct and de-identify the raw tables; raise DataContractError on any error.
 
     Every problem is collected before stopping, so that one message lists them all: tables that were
     found are parsed and their values checked even when another table or a column is missing; the
     cross-table rules run when every table is there. With `pseudonym_key`, patient IDs in the clean
     tables and in every finding are replaced by keyed pseudonyms (`ino_study.records.pseudonym`).
+
+    `release_raw`: each raw table is taken out of `raw_tables` once parsed (the caller's dict is left
+    empty), so that its memory is freed while the rest is cleaned.
     """
     findings = list(read_findings)
     identifiers = set(IDENTIFIER_COLUMNS) | set(rules.identifier_columns)
@@ -780,9 +783,11 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     tables: dict[str, pd.DataFrame] = {}
     caches: dict[str, ParseCache] = {}
     parsed_ids: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name, raw in raw_tables.items():
+    for name in list(raw_tables):
+        raw = raw_tables.pop(name) if release_raw else raw_tables[name]
         tables[name], table_findings = parse_table(raw, identifiers, caches, parsed_ids)
         findings += table_findings
+        del raw
     if "transplants" in tables:  # GVHD grades and severities read, their dates checked
         tables["transplants"], gvhd_findings = normalise_gvhd(tables["transplants"], sources["transplants"])
         findings += gvhd_findings

@@ -323,22 +323,24 @@ def columns_to_table(
         finding("correction", None, None, None, f"{inner_blank} blank row(s) inside the table skipped", "skipped")
 
     frame = _records_frame({name: body[position][kept] for name, position in positions.items()},
-                           (header_row_number + 1 + kept).tolist())
+                           header_row_number + 1 + kept)
     return RawTable(table, source, frame, findings)
 
 
-def _records_frame(cells: dict[str, np.ndarray], row_numbers: list[int]) -> pd.DataFrame:
+def _records_frame(cells: dict[str, np.ndarray], row_numbers: np.ndarray) -> pd.DataFrame:
     """The records as an object-dtype frame with `_row`, as `DataFrame.from_records(...).astype(object)` makes it.
 
     from_records infers each column's type (a column of numbers becomes float, datetimes Timestamps)
     and astype(object) keeps that; a column of strings only stays as it is, so such tables (every
-    CSV file) skip the row-by-row round trip.
+    CSV file) skip the row-by-row round trip. CodedCells become categorical columns, and `_row`
+    int64 (`categorical_table`).
     """
     names = [*cells, "_row"]
     if any(isinstance(v, CodedCells) for v in cells.values()):
         data = {name: _categorical(v) for name, v in cells.items()}
-        data["_row"] = np.array(row_numbers, dtype=object)
+        data["_row"] = np.asarray(row_numbers, dtype=np.int64)
         return pd.DataFrame(data, columns=names, index=pd.RangeIndex(len(row_numbers)))
+    row_numbers = np.asarray(row_numbers).tolist()
     if row_numbers and all(pd.api.types.infer_dtype(v, skipna=False) == "string" for v in cells.values()):
         data: dict[str, np.ndarray] = dict(cells)
         data["_row"] = np.array(row_numbers, dtype=object)
@@ -358,13 +360,16 @@ def _categorical(cells: CodedCells) -> pd.Categorical:
 
 
 def categorical_table(raw: RawTable) -> RawTable:
-    """A CSV table with every contract column categorical (as `_categorical` makes it from CodedCells).
+    """A CSV table with every contract column categorical (as `_categorical` makes it from CodedCells)
+    and the row numbers `_row` int64.
 
     Both ways of reading a CSV file (the columnar reader and csv.reader row by row) give this form.
     """
     frame = raw.frame
     for name in frame.columns:
-        if name != "_row" and not isinstance(frame[name].dtype, pd.CategoricalDtype):
+        if name == "_row":
+            frame[name] = frame[name].to_numpy().astype(np.int64)
+        elif not isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = pd.Categorical(frame[name].to_numpy(dtype=object))
     return raw
 
@@ -626,6 +631,8 @@ def _read_unquoted_coded(data: bytes, delimiter: str, width: int) -> list[CodedC
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
+    if data.startswith(_UTF8_BOM):  # the reader would drop it; csv.reader keeps it in the first cell
+        return None
     names = [f"c{position}" for position in range(width)]
     try:
         table = pa_csv.read_csv(
