@@ -182,6 +182,15 @@ def pooled_id(centre: str, patient_id: str) -> str:
     return f"{centre}-{patient_id}"
 
 
+def pooled_ids(centre: str, patient_ids):
+    """`pooled_id` of each ID of a column: one string operation over the column when every ID is text."""
+    import pandas as pd
+
+    if pd.api.types.infer_dtype(patient_ids, skipna=False) == "string":
+        return f"{centre}-" + patient_ids
+    return patient_ids.map(lambda pid: pooled_id(centre, pid))
+
+
 def clean_centres(config: Mapping[str, Any], rules: Any, pseudonym_key: bytes | None = None):
     """Read and clean every centre, then pool them (module docstring); raise DataContractError listing
     every centre's problems. Returns (CleanRecords of the pool, the centres)."""
@@ -198,7 +207,7 @@ def clean_centres(config: Mapping[str, Any], rules: Any, pseudonym_key: bytes | 
         raw, read_findings = read_registry_export(centre.path, centre.column_map, centre.raw_format,
                                                   centre.redcap_data_dictionary)
         try:
-            records = clean_records(raw, rules, read_findings)
+            records = clean_records(raw, rules, read_findings, release_raw=True)
         except DataContractError as error:
             # the IDs as the centre's file writes them: the patient to find in that file
             errors += [_in_centre(f, centre, prefix=False) for f in error.findings]
@@ -219,7 +228,7 @@ def clean_centres(config: Mapping[str, Any], rules: Any, pseudonym_key: bytes | 
     for centre, records in cleaned:
         for name, frame in records.tables.items():
             frame = frame.copy()
-            frame["patient_id"] = frame["patient_id"].map(lambda pid, c=centre.name: pooled_id(c, pid))
+            frame["patient_id"] = pooled_ids(centre.name, frame["patient_id"])
             if name == "patients":
                 frame.insert(frame.columns.get_loc("patient_id") + 1, "centre", centre.name)
             tables.setdefault(name, []).append(frame)

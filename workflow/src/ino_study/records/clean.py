@@ -76,67 +76,98 @@ def _finding(raw: RawTable, severity, row, column, patient_id, value, rule, acti
     return Finding(severity, raw.table.name, raw.source, row, column, patient_id, value, rule, action, count)
 
 
-def parse_table(raw: RawTable, identifiers: set[str],
-                caches: dict[str, ParseCache] | None = None) -> tuple[pd.DataFrame, list[Finding]]:
+def parse_table(raw: RawTable, identifiers: set[str], caches: dict[str, ParseCache] | None = None,
+                parsed_ids: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+                ) -> tuple[pd.DataFrame, list[Finding]]:
     """Parse every contract column of one raw table; identifiers' values never enter a finding.
 
     `caches` (column kind -> parsed distinct values) may be shared by the tables of one export, so
-    that a value met in several columns of a kind (a patient ID, a date) is parsed once.
+    that a value met in several columns of a kind (a patient ID, a date) is parsed once. `parsed_ids`,
+    when given, receives the table's distinct parsed patient IDs and each row's code into them
+    (for `add_patient_codes`). The work is
+    done once per distinct cell of a column (`ParsedColumn.distinct`) and spread to the rows by code;
+    only the rows with an error are looked at one by one.
     """
     findings: list[Finding] = []
     frame = raw.frame
     caches = {} if caches is None else caches
-    out = pd.DataFrame({"_row": frame["_row"].astype("int64")}, index=frame.index)
-
-    def patient_id(index) -> str | None:
-        """The row's patient ID as a finding shows it (looked up only for rows with a finding)."""
-        return str(frame.at[index, "patient_id"]).strip() if "patient_id" in frame else None
-
+    rows = frame["_row"].to_numpy().astype("int64")
+    out: dict[str, pd.Series] = {"_row": pd.Series(rows, index=frame.index)}  # made a frame once, at the end
     for column in raw.table.columns:
         if column.name not in frame:
-            if column.kind == "mrd":
-                out[[f"{column.name}_percent", f"{column.name}_qualifier"]] = None
-                out[f"{column.name}_status"] = "missing"
-            elif column.kind == "date":
-                out[column.name] = pd.NaT
-            else:
-                out[column.name] = None
+            out.update(_absent_column(frame.index, column.name, column.kind))
             continue
         parsed = parse_column(frame[column.name], column.kind, caches.setdefault(column.kind, {}))
-        values, notes, errors = parsed.values, parsed.notes, parsed.errors
         hidden = column.name in identifiers
-        _store(out, column.name, column.kind, values, parsed.missing)
-        for note, rows in _rows_by_note(notes, frame["_row"], parsed.noted):
-            examples = ", ".join(str(r) for r in rows[:EXAMPLE_ROWS])
+        if column.name == "patient_id" and parsed_ids is not None:
+            parsed_ids[raw.table.name] = (parsed.distinct[0], parsed.codes)
+        out.update(_store_parsed(frame.index, column.name, column.kind, parsed))
+        for note, first_rows, count in _first_rows_by_note(parsed.distinct[1], parsed.codes, rows):
+            examples = ", ".join(str(r) for r in first_rows[:EXAMPLE_ROWS])
             findings.append(
-                _finding(raw, "correction", int(rows[0]), column.name, None,
-                         None if hidden else f"rows {examples}" + (" ..." if len(rows) > EXAMPLE_ROWS else ""),
-                         note, "normalised", count=len(rows))
+                _finding(raw, "correction", int(first_rows[0]), column.name, None,
+                         None if hidden else f"rows {examples}" + (" ..." if count > EXAMPLE_ROWS else ""),
+                         note, "normalised", count=count)
             )
-        unreadable = parsed.unreadable
-        for index in errors.index[unreadable]:
-            # a strict optional column: a category or count that cannot be read is not guessed
-            required = column.name in NON_BLANK[raw.table.name] or column.required or column.strict
-            findings.append(
-                _finding(raw, "error" if required else "warning", int(frame.at[index, "_row"]), column.name,
-                         patient_id(index),
-                         REDACTED if hidden else short_value(frame.at[index, column.name]),
-                         # a parser's reason may quote the value: for an identifier, say only what was expected
-                         f"cannot be read as {_KIND_NAMES.get(column.kind, column.kind)} (the value of an "
-                         "identifier column is not shown: see the cell in the file)" if hidden else errors[index],
-                         "stop" if required else "set to missing")
-            )
-        if column.name not in NON_BLANK[raw.table.name]:
-            continue
-        blank = parsed.missing & ~unreadable
-        if blank.any():
-            for index in values.index[blank]:
-                findings.append(
-                    _finding(raw, "error", int(frame.at[index, "_row"]), column.name,
-                             patient_id(index), None,
-                             f"'{column.name}' is required and is empty", "stop")
-                )
-    return out, findings
+        findings += _cell_findings(raw, column, hidden, parsed)
+    return pd.DataFrame(out, index=frame.index), findings
+
+
+def _absent_column(index: pd.Index, name: str, kind: str) -> dict[str, pd.Series]:
+    """The typed column(s) of a contract column the table lacks: missing everywhere (MRD: status missing)."""
+    out = pd.DataFrame(index=index)
+    if kind == "mrd":
+        out[[f"{name}_percent", f"{name}_qualifier"]] = None
+        out[f"{name}_status"] = "missing"
+    elif kind == "date":
+        out[name] = pd.NaT
+    else:
+        out[name] = None
+    return {column: out[column] for column in out.columns}
+
+
+def _cell_findings(raw: RawTable, column, hidden: bool, parsed) -> list[Finding]:
+    """Errors and warnings of the cells that cannot be read, and of required cells left blank."""
+    frame, table = raw.frame, raw.table.name
+    findings: list[Finding] = []
+
+    def where(position: int) -> tuple[object, int, str | None]:
+        """The row's index label, its row number and its patient ID as a finding shows it."""
+        index = frame.index[position]
+        patient_id = str(frame.at[index, "patient_id"]).strip() if "patient_id" in frame else None
+        return index, int(frame.at[index, "_row"]), patient_id
+
+    unreadable = pd.notna(parsed.distinct[2])  # per distinct cell, as are the masks below
+    # a strict optional column: a category or count that cannot be read is not guessed
+    required = column.name in NON_BLANK[table] or column.required or column.strict
+    for position in _positions(parsed.codes, unreadable):
+        index, row, patient_id = where(position)
+        findings.append(
+            _finding(raw, "error" if required else "warning", row, column.name, patient_id,
+                     REDACTED if hidden else short_value(frame.at[index, column.name]),
+                     # a parser's reason may quote the value: for an identifier, say only what was expected
+                     f"cannot be read as {_KIND_NAMES.get(column.kind, column.kind)} (the value of an "
+                     "identifier column is not shown: see the cell in the file)" if hidden
+                     else parsed.distinct[2][parsed.codes[position]],
+                     "stop" if required else "set to missing")
+        )
+    if column.name not in NON_BLANK[table]:
+        return findings
+    for position in _positions(parsed.codes, pd.isna(parsed.distinct[0]) & ~unreadable):
+        _, row, patient_id = where(position)
+        findings.append(_finding(raw, "error", row, column.name, patient_id, None,
+                                 f"'{column.name}' is required and is empty", "stop"))
+    return findings
+
+
+def _positions(codes: np.ndarray, hit: np.ndarray) -> list[int]:
+    """The positions of the cells whose code points at a distinct cell where `hit` holds, in order."""
+    wanted = np.flatnonzero(hit)
+    if len(wanted) == 0:
+        return []
+    if len(wanted) == 1:
+        return np.flatnonzero(codes == wanted[0]).tolist()
+    return np.flatnonzero(np.isin(codes, wanted)).tolist()
 
 
 def _rows_by_note(notes: pd.Series, rows: pd.Series, noted: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
@@ -147,13 +178,55 @@ def _rows_by_note(notes: pd.Series, rows: pd.Series, noted: np.ndarray | None = 
     noted = notes.notna().to_numpy() if noted is None else noted
     if not noted.any():
         return []
-    # factorize(sort=True) orders the notes as groupby does; a stable sort keeps each note's rows in
-    # order (numpy sorts 16-bit integers stably by radix, in linear time)
+    # factorize(sort=True) orders the notes as groupby does
     codes, distinct = pd.factorize(notes.to_numpy(dtype=object)[noted], sort=True)
+    return _rows_by_code(codes, distinct, rows.to_numpy(dtype=object)[noted])
+
+
+def _first_rows_by_note(notes: np.ndarray, codes: np.ndarray, rows: np.ndarray,
+                        first: int = EXAMPLE_ROWS) -> list[tuple[str, np.ndarray, int]]:
+    """For the cells whose note is `notes[codes[i]]`: each distinct note (sorted), its first `first`
+    rows in table order and its number of rows (what `_rows_by_note` gives, its groups cut short).
+
+    The notes are sorted once each, not per cell; the rows are sorted only as far as the first ones
+    of every note reach (a prefix of the noted rows, doubled until it holds them).
+    """
+    noted = pd.notna(notes)
+    if not noted.any():
+        return []
+    note_codes, distinct = pd.factorize(notes[noted], sort=True)
+    note_of = np.full(len(notes), -1, dtype=np.int32 if len(distinct) < 2**31 else np.int64)
+    note_of[noted] = note_codes
+    per_row = note_of.take(codes)
+    hit = np.flatnonzero(per_row >= 0)
+    per_hit = per_row[hit]
+    counts = np.bincount(per_hit, minlength=len(distinct))
+    wanted = np.minimum(counts, first)
+    size = 4096
+    while True:
+        prefix = per_hit[:size]
+        if size >= len(per_hit) or (np.bincount(prefix, minlength=len(distinct)) >= wanted).all():
+            break
+        size *= 2
+    groups = _rows_by_code(prefix, distinct, rows[hit[:size]])
+    return [(note, group[:first], int(count)) for (note, group), count in zip(groups, counts)]
+
+
+def _rows_by_code(codes: np.ndarray, distinct: np.ndarray, rows: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Each of `distinct` with the `rows` whose code points at it, in their order."""
+    # a stable sort keeps each note's rows in order (numpy sorts 16-bit integers stably by radix,
+    # in linear time)
     if len(distinct) < 2**15:
         codes = codes.astype(np.int16)
-    ordered = rows.to_numpy(dtype=object)[noted][np.argsort(codes, kind="stable")]
+    ordered = rows[np.argsort(codes, kind="stable")]
     return list(zip(distinct, np.split(ordered, np.cumsum(np.bincount(codes, minlength=len(distinct)))[:-1])))
+
+
+def _store_parsed(index: pd.Index, name: str, kind: str, parsed) -> dict[str, pd.Series]:
+    """`_store` of a ParsedColumn: the typed columns made from the distinct values, then spread by code."""
+    distinct = pd.DataFrame(index=pd.RangeIndex(len(parsed.distinct[0])))
+    _store(distinct, name, kind, pd.Series(parsed.distinct[0], index=distinct.index, dtype=object))
+    return {column: pd.Series(distinct[column].array.take(parsed.codes), index=index) for column in distinct.columns}
 
 
 def _store(out: pd.DataFrame, name: str, kind: str, values: pd.Series, missing: np.ndarray | None = None) -> None:
@@ -307,12 +380,99 @@ def first_dose_dates(doses: pd.DataFrame) -> pd.Series:
     return doses.groupby("patient_id")["date"].min()
 
 
+#: A column added to the tables while they are checked: each row's patient as an integer code
+#: (`add_patient_codes`); it does not leave `clean_records`.
+PATIENT_CODE = "_patient"
+
+
+@dataclass(frozen=True)
+class PatientCodes:
+    """Patient IDs as integer codes shared by the tables: the patients table's distinct IDs are codes
+    0 to `known` - 1, IDs that only other tables have come after them, up to `size` - 1; -1 is no ID.
+
+    Per-patient values are arrays of `size` + 1 entries: the last one is what a row without an ID
+    gets (numpy's `take` reads code -1 as the last entry)."""
+
+    known: int
+    size: int
+
+
+def add_patient_codes(tables: dict[str, pd.DataFrame], parsed_ids: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+                      ) -> tuple[dict[str, pd.DataFrame], PatientCodes]:
+    """The tables with PATIENT_CODE added (the patients table's IDs first, then the others'), and the codes.
+
+    `parsed_ids` (table -> the distinct parsed IDs and each row's code into them, as `parse_table`
+    gives them) spares hashing every row: each table's distinct IDs are coded once.
+    """
+    names = ["patients", *(name for name in tables if name != "patients")]
+    if parsed_ids is None or not all(name in parsed_ids for name in names):
+        parsed_ids = {name: (tables[name]["patient_id"].to_numpy(dtype=object), None) for name in names}
+    distinct = [parsed_ids[name][0] for name in names]
+    # one factorisation of every table's distinct IDs: codes in order of first appearance, so the
+    # patients table's IDs come first; a missing ID is -1
+    codes, uniques = pd.factorize(np.concatenate(distinct), use_na_sentinel=True)
+    parts = np.split(codes, np.cumsum([len(d) for d in distinct])[:-1])
+    known = int(parts[0].max(initial=-1)) + 1
+    coded = {}
+    for name, part in zip(names, parts):
+        rows = parsed_ids[name][1]
+        coded[name] = tables[name].copy(deep=False)  # a new frame sharing the columns: the caller's keeps its own
+        coded[name][PATIENT_CODE] = part if rows is None else part.take(rows)
+    return {name: coded[name] for name in tables}, PatientCodes(known, len(uniques))
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray:
+    return frame[PATIENT_CODE].to_numpy()
+
+
+def _per_patient(codes: np.ndarray, values: pd.Series, patients: PatientCodes, how: str) -> np.ndarray:
+    """`how` ("min" or "max") of the dates `values` per patient code, NaT where a patient has none
+    (and in the last entry, for rows without an ID: a groupby leaves missing keys out)."""
+    dates = values.to_numpy()
+    valid = (codes >= 0) & ~np.isnat(dates)
+    ticks = dates.view(np.int64)
+    nat = np.datetime64("NaT").astype(dates.dtype).view(np.int64)  # the smallest int64
+    if how == "min":
+        out = np.full(patients.size + 1, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(out, codes[valid], ticks[valid])
+        out[out == np.iinfo(np.int64).max] = nat
+    else:
+        out = np.full(patients.size + 1, nat, dtype=np.int64)
+        np.maximum.at(out, codes[valid], ticks[valid])
+    out[-1] = nat
+    return out.view(dates.dtype)
+
+
+def _first_row_values(codes: np.ndarray, values: pd.Series, patients: PatientCodes) -> np.ndarray:
+    """The value of each patient's first row (NaT for a patient without a row); the last entry is the
+    first row without an ID (`Series.map` matches a missing key to a missing key)."""
+    out = np.full(patients.size + 1, np.datetime64("NaT"), dtype=values.dtype)
+    first_codes, first_rows = np.unique(codes, return_index=True)
+    out[first_codes] = values.to_numpy()[first_rows]
+    return out
+
+
+def _with_column(frame: pd.DataFrame, name: str, values: pd.Series) -> pd.DataFrame:
+    """`frame.assign(name=values)` without copying the other columns."""
+    out = frame.copy(deep=False)
+    out[name] = values
+    return out
+
+
+def _spread(per_patient: np.ndarray, frame: pd.DataFrame) -> pd.Series:
+    """A per-patient array as a column of `frame`, by each row's patient code."""
+    return pd.Series(per_patient.take(_codes(frame)), index=frame.index)
+
+
 def _hit_values(frame: pd.DataFrame, mask: pd.Series, *columns: str) -> list[list]:
     """The values of `columns` in the rows where `mask` holds, column by column (None for a column
     the frame lacks), as `iterrows` would give them (Timestamps for dates) without building a Series
     per row."""
-    hits = frame[mask]
-    return [hits[c].tolist() if c in hits else [None] * len(hits) for c in columns]
+    mask = np.asarray(mask, dtype=bool)
+    hits = int(mask.sum())
+    if hits == 0:
+        return [[] for _ in columns]
+    return [frame[c][mask].tolist() if c in frame else [None] * hits for c in columns]
 
 
 def _rows_finding(table, source, frame, mask, column, rule, value_column=None) -> list[Finding]:
@@ -328,24 +488,27 @@ def _rows_finding(table, source, frame, mask, column, rule, value_column=None) -
 def check_cross_table(tables: dict[str, pd.DataFrame], sources: dict[str, str]) -> list[Finding]:
     """Unique IDs, no orphans, and dates in a possible order."""
     findings: list[Finding] = []
+    if PATIENT_CODE not in tables["patients"]:
+        tables, _ = add_patient_codes(tables)
     patients, follow_up = tables["patients"], tables["follow_up"]
+    coding = _coding(tables)
     for name in ("patients", "follow_up"):
         frame = tables[name]
-        duplicated = frame["patient_id"].duplicated(keep=False) & frame["patient_id"].notna()
+        codes = _codes(frame)
+        duplicated = (codes >= 0) & (np.bincount(codes[codes >= 0], minlength=coding.size + 1).take(codes) > 1)
         findings += _rows_finding(name, sources[name], frame, duplicated, "patient_id",
                                   "patient_id appears more than once (one row per patient expected)")
-    # the same members as a set, but an array: isin would turn a set into a new array at every call
-    known = patients["patient_id"].dropna().unique()
     for table in TABLES:
         if table.name == "patients":
             continue
         frame = tables[table.name]
-        orphan = ~frame["patient_id"].isin(known) & frame["patient_id"].notna()
+        orphan = _codes(frame) >= coding.known
         findings += _rows_finding(table.name, sources[table.name], frame, orphan, "patient_id",
                                   "patient_id is not in the patients table")
 
-    first = first_dose_dates(tables["ino_doses"])
-    fu = follow_up.assign(first_dose=follow_up["patient_id"].map(first))
+    doses = tables["ino_doses"]
+    first = _per_patient(_codes(doses), doses["date"], coding, "min")
+    fu = _with_column(follow_up, "first_dose", _spread(first, follow_up))
     source = sources["follow_up"]
     dead, alive = fu["vital_status"].eq("dead"), fu["vital_status"].eq("alive")
     findings += _rows_finding("follow_up", source, fu, dead & fu["death_date"].isna(), "death_date",
@@ -362,7 +525,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], sources: dict[str, str]) 
                               "relapse is dated before the first InO dose")
     findings += _rows_finding("follow_up", source, fu, fu["relapse_date"] > fu["death_date"], "relapse_date",
                               "relapse is dated after death")
-    pt = patients.assign(first_dose=patients["patient_id"].map(first))
+    pt = _with_column(patients, "first_dose", _spread(first, patients))
     source = sources["patients"]
     findings += _rows_finding("patients", source, pt, pt["first_relapse_date"] <= pt["cr1_date"], "first_relapse_date",
                               "the first relapse is dated on or before the first remission (cr1_date)")
@@ -373,16 +536,23 @@ def check_cross_table(tables: dict[str, pd.DataFrame], sources: dict[str, str]) 
     findings += _rows_finding("patients", source, pt, pt["first_relapse_date"].notna() & pt["relapse_number"].eq(0).fillna(False).astype(bool),
                               "first_relapse_date", "a first relapse date is given but relapse_number is 0 "
                               "(primary refractory)")
-    hsct = tables["transplants"].assign(first_dose=lambda t: t["patient_id"].map(first))
+    hsct = _with_column(tables["transplants"], "first_dose", _spread(first, tables["transplants"]))
     findings += _rows_finding("transplants", sources["transplants"], hsct, hsct["date"] < hsct["first_dose"],
                               "date", "HSCT dated before the first InO dose (record a prior HSCT in patients)")
-    death = follow_up.drop_duplicates("patient_id").set_index("patient_id")["death_date"]
+    death = _first_row_values(_codes(follow_up), follow_up["death_date"], coding)
     for name, column in DATED_RECORDS.items():
         frame = tables[name]
-        after_death = frame[column] > frame["patient_id"].map(death)
+        after_death = frame[column] > _spread(death, frame)
         findings += _rows_finding(name, sources[name], frame, after_death, column,
                                   "dated after the patient's death (follow_up death_date)")
     return findings
+
+
+def _coding(tables: dict[str, pd.DataFrame]) -> PatientCodes:
+    """The PatientCodes of tables that carry PATIENT_CODE (`add_patient_codes`)."""
+    codes = [_codes(frame) for frame in tables.values() if PATIENT_CODE in frame]
+    patients = _codes(tables["patients"])
+    return PatientCodes(int(patients.max(initial=-1)) + 1, int(max(c.max(initial=-1) for c in codes)) + 1)
 
 
 def latest_record_dates(tables: dict[str, pd.DataFrame]) -> pd.Series:
@@ -395,18 +565,30 @@ def latest_record_dates(tables: dict[str, pd.DataFrame]) -> pd.Series:
     return stacked.groupby("patient_id")["date"].max()
 
 
+def _latest_per_patient(tables: dict[str, pd.DataFrame]) -> np.ndarray:
+    """`latest_record_dates` per patient code (tables carrying PATIENT_CODE)."""
+    dated = [(tables[name], column) for name, column in DATED_RECORDS.items()] + [(tables["follow_up"], "relapse_date")]
+    codes = np.concatenate([_codes(frame) for frame, _ in dated])
+    dates = pd.Series(np.concatenate([frame[column].to_numpy() for frame, column in dated]))
+    return _per_patient(codes, dates, _coding(tables), "max")
+
+
 def extend_last_contact(tables: dict[str, pd.DataFrame], source: str) -> tuple[pd.DataFrame, list[Finding]]:
     """A living patient's last contact is at least the latest date of their records (a registry's
     last-contact field often lags the records; admiral derives the last-known-alive date the same
     way). Each move is a listed correction."""
+    if PATIENT_CODE not in tables["follow_up"]:
+        coded, _ = add_patient_codes(tables)
+        follow_up, findings = extend_last_contact(coded, source)
+        return follow_up.drop(columns=[PATIENT_CODE]), findings
     follow_up = tables["follow_up"]
-    latest = follow_up["patient_id"].map(latest_record_dates(tables))
+    latest = _spread(_latest_per_patient(tables), follow_up)
     stale = follow_up["vital_status"].eq("alive") & (latest > follow_up["last_contact_date"])
     findings = [
         Finding("correction", "follow_up", source, int(row), "last_contact_date", patient_id, _iso(contact),
                 "last contact before a recorded visit, dose, transplant, adverse event or relapse",
                 f"set to the latest recorded date {_iso(date)}")
-        for row, patient_id, contact, date in zip(*_hit_values(follow_up.assign(_latest=latest), stale, "_row",
+        for row, patient_id, contact, date in zip(*_hit_values(_with_column(follow_up, "_latest", latest), stale, "_row",
                                                                "patient_id", "last_contact_date", "_latest"))
     ]
     follow_up = follow_up.copy()
@@ -444,7 +626,8 @@ def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutof
             findings.append(Finding("exclusion", name, sources[name], int(row), column, patient_id,
                                     _iso(date), f"dated after the data cut-off {cutoff}",
                                     "record kept out of the analysis"))
-        tables[name] = frame[~late].reset_index(drop=True)
+        unchanged = not late.any() and frame.index.equals(pd.RangeIndex(len(frame)))
+        tables[name] = frame if unchanged else frame[~late].reset_index(drop=True)
     fu = tables["follow_up"].copy()
     source = sources["follow_up"]
     death_late = fu["death_date"] > cutoff_ts
@@ -527,7 +710,13 @@ def reached_age_on(birth: pd.Series, on: pd.Series, years: float) -> pd.Series:
 def assess_eligibility(patients: pd.DataFrame, doses: pd.DataFrame, follow_up: pd.DataFrame,
                        rules: Eligibility) -> pd.DataFrame:
     """One row per raw patient: first dose, age, included flag and the first exclusion reason."""
-    first = patients["patient_id"].map(first_dose_dates(doses))
+    if PATIENT_CODE not in patients:
+        coded, _ = add_patient_codes({"patients": patients, "ino_doses": doses, "follow_up": follow_up})
+        return assess_eligibility(coded["patients"], coded["ino_doses"], coded["follow_up"], rules)
+    coding = _coding({"patients": patients, "ino_doses": doses, "follow_up": follow_up})
+    first = _spread(_per_patient(_codes(doses), doses["date"], coding, "min"), patients)
+    with_follow_up = np.zeros(coding.size + 1, dtype=bool)
+    with_follow_up[_codes(follow_up)] = True  # code -1 marks the last entry: isin matches None to None
     out = patients[["patient_id"]].copy()
     out["first_dose_date"] = first
     ages = ages_in_years(patients["birth_date"], first)
@@ -536,7 +725,7 @@ def assess_eligibility(patients: pd.DataFrame, doses: pd.DataFrame, follow_up: p
         first.isna(),
         (first < pd.Timestamp(rules.window_start)) | (first > pd.Timestamp(rules.window_end)),
         reached_age_on(patients["birth_date"], first, rules.max_age_years),
-        ~patients["patient_id"].isin(follow_up["patient_id"]),
+        pd.Series(~with_follow_up.take(_codes(patients)), index=patients.index),
     ]
     reason = pd.Series(None, index=patients.index, dtype=object)
     for condition, label in zip(conditions, EXCLUSION_REASONS):
@@ -565,28 +754,46 @@ def _stop(findings: list[Finding], pseudonym_key: bytes | None) -> DataContractE
     return DataContractError(findings)
 
 
+def _with_eligibility(patients: pd.DataFrame, eligibility: pd.DataFrame) -> pd.DataFrame:
+    """`patients.merge(eligibility, on="patient_id", how="left", validate="one_to_one")`: for the
+    eligibility of these patients (one row each, in their order) the columns put side by side."""
+    codes = _codes(patients)
+    if (codes < 0).any() or np.bincount(codes).max(initial=0) > 1 or not eligibility["patient_id"].equals(
+            patients["patient_id"]):
+        return patients.merge(eligibility, on="patient_id", how="left", validate="one_to_one")
+    return pd.concat([patients.reset_index(drop=True),
+                      eligibility.drop(columns=["patient_id"]).reset_index(drop=True)], axis=1)
+
+
 def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_findings: list[Finding],
-                  pseudonym_key: bytes | None = None) -> CleanRecords:
+                  pseudonym_key: bytes | None = None, release_raw: bool = False) -> CleanRecords:
     """Parse, check, correct and de-identify the raw tables; raise DataContractError on any error.
 
     Every problem is collected before stopping, so that one message lists them all: tables that were
     found are parsed and their values checked even when another table or a column is missing; the
     cross-table rules run when every table is there. With `pseudonym_key`, patient IDs in the clean
     tables and in every finding are replaced by keyed pseudonyms (`ino_study.records.pseudonym`).
+
+    `release_raw`: each raw table is taken out of `raw_tables` once parsed (the caller's dict is left
+    empty), so that its memory is freed while the rest is cleaned.
     """
     findings = list(read_findings)
     identifiers = set(IDENTIFIER_COLUMNS) | set(rules.identifier_columns)
     sources = {name: raw.source for name, raw in raw_tables.items()}
     tables: dict[str, pd.DataFrame] = {}
     caches: dict[str, ParseCache] = {}
-    for name, raw in raw_tables.items():
-        tables[name], table_findings = parse_table(raw, identifiers, caches)
+    parsed_ids: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name in list(raw_tables):
+        raw = raw_tables.pop(name) if release_raw else raw_tables[name]
+        tables[name], table_findings = parse_table(raw, identifiers, caches, parsed_ids)
         findings += table_findings
+        del raw
     if "transplants" in tables:  # GVHD grades and severities read, their dates checked
         tables["transplants"], gvhd_findings = normalise_gvhd(tables["transplants"], sources["transplants"])
         findings += gvhd_findings
     findings += check_values(tables, sources)
     if all(t.name in tables for t in TABLES):
+        tables, _ = add_patient_codes(tables, parsed_ids)
         findings += check_cross_table(tables, sources)
     if any(f.severity == "error" for f in findings):
         raise _stop(findings, pseudonym_key)
@@ -603,10 +810,10 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     for patient_id, reason in zip(excluded["patient_id"].tolist(), excluded["exclusion_reason"].tolist()):
         findings.append(Finding("exclusion", "patients", sources["patients"], None, None, patient_id, None,
                                 reason, "patient not analysed"))
-    patients = tables["patients"].merge(eligibility, on="patient_id", how="left", validate="one_to_one")
+    patients = _with_eligibility(tables["patients"], eligibility)
     tables["patients"] = patients.drop(columns=[c for c in identifiers if c in patients])
     for name in tables:
-        frame = tables[name].drop(columns=[c for c in identifiers if c in tables[name]])
+        frame = tables[name].drop(columns=[c for c in [*identifiers, PATIENT_CODE] if c in tables[name]])
         tables[name] = frame.rename(columns={"_row": "source_row"})  # the Excel row each record came from
     if pseudonym_key is not None:
         from ino_study.records.pseudonym import pseudonymise_findings, pseudonymise_tables

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
+from ino_study.records.parse import factorize_exactly
 from ino_study.records.quality import Finding, short_value
 
 AGVHD_GRADES = {"0": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4,
@@ -35,6 +37,20 @@ def _grade_key(text: str) -> str:
     return _GRADE_WORDS.sub("", key).strip().rstrip(".")
 
 
+def _read_codes(frame: pd.DataFrame, column: str, read) -> tuple[np.ndarray, list[int]]:
+    """`read(str(value))` of each filled cell of `column` (None for an empty cell, or the whole column
+    when the table lacks it), found once per distinct value; and the positions where it gives None
+    for a filled cell, in row order."""
+    if column not in frame:
+        return np.full(len(frame), None, dtype=object), []
+    cells = frame[column].to_numpy(dtype=object)
+    codes, distinct = factorize_exactly(cells)
+    values = np.array([None if pd.isna(value) else read(str(value)) for value in distinct] + [None], dtype=object)
+    per_row = values.take(np.where(codes < 0, len(distinct), codes))
+    unread = np.append(pd.isna(values[:-1]), False).take(np.where(codes < 0, len(distinct), codes))
+    return per_row, np.flatnonzero(unread).tolist()
+
+
 def normalise_gvhd(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[Finding]]:
     """The transplants table with `agvhd_grade` as Int64 (0-4) and `cgvhd` in English; the errors."""
     findings: list[Finding] = []
@@ -45,27 +61,15 @@ def normalise_gvhd(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list
                                 frame.at[index, "patient_id"], None if value is None else short_value(value),
                                 rule, "stop"))
 
-    grades = pd.array([None] * len(frame), dtype="Int64")
-    if "agvhd_grade" in frame:
-        for position, (index, value) in enumerate(frame["agvhd_grade"].items()):
-            if value is None or pd.isna(value):
-                continue
-            grade = AGVHD_GRADES.get(_grade_key(str(value)))
-            if grade is None:
-                error(index, "agvhd_grade", value, "is not an acute GVHD grade (expected 0, I, II, III or IV)")
-            else:
-                grades[position] = grade
-    frame["agvhd_grade"] = grades
-    severities = [None] * len(frame)
-    if "cgvhd" in frame:
-        for position, (index, value) in enumerate(frame["cgvhd"].items()):
-            if value is None or pd.isna(value):
-                continue
-            severity = CGVHD_SEVERITIES.get(str(value).strip().casefold().rstrip("."))
-            if severity is None:
-                error(index, "cgvhd", value, "is not a chronic GVHD severity (expected none, mild, moderate or severe)")
-            else:
-                severities[position] = severity
+    grades, bad = _read_codes(frame, "agvhd_grade", lambda value: AGVHD_GRADES.get(_grade_key(value)))
+    for position in bad:
+        error(frame.index[position], "agvhd_grade", frame["agvhd_grade"].iat[position],
+              "is not an acute GVHD grade (expected 0, I, II, III or IV)")
+    frame["agvhd_grade"] = pd.array(grades, dtype="Int64")
+    severities, bad = _read_codes(frame, "cgvhd", lambda value: CGVHD_SEVERITIES.get(value.strip().casefold().rstrip(".")))
+    for position in bad:
+        error(frame.index[position], "cgvhd", frame["cgvhd"].iat[position],
+              "is not a chronic GVHD severity (expected none, mild, moderate or severe)")
     frame["cgvhd"] = pd.Series(severities, index=frame.index, dtype=object)
     for column in ("agvhd_date", "cgvhd_date"):
         if column not in frame:

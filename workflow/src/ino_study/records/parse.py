@@ -130,6 +130,7 @@ import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Generic, TypeVar
@@ -1067,36 +1068,79 @@ def parse_series(
 class ParsedColumn:
     """What `parse_series` returns, with the masks a caller would get from isna / notna on it.
 
-    The masks come from the distinct values when the column was factorised (isna is elementwise,
-    so the result is the same), sparing several passes over a long column of objects.
+    Held as the results of the distinct cells (`distinct`: values, notes, errors, one entry per
+    distinct cell and a last one for blank cells) and a code per cell into them (`codes`); the Series
+    and masks are those spread to the cells (made when first asked for). A caller that keeps to
+    `distinct` and `codes` does its work once per distinct cell. The masks come from the distinct
+    values (isna is elementwise, so the result is the same).
     """
 
-    values: pd.Series
-    notes: pd.Series
-    errors: pd.Series
-    missing: np.ndarray  # values.isna()
-    noted: np.ndarray  # notes.notna()
-    unreadable: np.ndarray  # errors.notna()
+    index: pd.Index
+    name: object
+    distinct: tuple[np.ndarray, np.ndarray, np.ndarray]
+    codes: np.ndarray
+
+    def _spread(self, part: int) -> pd.Series:
+        return pd.Series(self.distinct[part].take(self.codes), index=self.index, dtype=object, name=self.name)
+
+    @cached_property
+    def values(self) -> pd.Series:
+        return self._spread(0)
+
+    @cached_property
+    def notes(self) -> pd.Series:
+        return self._spread(1)
+
+    @cached_property
+    def errors(self) -> pd.Series:
+        return self._spread(2)
+
+    @cached_property
+    def missing(self) -> np.ndarray:  # values.isna()
+        return pd.isna(self.distinct[0]).take(self.codes)
+
+    @cached_property
+    def noted(self) -> np.ndarray:  # notes.notna()
+        return pd.notna(self.distinct[1]).take(self.codes)
+
+    @cached_property
+    def unreadable(self) -> np.ndarray:  # errors.notna()
+        return pd.notna(self.distinct[2]).take(self.codes)
 
 
 def parse_column(values: pd.Series, kind: str, cache: ParseCache | None = None) -> ParsedColumn:
-    """`parse_series`, as a ParsedColumn."""
+    """`parse_series`, as a ParsedColumn.
+
+    A categorical column (a CSV column as `ino_study.records.read` gives it) is parsed category by
+    category; a column of strings and blanks is factorised first; any other column cell by cell.
+    """
     try:
         parser = PARSERS[kind]
     except KeyError:
         raise ValueError(f"unknown column kind {kind!r}; expected one of {sorted(PARSERS)}") from None
     if cache is None:
         cache = {}
-    fast = _parse_text_column(values, parser, cache)
     index, name = values.index, values.name
-    if fast is not None:
-        parts, masks = fast
-        series = [pd.Series(part, index=index, dtype=object, name=name) for part in parts]
-        return ParsedColumn(*series, *masks)
-    series = [pd.Series(part, index=index, dtype=object, name=name)
-              for part in _parse_cells(values.tolist(), parser, cache)]
-    return ParsedColumn(*series, series[0].isna().to_numpy(), series[1].notna().to_numpy(),
-                        series[2].notna().to_numpy())
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        coded = _parse_categories(values, parser, cache)
+    else:
+        coded = _parse_text_codes(values, parser, cache)
+    if coded is not None:
+        return ParsedColumn(index, name, *coded)
+    parts = _parse_cells(values.tolist(), parser, cache)
+    distinct = tuple(np.array([*part, None], dtype=object) for part in parts)
+    return ParsedColumn(index, name, distinct, np.arange(len(values)))
+
+
+def _parse_categories(values: pd.Series, parser: Callable[[object], Parsed], cache: ParseCache
+                      ) -> tuple[tuple[np.ndarray, ...], np.ndarray] | None:
+    """(distinct results, codes) of a categorical column whose categories are str, or None."""
+    categories = values.cat.categories
+    if len(categories) and pd.api.types.infer_dtype(categories, skipna=False) != "string":
+        return None  # (a str subclass reads as its str: the parsers see no difference)
+    uniques = categories.to_numpy(dtype=object)
+    codes = values.cat.codes.to_numpy()
+    return _parse_distinct_texts(uniques, parser, cache), np.where(codes < 0, len(uniques), codes)
 
 
 def _cache_key(cell: object) -> object:
@@ -1129,37 +1173,118 @@ def _parse_cells(
     return out_values, out_notes, out_errors
 
 
-def _parse_text_column(
-    values: pd.Series, parser: Callable[[object], Parsed], cache: ParseCache
-) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
-    """The fast path for a column whose cells are all ``str`` or blank (every CSV column).
+def _parse_text_codes(values: pd.Series, parser: Callable[[object], Parsed], cache: ParseCache
+                      ) -> tuple[tuple[np.ndarray, ...], np.ndarray] | None:
+    """(distinct results, codes) of a column whose cells are all ``str`` or blank, or None.
 
-    The column is factorised (one integer code per cell, the distinct strings once), each distinct
-    string is parsed, and the results are spread back to the cells by their codes: the same results
-    as the general path, with the per-cell work done by numpy. Returns None when a cell is of another
-    type (a workbook's numbers and dates keep the general path, where 1, 1.0 and True stay distinct).
-    Returns the values, notes and errors, and the masks values.isna(), notes.notna(), errors.notna().
+    The column is factorised (one integer code per cell, the distinct strings once) and each distinct
+    string is parsed; blank cells take the last entry. None when a cell is of another type (a
+    workbook's numbers and dates keep the general path, where 1, 1.0 and True stay distinct).
     """
     cells = values.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
         return None
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    codes, uniques = factorize_exactly(cells)
     if not set(map(type, uniques)) <= {str}:  # a str subclass is its own key in the general path
         return None
     missing = np.flatnonzero(codes < 0)
     if not all(_is_blank(cell) for cell in cells[missing] if cell is not None):  # e.g. Decimal('NaN')
         return None
+    take = np.where(codes < 0, len(uniques), codes) if len(missing) else codes
+    return _parse_distinct_texts(uniques, parser, cache), take
+
+
+def factorize_exactly(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize(cells)` (missing cells -1), checked: each code gives back its cell.
+
+    pandas compares strings as C strings there: text after a NUL character is not seen, so 'a' and
+    'a\\x00b' would share a code. When that happens the column is factorised cell by cell.
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    present = codes >= 0
+    if (uniques.take(codes[present]) == cells[present]).all():
+        return codes, uniques
+    seen: dict = {}
+    codes = np.array([-1 if pd.isna(cell) else seen.setdefault(cell, len(seen)) for cell in cells.tolist()],
+                     dtype=np.intp)
+    return codes, np.array(list(seen), dtype=object)
+
+
+def _parse_text_column(
+    values: pd.Series, parser: Callable[[object], Parsed], cache: ParseCache
+) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """The fast path for a column whose cells are all ``str`` or blank (every CSV column).
+
+    The same results as the general path, with the per-cell work done by numpy. Returns None when a
+    cell is of another type. Returns the values, notes and errors, and the masks values.isna(),
+    notes.notna(), errors.notna().
+    """
+    coded = _parse_text_codes(values, parser, cache)
+    if coded is None:
+        return None
+    distinct, take = coded
+    masks = [pd.isna(distinct[0]), pd.notna(distinct[1]), pd.notna(distinct[2])]
+    return [part.take(take) for part in distinct], [mask.take(take) for mask in masks]
+
+
+def _parse_distinct_texts(uniques: np.ndarray, parser: Callable[[object], Parsed], cache: ParseCache
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, notes and errors of each distinct string (through `cache`), and a last entry for blanks."""
+    if parser in _TEXT_PARSERS:
+        return _parse_distinct_clean_texts(uniques, parser, cache)
     parsed = list(map(cache.get, uniques))
     new = [i for i, result in enumerate(parsed) if result is None]
     if new:
-        results = _parse_new_texts(uniques[new].tolist(), parser)
-        for i, text, result in zip(new, uniques[new].tolist(), results):
+        texts = uniques[new].tolist()
+        for i, text, result in zip(new, texts, _parse_new_texts(texts, parser)):
             parsed[i] = cache[text] = result
-    parsed.append(_BLANK_RESULT)  # where the code is -1 (blank cells)
-    take = np.where(codes < 0, len(uniques), codes) if len(missing) else codes
-    distinct = [np.fromiter(map(itemgetter(part), parsed), dtype=object, count=len(parsed)) for part in range(3)]
-    masks = [pd.isna(distinct[0]), pd.notna(distinct[1]), pd.notna(distinct[2])]
-    return [part.take(take) for part in distinct], [mask.take(take) for mask in masks]
+    parsed.append(_BLANK_RESULT)
+    return tuple(np.fromiter(map(itemgetter(part), parsed), dtype=object, count=len(parsed)) for part in range(3))
+
+
+def _parse_distinct_clean_texts(uniques: np.ndarray, parser: Callable[[object], Parsed], cache: ParseCache
+                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_parse_distinct_texts` for the text parsers: a string already clean is its own value (no note,
+    no error), found for all strings at once; the others are parsed (through `cache`)."""
+    clean = clean_text_mask(uniques)
+    values = np.append(uniques, None).astype(object)
+    notes = np.full(len(uniques) + 1, None, dtype=object)
+    errors = np.full(len(uniques) + 1, None, dtype=object)
+    for i in np.flatnonzero(~clean).tolist():
+        text = uniques[i]
+        result = cache.get(text)
+        if result is None:
+            result = cache[text] = _parse_one(parser, text)
+        values[i], notes[i], errors[i] = result
+    return values, notes, errors
+
+
+#: Python's whitespace (what `str.isspace` and `\\s` in a str pattern match), spelled out for a
+#: regular expression engine whose `\\s` is ASCII only (RE2, used by pyarrow).
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                 "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def re2_class(characters: str) -> str:
+    """The characters as the inside of an RE2 character class (each as an \\x{...} escape)."""
+    return "".join(f"\\x{{{ord(c):x}}}" for c in characters)
+
+
+_NOT_WORD = re2_class(PY_WHITESPACE + _INVISIBLE)
+#: `_CLEAN_TEXT` (fullmatch) with a first character other than '#' (no Excel error value), for RE2.
+CLEAN_TEXT_RE2 = f"^[^{_NOT_WORD}#][^{_NOT_WORD}]*(?: [^{_NOT_WORD}]+)*$"
+
+
+def clean_text_mask(texts: np.ndarray) -> np.ndarray:
+    """Per string: already clean (`_CLEAN_TEXT.fullmatch`) and not starting with '#', computed by
+    pyarrow (RE2) over the whole array at once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(texts):
+        return np.zeros(0, dtype=bool)
+    matched = pc.match_substring_regex(pa.array(texts, type=pa.string()), CLEAN_TEXT_RE2)
+    return matched.to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _parse_new_texts(texts: list[str], parser: Callable[[object], Parsed]) -> list[tuple]:

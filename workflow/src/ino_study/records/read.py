@@ -32,6 +32,7 @@ Rules (each documented in docs/data_dictionary.md):
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -47,6 +48,7 @@ import pandas as pd
 
 from ino_study.records.column_map import ColumnMap, column_map_problems, header_listing, resolve_column_map
 from ino_study.records.contract import TABLES, Table, normalise_name
+from ino_study.records.parse import PY_WHITESPACE, re2_class
 from ino_study.records.quality import Finding, short_value
 
 HEADER_SEARCH_ROWS = 10
@@ -129,12 +131,45 @@ def _rows_to_columns(rows: list[tuple]) -> list[np.ndarray]:
     return columns
 
 
-def blank_mask(values: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class CodedCells:
+    """A column of CSV cells with each distinct string kept once: `uniques[codes[i]]` is cell i.
+
+    Code -1 marks no cell (past the end of a short row; read as None). Indexing by a position gives
+    the cell; by a slice or an array of positions, the CodedCells of those cells (same `uniques`).
+    Work that depends only on a cell's text (is it blank?) is done once per distinct string.
+    """
+
+    codes: np.ndarray
+    uniques: np.ndarray  # object array of distinct str
+    blank_uniques: np.ndarray | None = None  # blank_mask(uniques), when the reader computed it
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, np.integer)):
+            code = self.codes[key]
+            return None if code < 0 else self.uniques[code]
+        return CodedCells(self.codes[key], self.uniques, self.blank_uniques)
+
+    def __iter__(self):
+        return (None if code < 0 else self.uniques[code] for code in self.codes.tolist())
+
+    def per_cell(self, per_unique: np.ndarray, missing) -> np.ndarray:
+        """`per_unique` (one entry per distinct string) spread to the cells; `missing` where no cell."""
+        return np.append(per_unique, np.array([missing], dtype=per_unique.dtype)).take(self.codes)
+
+
+def blank_mask(values) -> np.ndarray:
     """`[_is_blank(v) for v in values]`, fast for a column of text (a CSV column).
 
     Blank: None, a float NaN, or a string of whitespace only (`str.strip()` and `str.isspace()`
-    agree on what whitespace is, NBSP included).
+    agree on what whitespace is, NBSP included). For CodedCells each distinct string is looked at once.
     """
+    if isinstance(values, CodedCells):
+        blank = values.blank_uniques if values.blank_uniques is not None else blank_mask(values.uniques)
+        return values.per_cell(blank, True)
     values = np.asarray(values, dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         try:
@@ -288,24 +323,55 @@ def columns_to_table(
         finding("correction", None, None, None, f"{inner_blank} blank row(s) inside the table skipped", "skipped")
 
     frame = _records_frame({name: body[position][kept] for name, position in positions.items()},
-                           (header_row_number + 1 + kept).tolist())
+                           header_row_number + 1 + kept)
     return RawTable(table, source, frame, findings)
 
 
-def _records_frame(cells: dict[str, np.ndarray], row_numbers: list[int]) -> pd.DataFrame:
+def _records_frame(cells: dict[str, np.ndarray], row_numbers: np.ndarray) -> pd.DataFrame:
     """The records as an object-dtype frame with `_row`, as `DataFrame.from_records(...).astype(object)` makes it.
 
     from_records infers each column's type (a column of numbers becomes float, datetimes Timestamps)
     and astype(object) keeps that; a column of strings only stays as it is, so such tables (every
-    CSV file) skip the row-by-row round trip.
+    CSV file) skip the row-by-row round trip. CodedCells become categorical columns, and `_row`
+    int64 (`categorical_table`).
     """
     names = [*cells, "_row"]
+    if any(isinstance(v, CodedCells) for v in cells.values()):
+        data = {name: _categorical(v) for name, v in cells.items()}
+        data["_row"] = np.asarray(row_numbers, dtype=np.int64)
+        return pd.DataFrame(data, columns=names, index=pd.RangeIndex(len(row_numbers)))
+    row_numbers = np.asarray(row_numbers).tolist()
     if row_numbers and all(pd.api.types.infer_dtype(v, skipna=False) == "string" for v in cells.values()):
         data: dict[str, np.ndarray] = dict(cells)
         data["_row"] = np.array(row_numbers, dtype=object)
         return pd.DataFrame(data, columns=names, index=pd.RangeIndex(len(row_numbers)))
     records = list(zip(*cells.values(), row_numbers))
     return pd.DataFrame.from_records(records, columns=names).astype(object)
+
+
+def _categorical(cells: CodedCells) -> pd.Categorical:
+    """The cells as a pandas Categorical: the distinct strings present as categories, None as NaN."""
+    valid = cells.codes[cells.codes >= 0] if (cells.codes < 0).any() else cells.codes
+    used = np.bincount(valid, minlength=len(cells.uniques)) > 0
+    if used.all():
+        return pd.Categorical.from_codes(cells.codes, categories=pd.Index(cells.uniques, dtype=object))
+    new_code = np.append(np.cumsum(used, dtype=np.int32) - 1, np.int32(-1))
+    return pd.Categorical.from_codes(new_code.take(cells.codes), categories=pd.Index(cells.uniques[used], dtype=object))
+
+
+def categorical_table(raw: RawTable) -> RawTable:
+    """A CSV table with every contract column categorical (as `_categorical` makes it from CodedCells)
+    and the row numbers `_row` int64.
+
+    Both ways of reading a CSV file (the columnar reader and csv.reader row by row) give this form.
+    """
+    frame = raw.frame
+    for name in frame.columns:
+        if name == "_row":
+            frame[name] = frame[name].to_numpy().astype(np.int64)
+        elif not isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = pd.Categorical(frame[name].to_numpy(dtype=object))
+    return raw
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -459,14 +525,19 @@ def _first_filled_line(text: str, chunk: int = 1 << 16) -> str:
 
 
 def _delimiter(text: str) -> str:
-    first_line = _first_filled_line(text)
+    return _line_delimiter(_first_filled_line(text))
+
+
+def _line_delimiter(first_line: str) -> str:
+    """The delimiter of a CSV file whose first filled line this is: the most frequent of ; tab ,"""
     counts = {d: first_line.count(d) for d in (";", "\t", ",")}
     return max(counts, key=lambda d: (counts[d], d == ";"))
 
 
 def _unquoted_csv_columns(text: str, delimiter: str, data: bytes | None = None
                           ) -> tuple[list[np.ndarray], int] | None:
-    """The cells of a CSV text without quote characters, position by position, read by pandas' C parser.
+    """The cells of a CSV text without quote characters, position by position, read by pyarrow's
+    reader (CodedCells, `_coded_csv_columns`) or, when it declines, by pandas' C parser (object arrays).
 
     Gives exactly the cells `csv.reader` gives (strings; None past the end of a short row), much
     faster, or None when the text is not of the simple kind this covers and `csv.reader` must read
@@ -479,16 +550,16 @@ def _unquoted_csv_columns(text: str, delimiter: str, data: bytes | None = None
         return None
     if data is None:
         data = text.encode("utf-8")
+    width = _first_row_width(data, delimiter)
+    coded = _coded_csv_columns(data, delimiter)
+    if coded is not None:
+        return coded, len(coded[0])
     if _longest_line(data) > csv.field_size_limit() and _csv_row_lengths(data, delimiter) is None:
         return None  # a row, so maybe a field, longer than csv.reader takes
-    first_row = data[: min((i for i in (data.find(b"\r"), data.find(b"\n"), len(data)) if i >= 0))]
-    width = first_row.count(delimiter.encode()) + 1
-    frame = _read_unquoted(data, delimiter, width)
     rows = _csv_row_count(data)
+    frame = _read_unquoted(data, delimiter, width)
     if (frame is not None and width > 1 and len(frame) == rows
             and data.count(delimiter.encode()) == (width - 1) * rows):
-        # no row has more cells than the first (the parser would refuse it) and the delimiters add
-        # up to `width` cells in every row: a rectangular file, nothing to pad
         return [frame[position].to_numpy(dtype=object) for position in range(width)], rows
     lengths = _csv_row_lengths(data, delimiter)  # a ragged file: how many cells each row has
     if lengths is None or not len(lengths):
@@ -505,6 +576,118 @@ def _unquoted_csv_columns(text: str, delimiter: str, data: bytes | None = None
             cells[short] = None  # the C parser pads a short row with ""; csv.reader gives no cell there
         columns.append(cells)
     return columns, len(lengths)
+
+
+def _first_row_width(data: bytes, delimiter: str) -> int:
+    """Cells in the first row of quote-free `data`."""
+    first_row = data[: min((i for i in (data.find(b"\r"), data.find(b"\n"), len(data)) if i >= 0))]
+    return first_row.count(delimiter.encode()) + 1
+
+
+def _coded_csv_columns(data: bytes, delimiter: str) -> list[CodedCells] | None:
+    """The cells of quote-free UTF-8 `data` as CodedCells when pyarrow's reader gives exactly what
+    `csv.reader` gives, else None: a file of one column, a row with another number of cells than
+    the first (pyarrow refuses it), a row of empty cells only (pyarrow reads an empty line so, where
+    csv.reader gives a row without cells), a cell longer than csv.reader takes, text that is not UTF-8.
+    """
+    width = _first_row_width(data, delimiter)
+    if width < 2:
+        return None
+    coded = _read_unquoted_coded(data, delimiter, width)
+    if coded is None or _rows_of_empty_cells(coded) or _longest_cell(coded) > csv.field_size_limit():
+        return None
+    return coded
+
+
+def _utf8_start(data: bytes) -> tuple[bytes, str] | None:
+    """The file's bytes after a UTF-8 byte-order mark, and its delimiter, found from the first 64 KiB
+    alone (as `_delimiter` finds it in the decoded text); None when that start is not UTF-8, holds no
+    whole filled line, or the file has quotes or a second byte-order mark: the file is then decoded
+    whole. Whether the rest is UTF-8 is left to the reader, which refuses text that is not."""
+    body = data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
+    if not body or b'"' in body or body.startswith(_UTF8_BOM):
+        return None
+    prefix = body[:1 << 16]
+    whole = len(prefix) == len(body)
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(prefix, final=whole)
+    except UnicodeDecodeError:
+        return None
+    lines = text.splitlines()
+    line = next((line for line in (lines if whole else lines[:-1]) if line.strip()), None)
+    return None if line is None else (body, _line_delimiter(line))
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _read_unquoted_coded(data: bytes, delimiter: str, width: int) -> list[CodedCells] | None:
+    """Every cell as CodedCells (columns 0..width-1) read by pyarrow's CSV reader, or None when it
+    refuses the data (a row with another number of cells, an empty line).
+
+    The reader encodes each column as a dictionary while it parses (each distinct string stored
+    once), so no Python object is made per cell: the cost grows with the distinct strings.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    if data.startswith(_UTF8_BOM):  # the reader would drop it; csv.reader keeps it in the first cell
+        return None
+    names = [f"c{position}" for position in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
+                                              escape_char=False, newlines_in_values=False,
+                                              ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.dictionary(pa.int32(), pa.string()) for name in names},
+                null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    return [_coded_cells(table.column(name)) for name in names]
+
+
+_BLANK_RE2 = f"^[{re2_class(PY_WHITESPACE)}]*$"  # blank: whitespace only (`str.isspace`) or empty
+
+
+def _coded_cells(column) -> CodedCells:
+    """A dictionary-encoded pyarrow column (one dictionary per chunk) as CodedCells, with the blank
+    strings among its distinct strings found by pyarrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column.num_chunks == 0:
+        return CodedCells(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object))
+    merged = column.unify_dictionaries().combine_chunks() if column.num_chunks > 1 else column.chunk(0)
+    if isinstance(merged, pa.ChunkedArray):  # pyarrow versions differ in what combine_chunks gives
+        merged = merged.chunk(0)
+    codes = merged.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    blank = pc.match_substring_regex(merged.dictionary, _BLANK_RE2).to_numpy(zero_copy_only=False)
+    return CodedCells(codes, merged.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False),
+                      blank.astype(bool))
+
+
+def _rows_of_empty_cells(columns: list[CodedCells]) -> bool:
+    """True when some row has only empty strings (in every column)."""
+    empty = None
+    for cells in columns:
+        where = np.flatnonzero(cells.blank_uniques)  # few distinct blank strings: compare those only
+        codes = [code for code in where.tolist() if cells.uniques[code] == ""]
+        if not codes:
+            return False
+        hit = cells.codes == codes[0]
+        empty = hit if empty is None else empty & hit
+        if not empty.any():
+            return False
+    return bool(empty is not None and empty.any())
+
+
+def _longest_cell(columns: list[CodedCells]) -> int:
+    """Characters in the longest cell."""
+    return max((max(map(len, cells.uniques), default=0) for cells in columns), default=0)
 
 
 def _read_unquoted(data: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
@@ -576,22 +759,28 @@ def read_csv_file(path: Path, table: Table, column_map: ColumnMap | None = None)
         data = handle.read()
     if b"\x00" in data:
         return unreadable("it holds NUL bytes: a binary file, or UTF-16 text; save it as CSV UTF-8")
-    try:
-        text, encoding = _decode(data)
-    except UnicodeDecodeError:
-        return unreadable("neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
-    delimiter = _delimiter(text)
-    # the file's bytes are the text's UTF-8 when it was decoded as UTF-8 (strict decoding round-trips)
-    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
-    columns = _unquoted_csv_columns(text, delimiter, utf8)
+    start = _utf8_start(data)
+    coded = None if start is None else _coded_csv_columns(*start)
+    if coded is not None:  # UTF-8 read without decoding the text in Python
+        columns: tuple | None = (coded, len(coded[0]))
+        encoding, delimiter = "utf-8", start[1]
+    else:
+        try:
+            text, encoding = _decode(data)
+        except UnicodeDecodeError:
+            return unreadable("neither UTF-8 nor cp1251 text; save it as CSV UTF-8")
+        delimiter = _delimiter(text)
+        # the file's bytes are the text's UTF-8 when it was decoded as UTF-8 (strict decoding round-trips)
+        utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
+        columns = _unquoted_csv_columns(text, delimiter, utf8)
     if columns is not None:
-        raw = columns_to_table(*columns, table, path.name, mapped=_table_map(column_map, table))
+        raw = categorical_table(columns_to_table(*columns, table, path.name, mapped=_table_map(column_map, table)))
     else:
         try:
             rows = [tuple(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
         except csv.Error as error:
             return unreadable(str(error))
-        raw = rows_to_table(rows, table, path.name, mapped=_table_map(column_map, table))
+        raw = categorical_table(rows_to_table(rows, table, path.name, mapped=_table_map(column_map, table)))
     if encoding == "cp1251":
         raw.findings.append(
             Finding("correction", table.name, path.name, None, None, None, None,

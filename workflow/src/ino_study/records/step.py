@@ -62,7 +62,7 @@ def clean_records(raw_data: Any, config: Mapping[str, Any], output: Any) -> None
         raw, findings = read_registry_export(raw_data, column_map, config.get("raw_format", "contract"),
                                              config.get("redcap_data_dictionary"))
         try:
-            records = clean(raw, rules, findings, pseudonym_key=key)
+            records = clean(raw, rules, findings, pseudonym_key=key, release_raw=True)
         except DataContractError as error:
             raise DataContractError(error.findings) from None
         source = Path(raw_data).name
