@@ -172,13 +172,26 @@ def mrd_methods(adrs: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:
     the lowest recorded limit of those results, empty when none is recorded.
     """
     counted = adrs[adrs["in_response_window"] & adrs["mrd_negative"].notna()]
-    has_result = set(counted["patient_id"])
-    methods = counted[counted["mrd_method"].notna()].groupby("patient_id")["mrd_method"].agg(
-        lambda values: " + ".join(m for m in MRD_METHOD_ORDER if m in set(values)))
-    limits = pd.to_numeric(counted["mrd_detection_limit_pct"], errors="coerce").groupby(counted["patient_id"]).min()
+    # per patient with a counted result: whether a result names a method, a bit per method of
+    # MRD_METHOD_ORDER that a result used, and the lowest limit (grouped columns, no Python per patient)
+    method = counted["mrd_method"]
+    flags = pd.DataFrame({"named": method.notna().to_numpy(bool),
+                          **{m: method.eq(m).to_numpy(bool) for m in MRD_METHOD_ORDER},
+                          "limit": pd.to_numeric(counted["mrd_detection_limit_pct"], errors="coerce").to_numpy(float)})
+    grouped = flags.groupby(counted["patient_id"].to_numpy(), sort=False)
+    used = grouped[["named", *MRD_METHOD_ORDER]].max()
+    bits = np.zeros(len(used), dtype=np.int64)
+    for i, m in enumerate(MRD_METHOD_ORDER):
+        bits |= used[m].to_numpy(np.int64) << i
+    labels = np.array([" + ".join(m for i, m in enumerate(MRD_METHOD_ORDER) if pattern >> i & 1)
+                       for pattern in range(1 << len(MRD_METHOD_ORDER))], dtype=object)
+    # one more slot at the end for the patients without a counted result (position -1)
+    method_of = np.append(np.where(used["named"].to_numpy(bool), labels[bits], None), NO_MRD_RESULT)
+    limit_of = np.append(grouped["limit"].min().to_numpy(float), np.nan)
     out = pd.DataFrame({"patient_id": patient_ids}).reset_index(drop=True)
-    out["mrd_method"] = [methods.get(p) if p in has_result else NO_MRD_RESULT for p in out["patient_id"]]
-    out["mrd_detection_limit_pct"] = out["patient_id"].map(limits).astype(float)
+    position = used.index.get_indexer(out["patient_id"])
+    out["mrd_method"] = pd.Series(method_of[position], index=out.index, dtype=object)
+    out["mrd_detection_limit_pct"] = limit_of[position]
     return out
 
 
