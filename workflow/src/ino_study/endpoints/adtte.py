@@ -195,10 +195,15 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
     for paramcd, (rows, start_dates) in hsct_candidates(transplanted).items():
         parts.append(_finish(rows, start_dates, paramcd))
 
-    adtte = pd.concat(parts, ignore_index=True)
+    # the parts' columns joined once (no frame-wide concat, drop and reset_index copies)
+    joined = {column: np.concatenate([part[column].to_numpy() for part in parts])
+              for column in [*ADTTE_COLUMNS, "_patient"]}
     order = {code: i for i, code in enumerate(PARAMS)}
-    adtte["_p"] = adtte["PARAMCD"].map(order)
+    rank = np.concatenate([np.full(len(part), order[part["PARAMCD"].iloc[0]] if len(part) else 0, dtype=np.int64)
+                           for part in parts])
     # = by parameter, patient_id; the parts are built in that order, so usually nothing to sort
-    if not in_order(adtte["_p"].to_numpy(), adtte["_patient"].to_numpy()):
-        adtte = adtte.sort_values(["_p", "_patient"], kind="stable")
-    return adtte.drop(columns=["_p", "_patient"]).reset_index(drop=True)
+    if not in_order(rank, joined["_patient"]):
+        rows = np.lexsort((joined["_patient"], rank))
+        joined = {column: values[rows] for column, values in joined.items()}
+    del joined["_patient"]
+    return pd.DataFrame(joined)
