@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.definitions import EndpointRules, ResponseCriteria
-from ino_study.endpoints.sorting import sort_codes
+from ino_study.endpoints.sorting import date_key, join_patients, sort_codes
 
 RESPONSE_RANK = {"CR": 4, "CRi": 3, "PR": 2, "NR": 1}
 RESPONDER_CATEGORIES = ("CR", "CRi")
@@ -126,11 +126,10 @@ def derive_adrs(assessments: pd.DataFrame, base: pd.DataFrame, rules: EndpointRu
     `base` is one row per patient with first_dose_date, hsct_date and baseline_blasts_pct.
     """
     criteria = rules.response
-    frame = assessments.merge(
-        base[["patient_id", "first_dose_date", "hsct_date", "baseline_blasts_pct"]], on="patient_id", how="inner"
-    )
-    frame["_patient"] = sort_codes(frame["patient_id"])  # sorts as patient_id does (sorting.py)
-    frame = frame.sort_values(["_patient", "date", "source_row"], kind="stable").reset_index(drop=True)
+    frame = join_patients(assessments, base, ["first_dose_date", "hsct_date", "baseline_blasts_pct"])
+    # = sort_values([patient_id, date, source_row], stable), on integer keys (sorting.py)
+    order = np.lexsort((frame["source_row"].to_numpy(), date_key(frame["date"]), sort_codes(frame["patient_id"])))
+    frame = frame.take(order).reset_index(drop=True)
     frame["ADY"] = (frame["date"] - frame["first_dose_date"]).dt.days
     blasts = _floats(frame["marrow_blasts_pct"])
     # assigned as lists, as before: pandas makes an empty list a float64 column, not an object one
@@ -197,24 +196,45 @@ def mrd_methods(adrs: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:
 
 def best_response(adrs: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:
     """Per patient: best overall response in the window, evaluability, MRD negativity and their dates."""
-    window = adrs[adrs["in_response_window"] & adrs["AVALC"].notna()].copy()
-    window["rank"] = window["AVALC"].map(RESPONSE_RANK)
-    window["_patient"] = sort_codes(window["patient_id"])  # sorts as patient_id does (sorting.py)
-    best = window.sort_values(["_patient", "rank", "ADT"], ascending=[True, False, True], kind="stable")
-    best = best.drop_duplicates("patient_id")[["patient_id", "AVALC", "ADT"]]
-    best = best.rename(columns={"AVALC": "best_response", "ADT": "best_response_date"})
-    responses = window[window["AVALC"].isin(RESPONDER_CATEGORIES)]
-    first_remission = responses.groupby("patient_id")["ADT"].min().rename("first_remission_date")
-    mrd_window = adrs[adrs["in_response_window"]]
-    mrd_neg = mrd_window[mrd_window["mrd_negative"].fillna(False).astype(bool)]
-    first_mrd_neg = mrd_neg.groupby("patient_id")["ADT"].min().rename("first_mrd_negative_date")
-    mrd_tested = mrd_window[mrd_window["mrd_negative"].notna()].groupby("patient_id").size().rename("mrd_evaluations")
+    out = pd.DataFrame({"patient_id": patient_ids}).reset_index(drop=True)
+    patients = pd.Index(pd.unique(out["patient_id"]))
+    row_patient = patients.get_indexer(adrs["patient_id"])  # -1: not one of patient_ids
+    in_window = adrs["in_response_window"].to_numpy(bool) & (row_patient >= 0)
+    avalc = adrs["AVALC"]
+    assessed = in_window & avalc.notna().to_numpy()
+    dates = adrs["ADT"]
+    date_values = dates.to_numpy()
 
-    out = pd.DataFrame({"patient_id": patient_ids}).merge(best, on="patient_id", how="left")
-    out = out.merge(first_remission, on="patient_id", how="left").merge(first_mrd_neg, on="patient_id", how="left")
-    out = out.merge(mrd_tested, on="patient_id", how="left")
+    # best: per patient the highest rank, then the earliest date (stable: adrs order), by integer keys
+    rank = avalc.map(RESPONSE_RANK).to_numpy(float)
+    rows = np.flatnonzero(assessed)
+    by_best = rows[np.lexsort((date_key(dates)[rows], np.nan_to_num(-rank[rows], nan=1.0), row_patient[rows]))]
+    first = np.ones(len(by_best), dtype=bool)
+    first[1:] = row_patient[by_best[1:]] != row_patient[by_best[:-1]]
+    best_rows = by_best[first]
+    best = np.full(len(patients), np.nan, dtype=object)
+    best[row_patient[best_rows]] = avalc.to_numpy(dtype=object)[best_rows]
+    best_date = np.full(len(patients), np.datetime64("NaT"), dtype=date_values.dtype)
+    best_date[row_patient[best_rows]] = date_values[best_rows]
+
+    def earliest(mask: np.ndarray) -> np.ndarray:
+        """Per patient, the earliest ADT of the rows in `mask` (NaT if none)."""
+        per = pd.Series(date_values[mask]).groupby(row_patient[mask]).min()
+        values = np.full(len(patients), np.datetime64("NaT"), dtype=date_values.dtype)
+        values[per.index.to_numpy()] = per.to_numpy()
+        return values
+
+    responses = assessed & avalc.isin(RESPONDER_CATEGORIES).to_numpy()
+    mrd = adrs["mrd_negative"]
+    mrd_negative = in_window & mrd.fillna(False).to_numpy(bool)
+    tested = in_window & mrd.notna().to_numpy()
+    at = patients.get_indexer(out["patient_id"])
+    out["best_response"] = pd.Series(best[at], dtype=object)
+    out["best_response_date"] = best_date[at]
+    out["first_remission_date"] = earliest(responses)[at]
+    out["first_mrd_negative_date"] = earliest(mrd_negative)[at]
+    out["mrd_evaluations"] = np.bincount(row_patient[tested], minlength=len(patients))[at].astype(int)
     out["evaluable"] = out["best_response"].notna()
     out["responder"] = out["best_response"].isin(RESPONDER_CATEGORIES)
     out["mrd_negative"] = out["first_mrd_negative_date"].notna()
-    out["mrd_evaluations"] = out["mrd_evaluations"].fillna(0).astype(int)
     return out

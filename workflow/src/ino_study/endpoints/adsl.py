@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH, EndpointRules
+from ino_study.endpoints.sorting import left_join
 
 #: Rounding of dose sums, so that 0.8 + 0.5 + 0.5 is exactly 1.8 and not 1.7999999999999998.
 DOSE_DECIMALS = 6
@@ -110,8 +111,8 @@ def derive_adsl_base(patients: pd.DataFrame, doses: pd.DataFrame, transplants: p
     base = patients.drop(columns=["first_dose_date"], errors="ignore").rename(
         columns={"marrow_blasts_pct": "baseline_blasts_pct"}
     )
-    base = base.merge(exposure(doses, rules.standard_min_cycle1_mg_m2), on="patient_id", how="left")
-    base = base.merge(first_transplant(transplants), on="patient_id", how="left")
+    base = left_join(base, exposure(doses, rules.standard_min_cycle1_mg_m2))
+    base = left_join(base, first_transplant(transplants))
     base["hsct_after_ino"] = base["hsct_date"].notna()
     base["days_last_dose_to_hsct"] = (base["hsct_date"] - base["last_dose_date"]).dt.days.astype("Int64")
     base = add_cr1_duration(base)
@@ -122,9 +123,9 @@ def derive_adsl_base(patients: pd.DataFrame, doses: pd.DataFrame, transplants: p
 
 def add_outcome_flags(base: pd.DataFrame, responses: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
     """Best response, MRD negativity and VOD/SOS flags."""
-    adsl = base.merge(responses, on="patient_id", how="left")
+    adsl = left_join(base, responses)
     vod = adae[adae["vod"]].groupby("patient_id").agg(vod_date=("ASTDT", "min"), vod_worst_grade=("AETOXGR", "max"))
-    adsl = adsl.merge(vod.reset_index(), on="patient_id", how="left")
+    adsl = left_join(adsl, vod.reset_index())
     adsl["vod"] = adsl["vod_date"].notna()
     adsl["vod_worst_grade"] = adsl["vod_worst_grade"].astype("Int64")
     for flag, column in (("vod_during_ino", "treatment_emergent"), ("vod_after_hsct", "after_hsct")):

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.endpoints.hsct import HSCT_PARAMS, hsct_candidates
-from ino_study.endpoints.sorting import in_order, sort_codes
+from ino_study.endpoints.sorting import in_order, left_join, sort_codes
 
 PARAMS = {
     "OS": "Overall survival",
@@ -141,9 +141,8 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
     """
     # only the adsl columns the parameters read (hsct_candidates: the optional GVHD columns when present)
     columns = [c for c in ADSL_INPUTS if c in adsl]
-    frame = adsl.loc[adsl["included"].to_numpy(bool), columns].merge(
-        follow_up[["patient_id", "last_contact_date", "death_date", "relapse_date"]], on="patient_id", how="left"
-    )
+    frame = left_join(adsl.loc[adsl["included"].to_numpy(bool), columns],
+                      follow_up[["patient_id", "last_contact_date", "death_date", "relapse_date"]])
     frame["_patient"] = sort_codes(frame["patient_id"])  # sorting on it = sorting on patient_id
     start = _start(frame, "first_dose_date")
     parts = [_finish(_first_of([_death(frame, 1, "death"), _censor(frame)]), start, "OS")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ino_study.endpoints.adrs import RESPONDER_CATEGORIES
-from ino_study.endpoints.sorting import sort_codes
+from ino_study.endpoints.sorting import left_join, sort_codes
 
 COURSE1_COLUMNS = ["patient_id", "course1_response", "course1_response_date", "first_remission_response"]
 
@@ -35,6 +35,6 @@ def course1_responses(adrs: pd.DataFrame, doses: pd.DataFrame, patient_ids: pd.S
     for part in (course1, first):  # an empty window gives a float column: merge as the IDs' type
         part["patient_id"] = part["patient_id"].astype(object)
     out = pd.DataFrame({"patient_id": patient_ids.to_numpy()})
-    out = out.merge(course1, on="patient_id", how="left").merge(first, on="patient_id", how="left")
+    out = left_join(left_join(out, course1), first)
     out["course1_response_date"] = pd.to_datetime(out["course1_response_date"])
     return out[COURSE1_COLUMNS]

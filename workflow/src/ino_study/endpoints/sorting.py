@@ -14,8 +14,16 @@ import pandas as pd
 
 def sort_codes(values: pd.Series) -> np.ndarray:
     """Each value's rank among the distinct values in sorted order; missing values rank last."""
-    codes, uniques = pd.factorize(values, sort=True)
-    return np.where(codes < 0, len(uniques), codes)
+    codes, uniques = pd.factorize(values)
+    if isinstance(uniques, np.ndarray) and uniques.dtype == object and pd.api.types.infer_dtype(uniques) == "string":
+        # text: the distinct values ordered as fixed-width Unicode (code-point order, as Python compares
+        # str), in C rather than by Python comparisons
+        order = np.argsort(uniques.astype(str), kind="stable")
+    else:
+        order = np.argsort(pd.factorize(uniques, sort=True)[0], kind="stable")
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return np.where(codes < 0, len(uniques), rank[np.maximum(codes, 0)] if len(uniques) else 0)
 
 
 def in_order(*keys: np.ndarray) -> bool:
@@ -56,3 +64,27 @@ def date_key(dates: pd.Series) -> np.ndarray:
     values = dates.to_numpy().view(np.int64).copy()  # NaT is the smallest int64
     values[np.isnat(dates.to_numpy())] = np.iinfo(np.int64).max
     return values
+
+
+def left_join(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """``left.merge(right, on="patient_id", how="left")`` for a `right` with one row per patient_id.
+
+    The same rows, columns and types (a column of `right` missing for some rows takes pandas' missing
+    value, integers becoming floats as in the merge), by one hash lookup of the identifiers (none when
+    both tables list the same patients in the same order) and a take per column. Falls back to the
+    merge when `right` repeats a patient or shares a column name with `left`.
+    """
+    extra = [column for column in right.columns if column != "patient_id"]
+    keys = pd.Index(right["patient_id"])
+    if not keys.is_unique or any(column in left.columns for column in extra):
+        return left.merge(right, on="patient_id", how="left")
+    ids, right_ids = left["patient_id"].to_numpy(), right["patient_id"].to_numpy()
+    if ids.dtype == right_ids.dtype and len(ids) == len(right_ids) and np.array_equal(ids, right_ids):
+        position = np.arange(len(ids))
+    else:
+        position = keys.get_indexer(ids)
+    taken = {column: pd.api.extensions.take(right[column].array if not isinstance(right[column].dtype, np.dtype)
+                                            else right[column].to_numpy(), position, allow_fill=True)
+             for column in extra}
+    out = left.reset_index(drop=True)
+    return pd.concat([out, pd.DataFrame(taken, index=out.index)], axis=1)
