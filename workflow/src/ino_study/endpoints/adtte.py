@@ -65,7 +65,8 @@ class _Candidates(NamedTuple):
 
 def _candidate(frame: pd.DataFrame, date: pd.Series, code: int, desc: str, dom: str, var: str) -> _Candidates:
     """The rows of `frame` with a `date` (aligned with `frame`), and what the date means."""
-    dates = pd.to_datetime(date).to_numpy()  # a Series aligned with frame (derived from its columns)
+    # a Series aligned with frame (derived from its columns)
+    dates = date.to_numpy() if pd.api.types.is_datetime64_dtype(date.dtype) else pd.to_datetime(date).to_numpy()
     keep = ~np.isnat(dates)
     return _Candidates(frame["patient_id"].to_numpy()[keep], frame["_patient"].to_numpy()[keep], dates[keep], code,
                        desc, dom, var)
@@ -100,7 +101,6 @@ def _start(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _finish(rows: pd.DataFrame, start: pd.Series, paramcd: str) -> pd.DataFrame:
     """`rows` (from _first_of) as ADTTE rows of `paramcd`, timed from `start` (_start)."""
-    rows = rows.copy()
     rows["STARTDT"] = start.to_numpy()[start.index.get_indexer(rows["_patient"].to_numpy())]
     rows["PARAMCD"], rows["PARAM"] = paramcd, PARAMS[paramcd]
     rows["AVAL_DAYS"] = (rows["ADT"] - rows["STARTDT"]).dt.days.astype(int)
