@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH, EndpointRules
-from ino_study.endpoints.sorting import left_join
+from ino_study.endpoints.sorting import left_join, sort_codes
 
 #: Rounding of dose sums, so that 0.8 + 0.5 + 0.5 is exactly 1.8 and not 1.7999999999999998.
 DOSE_DECIMALS = 6
@@ -24,9 +24,16 @@ def exposure(doses: pd.DataFrame, standard_min_cycle1_mg_m2: float) -> pd.DataFr
     Dose group: "standard" when the first cycle totals at least `standard_min_cycle1_mg_m2`
     (0.8 + 0.5 + 0.5 = 1.8 mg/m2), otherwise "reduced".
     """
-    grouped = doses.groupby("patient_id")
-    first_cycle = doses["cycle"].groupby(doses["patient_id"]).transform("min")
-    cycle1 = doses[doses["cycle"] == first_cycle].groupby("patient_id")["dose_mg_m2"].sum()
+    # grouped by integer codes that sort as patient_id does (sorting.py), named back at the end
+    codes = sort_codes(doses["patient_id"])
+    known = doses["patient_id"].notna().to_numpy()
+    names = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=object)
+    names[codes] = doses["patient_id"].to_numpy()
+    doses, codes = doses[known], codes[known]
+    grouped = doses.groupby(codes)
+    first_cycle = grouped["cycle"].transform("min")
+    in_cycle1 = (doses["cycle"] == first_cycle).to_numpy()
+    cycle1 = doses["dose_mg_m2"][in_cycle1].groupby(codes[in_cycle1]).sum()
     out = pd.DataFrame({
         "first_dose_date": grouped["date"].min(),
         "last_dose_date": grouped["date"].max(),
@@ -38,6 +45,7 @@ def exposure(doses: pd.DataFrame, standard_min_cycle1_mg_m2: float) -> pd.DataFr
     out["dose_group"] = out["cycle1_dose_mg_m2"].ge(standard_min_cycle1_mg_m2 - 1e-9).map(
         {True: "standard", False: "reduced"}
     )
+    out.index = pd.Index(names[out.index.to_numpy(dtype=np.int64)], dtype=object, name="patient_id")
     return out.reset_index()
 
 
