@@ -39,8 +39,11 @@ def right_table(ids: list[str]) -> pd.DataFrame:
 def test_left_join_is_the_left_merge(left_ids, right_ids):
     left = pd.DataFrame({"patient_id": left_ids, "order": range(len(left_ids))}, index=range(5, 5 + len(left_ids)))
     right = right_table(right_ids)
-    expected = left.merge(right, on="patient_id", how="left")
-    pd.testing.assert_frame_equal(left_join(left, right), expected)
+    expected, before = left.merge(right, on="patient_id", how="left"), left.copy()
+    out = left_join(left, right)
+    pd.testing.assert_frame_equal(out, expected)
+    out["order"] = -1  # the result shares left's columns until one is set: left stays as it was
+    pd.testing.assert_frame_equal(left, before)
 
 
 def test_left_join_same_patients_in_order_and_fallbacks():

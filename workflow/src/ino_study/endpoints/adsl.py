@@ -98,7 +98,7 @@ def add_cr1_duration(base: pd.DataFrame) -> pd.DataFrame:
     """Duration of the first remission: months (days / 30.4375) from `cr1_date` to `first_relapse_date`,
     and its group "< 18 months" / ">= 18 months"; "primary refractory" for relapse_number 0 (no CR1 to
     relapse from); empty (not recorded) when either date is missing."""
-    base = base.copy()
+    base = base.copy(deep=False)  # columns are only added or replaced (not written into): `base` stays as it was
     for column in OPTIONAL_BASELINE:
         if column not in base:
             base[column] = pd.NaT if column.endswith("_date") else None

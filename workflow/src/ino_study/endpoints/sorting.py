@@ -83,8 +83,12 @@ def left_join(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
         position = np.arange(len(ids))
     else:
         position = keys.get_indexer(ids)
-    taken = {column: pd.api.extensions.take(right[column].array if not isinstance(right[column].dtype, np.dtype)
-                                            else right[column].to_numpy(), position, allow_fill=True)
-             for column in extra}
-    out = left.reset_index(drop=True)
-    return pd.concat([out, pd.DataFrame(taken, index=out.index)], axis=1)
+    # a shallow copy of `left` (its columns are not copied; setting a column replaces it, never writes
+    # into the shared array) with `right`'s columns added
+    out = left.copy(deep=False)
+    out.index = pd.RangeIndex(len(out))
+    for column in extra:
+        values = right[column]
+        out[column] = pd.api.extensions.take(values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array,
+                                             position, allow_fill=True)
+    return out
