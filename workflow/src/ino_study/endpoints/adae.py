@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ino_study.endpoints.sorting import date_key, join_patients, sort_codes
+from ino_study.endpoints.sorting import date_key, join_patients, sort_codes, taken_frame
 
 VOD_TERM = "Sinusoidal obstruction syndrome (VOD/SOS)"
 
@@ -112,8 +112,9 @@ def derive_adae(events: pd.DataFrame, base: pd.DataFrame, teae_window_days: int 
         term[worst_first[1:]] != term[worst_first[:-1]])
     worst[worst_first[new_group]] = True
     frame["worst_in_term"] = worst
-    frame = frame.take(np.lexsort((source_row, term, onset, patient)))  # by patient, onset, term, source_row
     columns = ["patient_id", "term", "AEDECOD", "AETOXGR", "onset_date", "ADY", "grade3plus", "vod",
                "during_ino", "after_hsct", "treatment_emergent", "period", *SOS_COLUMNS, "worst_in_term",
                "source_row"]
-    return frame[columns].rename(columns={"term": "AETERM", "onset_date": "ASTDT"}).reset_index(drop=True)
+    names = {"term": "AETERM", "onset_date": "ASTDT"}
+    return taken_frame(frame, {names.get(c, c): c for c in columns},
+                       np.lexsort((source_row, term, onset, patient)))  # by patient, onset, term, source_row

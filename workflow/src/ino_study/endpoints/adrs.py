@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.definitions import EndpointRules, ResponseCriteria
-from ino_study.endpoints.sorting import date_key, join_patients, sort_codes
+from ino_study.endpoints.sorting import date_key, join_patients, sort_codes, taken_frame
 
 RESPONSE_RANK = {"CR": 4, "CRi": 3, "PR": 2, "NR": 1}
 RESPONDER_CATEGORIES = ("CR", "CRi")
@@ -128,8 +128,8 @@ def derive_adrs(assessments: pd.DataFrame, base: pd.DataFrame, rules: EndpointRu
     criteria = rules.response
     frame = join_patients(assessments, base, ["first_dose_date", "hsct_date", "baseline_blasts_pct"])
     # = sort_values([patient_id, date, source_row], stable), on integer keys (sorting.py)
+    # (the columns below are worked out row by row, so in the join's order; the rows are put in order at the end)
     order = np.lexsort((frame["source_row"].to_numpy(), date_key(frame["date"]), sort_codes(frame["patient_id"])))
-    frame = frame.take(order).reset_index(drop=True)
     frame["ADY"] = (frame["date"] - frame["first_dose_date"]).dt.days
     blasts = _floats(frame["marrow_blasts_pct"])
     # assigned as lists, as before: pandas makes an empty list a float64 column, not an object one
@@ -152,7 +152,7 @@ def derive_adrs(assessments: pd.DataFrame, base: pd.DataFrame, rules: EndpointRu
         "platelets_10e9_l", "AVALC", "mrd_percent", "mrd_qualifier", "mrd_status", "mrd_negative",
         *MRD_METHOD_COLUMNS, "in_response_window", "source_row",
     ]
-    return frame.rename(columns={"date": "ADT"})[[c if c != "date" else "ADT" for c in columns]]
+    return taken_frame(frame, {"ADT" if c == "date" else c: c for c in columns}, order)
 
 
 #: The optional MRD columns of the assessments (method, detection limit), carried into adrs.
