@@ -11,7 +11,7 @@ from ino_study.endpoints.adsl import ADSL_COLUMNS, add_outcome_flags, derive_ads
 from ino_study.endpoints.adtte import derive_adtte
 from ino_study.endpoints.course1 import course1_responses
 from ino_study.endpoints.definitions import EndpointRules
-from ino_study.endpoints.sorting import left_join, sort_codes
+from ino_study.endpoints.sorting import left_join, sort_codes, taken_frame
 
 
 def derive_analysis_datasets(tables: dict[str, pd.DataFrame], rules: EndpointRules) -> dict[str, pd.DataFrame]:
@@ -27,8 +27,8 @@ def derive_analysis_datasets(tables: dict[str, pd.DataFrame], rules: EndpointRul
     # `centre` (several centres pooled, ino_study.records.centres) follows patient_id; absent otherwise
     columns = ADSL_COLUMNS[:1] + (["centre"] if "centre" in base else []) + ADSL_COLUMNS[1:]
     # the recorded cause of death (blank for a patient alive at the cut-off), for the deaths table
-    adsl = left_join(adsl, tables["follow_up"][["patient_id", "death_cause"]])[columns]
-    adsl = adsl.take(np.argsort(sort_codes(adsl["patient_id"]), kind="stable")).reset_index(drop=True)
+    adsl = left_join(adsl, tables["follow_up"][["patient_id", "death_cause"]])
+    adsl = taken_frame(adsl, {c: c for c in columns}, np.argsort(sort_codes(adsl["patient_id"]), kind="stable"))
     window = adrs[adrs["in_response_window"]]
     last_assessment = window.groupby("patient_id")["ADT"].max()
     adtte = derive_adtte(adsl, tables["follow_up"], last_assessment, rules.no_response_is_event_at_day0,
