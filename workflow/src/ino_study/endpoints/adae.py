@@ -95,8 +95,8 @@ def derive_adae(events: pd.DataFrame, base: pd.DataFrame, teae_window_days: int 
     frame["after_hsct"] = frame["hsct_date"].notna() & (frame["onset_date"] >= frame["hsct_date"])
     end = treatment_emergent_end(frame["last_dose_date"], frame["hsct_date"], teae_window_days)
     frame["treatment_emergent"] = (frame["onset_date"] >= frame["first_dose_date"]) & (frame["onset_date"] <= end)
-    frame["period"] = np.select([frame["treatment_emergent"].to_numpy(bool), frame["after_hsct"].to_numpy(bool)],
-                                [TREATMENT_EMERGENT, AFTER_HSCT], OTHER_PERIOD).astype(object)
+    period = np.select([frame["treatment_emergent"].to_numpy(bool), frame["after_hsct"].to_numpy(bool)], [0, 1], 2)
+    frame["period"] = np.array([TREATMENT_EMERGENT, AFTER_HSCT, OTHER_PERIOD], dtype=object)[period]
     for column in SOS_COLUMNS:  # optional contract columns; kept on VOD/SOS rows only
         values = frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
         frame[column] = values.astype(object).where(frame["vod"] & values.notna(), None)

@@ -80,11 +80,11 @@ def _floats(values: pd.Series) -> np.ndarray:
     return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _objects(values: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Object array of ``values`` with None where not ``known`` (as the per-value functions return)."""
-    out = values.astype(object)
-    out[~known] = None
-    return out
+def _objects(codes: np.ndarray, labels: tuple[str, ...], known: np.ndarray) -> np.ndarray:
+    """Object array of ``labels[code]`` with None where not ``known`` (as the per-value functions return);
+    one text object per label, shared by the rows."""
+    codes = np.where(known, codes, len(labels))
+    return np.array([*labels, None], dtype=object)[codes]
 
 
 # The vectorised forms below give, value for value, what marrow_status, assessment_response and
@@ -93,8 +93,8 @@ def _objects(values: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 def marrow_statuses(blasts_pct: np.ndarray) -> np.ndarray:
     """:func:`marrow_status` of every value (object array, None when not recorded)."""
-    status = np.where(blasts_pct < 5, "M1", np.where(blasts_pct < 25, "M2", "M3"))
-    return _objects(status, ~np.isnan(blasts_pct))
+    status = np.where(blasts_pct < 5, 0, np.where(blasts_pct < 25, 1, 2))
+    return _objects(status, ("M1", "M2", "M3"), ~np.isnan(blasts_pct))
 
 
 def assessment_responses(blasts_pct: np.ndarray, anc: np.ndarray, platelets: np.ndarray,
@@ -103,9 +103,9 @@ def assessment_responses(blasts_pct: np.ndarray, anc: np.ndarray, platelets: np.
     recovered = (anc >= criteria.cr_min_anc_10e9_l) & (platelets >= criteria.cr_min_platelets_10e9_l)
     halved = blasts_pct <= baseline_blasts_pct / 2
     m2 = (blasts_pct >= 5) & (blasts_pct < 25)  # marrow_status(blasts) == "M2" for a recorded value
-    response = np.where(blasts_pct < criteria.max_blasts_pct, np.where(recovered, "CR", "CRi"),
-                        np.where(m2 & halved, "PR", "NR"))
-    return _objects(response, ~np.isnan(blasts_pct))
+    response = np.where(blasts_pct < criteria.max_blasts_pct, np.where(recovered, 0, 1),
+                        np.where(m2 & halved, 2, 3))
+    return _objects(response, ("CR", "CRi", "PR", "NR"), ~np.isnan(blasts_pct))
 
 
 def mrd_negatives(percent: np.ndarray, qualifier: np.ndarray, status: np.ndarray,
