@@ -205,4 +205,4 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
         rows = np.lexsort((joined["_patient"], rank))
         joined = {column: values[rows] for column, values in joined.items()}
     del joined["_patient"]
-    return pd.DataFrame(joined)
+    return pd.DataFrame(joined, copy=False)  # fresh arrays: no copy into consolidated blocks

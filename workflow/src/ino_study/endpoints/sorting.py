@@ -104,4 +104,4 @@ def taken_frame(frame: pd.DataFrame, columns: dict[str, str], rows: np.ndarray) 
     for name, column in columns.items():
         values = frame[column]
         out[name] = values.to_numpy()[rows] if isinstance(values.dtype, np.dtype) else values.array.take(rows)
-    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)))
+    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)), copy=False)  # fresh arrays: not copied into blocks
