@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ino_study.endpoints.sorting import sort_codes
+from ino_study.endpoints.sorting import date_key, join_patients, sort_codes, taken_frame
 
 VOD_TERM = "Sinusoidal obstruction syndrome (VOD/SOS)"
 
@@ -53,8 +53,9 @@ def ctcae_terms(terms: pd.Series) -> list[str]:
     A registry has a few dozen spellings for hundreds of thousands of events; the regular
     expression per event was 1.5 s at 100,000 patients.
     """
-    mapping = {term: ctcae_term(term) for term in pd.unique(terms)}
-    return [mapping[term] for term in terms]
+    codes, spellings = pd.factorize(terms)
+    mapped = np.array([ctcae_term(term) for term in spellings] + [None], dtype=object)
+    return mapped[codes].tolist()  # code -1 (a missing term) would take the None
 
 
 #: The optional SOS/VOD columns of the adverse-events table, carried into adae.
@@ -82,8 +83,7 @@ def derive_adae(events: pd.DataFrame, base: pd.DataFrame, teae_window_days: int 
     dose to 30 days after the last dose, whatever the HSCT. `worst_in_term` marks the patient's
     highest-grade row of each term (first onset among equal grades), for per-patient tables.
     """
-    frame = events.merge(base[["patient_id", "first_dose_date", "last_dose_date", "hsct_date"]],
-                         on="patient_id", how="inner")
+    frame = join_patients(events, base, ["first_dose_date", "last_dose_date", "hsct_date"])
     frame["AEDECOD"] = ctcae_terms(frame["term"])
     frame["AETOXGR"] = frame["grade"].astype(int)
     frame["ADY"] = (frame["onset_date"] - frame["first_dose_date"]).dt.days
@@ -95,18 +95,26 @@ def derive_adae(events: pd.DataFrame, base: pd.DataFrame, teae_window_days: int 
     frame["after_hsct"] = frame["hsct_date"].notna() & (frame["onset_date"] >= frame["hsct_date"])
     end = treatment_emergent_end(frame["last_dose_date"], frame["hsct_date"], teae_window_days)
     frame["treatment_emergent"] = (frame["onset_date"] >= frame["first_dose_date"]) & (frame["onset_date"] <= end)
-    frame["period"] = np.select([frame["treatment_emergent"].to_numpy(bool), frame["after_hsct"].to_numpy(bool)],
-                                [TREATMENT_EMERGENT, AFTER_HSCT], OTHER_PERIOD).astype(object)
+    period = np.select([frame["treatment_emergent"].to_numpy(bool), frame["after_hsct"].to_numpy(bool)], [0, 1], 2)
+    frame["period"] = np.array([TREATMENT_EMERGENT, AFTER_HSCT, OTHER_PERIOD], dtype=object)[period]
     for column in SOS_COLUMNS:  # optional contract columns; kept on VOD/SOS rows only
         values = frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
         frame[column] = values.astype(object).where(frame["vod"] & values.notna(), None)
     # integer keys sort as patient_id and AEDECOD do, without comparing strings (sorting.py)
     frame["_patient"], frame["_term"] = sort_codes(frame["patient_id"]), sort_codes(frame["AEDECOD"])
-    frame = frame.sort_values(["_patient", "_term", "AETOXGR", "onset_date", "source_row"],
-                              ascending=[True, True, False, True, True], kind="stable")
-    frame["worst_in_term"] = ~frame.duplicated(["_patient", "_term"])
-    frame = frame.sort_values(["_patient", "onset_date", "_term", "source_row"], kind="stable")
+    patient, term = frame["_patient"].to_numpy(), frame["_term"].to_numpy()
+    onset, source_row = date_key(frame["onset_date"]), frame["source_row"].to_numpy()
+    # = sort_values([_patient, _term, AETOXGR desc, onset_date, source_row], stable): integer keys
+    worst_first = np.lexsort((source_row, onset, -frame["AETOXGR"].to_numpy(np.int64), term, patient))
+    worst = np.zeros(len(frame), dtype=bool)
+    new_group = np.ones(len(worst_first), dtype=bool)
+    new_group[1:] = (patient[worst_first[1:]] != patient[worst_first[:-1]]) | (
+        term[worst_first[1:]] != term[worst_first[:-1]])
+    worst[worst_first[new_group]] = True
+    frame["worst_in_term"] = worst
     columns = ["patient_id", "term", "AEDECOD", "AETOXGR", "onset_date", "ADY", "grade3plus", "vod",
                "during_ino", "after_hsct", "treatment_emergent", "period", *SOS_COLUMNS, "worst_in_term",
                "source_row"]
-    return frame[columns].rename(columns={"term": "AETERM", "onset_date": "ASTDT"}).reset_index(drop=True)
+    names = {"term": "AETERM", "onset_date": "ASTDT"}
+    return taken_frame(frame, {names.get(c, c): c for c in columns},
+                       np.lexsort((source_row, term, onset, patient)))  # by patient, onset, term, source_row

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.definitions import EndpointRules, ResponseCriteria
-from ino_study.endpoints.sorting import sort_codes
+from ino_study.endpoints.sorting import date_key, join_patients, sort_codes, taken_frame
 
 RESPONSE_RANK = {"CR": 4, "CRi": 3, "PR": 2, "NR": 1}
 RESPONDER_CATEGORIES = ("CR", "CRi")
@@ -80,11 +80,11 @@ def _floats(values: pd.Series) -> np.ndarray:
     return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _objects(values: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Object array of ``values`` with None where not ``known`` (as the per-value functions return)."""
-    out = values.astype(object)
-    out[~known] = None
-    return out
+def _objects(codes: np.ndarray, labels: tuple[str, ...], known: np.ndarray) -> np.ndarray:
+    """Object array of ``labels[code]`` with None where not ``known`` (as the per-value functions return);
+    one text object per label, shared by the rows."""
+    codes = np.where(known, codes, len(labels))
+    return np.array([*labels, None], dtype=object)[codes]
 
 
 # The vectorised forms below give, value for value, what marrow_status, assessment_response and
@@ -93,8 +93,8 @@ def _objects(values: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 def marrow_statuses(blasts_pct: np.ndarray) -> np.ndarray:
     """:func:`marrow_status` of every value (object array, None when not recorded)."""
-    status = np.where(blasts_pct < 5, "M1", np.where(blasts_pct < 25, "M2", "M3"))
-    return _objects(status, ~np.isnan(blasts_pct))
+    status = np.where(blasts_pct < 5, 0, np.where(blasts_pct < 25, 1, 2))
+    return _objects(status, ("M1", "M2", "M3"), ~np.isnan(blasts_pct))
 
 
 def assessment_responses(blasts_pct: np.ndarray, anc: np.ndarray, platelets: np.ndarray,
@@ -103,9 +103,9 @@ def assessment_responses(blasts_pct: np.ndarray, anc: np.ndarray, platelets: np.
     recovered = (anc >= criteria.cr_min_anc_10e9_l) & (platelets >= criteria.cr_min_platelets_10e9_l)
     halved = blasts_pct <= baseline_blasts_pct / 2
     m2 = (blasts_pct >= 5) & (blasts_pct < 25)  # marrow_status(blasts) == "M2" for a recorded value
-    response = np.where(blasts_pct < criteria.max_blasts_pct, np.where(recovered, "CR", "CRi"),
-                        np.where(m2 & halved, "PR", "NR"))
-    return _objects(response, ~np.isnan(blasts_pct))
+    response = np.where(blasts_pct < criteria.max_blasts_pct, np.where(recovered, 0, 1),
+                        np.where(m2 & halved, 2, 3))
+    return _objects(response, ("CR", "CRi", "PR", "NR"), ~np.isnan(blasts_pct))
 
 
 def mrd_negatives(percent: np.ndarray, qualifier: np.ndarray, status: np.ndarray,
@@ -126,11 +126,10 @@ def derive_adrs(assessments: pd.DataFrame, base: pd.DataFrame, rules: EndpointRu
     `base` is one row per patient with first_dose_date, hsct_date and baseline_blasts_pct.
     """
     criteria = rules.response
-    frame = assessments.merge(
-        base[["patient_id", "first_dose_date", "hsct_date", "baseline_blasts_pct"]], on="patient_id", how="inner"
-    )
-    frame["_patient"] = sort_codes(frame["patient_id"])  # sorts as patient_id does (sorting.py)
-    frame = frame.sort_values(["_patient", "date", "source_row"], kind="stable").reset_index(drop=True)
+    frame = join_patients(assessments, base, ["first_dose_date", "hsct_date", "baseline_blasts_pct"])
+    # = sort_values([patient_id, date, source_row], stable), on integer keys (sorting.py)
+    # (the columns below are worked out row by row, so in the join's order; the rows are put in order at the end)
+    order = np.lexsort((frame["source_row"].to_numpy(), date_key(frame["date"]), sort_codes(frame["patient_id"])))
     frame["ADY"] = (frame["date"] - frame["first_dose_date"]).dt.days
     blasts = _floats(frame["marrow_blasts_pct"])
     # assigned as lists, as before: pandas makes an empty list a float64 column, not an object one
@@ -153,7 +152,7 @@ def derive_adrs(assessments: pd.DataFrame, base: pd.DataFrame, rules: EndpointRu
         "platelets_10e9_l", "AVALC", "mrd_percent", "mrd_qualifier", "mrd_status", "mrd_negative",
         *MRD_METHOD_COLUMNS, "in_response_window", "source_row",
     ]
-    return frame.rename(columns={"date": "ADT"})[[c if c != "date" else "ADT" for c in columns]]
+    return taken_frame(frame, {"ADT" if c == "date" else c: c for c in columns}, order)
 
 
 #: The optional MRD columns of the assessments (method, detection limit), carried into adrs.
@@ -172,36 +171,70 @@ def mrd_methods(adrs: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:
     the lowest recorded limit of those results, empty when none is recorded.
     """
     counted = adrs[adrs["in_response_window"] & adrs["mrd_negative"].notna()]
-    has_result = set(counted["patient_id"])
-    methods = counted[counted["mrd_method"].notna()].groupby("patient_id")["mrd_method"].agg(
-        lambda values: " + ".join(m for m in MRD_METHOD_ORDER if m in set(values)))
-    limits = pd.to_numeric(counted["mrd_detection_limit_pct"], errors="coerce").groupby(counted["patient_id"]).min()
+    # per patient with a counted result: whether a result names a method, a bit per method of
+    # MRD_METHOD_ORDER that a result used, and the lowest limit (grouped columns, no Python per patient)
+    method = counted["mrd_method"]
+    flags = pd.DataFrame({"named": method.notna().to_numpy(bool),
+                          **{m: method.eq(m).to_numpy(bool) for m in MRD_METHOD_ORDER},
+                          "limit": pd.to_numeric(counted["mrd_detection_limit_pct"], errors="coerce").to_numpy(float)})
+    grouped = flags.groupby(counted["patient_id"].to_numpy(), sort=False)
+    used = grouped[["named", *MRD_METHOD_ORDER]].max()
+    bits = np.zeros(len(used), dtype=np.int64)
+    for i, m in enumerate(MRD_METHOD_ORDER):
+        bits |= used[m].to_numpy(np.int64) << i
+    labels = np.array([" + ".join(m for i, m in enumerate(MRD_METHOD_ORDER) if pattern >> i & 1)
+                       for pattern in range(1 << len(MRD_METHOD_ORDER))], dtype=object)
+    # one more slot at the end for the patients without a counted result (position -1)
+    method_of = np.append(np.where(used["named"].to_numpy(bool), labels[bits], None), NO_MRD_RESULT)
+    limit_of = np.append(grouped["limit"].min().to_numpy(float), np.nan)
     out = pd.DataFrame({"patient_id": patient_ids}).reset_index(drop=True)
-    out["mrd_method"] = [methods.get(p) if p in has_result else NO_MRD_RESULT for p in out["patient_id"]]
-    out["mrd_detection_limit_pct"] = out["patient_id"].map(limits).astype(float)
+    position = used.index.get_indexer(out["patient_id"])
+    out["mrd_method"] = pd.Series(method_of[position], index=out.index, dtype=object)
+    out["mrd_detection_limit_pct"] = limit_of[position]
     return out
 
 
 def best_response(adrs: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:
     """Per patient: best overall response in the window, evaluability, MRD negativity and their dates."""
-    window = adrs[adrs["in_response_window"] & adrs["AVALC"].notna()].copy()
-    window["rank"] = window["AVALC"].map(RESPONSE_RANK)
-    window["_patient"] = sort_codes(window["patient_id"])  # sorts as patient_id does (sorting.py)
-    best = window.sort_values(["_patient", "rank", "ADT"], ascending=[True, False, True], kind="stable")
-    best = best.drop_duplicates("patient_id")[["patient_id", "AVALC", "ADT"]]
-    best = best.rename(columns={"AVALC": "best_response", "ADT": "best_response_date"})
-    responses = window[window["AVALC"].isin(RESPONDER_CATEGORIES)]
-    first_remission = responses.groupby("patient_id")["ADT"].min().rename("first_remission_date")
-    mrd_window = adrs[adrs["in_response_window"]]
-    mrd_neg = mrd_window[mrd_window["mrd_negative"].fillna(False).astype(bool)]
-    first_mrd_neg = mrd_neg.groupby("patient_id")["ADT"].min().rename("first_mrd_negative_date")
-    mrd_tested = mrd_window[mrd_window["mrd_negative"].notna()].groupby("patient_id").size().rename("mrd_evaluations")
+    out = pd.DataFrame({"patient_id": patient_ids}).reset_index(drop=True)
+    patients = pd.Index(pd.unique(out["patient_id"]))
+    row_patient = patients.get_indexer(adrs["patient_id"])  # -1: not one of patient_ids
+    in_window = adrs["in_response_window"].to_numpy(bool) & (row_patient >= 0)
+    avalc = adrs["AVALC"]
+    assessed = in_window & avalc.notna().to_numpy()
+    dates = adrs["ADT"]
+    date_values = dates.to_numpy()
 
-    out = pd.DataFrame({"patient_id": patient_ids}).merge(best, on="patient_id", how="left")
-    out = out.merge(first_remission, on="patient_id", how="left").merge(first_mrd_neg, on="patient_id", how="left")
-    out = out.merge(mrd_tested, on="patient_id", how="left")
+    # best: per patient the highest rank, then the earliest date (stable: adrs order), by integer keys
+    rank = avalc.map(RESPONSE_RANK).to_numpy(float)
+    rows = np.flatnonzero(assessed)
+    by_best = rows[np.lexsort((date_key(dates)[rows], np.nan_to_num(-rank[rows], nan=1.0), row_patient[rows]))]
+    first = np.ones(len(by_best), dtype=bool)
+    first[1:] = row_patient[by_best[1:]] != row_patient[by_best[:-1]]
+    best_rows = by_best[first]
+    best = np.full(len(patients), np.nan, dtype=object)
+    best[row_patient[best_rows]] = avalc.to_numpy(dtype=object)[best_rows]
+    best_date = np.full(len(patients), np.datetime64("NaT"), dtype=date_values.dtype)
+    best_date[row_patient[best_rows]] = date_values[best_rows]
+
+    def earliest(mask: np.ndarray) -> np.ndarray:
+        """Per patient, the earliest ADT of the rows in `mask` (NaT if none)."""
+        per = pd.Series(date_values[mask]).groupby(row_patient[mask]).min()
+        values = np.full(len(patients), np.datetime64("NaT"), dtype=date_values.dtype)
+        values[per.index.to_numpy()] = per.to_numpy()
+        return values
+
+    responses = assessed & avalc.isin(RESPONDER_CATEGORIES).to_numpy()
+    mrd = adrs["mrd_negative"]
+    mrd_negative = in_window & mrd.fillna(False).to_numpy(bool)
+    tested = in_window & mrd.notna().to_numpy()
+    at = patients.get_indexer(out["patient_id"])
+    out["best_response"] = pd.Series(best[at], dtype=object)
+    out["best_response_date"] = best_date[at]
+    out["first_remission_date"] = earliest(responses)[at]
+    out["first_mrd_negative_date"] = earliest(mrd_negative)[at]
+    out["mrd_evaluations"] = np.bincount(row_patient[tested], minlength=len(patients))[at].astype(int)
     out["evaluable"] = out["best_response"].notna()
     out["responder"] = out["best_response"].isin(RESPONDER_CATEGORIES)
     out["mrd_negative"] = out["first_mrd_negative_date"].notna()
-    out["mrd_evaluations"] = out["mrd_evaluations"].fillna(0).astype(int)
     return out

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH, EndpointRules
+from ino_study.endpoints.sorting import left_join, sort_codes
 
 #: Rounding of dose sums, so that 0.8 + 0.5 + 0.5 is exactly 1.8 and not 1.7999999999999998.
 DOSE_DECIMALS = 6
@@ -23,9 +24,16 @@ def exposure(doses: pd.DataFrame, standard_min_cycle1_mg_m2: float) -> pd.DataFr
     Dose group: "standard" when the first cycle totals at least `standard_min_cycle1_mg_m2`
     (0.8 + 0.5 + 0.5 = 1.8 mg/m2), otherwise "reduced".
     """
-    grouped = doses.groupby("patient_id")
-    first_cycle = doses["cycle"].groupby(doses["patient_id"]).transform("min")
-    cycle1 = doses[doses["cycle"] == first_cycle].groupby("patient_id")["dose_mg_m2"].sum()
+    # grouped by integer codes that sort as patient_id does (sorting.py), named back at the end
+    codes = sort_codes(doses["patient_id"])
+    known = doses["patient_id"].notna().to_numpy()
+    names = np.empty(int(codes.max()) + 1 if len(codes) else 0, dtype=object)
+    names[codes] = doses["patient_id"].to_numpy()
+    doses, codes = doses[known], codes[known]
+    grouped = doses.groupby(codes)
+    first_cycle = grouped["cycle"].transform("min")
+    in_cycle1 = (doses["cycle"] == first_cycle).to_numpy()
+    cycle1 = doses["dose_mg_m2"][in_cycle1].groupby(codes[in_cycle1]).sum()
     out = pd.DataFrame({
         "first_dose_date": grouped["date"].min(),
         "last_dose_date": grouped["date"].max(),
@@ -37,6 +45,7 @@ def exposure(doses: pd.DataFrame, standard_min_cycle1_mg_m2: float) -> pd.DataFr
     out["dose_group"] = out["cycle1_dose_mg_m2"].ge(standard_min_cycle1_mg_m2 - 1e-9).map(
         {True: "standard", False: "reduced"}
     )
+    out.index = pd.Index(names[out.index.to_numpy(dtype=np.int64)], dtype=object, name="patient_id")
     return out.reset_index()
 
 
@@ -89,7 +98,7 @@ def add_cr1_duration(base: pd.DataFrame) -> pd.DataFrame:
     """Duration of the first remission: months (days / 30.4375) from `cr1_date` to `first_relapse_date`,
     and its group "< 18 months" / ">= 18 months"; "primary refractory" for relapse_number 0 (no CR1 to
     relapse from); empty (not recorded) when either date is missing."""
-    base = base.copy()
+    base = base.copy(deep=False)  # columns are only added or replaced (not written into): `base` stays as it was
     for column in OPTIONAL_BASELINE:
         if column not in base:
             base[column] = pd.NaT if column.endswith("_date") else None
@@ -110,8 +119,8 @@ def derive_adsl_base(patients: pd.DataFrame, doses: pd.DataFrame, transplants: p
     base = patients.drop(columns=["first_dose_date"], errors="ignore").rename(
         columns={"marrow_blasts_pct": "baseline_blasts_pct"}
     )
-    base = base.merge(exposure(doses, rules.standard_min_cycle1_mg_m2), on="patient_id", how="left")
-    base = base.merge(first_transplant(transplants), on="patient_id", how="left")
+    base = left_join(base, exposure(doses, rules.standard_min_cycle1_mg_m2))
+    base = left_join(base, first_transplant(transplants))
     base["hsct_after_ino"] = base["hsct_date"].notna()
     base["days_last_dose_to_hsct"] = (base["hsct_date"] - base["last_dose_date"]).dt.days.astype("Int64")
     base = add_cr1_duration(base)
@@ -122,9 +131,9 @@ def derive_adsl_base(patients: pd.DataFrame, doses: pd.DataFrame, transplants: p
 
 def add_outcome_flags(base: pd.DataFrame, responses: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
     """Best response, MRD negativity and VOD/SOS flags."""
-    adsl = base.merge(responses, on="patient_id", how="left")
+    adsl = left_join(base, responses)
     vod = adae[adae["vod"]].groupby("patient_id").agg(vod_date=("ASTDT", "min"), vod_worst_grade=("AETOXGR", "max"))
-    adsl = adsl.merge(vod.reset_index(), on="patient_id", how="left")
+    adsl = left_join(adsl, vod.reset_index())
     adsl["vod"] = adsl["vod_date"].notna()
     adsl["vod_worst_grade"] = adsl["vod_worst_grade"].astype("Int64")
     for flag, column in (("vod_during_ino", "treatment_emergent"), ("vod_after_hsct", "after_hsct")):

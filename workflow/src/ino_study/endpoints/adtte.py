@@ -25,11 +25,14 @@ months (days / 30.4375), `AVAL_DAYS` in days. `SRCDOM`/`SRCVAR` name the table a
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.definitions import DAYS_PER_MONTH
 from ino_study.endpoints.hsct import HSCT_PARAMS, hsct_candidates
-from ino_study.endpoints.sorting import in_order, sort_codes
+from ino_study.endpoints.sorting import in_order, left_join, sort_codes
 
 PARAMS = {
     "OS": "Overall survival",
@@ -40,24 +43,65 @@ PARAMS = {
     **HSCT_PARAMS,
 }
 
+#: The adsl columns the parameters read.
+ADSL_INPUTS = ("patient_id", "first_dose_date", "evaluable", "responder", "hsct_after_ino", "hsct_date", "vod_date",
+               "first_remission_date", "agvhd_grade", "agvhd_date", "cgvhd", "cgvhd_date")
+
 ADTTE_COLUMNS = ["patient_id", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL_DAYS", "AVAL", "CNSR", "EVNTCD",
                  "EVNTDESC", "SRCDOM", "SRCVAR"]
 
 
-def _candidate(frame: pd.DataFrame, date: pd.Series, code: int, desc: str, dom: str, var: str) -> pd.DataFrame:
-    return pd.DataFrame({"patient_id": frame["patient_id"], "_patient": frame["_patient"], "ADT": date,
-                         "EVNTCD": code, "EVNTDESC": desc, "SRCDOM": dom, "SRCVAR": var}).dropna(subset=["ADT"])
+class _Candidates(NamedTuple):
+    """Candidate dates of one kind (a death, a relapse, a censoring) for some patients, as columns."""
+
+    patient_id: np.ndarray
+    patient: np.ndarray  # the `_patient` sort codes
+    dates: np.ndarray  # datetime64, no NaT
+    code: int
+    desc: str
+    dom: str
+    var: str
 
 
-def _first_of(candidates: list[pd.DataFrame]) -> pd.DataFrame:
-    """Per patient, the earliest candidate date; on the same day the earlier-listed candidate wins."""
-    stacked = pd.concat([c.assign(_order=i) for i, c in enumerate(candidates)], ignore_index=True)
-    stacked = stacked.sort_values(["_patient", "ADT", "_order"], kind="stable")  # = by patient_id, ADT, _order
-    return stacked.drop_duplicates("patient_id").drop(columns="_order")
+def _candidate(frame: pd.DataFrame, date: pd.Series, code: int, desc: str, dom: str, var: str) -> _Candidates:
+    """The rows of `frame` with a `date` (aligned with `frame`), and what the date means."""
+    # a Series aligned with frame (derived from its columns)
+    dates = date.to_numpy() if pd.api.types.is_datetime64_dtype(date.dtype) else pd.to_datetime(date).to_numpy()
+    keep = ~np.isnat(dates)
+    return _Candidates(frame["patient_id"].to_numpy()[keep], frame["_patient"].to_numpy()[keep], dates[keep], code,
+                       desc, dom, var)
+
+
+def _first_of(candidates: list[_Candidates]) -> pd.DataFrame:
+    """Per patient, the earliest candidate date; on the same day the earlier-listed candidate wins.
+
+    Rows ordered by patient (`_patient`); a stable lexicographic sort on integer keys and a take of each
+    patient's first row, without comparing the patient strings.
+    """
+    kind = np.concatenate([np.full(len(c.dates), i, dtype=np.int64) for i, c in enumerate(candidates)])
+    patient = np.concatenate([c.patient for c in candidates]).astype(np.int64)
+    dates = np.concatenate([c.dates for c in candidates])
+    order = np.lexsort((kind, dates.view(np.int64), patient))  # by patient, date, candidate (stable)
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = patient[order[1:]] != patient[order[:-1]]
+    chosen = order[first]
+    kind = kind[chosen]
+    meta = {name: np.array([getattr(c, field) for c in candidates], dtype=dtype)
+            for name, field, dtype in (("EVNTCD", "code", np.int64), ("EVNTDESC", "desc", object),
+                                       ("SRCDOM", "dom", object), ("SRCVAR", "var", object))}
+    return pd.DataFrame({"patient_id": np.concatenate([c.patient_id for c in candidates])[chosen],
+                         "_patient": patient[chosen], "ADT": dates[chosen],
+                         **{name: values[kind] for name, values in meta.items()}})
+
+
+def _start(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The start date of an endpoint (`column` of `frame`) by patient sort code (`_patient`)."""
+    return pd.Series(frame[column].to_numpy(), index=frame["_patient"].to_numpy())
 
 
 def _finish(rows: pd.DataFrame, start: pd.Series, paramcd: str) -> pd.DataFrame:
-    rows = rows.merge(start.rename("STARTDT"), left_on="patient_id", right_index=True)
+    """`rows` (from _first_of) as ADTTE rows of `paramcd`, timed from `start` (_start)."""
+    rows["STARTDT"] = start.to_numpy()[start.index.get_indexer(rows["_patient"].to_numpy())]
     rows["PARAMCD"], rows["PARAM"] = paramcd, PARAMS[paramcd]
     rows["AVAL_DAYS"] = (rows["ADT"] - rows["STARTDT"]).dt.days.astype(int)
     rows["AVAL"] = rows["AVAL_DAYS"] / DAYS_PER_MONTH
@@ -95,11 +139,12 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
     no-response EFS event when it is not counted at day 0). `dor_censor_at_hsct`: DOR censored at a
     post-InO HSCT (default: HSCT does not end the response).
     """
-    frame = adsl[adsl["included"]].merge(
-        follow_up[["patient_id", "last_contact_date", "death_date", "relapse_date"]], on="patient_id", how="left"
-    )
+    # only the adsl columns the parameters read (hsct_candidates: the optional GVHD columns when present)
+    columns = [c for c in ADSL_INPUTS if c in adsl]
+    frame = left_join(adsl.loc[adsl["included"].to_numpy(bool), columns],
+                      follow_up[["patient_id", "last_contact_date", "death_date", "relapse_date"]])
     frame["_patient"] = sort_codes(frame["patient_id"])  # sorting on it = sorting on patient_id
-    start = frame.set_index("patient_id")["first_dose_date"]
+    start = _start(frame, "first_dose_date")
     parts = [_finish(_first_of([_death(frame, 1, "death"), _censor(frame)]), start, "OS")]
 
     no_response = frame[frame["evaluable"] & ~frame["responder"]]
@@ -129,7 +174,7 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
             _candidate(transplanted, vod_after, 1, "VOD/SOS", "adae", "ASTDT"),
             _death(transplanted, 2, "death without VOD/SOS (competing)"),
             _censor(transplanted),
-        ]), transplanted.set_index("patient_id")["hsct_date"], "VOD"))
+        ]), _start(transplanted, "hsct_date"), "VOD"))
 
     in_remission = responders[responders["first_remission_date"].notna()]
     if not in_remission.empty:
@@ -144,15 +189,20 @@ def derive_adtte(adsl: pd.DataFrame, follow_up: pd.DataFrame, last_assessment: p
                                                    & (in_remission["hsct_date"] >= start_cr))
             dor.append(_candidate(in_remission, hsct, 0, "censored at HSCT", "transplants", "date"))
         dor.append(_censor_from(in_remission, start_cr))
-        parts.append(_finish(_first_of(dor), in_remission.set_index("patient_id")["first_remission_date"], "DOR"))
+        parts.append(_finish(_first_of(dor), _start(in_remission, "first_remission_date"), "DOR"))
 
     for paramcd, (rows, start_dates) in hsct_candidates(transplanted).items():
         parts.append(_finish(rows, start_dates, paramcd))
 
-    adtte = pd.concat(parts, ignore_index=True)
+    # the parts' columns joined once (no frame-wide concat, drop and reset_index copies)
+    joined = {column: np.concatenate([part[column].to_numpy() for part in parts])
+              for column in [*ADTTE_COLUMNS, "_patient"]}
     order = {code: i for i, code in enumerate(PARAMS)}
-    adtte["_p"] = adtte["PARAMCD"].map(order)
+    rank = np.concatenate([np.full(len(part), order[part["PARAMCD"].iloc[0]] if len(part) else 0, dtype=np.int64)
+                           for part in parts])
     # = by parameter, patient_id; the parts are built in that order, so usually nothing to sort
-    if not in_order(adtte["_p"].to_numpy(), adtte["_patient"].to_numpy()):
-        adtte = adtte.sort_values(["_p", "_patient"], kind="stable")
-    return adtte.drop(columns=["_p", "_patient"]).reset_index(drop=True)
+    if not in_order(rank, joined["_patient"]):
+        rows = np.lexsort((joined["_patient"], rank))
+        joined = {column: values[rows] for column, values in joined.items()}
+    del joined["_patient"]
+    return pd.DataFrame(joined, copy=False)  # fresh arrays: no copy into consolidated blocks

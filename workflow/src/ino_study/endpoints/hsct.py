@@ -53,7 +53,7 @@ def hsct_candidates(transplanted: pd.DataFrame) -> dict[str, tuple[pd.DataFrame,
     (hsct_date, responder, relapse_date, death_date, last_contact_date and, when recorded,
     agvhd_grade, agvhd_date, cgvhd, cgvhd_date).
     """
-    from ino_study.endpoints.adtte import _candidate, _censor_from, _death_from, _first_of
+    from ino_study.endpoints.adtte import _candidate, _censor_from, _death_from, _first_of, _start
 
     out: dict[str, tuple[pd.DataFrame, pd.Series]] = {}
     if transplanted.empty:
@@ -61,7 +61,7 @@ def hsct_candidates(transplanted: pd.DataFrame) -> dict[str, tuple[pd.DataFrame,
 
     def add(paramcd: str, frame: pd.DataFrame, candidates) -> None:
         if not frame.empty:
-            out[paramcd] = (_first_of(candidates(frame)), frame.set_index("patient_id")["hsct_date"])
+            out[paramcd] = (_first_of(candidates(frame)), _start(frame, "hsct_date"))
 
     def _death(frame: pd.DataFrame, code: int, desc: str) -> pd.DataFrame:
         return _death_from(frame, frame["hsct_date"], code, desc)
