@@ -466,6 +466,18 @@ def test_stratified_cox_matches_r_coxph():
     assert fit["n"] == 7 and fit["n_events"] == 5
 
 
+def test_stratified_cox_drops_a_missing_stratum_and_reads_rows_by_position():
+    """[R-COXPH-STRATA] test1 again, its rows indexed 10-16 (a filtered cohort) with the strata as a plain
+    list of labels, and an eighth patient whose stratum is not recorded (NaN): R's na.omit drops the
+    patient, so R's test1 numbers and n = 7 hold."""
+    test1 = pd.DataFrame({"time": [4, 3, 1, 1, 2, 2, 3, 5], "status": [1, 1, 1, 0, 1, 1, 0, 1],
+                          "x": [0, 2, 1, 1, 1, 0, 0, 2]}, index=range(10, 18))
+    strata = ["f", "f", "f", "f", "m", "m", "m", np.nan]
+    fit = cox_univariable(test1["time"], test1["status"], test1[["x"]], strata=strata).iloc[0]
+    assert round(fit["coef"], 4) == 0.8023 and round(fit["se"], 4) == 0.8224
+    assert fit["n"] == 7 and fit["n_events"] == 5
+
+
 def test_a_stratum_of_one_patient_adds_nothing_as_in_r(lung):
     """R keeps a one-patient stratum (no error): its only risk set is the patient alone, so it adds 0 to
     O - E, to the variance and to the partial likelihood. The results equal those without the patient."""

@@ -82,6 +82,15 @@ def test_cox_gehan_efron_matches_r():
     assert (r["hr_ci_lower"], r["hr_ci_upper"]) == pytest.approx((2.147, 10.81), abs=2e-3)
 
 
+def test_cox_rows_follow_the_covariate_frame_rows_whatever_its_index():
+    """[R-AKH] the Gehan numbers again, the covariates in a frame indexed by patient (rows 100-141 of a
+    larger table, as a filtered cohort is): time and event are matched by position, not by index label."""
+    frame = pd.DataFrame({"treat": TREAT}, index=range(100, 142))
+    r = cox_univariable(TIME, EVENT, frame).iloc[0]
+    assert r["coef"] == pytest.approx(1.5721, abs=5e-5) and r["se"] == pytest.approx(0.4124, abs=5e-5)
+    assert (r["n"], r["n_events"]) == (42, 30)
+
+
 def test_cox_numeric_coding_equals_dummy():
     num = cox_univariable(TIME, EVENT, pd.DataFrame({"placebo": (TREAT == "control").astype(int)}))
     assert num.iloc[0]["coef"] == pytest.approx(1.5721, abs=5e-5)
