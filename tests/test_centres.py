@@ -529,6 +529,30 @@ def test_survival_tables_stratify_and_say_so():
     assert plain.at["sex", "note"] == "" and plain.at["sex", "chi2"] != logrank.at["sex", "chi2"]
 
 
+def test_survival_tables_skip_dor_and_a_one_group_comparison_and_go_on():
+    """DOR (listed first here) is estimated but not compared, and a comparison with one group has no test
+    or model: both are passed over and the tables go on to OS and the next comparison. The notes are the
+    documented ones, joined by '; ' after the stratification's."""
+    adsl = pd.DataFrame({"patient_id": list("ABCDEFGH"), "sex": list("MFMFMFMF"), "arm": "A",
+                         "centre": ["c1"] * 4 + ["c2"] * 3 + ["c3"]})
+    os_rows = pd.DataFrame({"patient_id": list("ABCDEFGH"), "PARAMCD": "OS",
+                            "AVAL": [1.0, 3, 5, 7, 2, 4, 6, 2.5], "CNSR": [0, 0, 1, 0, 0, 1, 0, 0]})
+    adtte = pd.concat([os_rows.assign(PARAMCD="DOR"), os_rows], ignore_index=True)
+    data = SurvivalData(adtte, adsl, SurvivalSettings(comparisons=("arm", "sex"), strata=("centre",)),
+                        endpoints=("DOR", "OS"))
+    stratified = "stratified by centre; stratum c3 has 1 patient and adds nothing (as in R)"
+    logrank = logrank_table(data)
+    assert logrank["endpoint"].tolist() == ["OS", "OS"] and logrank["group_by"].tolist() == ["arm", "sex"]
+    assert logrank["note"].tolist() == [f"{stratified}; fewer than two groups: no test", stratified]
+    assert np.isnan(logrank["chi2"].iloc[0]) and logrank["chi2"].iloc[1] > 0
+    cox = cox_table(data)
+    assert cox["endpoint"].tolist() == ["OS", "OS"] and cox["covariate"].tolist() == ["arm", "sexM"]
+    assert cox["note"].tolist() == [
+        f"{stratified}; fewer than two groups or no events: no model",
+        f"{stratified}; proportional-hazards check not computed for a stratified model; Only 6 events for 1 "
+        "parameter(s) (6.0 events per variable < 10): estimates may be unreliable."]
+
+
 # ------------------------------------------------------------------------------------- end to end
 
 
