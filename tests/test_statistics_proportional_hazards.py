@@ -162,3 +162,16 @@ def test_refusals_name_the_problem():
     x = pd.DataFrame({"arm": [0.0, 1.0, 0.0, 1.0]})
     with pytest.raises(ValueError, match=r"^cox_zph: no events, so no proportional-hazards test \(R: a null model\)$"):
         cox_zph([1, 2, 3, 4], [0, 0, 0, 0], x, [0.0])
+
+
+def test_ph_test_is_cox_zph_with_rank_time_by_default_whatever_the_rows_index():
+    """comparisons.ph_test (what the Cox table's ph_p_value is) on lung at R's coefficients: R's rank table
+    per covariate, the transform not given (rank is ph_test's documented default), the covariates in a
+    frame indexed from 1000 (a filtered cohort) while time and event are plain arrays."""
+    from ino_study.statistics.comparisons import ph_test
+
+    time, event, x, _ = model("lung")
+    frame = x.set_axis(range(1000, 1000 + len(x)))
+    out = ph_test(time.to_numpy(), event.to_numpy(), frame, coefficients=dict(zip(x.columns, R_COEF["lung"])))
+    assert out["covariate"].tolist() == ["age", "sex"]
+    assert out["statistic"].to_numpy() == pytest.approx(R_CHISQ["lung", "rank"][:2], rel=1e-9)
