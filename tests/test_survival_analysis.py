@@ -283,3 +283,12 @@ def test_follow_up_summary_is_the_reverse_km_median_of_os_by_hand(gehan):
     assert row.index.tolist() == ["measure", "n", "estimate", "ci_lower", "ci_upper"]
     assert row["measure"] == "median follow-up (reverse Kaplan-Meier), months" and row["n"] == 5
     assert (row["estimate"], row["ci_lower"]) == (3.0, 1.0) and math.isnan(row["ci_upper"])
+
+
+def test_group_labels_keep_the_index_and_name_of_the_column():
+    """As values.map(group_label): the patients' row labels (a filtered cohort: 5, 7, 9) and the column's
+    name are kept, so the labels line up with the rows they came from."""
+    values = pd.Series([True, None, False], index=[5, 7, 9], name="prior_hsct")
+    labels = group_labels(values)
+    pd.testing.assert_series_equal(labels, values.map(group_label).astype(object))
+    assert labels.to_dict() == {5: "yes", 7: "missing", 9: "no"} and labels.name == "prior_hsct"
