@@ -548,3 +548,15 @@ def test_cumulative_incidence_curves_name_the_endpoint_and_start_once_at_zero():
     rel = rel[rel["cause"] == "relapse"]
     assert rel["time_months"].tolist() == [0, 2, 3, 4, 5]
     assert rel["estimate"].iloc[0] == pytest.approx(0.2)  # 1 of 5 at month 0
+
+
+def test_a_patient_censored_on_day_zero_is_in_no_later_risk_set():
+    """As R's Surv(time, event) with time 0: a patient censored on day 0 is at risk at day 0 only (no event
+    then), so adding them changes nothing, even with an event on day 1 while a patient transplanted on
+    day 0 is at risk."""
+    base = [("A", 100, 1, 30), ("B", 50, 1, None), ("C", 200, 0, None), ("E", 1, 1, None), ("F", 150, 1, 0)]
+    without = time_varying_hsct_cox(*make_cohort(base)).iloc[0]
+    with_d = time_varying_hsct_cox(*make_cohort([*base, ("D", 0, 0, None)])).iloc[0]
+    assert not math.isnan(without["coef"])
+    assert with_d["coef"] == pytest.approx(without["coef"], rel=1e-12)
+    assert with_d["se"] == pytest.approx(without["se"], rel=1e-12)
