@@ -182,7 +182,8 @@ def test_deaths_follow_the_configured_window_and_level_by_hand():
     deaths = patient_deaths(data["adtte"], data["adsl"], window_days=29)
     assert deaths["period"].tolist() == ["during InO", "after InO without HSCT", "after HSCT",
                                          "after InO without HSCT", None]
-    table = deaths_table(data["adtte"], data["adsl"], conf_level=0.9, early_days=(10, 20, 25, 60), window_days=29)
+    table = deaths_table(data["adtte"], data["adsl"], conf_level=0.9, early_days=(10, 20, 25, 60),
+                         window_days=29)
     causes = table[table["section"] == "cause of death"].set_index(["period", "cause"])
     assert causes.loc[("after InO without HSCT", "all causes"), "deaths"] == 2
     assert set(causes["note"]) == {""}
@@ -201,5 +202,6 @@ def test_deaths_table_of_no_analysed_patient_and_no_early_days():
     adsl = data["adsl"].assign(included=False)
     table = deaths_table(data["adtte"], adsl, early_days=())
     assert list(table.columns) == DEATHS_COLUMNS
-    assert set(table["cause"]) == {"all causes"} and set(table["deaths"]) == {0} and set(table["denominator"]) == {0}
+    assert set(table["cause"]) == {"all causes"}
+    assert set(table["deaths"]) == {0} and set(table["denominator"]) == {0}
     assert table["percent"].isna().all() and set(table["note"]) == {""}

@@ -238,7 +238,8 @@ def test_no_patients_gives_no_estimate_and_nobody_at_risk():
     assert out["time"].tolist() == [1.0, 2.0] and out["n_risk"].tolist() == [0, 0]
     assert out[["estimate", "std_err", "ci_lower", "ci_upper"]].isna().all().all()
     curve = aalen_johansen_curve([], [], 1)
-    assert curve.empty and curve.columns.tolist() == ["time", "n_risk", "estimate", "std_err", "ci_lower", "ci_upper"]
+    assert curve.empty
+    assert curve.columns.tolist() == ["time", "n_risk", "estimate", "std_err", "ci_lower", "ci_upper"]
     assert curve.dtypes.map(str).tolist() == ["float64", "int64", "float64", "float64", "float64", "float64"]
 
 

@@ -157,10 +157,12 @@ def test_a_covariate_far_from_zero_gives_r_table_of_the_unshifted_one(shift):
 
 
 def test_refusals_name_the_problem():
-    with pytest.raises(ValueError, match=r"^unknown time transform 'square'; cox\.zph's are km, rank, identity, log$"):
+    with pytest.raises(ValueError,
+                       match=r"^unknown time transform 'square'; cox\.zph's are km, rank, identity, log$"):
         time_transform(np.array([1.0]), np.array([1]), "square")
     x = pd.DataFrame({"arm": [0.0, 1.0, 0.0, 1.0]})
-    with pytest.raises(ValueError, match=r"^cox_zph: no events, so no proportional-hazards test \(R: a null model\)$"):
+    with pytest.raises(ValueError,
+                       match=r"^cox_zph: no events, so no proportional-hazards test \(R: a null model\)$"):
         cox_zph([1, 2, 3, 4], [0, 0, 0, 0], x, [0.0])
 
 

@@ -525,8 +525,8 @@ def test_time_varying_cox_row_names_its_endpoint_analysis_level_and_note_by_hand
     se = 1 / math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
     assert row["hr_ci_lower"] == pytest.approx(e * math.exp(-1.6448536269514722 * se), rel=1e-9)
     assert (row["endpoint"], row["analysis"]) == ("OS", "time-varying HSCT (counting process)")
-    assert row["note"] == ("Only 2 events for 1 parameter(s) (2.0 events per variable < 10): estimates may be "
-                           "unreliable.")
+    assert row["note"] == ("Only 2 events for 1 parameter(s) (2.0 events per variable < 10): "
+                           "estimates may be unreliable.")
 
 
 def test_time_varying_cox_with_enough_events_has_no_note_and_no_patients_no_counts():

@@ -14,8 +14,8 @@ import pytest
 
 from ino_study.outputs.summary import headline_rates, results_paragraph
 from ino_study.statistics.survival_analysis import (
-    COX_COLUMNS, SurvivalData, SurvivalSettings, cox_table, endpoint_frame, follow_up_summary, group_label, group_labels,
-    logrank_table, median_survival, survival_estimates,
+    COX_COLUMNS, SurvivalData, SurvivalSettings, cox_table, endpoint_frame, follow_up_summary, group_label,
+    group_labels, logrank_table, median_survival, survival_estimates,
 )
 
 SIX_MP = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
