@@ -466,6 +466,18 @@ def test_stratified_cox_matches_r_coxph():
     assert fit["n"] == 7 and fit["n_events"] == 5
 
 
+def test_stratified_cox_drops_a_missing_stratum_and_reads_rows_by_position():
+    """[R-COXPH-STRATA] test1 again, its rows indexed 10-16 (a filtered cohort) with the strata as a plain
+    list of labels, and an eighth patient whose stratum is not recorded (NaN): R's na.omit drops the
+    patient, so R's test1 numbers and n = 7 hold."""
+    test1 = pd.DataFrame({"time": [4, 3, 1, 1, 2, 2, 3, 5], "status": [1, 1, 1, 0, 1, 1, 0, 1],
+                          "x": [0, 2, 1, 1, 1, 0, 0, 2]}, index=range(10, 18))
+    strata = ["f", "f", "f", "f", "m", "m", "m", np.nan]
+    fit = cox_univariable(test1["time"], test1["status"], test1[["x"]], strata=strata).iloc[0]
+    assert round(fit["coef"], 4) == 0.8023 and round(fit["se"], 4) == 0.8224
+    assert fit["n"] == 7 and fit["n_events"] == 5
+
+
 def test_a_stratum_of_one_patient_adds_nothing_as_in_r(lung):
     """R keeps a one-patient stratum (no error): its only risk set is the patient alone, so it adds 0 to
     O - E, to the variance and to the partial likelihood. The results equal those without the patient."""
@@ -515,6 +527,30 @@ def test_survival_tables_stratify_and_say_so():
     assert cox.at["sexM", "coef"] == fit["coef"] and cox.at["sexM", "n"] == 8
     plain = logrank_table(_tiny_survival_data(strata=())).set_index("group_by")
     assert plain.at["sex", "note"] == "" and plain.at["sex", "chi2"] != logrank.at["sex", "chi2"]
+
+
+def test_survival_tables_skip_dor_and_a_one_group_comparison_and_go_on():
+    """DOR (listed first here) is estimated but not compared, and a comparison with one group has no test
+    or model: both are passed over and the tables go on to OS and the next comparison. The notes are the
+    documented ones, joined by '; ' after the stratification's."""
+    adsl = pd.DataFrame({"patient_id": list("ABCDEFGH"), "sex": list("MFMFMFMF"), "arm": "A",
+                         "centre": ["c1"] * 4 + ["c2"] * 3 + ["c3"]})
+    os_rows = pd.DataFrame({"patient_id": list("ABCDEFGH"), "PARAMCD": "OS",
+                            "AVAL": [1.0, 3, 5, 7, 2, 4, 6, 2.5], "CNSR": [0, 0, 1, 0, 0, 1, 0, 0]})
+    adtte = pd.concat([os_rows.assign(PARAMCD="DOR"), os_rows], ignore_index=True)
+    data = SurvivalData(adtte, adsl, SurvivalSettings(comparisons=("arm", "sex"), strata=("centre",)),
+                        endpoints=("DOR", "OS"))
+    stratified = "stratified by centre; stratum c3 has 1 patient and adds nothing (as in R)"
+    logrank = logrank_table(data)
+    assert logrank["endpoint"].tolist() == ["OS", "OS"] and logrank["group_by"].tolist() == ["arm", "sex"]
+    assert logrank["note"].tolist() == [f"{stratified}; fewer than two groups: no test", stratified]
+    assert np.isnan(logrank["chi2"].iloc[0]) and logrank["chi2"].iloc[1] > 0
+    cox = cox_table(data)
+    assert cox["endpoint"].tolist() == ["OS", "OS"] and cox["covariate"].tolist() == ["arm", "sexM"]
+    assert cox["note"].tolist() == [
+        f"{stratified}; fewer than two groups or no events: no model",
+        f"{stratified}; proportional-hazards check not computed for a stratified model; Only 6 events for 1 "
+        "parameter(s) (6.0 events per variable < 10): estimates may be unreliable."]
 
 
 # ------------------------------------------------------------------------------------- end to end

@@ -165,3 +165,43 @@ def test_an_analysed_patient_without_an_os_row_is_kept_and_not_counted_as_dead()
     assert deaths["died"].tolist() == [True, True, True, False, False]
     table = deaths_table(adtte, data["adsl"]).set_index(["period", "cause"])
     assert table.loc[("all periods", "all causes"), ["deaths", "denominator"]].tolist() == [3, 5]
+
+
+def test_cause_text_with_irregular_spacing_is_read_as_words():
+    assert cause_category("Graft  versus\nhost disease") == "GVHD"
+
+
+def test_deaths_follow_the_configured_window_and_level_by_hand():
+    """The module docstring's five patients with a 29-day window after the last dose (P2: last dose day 21,
+    death day 51 > 21 + 29: after InO, not during it) and a 90% interval.
+    Early mortality, by hand: day 10: 0 of 5, exact upper limit 1 - 0.05^(1/5) = 45.072% (95%: 52.18%);
+    day 20: P1 died on day 20 ('on or before'), lower limit 1 - 0.95^(1/5) = 1.0206%; no one censored
+    before day 20 or 25 (P5 is censored on day 25, not before it): no note; day 60: P1, P3, P2 died, P5
+    censored before it."""
+    data = five_patients()
+    deaths = patient_deaths(data["adtte"], data["adsl"], window_days=29)
+    assert deaths["period"].tolist() == ["during InO", "after InO without HSCT", "after HSCT",
+                                         "after InO without HSCT", None]
+    table = deaths_table(data["adtte"], data["adsl"], conf_level=0.9, early_days=(10, 20, 25, 60),
+                         window_days=29)
+    causes = table[table["section"] == "cause of death"].set_index(["period", "cause"])
+    assert causes.loc[("after InO without HSCT", "all causes"), "deaths"] == 2
+    assert set(causes["note"]) == {""}
+    early = table[table["section"] == "early mortality"].set_index("period")
+    assert set(early["cause"]) == {"all causes"}
+    assert early["deaths"].tolist() == [0, 1, 1, 3]
+    assert early.loc["day 10", "ci_upper_pct"] == pytest.approx(100 * (1 - 0.05 ** 0.2), rel=1e-9)
+    assert early.loc["day 20", "ci_lower_pct"] == pytest.approx(100 * (1 - 0.95 ** 0.2), rel=1e-9)
+    assert early["note"].tolist() == ["", "", "", "1 patient(s) censored before day 60 counted as alive"]
+
+
+def test_deaths_table_of_no_analysed_patient_and_no_early_days():
+    """No analysed patient (all excluded) and no early-mortality days: the documented columns, zero deaths
+    of zero patients and no percentage (not a division error)."""
+    data = five_patients()
+    adsl = data["adsl"].assign(included=False)
+    table = deaths_table(data["adtte"], adsl, early_days=())
+    assert list(table.columns) == DEATHS_COLUMNS
+    assert set(table["cause"]) == {"all causes"}
+    assert set(table["deaths"]) == {0} and set(table["denominator"]) == {0}
+    assert table["percent"].isna().all() and set(table["note"]) == {""}

@@ -82,6 +82,15 @@ def test_cox_gehan_efron_matches_r():
     assert (r["hr_ci_lower"], r["hr_ci_upper"]) == pytest.approx((2.147, 10.81), abs=2e-3)
 
 
+def test_cox_rows_follow_the_covariate_frame_rows_whatever_its_index():
+    """[R-AKH] the Gehan numbers again, the covariates in a frame indexed by patient (rows 100-141 of a
+    larger table, as a filtered cohort is): time and event are matched by position, not by index label."""
+    frame = pd.DataFrame({"treat": TREAT}, index=range(100, 142))
+    r = cox_univariable(TIME, EVENT, frame).iloc[0]
+    assert r["coef"] == pytest.approx(1.5721, abs=5e-5) and r["se"] == pytest.approx(0.4124, abs=5e-5)
+    assert (r["n"], r["n_events"]) == (42, 30)
+
+
 def test_cox_numeric_coding_equals_dummy():
     num = cox_univariable(TIME, EVENT, pd.DataFrame({"placebo": (TREAT == "control").astype(int)}))
     assert num.iloc[0]["coef"] == pytest.approx(1.5721, abs=5e-5)
@@ -399,3 +408,33 @@ def test_grouped_stratified_fit_agrees_with_lifelines(seed, stratified_grouped_o
     assert ours.index.tolist() == theirs.index.tolist()
     np.testing.assert_allclose(ours["coef"], theirs["coef"], rtol=1e-8, atol=0)
     np.testing.assert_allclose(ours["se"], theirs["se(coef)"], rtol=1e-8, atol=0)
+
+
+def test_landmark_without_status_and_its_columns_and_types():
+    """Documented: columns index, time, event, group; group NaN without a status; time reset to the landmark
+    as a float and event an integer whatever types come in (integer days, 0.0/1.0 events)."""
+    out = landmark([2, 5, 10, 12], [1.0, 0.0, 1.0, 0.0], 5)
+    assert out.columns.tolist() == ["index", "time", "event", "group"]
+    assert out["time"].tolist() == [5.0, 7.0] and out["time"].dtype == np.float64
+    assert out["event"].tolist() == [1, 0] and out["event"].dtype == np.int64
+    assert out["group"].dtype == np.float64 and out["group"].isna().all()
+
+
+def test_split_at_exposure_early_in_the_first_day_is_still_a_split():
+    """R tmerge(tdc(s)) with s = 1 and follow-up 10: (0, 1] unexposed without the event, (1, 10] exposed
+    with it; only an exposure at time 0 or earlier makes the whole follow-up exposed."""
+    out = split_at_exposure(["A", "B"], [10.0, 10.0], [1, 1], [1.0, 0.0])
+    assert out.values.tolist() == [["A", 0.0, 1.0, 0, 0], ["A", 1.0, 10.0, 1, 1], ["B", 0.0, 10.0, 1, 1]]
+
+
+@pytest.mark.parametrize("events, chi2", [([1, 0, 1], 0.5), ([1, 1, 0], 1 / 17)])
+def test_logrank_with_one_patient_left_at_risk_by_hand_and_without_warnings(events, chi2):
+    """Times 1, 2, 3 in groups a, b, a; at time 3 one patient is left at risk (variance factor
+    (n - d)/(n - 1) = 0/0 with an event, 1/0 without: set to 1, no numpy warning in the logs).
+    Events 1, 0, 1: t=1 n=3 (a 2), d=1 (a): E_a = 2/3, V = 2*1*1*2/(9*2) = 2/9; t=3: n=1, E_a = 1, V = 0;
+    O_a - E_a = 2 - 5/3 = 1/3, chi2 = (1/9)/(2/9) = 1/2. Events 1, 1, 0: t=1 as before; t=2 n=2, d=1 (b):
+    E_a = 1/2, V = 1/4; O_a - E_a = 1 - 7/6, chi2 = (1/36)/(17/36) = 1/17."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = logrank_test([1, 2, 3], events, ["a", "b", "a"])
+    assert result.chi2 == pytest.approx(chi2, rel=1e-12) and result.df == 1

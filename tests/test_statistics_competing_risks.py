@@ -220,3 +220,50 @@ def test_cumulative_sums_do_not_lose_precision_at_scale():
     s = rng.choice([0, 1, 2], t.size, p=[0.6, 0.25, 0.15])
     se = aalen_johansen_curve(t, s, 1)["std_err"].to_numpy()
     np.testing.assert_allclose(se, _direct_grouped_se(t, s, 1), rtol=1e-10)
+
+
+def test_missing_or_unreadable_times_are_refused_with_the_message():
+    message = r"^time and status must be 1-d, same length, no missing times$"
+    for times in ([1.0, float("nan")], [1.0, None]):
+        with pytest.raises(ValueError, match=message):
+            cumulative_incidence(times, [1, 0], 1, [1.0])
+        with pytest.raises(ValueError, match=message):
+            aalen_johansen_curve(times, [1, 0], 1)
+
+
+def test_no_patients_gives_no_estimate_and_nobody_at_risk():
+    """Empty input: every requested time is after the (absent) follow-up, so NaN, with 0 at risk; the curve
+    is an empty frame with the table's columns (n_risk integer, the rest float)."""
+    out = cumulative_incidence([], [], 1, [1.0, 2.0])
+    assert out["time"].tolist() == [1.0, 2.0] and out["n_risk"].tolist() == [0, 0]
+    assert out[["estimate", "std_err", "ci_lower", "ci_upper"]].isna().all().all()
+    curve = aalen_johansen_curve([], [], 1)
+    assert curve.empty
+    assert curve.columns.tolist() == ["time", "n_risk", "estimate", "std_err", "ci_lower", "ci_upper"]
+    assert curve.dtypes.map(str).tolist() == ["float64", "int64", "float64", "float64", "float64", "float64"]
+
+
+def test_counts_are_integers_and_times_floats_whatever_the_input_types():
+    """Integer times in, as read from a config's timepoints (12, not 12.0): the table's time column is float
+    and n_risk integer, in the whole curve as at the requested times. By hand: times 1, 2, 3 (cause 1,
+    competing, censored): at risk 3, 2, 1."""
+    at = cumulative_incidence([1, 2, 3], [1, 2, 0], 1, [1, 2])
+    assert at["time"].dtype == np.float64 and at["n_risk"].dtype == np.int64
+    assert at["n_risk"].tolist() == [3, 2]
+    curve = aalen_johansen_curve([1, 2, 3], [1, 2, 0], 1)
+    assert curve["n_risk"].dtype == np.int64 and curve["n_risk"].tolist() == [3, 2, 1]
+
+
+def test_no_numpy_warnings_when_the_last_patients_all_have_events():
+    """The last time with every patient at risk having an event (hazard 1) and times before the first
+    event of the cause (estimate 0, se 0) are handled without division warnings (which would fill the
+    pipeline's logs). By hand: times 1 (competing), 2 (cause), 2 (competing): F(1) = 0; free of any event
+    after 1: 2/3; at 2 one of the 2 at risk has the cause: F(2) = 2/3 * 1/2 = 1/3."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        curve = aalen_johansen_curve([1.0, 2.0, 2.0], [2, 1, 2], 1)
+        at = cumulative_incidence([1.0, 2.0, 2.0], [2, 1, 2], 1, [0.5, 1.0, 2.0])
+    assert curve["estimate"].tolist() == pytest.approx([0.0, 1 / 3])
+    assert at["estimate"].tolist() == pytest.approx([0.0, 0.0, 1 / 3])

@@ -302,6 +302,21 @@ def test_median_follow_up_reverse_km():
     assert lo <= med
 
 
+def test_median_follow_up_interval_at_the_requested_level_and_type():
+    """By hand: five patients censored at 1..5, so the reverse KM has 'events' at each: S = 0.8, 0.6, 0.4,
+    0.2, 0, Greenwood sums 1/20, 2/15, 3/10, 4/5 (infinite at S = 0: R's band is NA there), se = S sqrt(sum)
+    = 0.1789, 0.2191, 0.2191, 0.1789; median 3. The interval ends are the first times each band is <= 0.5.
+    Plain 95% (z 1.96): lower band 0.449 at 1 -> 1; the upper band stays above 0.5 -> NA.
+    Plain 50% (z 0.6745): lower band 0.679, 0.452 -> 2; upper band 0.548 at 3, 0.321 at 4 -> 4.
+    Log 95%: lower band 0.8 exp(-1.96 sqrt(1/20)) = 0.516, 0.6 exp(-1.96 sqrt(2/15)) = 0.293 -> 2."""
+    censored = ([1, 2, 3, 4, 5], [0, 0, 0, 0, 0])
+    med, lo, up = median_follow_up(*censored, conf_level=0.95, conf_type="plain")
+    assert (med, lo) == (3, 1) and math.isnan(up)
+    assert median_follow_up(*censored, conf_level=0.5, conf_type="plain") == (3, 2, 4)
+    med, lo, up = median_follow_up(*censored, conf_level=0.95, conf_type="log")
+    assert (med, lo) == (3, 2) and math.isnan(up)
+
+
 def test_bad_inputs():
     with pytest.raises(ValueError):
         km_fit([1, 2], [1, 2])

@@ -136,3 +136,44 @@ def test_a_model_without_events_is_refused():
     x = pd.DataFrame({"arm": [0.0, 1.0, 0.0, 1.0]})
     with pytest.raises(ValueError, match="no events"):
         cox_zph([1, 2, 3, 4], [0, 0, 0, 0], x, [0.0])
+
+
+def test_the_default_transform_is_km_as_in_r():
+    """R's cox.zph(fit) without `transform` uses "km": R's km table."""
+    time, event, x, terms = model("lung")
+    table = cox_zph(time, event, x, R_COEF["lung"])
+    assert table["chisq"].to_numpy() == pytest.approx(R_CHISQ["lung", "km"], rel=1e-9)
+
+
+@pytest.mark.parametrize("shift", [30000.0, -30000.0])
+def test_a_covariate_far_from_zero_gives_r_table_of_the_unshifted_one(shift):
+    """Adding a constant to a covariate (an age in days since an epoch, say) leaves every risk-set ratio
+    exp((x_i - x_j) beta), hence the Cox model and cox.zph, unchanged: R's lung table still holds.
+    Unshifted weights exp(x beta) would overflow here (age + 30000 times 0.017 > 500 per row).
+    rel=1e-6: E[x^2] - E[x]^2 at |x| ~ 3e4 loses about 8 of the 16 digits."""
+    time, event, x, terms = model("lung")
+    table = cox_zph(time, event, x.assign(age=x["age"] + shift), R_COEF["lung"], terms, "km")
+    assert table["chisq"].to_numpy() == pytest.approx(R_CHISQ["lung", "km"], rel=1e-6)
+
+
+def test_refusals_name_the_problem():
+    with pytest.raises(ValueError,
+                       match=r"^unknown time transform 'square'; cox\.zph's are km, rank, identity, log$"):
+        time_transform(np.array([1.0]), np.array([1]), "square")
+    x = pd.DataFrame({"arm": [0.0, 1.0, 0.0, 1.0]})
+    with pytest.raises(ValueError,
+                       match=r"^cox_zph: no events, so no proportional-hazards test \(R: a null model\)$"):
+        cox_zph([1, 2, 3, 4], [0, 0, 0, 0], x, [0.0])
+
+
+def test_ph_test_is_cox_zph_with_rank_time_by_default_whatever_the_rows_index():
+    """comparisons.ph_test (what the Cox table's ph_p_value is) on lung at R's coefficients: R's rank table
+    per covariate, the transform not given (rank is ph_test's documented default), the covariates in a
+    frame indexed from 1000 (a filtered cohort) while time and event are plain arrays."""
+    from ino_study.statistics.comparisons import ph_test
+
+    time, event, x, _ = model("lung")
+    frame = x.set_axis(range(1000, 1000 + len(x)))
+    out = ph_test(time.to_numpy(), event.to_numpy(), frame, coefficients=dict(zip(x.columns, R_COEF["lung"])))
+    assert out["covariate"].tolist() == ["age", "sex"]
+    assert out["statistic"].to_numpy() == pytest.approx(R_CHISQ["lung", "rank"][:2], rel=1e-9)

@@ -492,3 +492,71 @@ def test_naive_comparison_death_on_day_zero_comes_before_day_one():
     adtte, adsl = make_cohort([("A", 0, 1, None), ("B", 1, 1, 0), ("C", 10, 0, 5), ("D", 10, 0, None)])
     row = naive_hsct_comparison(adtte, adsl).iloc[0]
     assert row["hr"] == pytest.approx(1 / math.sqrt(2), rel=1e-9)
+
+
+def test_transplant_refusals_give_their_full_messages():
+    with pytest.raises(ValueError, match=r"^start, stop, event, covariate must be 1-d of equal length$"):
+        cox_binary_counting_process([0, 0], [5, 6], [1, 0], [0])
+    with pytest.raises(ValueError, match=r"^covariate and event must be coded 0/1$"):
+        cox_binary_counting_process([0], [5], [2], [0])
+    with pytest.raises(ValueError, match=r"^every row needs start < stop$"):
+        cox_binary_counting_process([0, 5], [5, 5], [1, 0], [0, 1])
+    with pytest.raises(ValueError, match=r"^competing-risks endpoint must be one of \('REL', 'VOD'\)$"):
+        cumulative_incidence_table(rel_cohort(), "OS", [2])
+    adtte, adsl = make_cohort([("A", 100, 1, 30)])
+    with pytest.raises(ValueError, match=r"^time-varying HSCT needs an endpoint from the first dose: "
+                                         r"\('OS', 'EFS', 'REL'\)$"):
+        hsct_counting_process_rows(adtte, adsl, "VOD")
+
+
+def test_time_varying_cox_row_names_its_endpoint_analysis_level_and_note_by_hand():
+    """The closed-form cohort of test_time_varying_cox_closed_form_by_hand (b = log(2)/2), OS by default,
+    with dates as text (as read from a spreadsheet), at a 90% level: hr_ci_lower = e^b exp(-1.645 se).
+    Two events for one parameter: the events-per-variable warning in full."""
+    adtte, adsl = make_cohort([("A", 100, 1, 30), ("B", 50, 1, None), ("C", 200, 0, None)])
+    adsl = adsl.assign(first_dose_date=adsl["first_dose_date"].dt.strftime("%Y-%m-%d"),
+                       hsct_date=adsl["hsct_date"].dt.strftime("%Y-%m-%d"))
+    rows = hsct_counting_process_rows(adtte, adsl)
+    assert rows[["patient_id", "start", "stop", "event", "hsct"]].values.tolist() == [
+        ["A", 0.0, 30.0, 0, 0], ["A", 30.0, 100.0, 1, 1], ["B", 0.0, 50.0, 1, 0], ["C", 0.0, 200.0, 0, 0]]
+    row = time_varying_hsct_cox(adtte, adsl, conf_level=0.9).iloc[0]
+    e = math.sqrt(2)
+    p1, p2 = e / (e + 2), e / (e + 1)
+    se = 1 / math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    assert row["hr_ci_lower"] == pytest.approx(e * math.exp(-1.6448536269514722 * se), rel=1e-9)
+    assert (row["endpoint"], row["analysis"]) == ("OS", "time-varying HSCT (counting process)")
+    assert row["note"] == ("Only 2 events for 1 parameter(s) (2.0 events per variable < 10): "
+                           "estimates may be unreliable.")
+
+
+def test_time_varying_cox_with_enough_events_has_no_note_and_no_patients_no_counts():
+    """12 deaths (days 10..120), half the patients transplanted on day 5: a fitted model with 12 events
+    for one parameter, so no warning; and without patients, no rows and no events."""
+    cohort = [(f"P{i:02d}", 10 * (i + 1), 1, 5 if i % 2 == 0 else None) for i in range(12)]
+    adtte, adsl = make_cohort(cohort)
+    row = time_varying_hsct_cox(adtte, adsl).iloc[0]
+    assert not math.isnan(row["hr"]) and row["n_events"] == 12 and row["note"] == ""
+    empty = time_varying_hsct_cox(adtte.iloc[:0], adsl).iloc[0]
+    assert (empty["n_rows"], empty["n_events"]) == (0, 0)
+
+
+def test_cumulative_incidence_curves_name_the_endpoint_and_start_once_at_zero():
+    out = cumulative_incidence_curves(rel_cohort(), "REL")
+    assert set(out["endpoint"]) == {"REL"}
+    at_zero = rel_cohort().assign(AVAL=[0.0, 2.0, 3.0, 4.0, 5.0])  # a relapse at month 0
+    rel = cumulative_incidence_curves(at_zero, "REL")
+    rel = rel[rel["cause"] == "relapse"]
+    assert rel["time_months"].tolist() == [0, 2, 3, 4, 5]
+    assert rel["estimate"].iloc[0] == pytest.approx(0.2)  # 1 of 5 at month 0
+
+
+def test_a_patient_censored_on_day_zero_is_in_no_later_risk_set():
+    """As R's Surv(time, event) with time 0: a patient censored on day 0 is at risk at day 0 only (no event
+    then), so adding them changes nothing, even with an event on day 1 while a patient transplanted on
+    day 0 is at risk."""
+    base = [("A", 100, 1, 30), ("B", 50, 1, None), ("C", 200, 0, None), ("E", 1, 1, None), ("F", 150, 1, 0)]
+    without = time_varying_hsct_cox(*make_cohort(base)).iloc[0]
+    with_d = time_varying_hsct_cox(*make_cohort([*base, ("D", 0, 0, None)])).iloc[0]
+    assert not math.isnan(without["coef"])
+    assert with_d["coef"] == pytest.approx(without["coef"], rel=1e-12)
+    assert with_d["se"] == pytest.approx(without["se"], rel=1e-12)

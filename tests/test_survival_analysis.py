@@ -14,7 +14,8 @@ import pytest
 
 from ino_study.outputs.summary import headline_rates, results_paragraph
 from ino_study.statistics.survival_analysis import (
-    COX_COLUMNS, SurvivalData, SurvivalSettings, cox_table, group_label, group_labels, logrank_table, median_survival, survival_estimates,
+    COX_COLUMNS, SurvivalData, SurvivalSettings, cox_table, endpoint_frame, follow_up_summary, group_label,
+    group_labels, logrank_table, median_survival, survival_estimates,
 )
 
 SIX_MP = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
@@ -237,3 +238,57 @@ def test_cox_table_ph_p_value_is_cox_zph_of_that_model(gehan):
     expected = ph_test(adtte["AVAL"], 1 - adtte["CNSR"], treat).iloc[0]
     assert 0 < cox["ph_p_value"] < 1
     assert cox["ph_p_value"] == pytest.approx(expected["p_value"], rel=1e-6)
+
+
+def test_group_labels_of_a_categorical_column():
+    values = pd.Series(pd.Categorical([True, False, True]))
+    assert group_labels(values).astype(str).tolist() == ["yes", "no", "yes"]
+
+
+def test_endpoint_frame_keeps_a_patient_missing_from_adsl_as_missing(gehan):
+    """Never drop a patient silently: an ADTTE row whose patient has no ADSL row stays, group 'missing'."""
+    adsl, adtte = gehan
+    frame = endpoint_frame(adtte, adsl.iloc[1:], "OS", ("treat",))
+    assert len(frame) == len(adtte)
+    assert frame.set_index("patient_id").at["G00", "treat"] == "missing"
+
+
+def test_survival_estimates_name_their_interval_type(gehan):
+    adsl, adtte = gehan
+    settings = SurvivalSettings(timepoints_months=(10.0,), conf_type="plain", comparisons=("treat",))
+    table = survival_estimates(SurvivalData(adtte, adsl, settings, ("OS",)))
+    assert set(table["conf_type"]) == {"plain"}
+
+
+def test_survival_estimates_without_fits_keep_the_header(gehan):
+    adsl, adtte = gehan
+    table = survival_estimates(SurvivalData(adtte, adsl, SurvivalSettings(), ()))
+    assert table.empty and table.columns.tolist() == [
+        "endpoint", "group_by", "group", "time_months", "n_risk", "n_event_cumulative", "n_censor_cumulative",
+        "survival", "std_err", "ci_lower", "ci_upper", "conf_type"]
+
+
+def test_follow_up_summary_is_the_reverse_km_median_of_os_by_hand(gehan):
+    """OS: five patients censored at 1..5 months (reverse KM: 'events' at each time, S = 0.8, 0.6, 0.4, 0.2,
+    0; median 3). Greenwood sum d/(n(n-d)): 1/20, 2/15, 3/10, 4/5, then infinite at S = 0 (n = d = 1);
+    se = S sqrt(sum) = 0.1789, 0.2191, 0.2191, 0.1789. Plain 95% band S -+ 1.96 se: lower 0.449 at 1
+    month, the first <= 0.5, so the interval's lower end is 1 (the log band's, 0.8 exp(-1.96 sqrt(1/20))
+    = 0.516, would give 2); the upper band stays above 0.5 until S = 0, where R's band is NA: no upper end.
+    The EFS rows (other times) are not read."""
+    os_rows = pd.DataFrame({"patient_id": ["A", "B", "C", "D", "E"], "PARAMCD": "OS",
+                            "AVAL": [1.0, 2, 3, 4, 5], "CNSR": 1})
+    adtte = pd.concat([os_rows, os_rows.assign(PARAMCD="EFS", AVAL=[7.0, 8, 9, 10, 11], CNSR=0)],
+                      ignore_index=True)
+    row = follow_up_summary(adtte, SurvivalSettings(conf_type="plain", conf_level=0.95)).iloc[0]
+    assert row.index.tolist() == ["measure", "n", "estimate", "ci_lower", "ci_upper"]
+    assert row["measure"] == "median follow-up (reverse Kaplan-Meier), months" and row["n"] == 5
+    assert (row["estimate"], row["ci_lower"]) == (3.0, 1.0) and math.isnan(row["ci_upper"])
+
+
+def test_group_labels_keep_the_index_and_name_of_the_column():
+    """As values.map(group_label): the patients' row labels (a filtered cohort: 5, 7, 9) and the column's
+    name are kept, so the labels line up with the rows they came from."""
+    values = pd.Series([True, None, False], index=[5, 7, 9], name="prior_hsct")
+    labels = group_labels(values)
+    pd.testing.assert_series_equal(labels, values.map(group_label).astype(object))
+    assert labels.to_dict() == {5: "yes", 7: "missing", 9: "no"} and labels.name == "prior_hsct"
