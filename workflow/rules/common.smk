@@ -70,6 +70,15 @@ def package_code(*parts):
     return [str(f.relative_to(workflow.basedir)) for f in files]
 
 
+# What a step that writes reader text in config `language` runs besides its own package: the number
+# formats, the translation functions and the catalogue (correcting a term reruns those steps).
+LANGUAGE_CODE = [
+    "outputs/formats.py",
+    "outputs/language.py",
+    "outputs/translations/ru.csv",
+]
+
+
 SCENARIOS = sorted(config["scenarios"])
 SCENARIO_CONFIGS = (
     {}

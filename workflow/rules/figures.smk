@@ -21,9 +21,7 @@ FIGURE_CODE = package_code(
     "statistics",
     "endpoints/labels.py",
     "outputs/io.py",
-    "outputs/formats.py",
-    "outputs/language.py",
-    "outputs/translations/ru.csv",
+    *LANGUAGE_CODE,
     "job.py",
 )
 

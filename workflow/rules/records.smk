@@ -36,7 +36,7 @@ else:
 rule clean_records:
     input:
         **raw_inputs(config),
-        code=package_code("records", "outputs/io.py", "job.py"),
+        code=package_code("records", "outputs/io.py", *LANGUAGE_CODE, "job.py"),
     output:
         **{name: f"{RESULTS}/data/clean/{name}.parquet" for name in CLEAN_TABLES},
         findings=f"{RESULTS}/data_quality/findings.csv",

@@ -10,7 +10,7 @@ rule scenario_clean_records:
         # after the main run's records pass the data contract: an error in the raw data is then
         # reported once, by clean_records, not once more per scenario
         main_flow=rules.clean_records.output.flow,
-        code=package_code("records", "outputs/io.py", "job.py"),
+        code=package_code("records", "outputs/io.py", *LANGUAGE_CODE, "job.py"),
     output:
         **{name: f"{SCENARIO_DIR}/data/clean/{name}.parquet" for name in CLEAN_TABLES},
         findings=f"{SCENARIO_DIR}/data_quality/findings.csv",

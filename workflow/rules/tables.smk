@@ -28,6 +28,7 @@ rule tables:
             "endpoints/labels.py",
             "endpoints/adae.py",
             "outputs/io.py",
+            *LANGUAGE_CODE,
             "job.py",
         ),
     output:
