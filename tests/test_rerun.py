@@ -230,3 +230,13 @@ def test_comment_in_a_rule_file_reruns_nothing(edited_run):
     rule_file = edited_run / "workflow/rules/statistics.smk"
     rule_file.write_text(rule_file.read_text() + "\n# a comment only\n")
     assert scheduled_jobs(edited_run) == {}
+
+
+def test_every_rule_writing_in_the_configured_language_takes_the_catalogue_as_code(edited_run):
+    """A step that reads config `language` writes reader text through the translation catalogue: a
+    corrected term must rerun it (clean_records and tables once did not list the catalogue)."""
+    from ino_study.config import STEP_SETTINGS
+
+    writers = {step for step, keys in STEP_SETTINGS.items() if "language" in keys}
+    given = rules_given_file(edited_run, "workflow/src/ino_study/outputs/translations/ru.csv")
+    assert writers and writers - given == set(), sorted(writers - given)
