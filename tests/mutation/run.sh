@@ -64,7 +64,7 @@ fi
 
 rm -rf "$stage" && mkdir -p "$stage"
 git -C "$root" rev-parse HEAD > "$stage/commit"  # the code and tests staged (uncommitted changes aside)
-cp -r "$root"/{Snakefile,config.yaml,config,data,docs,README.md,workflow,profiles,benchmarks,tests} "$stage"/
+cp -r "$root"/{Snakefile,config.yaml,config,data,docs,README.md,workflow,profiles,benchmarks,tests,results} "$stage"/
 cp -r "$root/workflow/src" "$stage/src"
 find "$stage" -name __pycache__ -prune -exec rm -rf {} +
 configure_stage
