@@ -375,11 +375,6 @@ def _pandera_findings(tables: dict[str, pd.DataFrame], sources: dict[str, str]) 
 # ---------------------------------------------------------------------------- cross-table rules
 
 
-def first_dose_dates(doses: pd.DataFrame) -> pd.Series:
-    """Date of the first InO dose per patient."""
-    return doses.groupby("patient_id")["date"].min()
-
-
 #: A column added to the tables while they are checked: each row's patient as an integer code
 #: (`add_patient_codes`); it does not leave `clean_records`.
 PATIENT_CODE = "_patient"
@@ -555,18 +550,10 @@ def _coding(tables: dict[str, pd.DataFrame]) -> PatientCodes:
     return PatientCodes(int(patients.max(initial=-1)) + 1, int(max(c.max(initial=-1) for c in codes)) + 1)
 
 
-def latest_record_dates(tables: dict[str, pd.DataFrame]) -> pd.Series:
-    """patient_id -> the latest date of any dated record (doses, assessments, transplants, adverse
-    events, relapse): a day the patient was known to be alive (admiral's last-known-alive date)."""
-    dates = [tables[name][["patient_id", column]].set_axis(["patient_id", "date"], axis=1)
-             for name, column in DATED_RECORDS.items()]
-    dates.append(tables["follow_up"][["patient_id", "relapse_date"]].set_axis(["patient_id", "date"], axis=1))
-    stacked = pd.concat(dates, ignore_index=True).dropna()
-    return stacked.groupby("patient_id")["date"].max()
-
-
 def _latest_per_patient(tables: dict[str, pd.DataFrame]) -> np.ndarray:
-    """`latest_record_dates` per patient code (tables carrying PATIENT_CODE)."""
+    """Per patient code (tables carrying PATIENT_CODE), the latest date of any dated record (doses,
+    assessments, transplants, adverse events, relapse): a day the patient was known to be alive
+    (admiral's last-known-alive date)."""
     dated = [(tables[name], column) for name, column in DATED_RECORDS.items()] + [(tables["follow_up"], "relapse_date")]
     codes = np.concatenate([_codes(frame) for frame, _ in dated])
     dates = pd.Series(np.concatenate([frame[column].to_numpy() for frame, column in dated]))
