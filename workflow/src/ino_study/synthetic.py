@@ -960,10 +960,11 @@ def _redcap_value(value: Any) -> str:
     return str(value)
 
 
-def redcap_export_rows(tables: dict[str, pd.DataFrame]) -> list[list[str]]:
-    """`tables` as REDCap's "Export Records" writes them (raw coded values, header first): per record the
-    non-repeating row (patients, follow_up), then one row per instance of each repeating instrument."""
-    from ino_study.records.redcap import FIELD_COLUMNS, NON_REPEATING, parse_choices
+def redcap_export_columns() -> tuple[list[str], list[tuple[str, str, str, str | None]]]:
+    """The header of the study's REDCap export, and its data columns as (export column, instrument,
+    contract column, checkbox code): each instrument's fields in dictionary order, a checkbox field
+    as one column per choice, then `<instrument>_complete` (contract column "")."""
+    from ino_study.records.redcap import FIELD_COLUMNS, parse_choices
 
     dictionary = redcap_data_dictionary_rows()[1:]
     header = ["patient_id", "redcap_repeat_instrument", "redcap_repeat_instance"]
@@ -979,7 +980,15 @@ def redcap_export_rows(tables: dict[str, pd.DataFrame]) -> list[list[str]]:
             else:
                 columns.append((name, form, column, None))
         columns.append((f"{table.name}_complete", table.name, "", None))
-    header += [c[0] for c in columns]
+    return header + [c[0] for c in columns], columns
+
+
+def redcap_export_rows(tables: dict[str, pd.DataFrame]) -> list[list[str]]:
+    """`tables` as REDCap's "Export Records" writes them (raw coded values, header first): per record the
+    non-repeating row (patients, follow_up), then one row per instance of each repeating instrument."""
+    from ino_study.records.redcap import NON_REPEATING, parse_choices
+
+    header, columns = redcap_export_columns()
 
     def coded(table: str, column: str, value: Any, code: str | None) -> str:
         kind, choices, _, _ = REDCAP_FIELD_TYPES[column]

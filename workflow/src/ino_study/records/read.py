@@ -140,7 +140,7 @@ class CodedCells:
     Work that depends only on a cell's text (is it blank?) is done once per distinct string.
     """
 
-    codes: np.ndarray
+    codes: np.ndarray  # a signed integer type (int8 where the distinct strings are few)
     uniques: np.ndarray  # object array of distinct str
     blank_uniques: np.ndarray | None = None  # blank_mask(uniques), when the reader computed it
 
@@ -584,16 +584,22 @@ def _first_row_width(data: bytes, delimiter: str) -> int:
     return first_row.count(delimiter.encode()) + 1
 
 
-def _coded_csv_columns(data: bytes, delimiter: str) -> list[CodedCells] | None:
+def _coded_csv_columns(data: bytes, delimiter: str, quoted: bool = False, path: Path | None = None
+                       ) -> list[CodedCells] | None:
     """The cells of quote-free UTF-8 `data` as CodedCells when pyarrow's reader gives exactly what
     `csv.reader` gives, else None: a file of one column, a row with another number of cells than
     the first (pyarrow refuses it), a row of empty cells only (pyarrow reads an empty line so, where
     csv.reader gives a row without cells), a cell longer than csv.reader takes, text that is not UTF-8.
+
+    `quoted`: `data` has quotes, each line of it a whole record of plainly quoted fields (the caller
+    has checked: `ino_study.records.redcap._plainly_quoted`); they are read as csv.reader reads them.
+    `path`: the reader reads the file itself (its start, a UTF-8 byte-order mark dropped, is `data`: the
+    caller need not hold the whole file while it is read).
     """
-    width = _first_row_width(data, delimiter)
+    width = _quoted_first_row_width(data, delimiter) if quoted else _first_row_width(data, delimiter)
     if width < 2:
         return None
-    coded = _read_unquoted_coded(data, delimiter, width)
+    coded = _read_unquoted_coded(data if path is None else path, delimiter, width, quoted)
     if coded is None or _rows_of_empty_cells(coded) or _longest_cell(coded) > csv.field_size_limit():
         return None
     return coded
@@ -621,9 +627,18 @@ def _utf8_start(data: bytes) -> tuple[bytes, str] | None:
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def _read_unquoted_coded(data: bytes, delimiter: str, width: int) -> list[CodedCells] | None:
+def _quoted_first_row_width(data: bytes, delimiter: str) -> int:
+    """Cells in the first row of `data`, whose first line is a whole record (quotes read as csv.reader)."""
+    end = data.find(b"\n")
+    line = (data if end < 0 else data[:end]).decode("utf-8", errors="replace").rstrip("\r")
+    return len(next(csv.reader([line], delimiter=delimiter), []))
+
+
+def _read_unquoted_coded(data: bytes | Path, delimiter: str, width: int, quoted: bool = False
+                         ) -> list[CodedCells] | None:
     """Every cell as CodedCells (columns 0..width-1) read by pyarrow's CSV reader, or None when it
-    refuses the data (a row with another number of cells, an empty line).
+    refuses the data (a row with another number of cells, an empty line). `quoted`: fields in double
+    quotes (a doubled quote inside one), for data whose lines are whole records (no line break quoted).
 
     The reader encodes each column as a dictionary while it parses (each distinct string stored
     once), so no Python object is made per cell: the cost grows with the distinct strings.
@@ -631,23 +646,61 @@ def _read_unquoted_coded(data: bytes, delimiter: str, width: int) -> list[CodedC
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    if data.startswith(_UTF8_BOM):  # the reader would drop it; csv.reader keeps it in the first cell
-        return None
+    if isinstance(data, bytes) and data.startswith(_UTF8_BOM):  # the reader would drop it; csv.reader
+        return None  # keeps it in the first cell (a file read by path: its caller drops it too)
     names = [f"c{position}" for position in range(width)]
+    options = dict(
+        read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False,
+                                          double_quote=quoted,
+                                          escape_char=False, newlines_in_values=False,
+                                          ignore_empty_lines=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={name: pa.dictionary(pa.int32(), pa.string()) for name in names},
+            null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
     try:
-        table = pa_csv.read_csv(
-            pa.py_buffer(data),
-            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
-                                              escape_char=False, newlines_in_values=False,
-                                              ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={name: pa.dictionary(pa.int32(), pa.string()) for name in names},
-                null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
+        if not isinstance(data, bytes):  # a file: read a block at a time
+            return _coded_batches(pa_csv.open_csv(str(data), **options), width)
+        table = pa_csv.read_csv(pa.py_buffer(data), **options)
     except (pa.ArrowException, ValueError):
         return None
-    return [_coded_cells(table.column(name)) for name in names]
+    columns = []
+    for name in names:  # each column's Arrow chunks freed once made CodedCells
+        columns.append(_coded_cells(table.column(name)))
+        table = table.drop_columns([name])
+    return columns
+
+
+def _code_type(size: int) -> type:
+    """The smallest signed integer type holding codes 0..size-1 (and -1)."""
+    return np.int8 if size < 2**7 else np.int16 if size < 2**15 else np.int32
+
+
+def _coded_batches(reader, width: int) -> list[CodedCells]:
+    """The columns of a streaming CSV reader's dictionary-coded batches as CodedCells: each batch's
+    codes turned into codes of the column's distinct strings in order of first appearance (as
+    `unify_dictionaries` numbers them), kept in the smallest integer type, so that no Arrow table of
+    the whole file is held (a batch's work on its distinct strings only)."""
+    known: list[dict[str, int]] = [{} for _ in range(width)]
+    parts: list[list[np.ndarray]] = [[] for _ in range(width)]
+    for batch in reader:
+        for position in range(width):
+            column, seen = batch.column(position), known[position]
+            local = column.dictionary.to_pylist()
+            mapping = np.fromiter((seen.setdefault(v, len(seen)) for v in local), dtype=np.int32,
+                                  count=len(local))
+            codes = mapping.take(column.indices.to_numpy(zero_copy_only=False))
+            parts[position].append(codes.astype(_code_type(len(seen)), copy=False))
+    columns = []
+    for position in range(width):
+        uniques = np.array(list(known[position]), dtype=object)
+        kind = _code_type(len(uniques))
+        codes = (np.concatenate(parts[position]).astype(kind, copy=False) if parts[position]
+                 else np.zeros(0, kind))
+        parts[position] = []
+        columns.append(CodedCells(codes, uniques, blank_mask(uniques)))
+    return columns
 
 
 _BLANK_RE2 = f"^[{re2_class(PY_WHITESPACE)}]*$"  # blank: whitespace only (`str.isspace`) or empty
@@ -664,7 +717,8 @@ def _coded_cells(column) -> CodedCells:
     merged = column.unify_dictionaries().combine_chunks() if column.num_chunks > 1 else column.chunk(0)
     if isinstance(merged, pa.ChunkedArray):  # pyarrow versions differ in what combine_chunks gives
         merged = merged.chunk(0)
-    codes = merged.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    kind = _code_type(len(merged.dictionary))  # codes in the smallest integer type that holds them
+    codes = merged.indices.to_numpy(zero_copy_only=False).astype(kind, copy=False)
     blank = pc.match_substring_regex(merged.dictionary, _BLANK_RE2).to_numpy(zero_copy_only=False)
     return CodedCells(codes, merged.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False),
                       blank.astype(bool))

@@ -47,11 +47,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ino_study.records.contract import TABLES, TABLES_BY_NAME
 from ino_study.records.quality import Finding, short_value
-from ino_study.records.read import RawTable
+from ino_study.records.read import (
+    _UTF8_BOM, CodedCells, RawTable, _coded_csv_columns, _records_frame, _rows_to_columns, blank_mask,
+)
 
 #: Contract tables read from the non-repeating row of a record; the others are repeating instruments.
 NON_REPEATING = tuple(t.name for t in TABLES if t.one_row_per_patient)
@@ -196,31 +199,142 @@ class _Column:
     code: str | None = None  # a checkbox column's code
 
 
-def _instance(text: str) -> int | None:
-    return int(text) if re.fullmatch(r"[1-9][0-9]*", text.strip()) else None
+_INSTANCE = re.compile(r"[1-9][0-9]*")  # redcap_repeat_instance: a whole number from 1
+
+
+# a line of plainly quoted CSV fields: a field is unquoted (no quote, comma or line break) or wholly in
+# double quotes (a doubled quote inside; no line break), the line ending in \n, \r\n or the file's end
+_FIELD_RE2 = r'(?:[^",\r\n]*|"(?:[^"\r\n]|"")*")'
+_PLAIN_LINE_RE2 = rf"^{_FIELD_RE2}(?:,{_FIELD_RE2})*\r?\n?$"
+_CHUNK = 1 << 26
+
+
+def _byte_positions(data: bytes, start: int, byte: int) -> np.ndarray:
+    """Positions of `byte` in data[start:], found a chunk at a time (no array the size of the file)."""
+    found = []
+    for offset in range(start, len(data), _CHUNK):
+        octets = np.frombuffer(data, dtype=np.uint8, count=min(_CHUNK, len(data) - offset), offset=offset)
+        found.append(np.flatnonzero(octets == byte) + offset)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _plainly_quoted(data: bytes, start: int) -> bool:
+    """True when every line of data[start:] holding a quote is a whole record of plainly quoted fields
+    (`_PLAIN_LINE_RE2`): pyarrow's reader, quoting on, then gives exactly the cells csv.reader gives.
+    A quoted line break, a quote inside an unquoted field or text after a closing quote: False."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    quotes = _byte_positions(data, start, ord('"'))
+    if not len(quotes):
+        return True
+    breaks = _byte_positions(data, start, ord("\n"))
+    offsets = np.concatenate(([start], breaks + 1, [len(data)])).astype(np.int64)
+    lines = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(offsets) - 1,
+                                             [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    quoted = np.zeros(len(offsets) - 1, dtype=bool)
+    quoted[np.searchsorted(breaks, quotes)] = True  # the line of each quote
+    return bool(pc.all(pc.match_substring_regex(lines.filter(pa.array(quoted)), _PLAIN_LINE_RE2)).as_py())
+
+
+def _coded(values: np.ndarray) -> CodedCells:
+    """An object array of str (None: no cell) as CodedCells."""
+    codes, uniques = pd.factorize(values)
+    return CodedCells(codes.astype(np.int32), np.asarray(uniques, dtype=object))
+
+
+def _export_cells(path: Path) -> list[CodedCells]:
+    """The export's cells column by column (row 0 the header): what `_read_csv` reads, as CodedCells.
+
+    A UTF-8 file whose quoting is plain (`_plainly_quoted`) and whose rows all have the header's
+    number of cells is read by pyarrow's reader (each distinct string made once); any other by
+    csv.reader. ValueError as `_read_csv`.
+    """
+    data = path.read_bytes()
+    if b"\x00" not in data:  # a file that has any stays for _read_csv to refuse
+        start = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
+        if len(data) > start and not data.startswith(_UTF8_BOM, start):
+            quoted = data.find(b'"', start) >= 0
+            if not quoted or _plainly_quoted(data, start):
+                end = data.find(b"\n", start)
+                first_line = data[start:] if end < 0 else data[start:end + 1]
+                del data  # pyarrow reads the file itself (dropping a byte-order mark, as _read_csv does)
+                coded = _coded_csv_columns(first_line, ",", quoted, path=path)
+                if coded is not None:
+                    return coded
+    data = None
+    return [_coded(column) for column in _rows_to_columns(_read_csv(path))]
+
+
+@dataclass
+class _Texts:
+    """A column's cells stripped, by code: `labels[codes[i]]` is row i's text; code -1 a blank or no cell."""
+
+    codes: np.ndarray
+    labels: np.ndarray
+
+    def text(self, row: int) -> str:
+        code = self.codes[row]
+        return "" if code < 0 else self.labels[code]
+
+
+def _texts(cells: CodedCells | None, rows: int) -> _Texts:
+    if cells is None:
+        return _Texts(np.full(rows, -1, dtype=np.int32), np.zeros(0, dtype=object))
+    stripped = np.array([text.strip() for text in cells.uniques.tolist()], dtype=object)
+    codes, labels = pd.factorize(stripped)
+    codes = np.where(stripped == "", -1, codes).astype(np.int32)
+    return _Texts(cells.per_cell(codes, -1), np.asarray(labels, dtype=object))
+
+
+def _first_occurrences(codes: np.ndarray) -> np.ndarray:
+    """For codes numbered in order of first appearance (pd.factorize), whether each is its code's first."""
+    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1]))) if len(codes) else codes
+    return codes > before
+
+
+def _combined_codes(parts: list[np.ndarray]) -> np.ndarray:
+    """One code per distinct tuple of the parts' codes (each >= -1), numbered in order of first appearance."""
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    for part in parts:
+        key = key * (int(part.max(initial=-1)) + 2) + (part.astype(np.int64) + 1)
+        key = pd.factorize(key)[0].astype(np.int64)  # keeps the key below the number of rows
+    return key
+
+
+def _dictionary_and_export(path: Path, dictionary_path: str | Path | None, read):
+    """(the dictionary's fields, `read(path)`, []), or (None, None, the findings that stop the reading):
+    no dictionary configured, its errors, no export, an export `read` refuses (ValueError)."""
+    if dictionary_path is None:
+        return None, None, [Finding("error", "-", path.name, None, None, None, None,
+                                    "raw_format redcap needs the project's data dictionary (config key "
+                                    "redcap_data_dictionary)", "stop")]
+    fields, findings = read_data_dictionary(dictionary_path)
+    if findings:
+        return None, None, findings
+    if not path.is_file():
+        return None, None, [Finding("error", "-", str(path), None, None, None, None,
+                                    "the raw data path does not exist (a REDCap export CSV)", "stop")]
+    try:
+        return fields, read(path), []
+    except ValueError as problem:
+        return None, None, [Finding("error", "-", path.name, None, None, None, None, str(problem), "stop")]
 
 
 def read_redcap_export(path: str | Path, dictionary_path: str | Path | None
                        ) -> tuple[dict[str, RawTable], list[Finding]]:
-    """The six raw tables from a REDCap export and its data dictionary, with the reading's findings."""
+    """The six raw tables from a REDCap export and its data dictionary, with the reading's findings.
+
+    Columnar: each test is made once per distinct cell of a column and spread to the rows by code;
+    only rows with an error, and records whose events disagree, are looked at one by one. The
+    findings are those of a reader going down the export row by row, in that order.
+    """
     path = Path(path)
-    findings: list[Finding] = []
-    if dictionary_path is None:
-        return {}, [Finding("error", "-", path.name, None, None, None, None,
-                            "raw_format redcap needs the project's data dictionary (config key "
-                            "redcap_data_dictionary)", "stop")]
-    fields, findings = read_data_dictionary(dictionary_path)
+    fields, cells, findings = _dictionary_and_export(path, dictionary_path, _export_cells)
     if findings:
         return {}, findings
-    if not path.is_file():
-        return {}, [Finding("error", "-", str(path), None, None, None, None,
-                            "the raw data path does not exist (a REDCap export CSV)", "stop")]
-    try:
-        rows = _read_csv(path)
-    except ValueError as problem:
-        return {}, [Finding("error", "-", path.name, None, None, None, None, str(problem), "stop")]
     name = path.name
-    header = [h.strip() for h in rows[0]] if rows else []
+    header = [c[0].strip() for c in cells if len(c) and c.codes[0] >= 0]
 
     def error(table, line, column, rule, patient=None, value=None, where=None) -> None:
         findings.append(Finding("error", table, where or name, line, column, patient, value, rule, "stop"))
@@ -230,6 +344,15 @@ def read_redcap_export(path: str | Path, dictionary_path: str | Path | None
               f"the first column of a REDCap export is the record ID, '{RECORD_ID}' by the convention")
         return {}, findings
 
+    columns = _header_columns(header, fields, error)
+    if findings:
+        return {}, findings
+    return _read_rows(name, header, columns, [c[1:] for c in cells], fields)
+
+
+def _header_columns(header: list[str], fields: dict[str, Field], error) -> list[_Column]:
+    """What each export column holds; an unknown instrument or field, or a checkbox column that does not
+    fit its field, is an error (reported by `error(table, line, column, rule)`)."""
     columns: list[_Column] = []
     for column in header:
         if column in SPECIAL_COLUMNS:
@@ -261,127 +384,249 @@ def read_redcap_export(path: str | Path, dictionary_path: str | Path | None
             error(fields[column].form, 1, column,
                   f"checkbox field '{column}' must be exported as its columns '{column}___<code>'")
         columns.append(_Column(fields[column]))
-    if findings:
-        return {}, findings
+    return columns
+
+
+#: The order of a reading finding: (row, step: 0 the row's shape, 1 a cell, 2 a merge of events, rank).
+_Order = tuple[int, int, tuple[int, ...]]
+
+
+def _read_rows(name: str, header: list[str], columns: list[_Column], body: list[CodedCells],
+               fields: dict[str, Field]) -> tuple[dict[str, RawTable], list[Finding]]:
+    """The raw tables from the export's data rows (`body`, column by column), and the rows' findings."""
+    rows = len(body[0])
     at = {c: header.index(c) for c in SPECIAL_COLUMNS if c in header}
     longitudinal = "redcap_event_name" in at
+    record = _texts(body[0], rows)
+    event, instrument, instance = (_texts(body[at[c]] if c in at else None, rows)
+                                   for c in SPECIAL_COLUMNS[:3])
+    found: list[tuple[_Order, Finding]] = []
 
-    # non-repeating tables: record -> (line, {contract column: value}), merged over events;
-    # repeating tables: one (line, {contract column: value}) per instance
-    records: dict[str, dict[str, tuple[int, dict[str, str | None]]]] = {t: {} for t in NON_REPEATING}
-    repeating: dict[str, list[tuple[int, dict[str, str | None]]]] = {
-        t.name: [] for t in TABLES if t.name not in NON_REPEATING}
-    seen_rows: dict[tuple, int] = {}
-    where_given: dict[tuple[str, str], tuple[str, str]] = {}  # (record, field) -> (event, value)
+    def where(row: int) -> str:
+        written, number = instrument.text(row), instance.text(row)
+        text = (f"{name}, instrument '{written}'" + (f", instance {number}" if number else "")
+                if written else f"{name}, non-repeating row")
+        return text + (f", event '{event.text(row)}'" if longitudinal else "")
 
-    for line, row in enumerate(rows[1:], start=2):
-        row = [*row, *[""] * (len(header) - len(row))]
-        if not any(cell.strip() for cell in row):
-            continue
-        record = row[0].strip()
-        event = row[at["redcap_event_name"]].strip() if longitudinal else ""
-        instrument = row[at["redcap_repeat_instrument"]].strip() if "redcap_repeat_instrument" in at else ""
-        instance_text = row[at["redcap_repeat_instance"]].strip() if "redcap_repeat_instance" in at else ""
-        table = instrument or "patients"
-        instance = _instance(instance_text)
-        where = f"{name}, instrument '{instrument}'" + (f", instance {instance_text}" if instance_text else "") \
-            if instrument else f"{name}, non-repeating row"
-        if longitudinal:
-            where += f", event '{event}'"
-        if not record:
-            error(table, line, RECORD_ID, "a row without a record ID", where=where)
-            continue
-        if instrument:
-            if instrument not in TABLES_BY_NAME:
-                error(instrument, line, "redcap_repeat_instrument", f"unknown instrument '{instrument}'", record,
-                      where=where)
-                continue
-            if instrument in NON_REPEATING:
-                error(instrument, line, "redcap_repeat_instrument",
-                      f"instrument '{instrument}' does not repeat (one per record, on the non-repeating row)",
-                      record, where=where)
-                continue
-            if instance is None:
-                error(instrument, line, "redcap_repeat_instance",
-                      "a repeating row without an instance (redcap_repeat_instance must be a whole number from 1)",
-                      record, short_value(instance_text) if instance_text else None, where=where)
-                continue
-        elif instance_text:
-            error("-", line, "redcap_repeat_instance",
+    def error(order: _Order, table, column, rule, value=None) -> None:
+        row = order[0]
+        patient = record.text(row) or None
+        finding = Finding("error", table, where(row), row + 2, column, patient, value, rule, "stop")
+        found.append((order, finding))
+
+    # rows with a filled cell (the record ID decides most)
+    filled = record.codes >= 0
+    undecided = np.flatnonzero(~filled)
+    for cells in body[1:]:
+        if not len(undecided):
+            break
+        filled[undecided] = ~blank_mask(cells[undecided])
+        undecided = undecided[~filled[undecided]]
+
+    # the row's shape: record ID, instrument, instance (per distinct text, then per row)
+    # per instrument text: 0 a repeating instrument, 1 unknown, 2 non-repeating; 3 (last): no instrument
+    status = np.array([1 if t not in TABLES_BY_NAME else 2 if t in NON_REPEATING else 0
+                       for t in instrument.labels.tolist()] + [3], dtype=np.int8)
+    shape = status.take(instrument.codes)  # the last entry for code -1
+    whole = np.array([bool(_INSTANCE.fullmatch(t)) for t in instance.labels.tolist()] + [False])
+    has_whole = whole.take(instance.codes)
+    has_instance = instance.codes >= 0
+    bad = filled & ((record.codes < 0) | ((shape < 3) & ((shape > 0) | ~has_whole))
+                    | ((shape == 3) & has_instance))
+    for row in np.flatnonzero(bad).tolist():
+        written, number = instrument.text(row), instance.text(row)
+        order = (row, 0, ())
+        if record.codes[row] < 0:
+            error(order, written or "patients", RECORD_ID, "a row without a record ID")
+        elif not written:
+            error(order, "-", "redcap_repeat_instance",
                   "an instance on a row without a repeating instrument (redcap_repeat_instrument is blank)",
-                  record, short_value(instance_text), where=where)
-            continue
-        key = (record, event, instrument, instance)
-        if key in seen_rows:
-            what = f"instance {instance} of instrument '{instrument}'" if instrument else "the non-repeating row"
-            error(table, line, RECORD_ID, f"{what} of this record is given twice (line {seen_rows[key]} and this one)"
-                  + (f" in event '{event}'" if longitudinal else ""), record, where=where)
-            continue
-        seen_rows[key] = line
+                  short_value(number))
+        elif written not in TABLES_BY_NAME:
+            error(order, written, "redcap_repeat_instrument", f"unknown instrument '{written}'")
+        elif written in NON_REPEATING:
+            error(order, written, "redcap_repeat_instrument",
+                  f"instrument '{written}' does not repeat (one per record, on the non-repeating row)")
+        else:
+            error(order, written, "redcap_repeat_instance",
+                  "a repeating row without an instance (redcap_repeat_instance must be a whole number "
+                  "from 1)", short_value(number) if number else None)
 
-        allowed = set(NON_REPEATING) if not instrument else {instrument}
-        values: dict[str, dict[str, str | None]] = {}
-        ticked: dict[str, list[str]] = {}
-        for position, column in enumerate(columns):
-            if column.field is None or column.field.name == RECORD_ID:
-                continue
-            field_, cell = column.field, row[position].strip()
-            if column.code is not None and cell in ("", "0"):
-                continue
-            if not cell:
-                continue
-            shown = None if field_.identifier else short_value(cell)
-            if field_.form not in allowed:
-                error(field_.form, line, header[position],
-                      f"a value for field '{header[position]}' of instrument '{field_.form}' on a row of "
-                      + (f"instrument '{instrument}'" if instrument else "the non-repeating instruments"),
-                      record, shown, where=where)
-                continue
-            if column.code is not None:
-                if cell != "1":
-                    error(field_.form, line, header[position], "a checkbox column holds 1 (ticked) or 0",
-                          record, shown, where=where)
-                    continue
-                ticked.setdefault(field_.name, []).append(field_.choices[column.code])
-                continue
-            decoded = _decode(field_, cell)
-            if decoded is None:
-                allowed_codes = field_.choices if field_.type in CODED_TYPES else BINARY_LABELS[field_.type]
-                error(field_.form, line, field_.name,
-                      f"code '{'<withheld>' if field_.identifier else cell}' is not among the choices of field "
-                      f"'{field_.name}' ({_listing(allowed_codes)})", record, shown, where=where)
-                continue
-            if field_.name in FIELD_COLUMNS:
-                values.setdefault(field_.form, {})[FIELD_COLUMNS[field_.name][1]] = decoded
-        for base, labels in ticked.items():
-            if base in FIELD_COLUMNS:
-                values.setdefault(fields[base].form, {})[FIELD_COLUMNS[base][1]] = "; ".join(labels)
+    # a record's row given twice: the first is read
+    valid = np.flatnonzero(filled & ~bad)
+    key = _combined_codes([part.codes[valid] for part in (record, event, instrument, instance)])
+    first = _first_occurrences(key)
+    first_line = valid[first] + 2  # by key code
+    for position in np.flatnonzero(~first).tolist():
+        row, written = int(valid[position]), instrument.text(int(valid[position]))
+        what = (f"instance {int(instance.text(row))} of instrument '{written}'" if written
+                else "the non-repeating row")
+        error((row, 0, ()), written or "patients", RECORD_ID,
+              f"{what} of this record is given twice (line {first_line[key[position]]} and this one)"
+              + (f" in event '{event.text(row)}'" if longitudinal else ""))
+    kept = np.zeros(rows, dtype=bool)
+    kept[valid[first]] = True
+    # the instrument of each kept row: its table's position in TABLES, -1 for the non-repeating row
+    table_at = np.array([next((i for i, t in enumerate(TABLES) if t.name == label), -1)
+                         for label in instrument.labels.tolist()] + [-1], dtype=np.int64)
+    form_of_row = table_at.take(instrument.codes)
+    position_of = {t.name: i for i, t in enumerate(TABLES)}
 
-        if instrument:
-            repeating[instrument].append((line, {RECORD_ID: record, **values.get(instrument, {})}))
+    # the kept rows of each kind (-1 the non-repeating row, else the repeating instrument's place in
+    # TABLES): the values of a field are held for the rows of its instrument only
+    def kind(form: str) -> int:
+        return -1 if form in NON_REPEATING else position_of[form]
+
+    rows_of = {kind(t.name): np.flatnonzero(kept & (form_of_row == kind(t.name))) for t in TABLES}
+    values: dict[str, np.ndarray] = {}  # contract field -> per row of its kind, its code in labels[field]
+    labels: dict[str, dict[str, int]] = {}
+    stored: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # position -> (code per distinct cell, codes)
+    ticks: dict[str, list[tuple[int, np.ndarray]]] = {}  # checkbox field -> (position, rows ticked)
+    for position, column in enumerate(columns):
+        if column.field is None or column.field.name == RECORD_ID:
             continue
-        for form, cells in values.items():
-            _, merged = records[form].setdefault(record, (line, {RECORD_ID: record}))
-            for column, value in cells.items():
-                field_name = field_names()[form][column]
-                given = where_given.get((record, field_name))
-                if given is not None and given[1] != value:
-                    error(form, line, field_name, f"field '{field_name}' is filled in two events ('{given[0]}' and "
-                          f"'{event}') with different values", record,
-                          None if fields[field_name].identifier else short_value(value), where=where)
-                    continue
-                where_given[(record, field_name)] = (event, value)
-                merged[column] = value
+        field_, cells = column.field, body[position]
+        texts = [text.strip() for text in cells.uniques.tolist()]
+        skip = np.array([not t or (column.code is not None and t == "0") for t in texts], dtype=bool)
+        hit = np.flatnonzero(cells.per_cell(~skip, False) & kept)  # rows giving this column a value
+        allowed = form_of_row[hit] == kind(field_.form)
+        for row in hit[~allowed].tolist():
+            written = instrument.text(row)
+            error((row, 1, (position,)), field_.form, header[position],
+                  f"a value for field '{header[position]}' of instrument '{field_.form}' on a row of "
+                  + (f"instrument '{written}'" if written else "the non-repeating instruments"),
+                  None if field_.identifier else short_value(texts[cells.codes[row]]))
+        hit = hit[allowed]
+        if column.code is not None:
+            ticked = np.array([t == "1" for t in texts], dtype=bool)[cells.codes[hit]]
+            for row in hit[~ticked].tolist():
+                error((row, 1, (position,)), field_.form, header[position],
+                      "a checkbox column holds 1 (ticked) or 0",
+                      None if field_.identifier else short_value(texts[cells.codes[row]]))
+            ticks.setdefault(field_.name, []).append((position, hit[ticked]))
+            continue
+        known = labels.setdefault(field_.name, {})
+        code_of = np.array([-1 if d is None else known.setdefault(d, len(known))
+                            for d in (None if s else _decode(field_, t) for t, s in zip(texts, skip))] + [-1],
+                           dtype=np.int32)
+        given = code_of[cells.codes[hit]]
+        for row in hit[given < 0].tolist():
+            cell = texts[cells.codes[row]]
+            allowed_codes = field_.choices if field_.type in CODED_TYPES else BINARY_LABELS[field_.type]
+            error((row, 1, (position,)), field_.form, field_.name,
+                  f"code '{'<withheld>' if field_.identifier else cell}' is not among the choices of field "
+                  f"'{field_.name}' ({_listing(allowed_codes)})",
+                  None if field_.identifier else short_value(cell))
+        if field_.name in FIELD_COLUMNS:
+            stored[position] = (code_of, cells.codes)
+            here = rows_of[kind(field_.form)]
+            value = values.setdefault(field_.name, np.full(len(here), -1, dtype=np.int32))
+            value[np.searchsorted(here, hit[given >= 0])] = given[given >= 0]  # a later column overwrites
+    for base, ticked in ticks.items():
+        if base in FIELD_COLUMNS:
+            here = rows_of[kind(fields[base].form)]
+            values[base], labels[base] = _checkbox_values(fields[base], here, ticked, columns)
 
     tables: dict[str, RawTable] = {}
     for table in TABLES:
-        rows_of = list(records[table.name].values()) if table.name in NON_REPEATING else repeating[table.name]
-        present = [c.name for c in table.columns
-                   if c.name == RECORD_ID or field_names()[table.name][c.name] in fields]
-        frame = pd.DataFrame({c: pd.Series([cells.get(c) for _, cells in rows_of], dtype=object) for c in present})
-        frame["_row"] = pd.Series([line for line, _ in rows_of], dtype=object)
-        tables[table.name] = RawTable(table, f"{name}, instrument '{table.name}'", frame)
-    return tables, findings
+        names = field_names()[table.name]
+        present = [c.name for c in table.columns if c.name == RECORD_ID or names[c.name] in fields]
+        given = [c for c in present if c != RECORD_ID and names[c] in values]
+        if table.name in NON_REPEATING:
+            chosen, merged = _merge_events(table.name, [names[c] for c in given], values, labels, rows_of[-1],
+                                           record, event, fields, stored, ticks, columns, error)
+        else:
+            chosen = rows_of[kind(table.name)]
+            merged = {names[c]: values[names[c]] for c in given}
+        cells_of: dict[str, CodedCells] = {}
+        for column in present:
+            if column == RECORD_ID:
+                cells_of[column] = CodedCells(record.codes[chosen], record.labels)
+            elif column in given:
+                cells_of[column] = CodedCells(merged[names[column]], _label_array(labels[names[column]]))
+            else:
+                cells_of[column] = CodedCells(np.full(len(chosen), -1, dtype=np.int32),
+                                              np.zeros(0, dtype=object))
+        tables[table.name] = RawTable(table, f"{name}, instrument '{table.name}'",
+                                      _records_frame(cells_of, chosen + 2))
+    found.sort(key=lambda item: item[0])
+    return tables, [finding for _, finding in found]
+
+
+def _label_array(known: dict[str, int]) -> np.ndarray:
+    return np.array(list(known), dtype=object) if known else np.zeros(0, dtype=object)
+
+
+def _checkbox_values(field_: Field, rows: np.ndarray, ticked: list[tuple[int, np.ndarray]],
+                     columns: list[_Column]) -> tuple[np.ndarray, dict[str, int]]:
+    """A checkbox field's value on each of `rows` (code into the labels given): the labels of the choices
+    ticked (`ticked`: per column, its position and the rows ticked), in column order, joined by "; "
+    (-1 where none is ticked)."""
+    matrix = []
+    for _, where in ticked:
+        column = np.zeros(len(rows), dtype=np.int8)
+        column[np.searchsorted(rows, where)] = 1
+        matrix.append(column)
+    combination = _combined_codes(matrix)
+    known: dict[str, int] = {}
+    code_of = []
+    for row in np.flatnonzero(_first_occurrences(combination)).tolist():  # one row per distinct combination
+        chosen = [field_.choices[columns[p].code] for (p, _), t in zip(ticked, matrix) if t[row]]
+        code_of.append(known.setdefault("; ".join(chosen), len(known)) if chosen else -1)
+    return np.array(code_of, dtype=np.int32).take(combination), known
+
+
+def _merge_events(form: str, names: list[str], values: dict[str, np.ndarray],
+                  labels: dict[str, dict[str, int]], rows: np.ndarray, record: _Texts, event: _Texts,
+                  fields: dict[str, Field], stored: dict[int, tuple[np.ndarray, np.ndarray]],
+                  ticks: dict[str, list[tuple[int, np.ndarray]]], columns: list[_Column], error
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A non-repeating instrument's rows, one per record: the record's first non-repeating row (of
+    `rows`, the values given for each of them) giving any of its fields, each field's first value over
+    the record's rows (events). A field given again with another value is an error on that row, found
+    as a reader going down the rows finds it."""
+    if not names:
+        return np.zeros(0, dtype=np.int64), {}
+    candidates = np.flatnonzero(np.logical_or.reduce([values[n] >= 0 for n in names]))
+    per_record = pd.factorize(record.codes[rows[candidates]])[0]
+    chosen = rows[candidates[_first_occurrences(per_record)]]
+    merged: dict[str, np.ndarray] = {}
+    for field_name in names:
+        given = values[field_name][candidates]
+        has = np.flatnonzero(given >= 0)
+        owners = per_record[has]
+        _, firsts = np.unique(owners, return_index=True)
+        value = np.full(len(chosen), -1, dtype=np.int32)
+        value[owners[firsts]] = given[has[firsts]]
+        merged[field_name] = value
+        shown = list(labels[field_name])
+        for owner in np.unique(owners[given[has] != value[owners]]).tolist():
+            held = None  # (event, value) as the row-by-row reader keeps it
+            for at in has[owners == owner].tolist():
+                row, code = int(rows[candidates[at]]), int(given[at])
+                if held is not None and held[1] != code:
+                    rank = _merge_rank(row, field_name, form, stored, ticks, columns)
+                    value = None if fields[field_name].identifier else short_value(shown[code])
+                    error((row, 2, rank), form, field_name, f"field '{field_name}' is filled in two events "
+                          f"('{held[0]}' and '{event.text(row)}') with different values", value)
+                    continue
+                held = (event.text(row), code)
+    return chosen, merged
+
+
+def _merge_rank(row: int, field_name: str, form: str, stored: dict[int, tuple[np.ndarray, np.ndarray]],
+                ticks: dict[str, list[tuple[int, np.ndarray]]], columns: list[_Column]) -> tuple[int, int]:
+    """Where the row-by-row reader met a field's value on a row: (its instrument's place, its place)
+    in the order the values were gathered (the fields by column, checkbox fields after the others)."""
+    ranks: dict[str, int] = {}
+    for position, (code_of, codes) in stored.items():  # by position
+        if code_of[codes[row]] >= 0:
+            ranks.setdefault(columns[position].field.name, position)
+    for base, ticked in ticks.items():
+        first = next((p for p, where in ticked if row in where[np.searchsorted(where, row):][:1]), None)
+        if first is not None and base in FIELD_COLUMNS:
+            ranks.setdefault(base, len(columns) + first)
+    return min(r for f, r in ranks.items() if FIELD_COLUMNS[f][0] == form), ranks[field_name]
 
 
 def _decode(field_: Field, cell: str) -> str | None:
