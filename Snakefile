@@ -51,6 +51,8 @@ rule all:
         rules.deaths_and_mrd_landmark.output,
         rules.hsct_outcomes.output,
         rules.compare_scenarios.output,
+        rules.export_analysis_datasets.output,
+        expand(rules.scenario_export_analysis_datasets.output, scenario=SCENARIOS),
         rules.cohort_figures.output,
         rules.figures.output,
         rules.tables.output,

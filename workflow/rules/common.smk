@@ -6,13 +6,18 @@ from ino_study.config import (
     scenario_rereads_records,
     step_settings,
 )
-from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES, scenario_paths
+from ino_study.layout import (
+    ANALYSIS_DATASETS,
+    CLEAN_TABLES,
+    analysis_dataset_paths,
+    scenario_paths,
+)
 from ino_study.records.centres import (
     input_files as centre_input_files,
     is_pooled,
     raw_data_problems,
 )
-from ino_study.resources import SCENARIO_FROM_DATASETS, input_bytes, mem_mb
+from ino_study.resources import SCENARIO_FROM_DATASETS, data_bytes, mem_mb
 
 RESULTS = "results"
 # The environment of every rule (pinned as requirements.txt; used with --sdm conda).
@@ -27,11 +32,11 @@ def step_params(step):
 
 
 def memory(rule):
-    """The rule's `resources: mem_mb`: the memory (MB) a job needs, from the summed size of its input
-    files (and folders) when it is ready to run (ino_study.resources; a cluster profile requests it
-    per job).
+    """The rule's `resources: mem_mb`: the memory (MB) a job needs, from the summed size of its data
+    input files (and folders) when it is ready to run; its `code` inputs (package_code, under
+    workflow/src) do not count (ino_study.resources.data_bytes; a cluster profile requests it per job).
     """
-    return lambda wildcards, input: mem_mb(rule, input_bytes(input))
+    return lambda wildcards, input: mem_mb(rule, data_bytes(input))
 
 
 def scenario_memory(wildcards, input):
@@ -40,7 +45,7 @@ def scenario_memory(wildcards, input):
     need (ino_study.resources.SCENARIO_FROM_DATASETS)."""
     rederives = scenario_rederives_endpoints(config, wildcards.scenario)
     model = "scenario_analysis" if rederives else SCENARIO_FROM_DATASETS
-    return mem_mb(model, input_bytes(input))
+    return mem_mb(model, data_bytes(input))
 
 
 def raw_inputs(settings):
@@ -106,15 +111,12 @@ def scenario_settings(step):
 
 def scenario_analysis_inputs(wildcards):
     """What a scenario's analysis starts from: clean tables if its endpoints differ from the main
-    run's (then it derives them), else the main run's analysis datasets (then it copies them).
+    run's (then it derives them), else the main run's analysis datasets as Parquet (then it copies
+    them; its CSV copies are written from its Parquet by scenario_export_analysis_datasets).
     """
     if scenario_rederives_endpoints(config, wildcards.scenario):
         return scenario_clean_tables(wildcards)
-    return {
-        f"{name}_{fmt}": f"{RESULTS}/adam/{name}.{fmt}"
-        for name in ANALYSIS_DATASETS
-        for fmt in ("parquet", "csv")
-    }
+    return analysis_dataset_paths(RESULTS, "parquet")
 
 
 def scenario_clean_tables(wildcards):

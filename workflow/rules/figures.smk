@@ -20,6 +20,7 @@ FIGURE_CODE = package_code(
     "tables",
     "statistics",
     "endpoints/labels.py",
+    "endpoints/sorting.py",
     "outputs/io.py",
     *LANGUAGE_CODE,
     "job.py",

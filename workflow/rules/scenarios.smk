@@ -47,6 +47,29 @@ rule scenario_analysis:
         "../scripts/scenario_analysis.py"
 
 
+# results/scenarios/<name>/adam/<name>.csv: a scenario's analysis datasets for reading, from its Parquet
+# files, beside the scenario's statistics and the comparison (which need only the Parquet).
+rule scenario_export_analysis_datasets:
+    input:
+        **{
+            name: rules.scenario_analysis.output[f"{name}_parquet"]
+            for name in ANALYSIS_DATASETS
+        },
+        code=package_code("outputs/io.py", "job.py", "steps.py"),
+    output:
+        **analysis_dataset_paths(SCENARIO_DIR, "csv"),
+    log:
+        "logs/scenarios/{scenario}/export_analysis_datasets.log",
+    conda:
+        ENV
+    resources:
+        mem_mb=memory("scenario_export_analysis_datasets"),
+    params:
+        settings=scenario_settings("export_analysis_datasets"),
+    script:
+        "../scripts/export_analysis_datasets.py"
+
+
 rule compare_scenarios:
     input:
         main=rules.summarise.output.summary,

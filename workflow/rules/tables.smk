@@ -27,6 +27,7 @@ rule tables:
             "statistics",
             "endpoints/labels.py",
             "endpoints/adae.py",
+            "endpoints/sorting.py",
             "outputs/io.py",
             *LANGUAGE_CODE,
             "job.py",

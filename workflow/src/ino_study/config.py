@@ -38,6 +38,8 @@ STEP_SETTINGS: dict[str, tuple[str, ...]] = {
                       "max_age_years", "identifier_columns", "pseudonymise", "language"),
     "derive_endpoints": ("cutoff_date", "mrd_threshold_percent", "response", "dose_groups", "efs",
                          "teae_window_days", "dor_censor_at_hsct"),
+    # the CSV copies of the analysis datasets: the Parquet files' rows as they are, no setting
+    "export_analysis_datasets": (),
     "survival_statistics": ("survival_timepoints_months", "km_ci", "confidence_level", "comparisons",
                             "stratify_by"),
     "transplant_and_competing_risks": ("landmark_days", "survival_timepoints_months", "km_ci", "confidence_level"),

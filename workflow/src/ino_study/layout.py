@@ -9,13 +9,21 @@ import fnmatch
 
 #: The clean tables of the records step (results/data/clean/<name>.parquet).
 CLEAN_TABLES = ("patients", "ino_doses", "assessments", "transplants", "adverse_events", "follow_up")
-#: The analysis datasets of the endpoints step (results/adam/<name>.parquet and .csv).
+#: The analysis datasets of the endpoints step (results/adam/<name>.parquet, read by the later steps;
+#: results/adam/<name>.csv, the copies for reading, written from the Parquet files by a rule of its own).
 ANALYSIS_DATASETS = ("adsl", "adrs", "adtte", "adae")
 
 
+def analysis_dataset_paths(prefix: str, fmt: str) -> dict[str, str]:
+    """The analysis datasets in format `fmt` ("parquet" or "csv") under `prefix` (results, or
+    results/scenarios/<name>), by output name: adsl_parquet -> <prefix>/adam/adsl.parquet, ..."""
+    return {f"{name}_{fmt}": f"{prefix}/adam/{name}.{fmt}" for name in ANALYSIS_DATASETS}
+
+
 def scenario_paths(prefix: str) -> dict[str, str]:
-    """Every file a scenario writes under `prefix` (results/scenarios/<name>), by output name."""
-    paths = {f"{name}_{fmt}": f"{prefix}/adam/{name}.{fmt}" for name in ANALYSIS_DATASETS for fmt in ("parquet", "csv")}
+    """Every file a scenario's analysis writes under `prefix` (results/scenarios/<name>), by output name
+    (the analysis datasets as Parquet; their CSV copies are written by scenario_export_analysis_datasets)."""
+    paths = analysis_dataset_paths(prefix, "parquet")
     paths |= {
         "estimates": f"{prefix}/tables/survival_estimates.csv", "medians": f"{prefix}/tables/median_survival.csv",
         "follow_up": f"{prefix}/tables/follow_up.csv", "logrank": f"{prefix}/tables/logrank.csv",

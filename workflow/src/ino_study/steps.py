@@ -28,7 +28,8 @@ LOGGER = logging.getLogger("ino_study")
 
 
 def derive_endpoints(clean: Any, config: Mapping[str, Any], output: Any) -> None:
-    """adsl, adrs, adtte and adae as Parquet (for the pipeline) and CSV (for reading)."""
+    """adsl, adrs, adtte and adae as Parquet, what the later steps read (their CSV copies for reading
+    are written from these files by `export_analysis_datasets`, a job of its own)."""
     from ino_study.endpoints.definitions import EndpointRules
     from ino_study.endpoints.derive import derive_analysis_datasets
 
@@ -36,8 +37,22 @@ def derive_endpoints(clean: Any, config: Mapping[str, Any], output: Any) -> None
     datasets = derive_analysis_datasets(tables, EndpointRules.from_config(config))
     for name in ANALYSIS_DATASETS:
         write_parquet(datasets[name], getattr(output, f"{name}_parquet"))
-        write_csv(datasets[name], getattr(output, f"{name}_csv"))
         LOGGER.info("%s: %d rows", name, len(datasets[name]))
+
+
+def export_analysis_datasets(adam: Any, config: Mapping[str, Any], output: Any) -> None:
+    """The CSV copies of adsl, adrs, adtte and adae, for reading: each Parquet file (input `<name>`)
+    read back and written as `<name>_csv` by `outputs.io.write_csv`.
+
+    Off the critical path: the statistics start from the Parquet files while this runs beside them.
+    The Parquet files keep the datasets' column types (pandas' schema metadata), so the bytes are
+    those write_csv gives the derived frames (tests/test_export_analysis_datasets.py). Reads no
+    config key (`config` is the rule's empty settings).
+    """
+    for name in ANALYSIS_DATASETS:
+        frame = read_parquet(getattr(adam, name))
+        write_csv(frame, getattr(output, f"{name}_csv"))
+        LOGGER.info("%s: %d rows written as CSV", name, len(frame))
 
 
 # -------------------------------------------------------------------------- statistics
@@ -130,9 +145,10 @@ def hsct_outcomes(adam: Any, config: Mapping[str, Any], output: Any) -> None:
 
 def summarise(adam: Any, stats: Any, config: Mapping[str, Any], output: Any) -> None:
     """results/summary.json and the abstract's Results paragraph, results/summary.md."""
-    from ino_study.outputs.summary import build_summary, results_paragraph
+    from ino_study.outputs.summary import ADSL_COLUMNS, ADTTE_COLUMNS, ADTTE_ENDPOINTS, build_summary, results_paragraph
 
-    adsl, adtte = read_parquet(adam.adsl), read_parquet(adam.adtte)
+    adsl = read_parquet(adam.adsl, ADSL_COLUMNS)  # only what the summary counts: at a million patients, reading
+    adtte = read_parquet(adam.adtte, ADTTE_COLUMNS, {"PARAMCD": ADTTE_ENDPOINTS})  # was most of the step
     medians, follow_up = pd.read_csv(stats.medians), pd.read_csv(stats.follow_up)
     summary = build_summary(adsl, adtte, medians, follow_up, dict(config))
     write_json(summary, output.summary)
@@ -161,13 +177,12 @@ def analyse_scenario(start: Any, config: Mapping[str, Any], output: Any) -> None
 
 
 def copy_analysis_datasets(source: Any, output: Any) -> None:
-    """Copy adsl, adrs, adtte and adae (Parquet and CSV) from `source` to `output` paths."""
+    """Copy adsl, adrs, adtte and adae (Parquet) from `source` to `output` paths (`<name>_parquet`)."""
     import shutil
 
     for name in ANALYSIS_DATASETS:
-        for fmt in ("parquet", "csv"):
-            src = getattr(source, f"{name}_{fmt}")
-            atomic_write(getattr(output, f"{name}_{fmt}"), lambda tmp, src=src: shutil.copyfile(src, tmp))
+        src = getattr(source, f"{name}_parquet")
+        atomic_write(getattr(output, f"{name}_parquet"), lambda tmp, src=src: shutil.copyfile(src, tmp))
     LOGGER.info("analysis datasets copied from the main run (this scenario changes no endpoint setting)")
 
 
