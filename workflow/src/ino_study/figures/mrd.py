@@ -13,12 +13,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ino_study.figures.sampling import MAX_MRD_PATIENTS, sample_patients
+from ino_study.outputs.io import isin_text
 from ino_study.figures.theme import (
     FONT, GREY, OKABE_ITO, PALETTE, FigureSettings, fit_to_canvas, footnote, label_axes, new_figure, plain_log_ticks,
     style_axes,
 )
 
 DATA_COLUMNS = ["patient_id", "day", "mrd_percent", "below_detection", "plotted_percent"]
+#: The columns `mrd_data` reads of each dataset (the figures step reads no others).
+COLUMNS = {"adsl": ("patient_id", "included"),
+           "adrs": ("patient_id", "mrd_status", "mrd_percent", "mrd_qualifier", "ADY")}
 
 
 def mrd_data(adsl: pd.DataFrame, adrs: pd.DataFrame, threshold_percent: float,
@@ -26,10 +30,10 @@ def mrd_data(adsl: pd.DataFrame, adrs: pd.DataFrame, threshold_percent: float,
     """MRD values of the included patients; '<' values (or negative text without a number) are below
     detection and are drawn at their stated limit (the threshold when no limit is given)."""
     included = adsl.loc[adsl["included"], "patient_id"]
-    rows = adrs[adrs["patient_id"].isin(included) & (adrs["mrd_status"] != "not_done")]
+    rows = adrs[isin_text(adrs["patient_id"], included) & (adrs["mrd_status"] != "not_done").to_numpy()]
     rows = rows[rows["mrd_percent"].notna() | (rows["mrd_qualifier"] == "<")]
     ids, note = sample_patients(rows["patient_id"], limit)
-    rows = rows[rows["patient_id"].isin(ids)]
+    rows = rows[isin_text(rows["patient_id"], ids)]
     below = (rows["mrd_qualifier"] == "<").to_numpy()
     value = rows["mrd_percent"].to_numpy(float)
     plotted = np.where(np.isnan(value), threshold_percent, value)

@@ -25,14 +25,17 @@ from ino_study.figures.bars import draw_adverse_events, draw_rates, rate_data
 from ino_study.figures.forest import draw_forest, forest_data
 from ino_study.figures.km import DATA_COLUMNS as KM_DATA_COLUMNS, draw_km, draw_no_patients, km_figure_data
 from ino_study.figures.literature import draw_literature, literature_data
-from ino_study.figures.mrd import draw_mrd, mrd_data
-from ino_study.figures.swimmer import draw_swimmer, swimmer_data
+from ino_study.figures.mrd import COLUMNS as MRD_COLUMNS, draw_mrd, mrd_data
+from ino_study.figures.sampling import MAX_SWIMMER_LANES, sample_patients
+from ino_study.figures.swimmer import (
+    COLUMNS as SWIMMER_COLUMNS, ENDPOINTS as SWIMMER_ENDPOINTS, draw_swimmer, swimmer_data,
+)
 from ino_study.figures.theme import FigureSettings, save_figure
 from ino_study.figures.transplant import cif_figure_data, draw_cif, draw_landmark, landmark_figure_data
-from ino_study.outputs.io import read_parquet, write_csv, write_text
+from ino_study.outputs.io import isin_text, read_parquet, write_csv, write_text
 from ino_study.statistics.survival_analysis import endpoint_frame, known_group
-from ino_study.tables.adverse_events import grade_counts, worst_grades
-from ino_study.tables.response import response_table
+from ino_study.tables.adverse_events import FIGURE_COLUMNS as AE_FIGURE_COLUMNS, grade_counts, worst_grades
+from ino_study.tables.response import ADSL_COLUMNS as RESPONSE_COLUMNS, response_table
 
 LOGGER = logging.getLogger("ino_study")
 
@@ -99,8 +102,14 @@ def draw_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, ad
             names += [f"km_{endpoint.lower()}_by_{c}" for c in comparisons]
         if not wanted.intersection(names):
             continue
-        frame = endpoint_frame(adtte[adtte["patient_id"].isin(included["patient_id"])], adsl, endpoint, comparisons)
-        time, event = frame["AVAL"].to_numpy(float), frame["event"].to_numpy(int)
+        rows = adtte[(adtte["PARAMCD"] == endpoint).to_numpy()]
+        rows = rows[isin_text(rows["patient_id"], included["patient_id"])]
+        if wanted.intersection(names[1:]):
+            frame = endpoint_frame(rows, adsl, endpoint, comparisons)
+            time, event = frame["AVAL"].to_numpy(float), frame["event"].to_numpy(int)
+        else:  # the whole cohort's curve only: a Kaplan-Meier fit does not depend on the rows' order
+            frame = rows
+            time, event = rows["AVAL"].to_numpy(float), (1 - rows["CNSR"].astype(int)).to_numpy(int)
         if names[0] in wanted and frame.empty:  # e.g. DOR when nobody reached CR/CRi
             data = pd.DataFrame([{"element": "no_patients", "group": "all", "n": 0}], columns=KM_DATA_COLUMNS)
             yield names[0], draw_no_patients(settings, endpoint), data
@@ -159,7 +168,7 @@ def draw_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, ad
             data = literature_data(published, response, os12.iloc[0])
         else:  # 12 months not among the configured timepoints: compute it the same way
             from ino_study.statistics.kaplan_meier import km_at, km_fit
-            rows = adtte[(adtte["PARAMCD"] == "OS") & adtte["patient_id"].isin(included["patient_id"])]
+            rows = adtte[(adtte["PARAMCD"] == "OS").to_numpy() & isin_text(adtte["patient_id"], included["patient_id"])]
             at = km_at(km_fit(rows["AVAL"], 1 - rows["CNSR"], conf_level, conf_type), [12.0]).iloc[0]
             data = literature_data(published, response, at)
         yield "literature_comparison", draw_literature(data, published, settings), data
@@ -184,21 +193,86 @@ def transplant_tables(adsl: pd.DataFrame, adtte: pd.DataFrame, config: Mapping[s
     }
 
 
+#: What the Kaplan-Meier figures (and the literature figure's 12-month OS, when the estimates lack it)
+#: are drawn from; adsl's comparison columns are added to it.
+KM_COLUMNS = {"adsl": ("patient_id", "included"), "adtte": ("patient_id", "PARAMCD", "AVAL", "CNSR")}
+#: What the landmark figure is drawn from (with the landmark table; `_endpoint_days` of OS).
+LANDMARK_COLUMNS = {"adsl": ("patient_id", "first_dose_date", "hsct_date"),
+                    "adtte": ("patient_id", "PARAMCD", "AVAL", "AVAL_DAYS", "CNSR")}
+DATASETS = ("adsl", "adrs", "adtte", "adae", "doses")
+
+
+def dataset_selection(names: Collection[str], comparisons: Collection[str], transplant_tables_given: bool = True
+                      ) -> dict[str, tuple[set[str] | None, set[str] | None]]:
+    """What the figures `names` are drawn from: {dataset: (columns, adtte's PARAMCD values)}, None for
+    all of them; a dataset no figure needs is absent. Every figure step makes the response table
+    (adsl's response columns). Without the transplant tables the landmark and cumulative incidence
+    figures compute them (`transplant_tables`) from all of adsl and adtte."""
+    columns: dict[str, set[str] | None] = {"adsl": {"patient_id", *RESPONSE_COLUMNS}}
+    endpoints: set[str] | None = set()
+
+    def need(spec: Mapping[str, Collection[str]], *paramcd: str) -> None:
+        for key, names_needed in spec.items():
+            if columns.get(key, set()) is not None:
+                columns[key] = columns.get(key, set()) | set(names_needed)
+        if endpoints is not None:
+            endpoints.update(paramcd)
+
+    for name in names:
+        if name.startswith("km_"):
+            need(KM_COLUMNS | {"adsl": (*KM_COLUMNS["adsl"], *comparisons)}, name[3:].split("_by_")[0].upper())
+        elif name == "swimmer":
+            need(SWIMMER_COLUMNS, *SWIMMER_ENDPOINTS)
+        elif name == "mrd_trajectories":
+            need(MRD_COLUMNS)
+        elif name == "adverse_events":
+            need(AE_FIGURE_COLUMNS)
+        elif name == "literature_comparison":
+            need(KM_COLUMNS, "OS")
+        elif name == "landmark_os" and transplant_tables_given:
+            need(LANDMARK_COLUMNS, "OS")
+        elif name == "landmark_os" or (name in CIF_FIGURES and not transplant_tables_given):
+            columns["adsl"] = columns["adtte"] = endpoints = None
+    return {key: (value, endpoints if key == "adtte" else None) for key, value in columns.items()}
+
+
+def read_datasets(adam: Any, names: Collection[str], comparisons: Collection[str],
+                  transplant_tables_given: bool = True) -> dict[str, pd.DataFrame]:
+    """adsl, adrs, adtte, adae and doses from the paths in `adam`, each read only as far as the figures
+    `names` need it (`dataset_selection`; an empty frame for a dataset none of them needs). The swimmer
+    plot's doses are read for its sample of patients only."""
+    selection = dataset_selection(names, comparisons, transplant_tables_given)
+    frames = {key: pd.DataFrame() for key in DATASETS}
+    for key in DATASETS:
+        if key not in selection or key == "doses":
+            continue
+        columns, endpoints = selection[key]
+        frames[key] = read_parquet(getattr(adam, key), columns, None if endpoints is None else {"PARAMCD": endpoints})
+    if "doses" in selection:
+        adsl = frames["adsl"]
+        ids, _ = sample_patients(adsl.loc[adsl["included"], "patient_id"], MAX_SWIMMER_LANES)  # as swimmer_data
+        frames["doses"] = read_parquet(adam.doses, selection["doses"][0], {"patient_id": [str(i) for i in ids]})
+    return frames
+
+
 def read_and_draw(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, logger=None,
                   only: Collection[str] | None = None) -> None:
     """Read the analysis datasets and the statistics tables from the paths in `adam`/`stats`; draw `only`.
 
-    `stats` may lack the tables the figures drawn do not need (the cohort figures need none)."""
+    `stats` may lack the tables the figures drawn do not need (the cohort figures need none). Only
+    what the figures drawn need is read of the datasets (`read_datasets`)."""
     def table(key: str) -> pd.DataFrame | None:
         path = getattr(stats, key, None)
         return None if path is None else pd.read_csv(path)
 
     transplant = {key: table(key) for key in ("landmark", "incidence", "incidence_curves")}
-    draw_all(read_parquet(adam.adsl), read_parquet(adam.adrs), read_parquet(adam.adtte),
-             read_parquet(adam.adae), read_parquet(adam.doses), table("logrank"), table("cox"),
+    given = all(frame is not None for frame in transplant.values())
+    comparisons = tuple(config.get("comparisons", ()))
+    names = figure_names(comparisons) if only is None else only
+    data = read_datasets(adam, names, comparisons, given)
+    draw_all(data["adsl"], data["adrs"], data["adtte"], data["adae"], data["doses"], table("logrank"), table("cox"),
              table("estimates"), table("published"), config, output, logger,
-             transplant=transplant if all(frame is not None for frame in transplant.values()) else None,
-             only=only)
+             transplant=transplant if given else None, only=only)
 
 
 def make_figures(adam: Any, stats: Any, config: Mapping[str, Any], output: Any, rule: str | None = None) -> None:

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ino_study.figures.sampling import MAX_SWIMMER_LANES, sample_patients
+from ino_study.outputs.io import isin_text
 from ino_study.figures.theme import (
     FONT, GREY, OKABE_ITO, FigureSettings, fit_to_canvas, footnote, label_axes, new_figure, style_axes,
 )
@@ -25,6 +26,11 @@ EVENTS = {
     "censored": (">", GREY, False, "Alive at last contact"),
 }
 DATA_COLUMNS = ["patient_id", "lane", "event", "time_months"]
+#: The columns `swimmer_data` reads of each dataset (the figures step reads no others) and adtte's rows.
+COLUMNS = {"adsl": ("patient_id", "included", "first_dose_date", "first_remission_date", "first_mrd_negative_date",
+                    "hsct_date", "vod_date"),
+           "adtte": ("patient_id", "PARAMCD", "AVAL", "CNSR", "EVNTCD"), "doses": ("patient_id", "date")}
+ENDPOINTS = ("OS", "REL")
 
 
 def _months(dates: pd.Series, start: pd.Series) -> pd.Series:
@@ -36,11 +42,11 @@ def swimmer_data(adsl: pd.DataFrame, adtte: pd.DataFrame, doses: pd.DataFrame,
     """Events per patient in months since the first dose; lanes 1..n from the longest follow-up."""
     analysed = adsl[adsl["included"]]
     ids, note = sample_patients(analysed["patient_id"], limit)
-    pts = analysed[analysed["patient_id"].isin(ids)].set_index("patient_id")
-    os_rows = adtte[(adtte["PARAMCD"] == "OS") & adtte["patient_id"].isin(ids)].set_index("patient_id")
+    pts = analysed[isin_text(analysed["patient_id"], ids)].set_index("patient_id")
+    os_rows = adtte[(adtte["PARAMCD"] == "OS").to_numpy() & isin_text(adtte["patient_id"], ids)].set_index("patient_id")
     start = pts["first_dose_date"]
     parts = []
-    dose = doses[doses["patient_id"].isin(ids)]
+    dose = doses[isin_text(doses["patient_id"], ids)]
     parts.append(pd.DataFrame({"patient_id": dose["patient_id"].to_numpy(), "event": "ino_dose",
                                "time_months": _months(dose["date"], start.reindex(dose["patient_id"]).to_numpy()
                                                       ).to_numpy()}))
@@ -49,7 +55,7 @@ def swimmer_data(adsl: pd.DataFrame, adtte: pd.DataFrame, doses: pd.DataFrame,
         dates = pts[column].dropna()
         parts.append(pd.DataFrame({"patient_id": dates.index, "event": event,
                                    "time_months": _months(dates, start.reindex(dates.index)).to_numpy()}))
-    rel = adtte[(adtte["PARAMCD"] == "REL") & (adtte["EVNTCD"] == 1) & adtte["patient_id"].isin(ids)]
+    rel = adtte[((adtte["PARAMCD"] == "REL") & (adtte["EVNTCD"] == 1)).to_numpy() & isin_text(adtte["patient_id"], ids)]
     parts.append(pd.DataFrame({"patient_id": rel["patient_id"], "event": "relapse", "time_months": rel["AVAL"]}))
     parts.append(pd.DataFrame({"patient_id": os_rows.index, "event": np.where(os_rows["CNSR"] == 0, "death",
                                                                                "censored"),

@@ -11,6 +11,13 @@ from ino_study.statistics.kaplan_meier import km_at, km_fit
 from ino_study.statistics.proportions import clopper_pearson
 
 
+#: What `build_summary` reads of the analysis datasets: adsl's columns, adtte's columns and endpoints.
+ADSL_COLUMNS = ("included", "evaluable", "responder", "mrd_negative", "dose_group", "hsct_after_ino", "vod_after_hsct",
+                "vod_during_ino")
+ADTTE_COLUMNS = ("PARAMCD", "AVAL", "CNSR")
+ADTTE_ENDPOINTS = ("OS", "EFS")
+
+
 def proportion(count: int, denominator: int, conf_level: float) -> dict[str, Any]:
     """A rate with its exact (Clopper-Pearson) interval; rate is a fraction, None when n = 0."""
     rate, lower, upper = clopper_pearson(count, denominator, conf_level)

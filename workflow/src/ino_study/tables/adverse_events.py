@@ -7,14 +7,24 @@ after InO); and the SOS/VOD events of both periods as the field reports them (so
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ino_study.endpoints.adae import AFTER_HSCT, OTHER_PERIOD, TREATMENT_EMERGENT
+from ino_study.endpoints.sorting import sort_codes
 from ino_study.outputs.formats import PERCENT_DECIMALS, format_count, format_count_percent
+from ino_study.outputs.io import isin_text
 
 GRADES = (1, 2, 3, 4, 5)
 #: Decimals of the percentages (the adverse-event figure prints the same).
 DECIMALS = PERCENT_DECIMALS["adverse_events"]
+#: The columns of each dataset the adverse-event figure is drawn from (`worst_grades` of the
+#: treatment-emergent events); the figures step reads no others.
+FIGURE_COLUMNS = {"adsl": ("patient_id", "included"),
+                  "adae": ("patient_id", "AEDECOD", "AETOXGR", "treatment_emergent")}
+#: The columns of adae the tables step reads (the adverse-event tables, the SOS/VOD listing and their notes).
+TABLE_COLUMNS = ("patient_id", "AEDECOD", "AETOXGR", "ASTDT", "ADY", "vod", "period", "sos_severity", "sos_treatment",
+                 "sos_outcome")
 COLUMNS = ["term", "any_grade_n", "any_grade_pct", "grade3plus_n", "grade3plus_pct",
            *[f"worst_grade_{g}_n" for g in GRADES], "any_grade", "grade_3_or_more", "denominator", "period"]
 
@@ -22,9 +32,16 @@ COLUMNS = ["term", "any_grade_n", "any_grade_pct", "grade3plus_n", "grade3plus_p
 def worst_grades(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
     """One row per included patient and term with the worst grade (term = AEDECOD)."""
     included = adsl.loc[adsl["included"], "patient_id"]
-    events = adae[adae["patient_id"].isin(included)]
-    worst = events.groupby(["AEDECOD", "patient_id"], sort=True)["AETOXGR"].max().reset_index()
-    return worst.rename(columns={"AEDECOD": "term", "AETOXGR": "worst_grade"})
+    events = adae[isin_text(adae["patient_id"], included)]
+    events = events[(events["AEDECOD"].notna() & events["patient_id"].notna()).to_numpy()]  # as groupby drops them
+    # groups of (term, patient) in sorted order by integer ranks: `groupby(["AEDECOD", "patient_id"], sort=True)`
+    # without hashing and comparing the two text columns of 2 million events at a million patients
+    term, patient = sort_codes(events["AEDECOD"]), sort_codes(events["patient_id"])
+    key = term * (int(patient.max(initial=0)) + 1) + patient
+    _, first = np.unique(key, return_index=True)
+    worst = events["AETOXGR"].groupby(key, sort=True).max()
+    return pd.DataFrame({"term": events["AEDECOD"].to_numpy()[first],
+                         "patient_id": events["patient_id"].to_numpy()[first], "worst_grade": worst.array})
 
 
 def grade_counts(worst: pd.DataFrame) -> pd.DataFrame:
@@ -43,7 +60,7 @@ def adverse_event_table(adsl: pd.DataFrame, adae: pd.DataFrame, period: str = TR
     patients transplanted after InO)."""
     at_risk = adsl["included"] & (adsl["hsct_after_ino"] if period == AFTER_HSCT else True)
     n = int(at_risk.sum())
-    worst = worst_grades(adsl[at_risk], adae[adae["period"] == period])
+    worst = worst_grades(adsl.loc[at_risk, ["patient_id", "included"]], adae[adae["period"] == period])
     wide = worst.pivot_table(index="term", columns="worst_grade", values="patient_id", aggfunc="count",
                              fill_value=0).reindex(columns=list(GRADES), fill_value=0)
     rows = []
@@ -61,7 +78,8 @@ def adverse_event_table(adsl: pd.DataFrame, adae: pd.DataFrame, period: str = TR
 def events_outside_periods(adsl: pd.DataFrame, adae: pd.DataFrame) -> tuple[int, int]:
     """(events, patients) of the included patients in neither table: period "other" (before the first dose,
     or after the treatment-emergent window without or before HSCT)."""
-    other = adae[adae["patient_id"].isin(adsl.loc[adsl["included"], "patient_id"]) & (adae["period"] == OTHER_PERIOD)]
+    other = adae[isin_text(adae["patient_id"], adsl.loc[adsl["included"], "patient_id"])
+                 & (adae["period"] == OTHER_PERIOD).to_numpy()]
     return len(other), int(other["patient_id"].nunique())
 
 
@@ -91,8 +109,8 @@ def sos_vod_table(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
     HSCT, other), day of onset from the first dose and from HSCT, CTCAE grade, EBMT paediatric severity,
     treatment and outcome ("not recorded" when blank), the dose group and the days from the last InO dose
     to HSCT."""
-    included = adsl[adsl["included"]]
-    events = adae[adae["vod"] & adae["patient_id"].isin(included["patient_id"])]
+    included = adsl.loc[adsl["included"].to_numpy(bool), ["patient_id", "dose_group", "hsct_date", "days_last_dose_to_hsct"]]
+    events = adae[adae["vod"].to_numpy(bool) & isin_text(adae["patient_id"], included["patient_id"])]
     frame = events.merge(included[["patient_id", "dose_group", "hsct_date", "days_last_dose_to_hsct"]],
                          on="patient_id", how="left")
     out = pd.DataFrame({
@@ -112,10 +130,11 @@ def sos_vod_table(adsl: pd.DataFrame, adae: pd.DataFrame) -> pd.DataFrame:
 
 def sos_vod_note(adsl: pd.DataFrame, adae: pd.DataFrame) -> str:
     """The SOS/VOD table's footnote: the counts by period, and the columns a centre did not record."""
-    included = adsl[adsl["included"]]
+    included = adsl.loc[adsl["included"].to_numpy(bool),
+                        ["patient_id", "hsct_after_ino", "dose_group", "vod_during_ino", "vod_after_hsct"]]
     transplanted = included[included["hsct_after_ino"]]
     standard = transplanted[transplanted["dose_group"] == "standard"]
-    vod = adae[adae["vod"] & adae["patient_id"].isin(included["patient_id"])]
+    vod = adae[adae["vod"].to_numpy(bool) & isin_text(adae["patient_id"], included["patient_id"])]
     missing = [label for column, label in (("sos_severity", "EBMT severity"), ("sos_treatment", "treatment"),
                                            ("sos_outcome", "outcome")) if vod[column].isna().all()]
     text = (f"Patients with SOS/VOD during InO (treatment-emergent): {format_count(int(included['vod_during_ino'].sum()))} "

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from ino_study.outputs.formats import (
@@ -82,12 +83,59 @@ def _cached(function: Callable[[object], object]) -> Callable[[object], object]:
     return cached
 
 
+def _column_codes(frame: pd.DataFrame, index: int, cell: Callable[[object, object], object]
+                  ) -> tuple[np.ndarray, list[object]]:
+    """(codes, results): `cell(column, value)` of each distinct value of the frame's `index`-th column,
+    and each row's position among them, so that row i's result is results[codes[i]].
+
+    Columns of numbers, booleans, nullable integers or booleans, and text without missing values are
+    told apart in C (floats by their bits, so -0.0 and 0.0 stay apart), each distinct value passed to
+    `cell` as iterating the column gives it (a Python scalar; for nullable types numpy's, or pandas'
+    NA). Any other column is gone through value by value, once per distinct value (`_cached`'s rule:
+    told apart by type and a float's sign)."""
+    name, column = frame.columns[index], frame.iloc[:, index]
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and (dtype.kind in "biu" or dtype == np.float64):
+        values = np.ascontiguousarray(column.to_numpy())
+        codes, distinct = pd.factorize(values.view(np.int64) if dtype == np.float64 else values)
+        seen = np.asarray(distinct).view(np.float64) if dtype == np.float64 else np.asarray(distinct)
+        return codes, [cell(name, value) for value in seen.tolist()]
+    if isinstance(dtype, pd.BooleanDtype) or (pd.api.types.is_extension_array_dtype(dtype)
+                                               and pd.api.types.is_integer_dtype(dtype)):  # nullable
+        codes, distinct = pd.factorize(column.array, use_na_sentinel=False)
+        return codes, [cell(name, value) for value in distinct]
+    if dtype == object and pd.api.types.infer_dtype(column, skipna=False) == "string":
+        codes, distinct = pd.factorize(column.to_numpy())
+        return codes, [cell(name, value) for value in distinct.tolist()]
+    keys: dict[object, int] = {}
+    results: list[object] = []
+    codes = np.empty(len(column), dtype=np.int64)
+    for row, value in enumerate(column):
+        try:
+            key = (type(value), value, math.copysign(1.0, value) if isinstance(value, float) else 0.0)
+            code = keys.get(key)
+            if code is None:
+                code = keys[key] = len(results)
+                results.append(cell(name, value))
+        except TypeError:  # unhashable
+            code = len(results)
+            results.append(cell(name, value))
+        codes[row] = code
+    return codes, results
+
+
+def _taken(codes: np.ndarray, results: list[object]) -> list[object]:
+    """[results[code] for code in codes], taken in C."""
+    table = np.empty(len(results), dtype=object)
+    for position, result in enumerate(results):  # (not np.array(results): a tuple would become a row)
+        table[position] = result
+    return table[codes].tolist()
+
+
 def _column_values(frame: pd.DataFrame, index: int, cell: Callable[[object, object], object]) -> list[object]:
     """`cell(column, value)` of each value of the frame's `index`-th column (the values
-    `frame.itertuples` gives), computed once per distinct value."""
-    column = frame.columns[index]
-    one = _cached(lambda value: cell(column, value))
-    return [one(value) for value in frame.iloc[:, index]]
+    `frame.itertuples` gives), computed once per distinct value (`_column_codes`)."""
+    return _taken(*_column_codes(frame, index, cell))
 
 
 def _rows(frame: pd.DataFrame, decimals: int, language: str = "en") -> list[list[str]]:
@@ -97,15 +145,39 @@ def _rows(frame: pd.DataFrame, decimals: int, language: str = "en") -> list[list
     return [list(row) for row in zip(*columns)] if columns else [[] for _ in range(len(frame))]
 
 
+def _joined_rows(columns: list[tuple[np.ndarray, list[str]]], n_rows: int, start: str, separator: str, end: str
+                 ) -> str:
+    """Every row as start + its texts joined by separator + end, one after another; each column given as
+    (codes, texts) (`_column_codes`): put together by one pyarrow `take` (no Python per row or cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not n_rows:
+        return ""
+    pieces, bases = [start, separator, end], []
+    for _, texts in columns:
+        bases.append(len(pieces))
+        pieces += texts
+    width = 2 * len(columns) + 1 if columns else 2
+    index = np.full((n_rows, width), 1, dtype=np.int64)  # separators between the cells
+    index[:, 0], index[:, -1] = 0, 2
+    for position, ((codes, _), base) in enumerate(zip(columns, bases)):
+        index[:, 1 + 2 * position] = codes + base
+    block = pc.take(pa.array(pieces, type=pa.large_string()), pa.array(index.ravel()))
+    offsets = np.frombuffer(block.buffers()[1], dtype=np.int64)[block.offset:block.offset + len(block) + 1]
+    return block.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]].decode("utf-8")
+
+
 def to_markdown(frame: pd.DataFrame, title: str = "", note: str = "",
                 decimals: int = DEFAULT_PERCENT_DECIMALS, language: str = "en") -> str:
     """A GitHub Markdown table (no index), optional heading and note; numbers per the convention of
     ino_study.outputs.formats (p-values, counts with separators, percentages with `decimals`)."""
     top = "| " + " | ".join(header(c, language) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
-            for row in _rows(frame, decimals, language)]
-    parts = [f"# {title}\n" if title else "", "\n".join([top, rule, *body]) + "\n"]
+    body = _joined_rows([_column_codes(frame, index, lambda c, v: str(reader_text(c, v, decimals, language))
+                                       .replace("|", "\\|")) for index in range(len(frame.columns))],
+                        len(frame), "| ", " | ", " |\n")
+    parts = [f"# {title}\n" if title else "", "\n".join([top, rule]) + "\n" + body]
     if note:
         parts.append(f"\n{note}\n")
     return "\n".join(p for p in parts if p)
@@ -126,36 +198,50 @@ def sheet_name(name: str) -> str:
 
 
 def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, language: str = "en") -> None:
-    """One sheet per table (sheet name = table name), header in bold, fixed properties."""
+    """One sheet per table (sheet name = table name), header in bold, fixed properties.
+
+    openpyxl's write-only mode (its way to write large sheets) writes every row; each cell's value and
+    number format is made once per distinct value of its column (`_column_values`). Numbers keep their
+    formats (percentages with the table's decimals, integers with thousands separators)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     from openpyxl.writer.excel import ExcelWriter
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     for name, frame in tables.items():
         sheet = workbook.create_sheet(sheet_name(name))
-        sheet.append([header(c, language) for c in frame.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
         decimals = percent_decimals(name)
+        percent_format = "0" if decimals == 0 else "0." + "0" * decimals
 
         def xlsx_cell(c: object, v: object) -> object:
             # p-values as text per the convention; numbers stay numbers, shown with separators/decimals
-            return (reader_cell(c, v, decimals, language) if is_p_column(c)
-                    else reader_text(c, v, decimals, language) if isinstance(v, str) else _cell(v))
+            value = (reader_cell(c, v, decimals, language) if is_p_column(c)
+                     else reader_text(c, v, decimals, language) if isinstance(v, str) else _cell(v))
+            if isinstance(value, float) and is_percent_column(c):
+                number_format = percent_format
+            elif isinstance(value, int) and not isinstance(value, bool):
+                number_format = "#,##0"
+            else:
+                return value
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = number_format
+            return cell
 
+        for index, column in enumerate(frame.columns, start=1):  # widths go before the rows
+            codes, lengths = _column_codes(frame, index - 1,
+                                           lambda c, v: len(str(reader_text(c, v, decimals, language))))
+            width = max([len(header(column, language)), *lengths]) + 2
+            sheet.column_dimensions[get_column_letter(index)].width = min(width, 60)
+        top = []
+        for column in frame.columns:
+            cell = WriteOnlyCell(sheet, value=header(column, language))
+            cell.font = Font(bold=True)
+            top.append(cell)
+        sheet.append(top)
         for row in zip(*[_column_values(frame, index, xlsx_cell) for index in range(len(frame.columns))]):
             sheet.append(list(row))
-        for index, column in enumerate(frame.columns, start=1):
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                if isinstance(cell.value, float) and is_percent_column(column):
-                    cell.number_format = "0" if decimals == 0 else "0." + "0" * decimals
-                elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
-                    cell.number_format = "#,##0"
-            texts = _column_values(frame, index - 1, lambda c, v: len(str(reader_text(c, v, decimals, language))))
-            width = max([len(header(column, language))] + texts) + 2
-            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width, 60)
     workbook.properties.creator = None
     workbook.properties.lastModifiedBy = None
     workbook.properties.created = FIXED_TIMESTAMP
@@ -180,6 +266,19 @@ def _cell_8pt(cell: Any, text: str) -> None:
             run.font.size = Pt(8)
 
 
+def _template_row(document: Any, table: Any) -> tuple[Any, Any]:
+    """(the table's w:tbl, a w:tr of 8 pt cells that python-docx built and that is taken out again):
+    the row whose XML the listing's rows copy."""
+    from docx.oxml.ns import qn
+
+    for cell in table.add_row().cells:
+        _cell_8pt(cell, "x")
+    tbl = document.element.body.findall(qn("w:tbl"))[-1]
+    template = tbl.findall(qn("w:tr"))[-1]
+    tbl.remove(template)
+    return tbl, template
+
+
 def _add_rows(document: Any, table: Any, rows: list[list[str]]) -> None:
     """Append `rows` to `table`, the last table of `document` (python-docx), each cell's text in 8 pt,
     as `table.add_row()` and `cell.text = ...` would.
@@ -194,11 +293,7 @@ def _add_rows(document: Any, table: Any, rows: list[list[str]]) -> None:
 
     if not rows:
         return
-    for cell in table.add_row().cells:
-        _cell_8pt(cell, "x")
-    tbl = document.element.body.findall(qn("w:tbl"))[-1]
-    template = tbl.findall(qn("w:tr"))[-1]
-    tbl.remove(template)
+    tbl, template = _template_row(document, table)
     preserve = qn("xml:space")
     for row in rows:
         if any(_RUN_BREAKS.search(text) for text in row):
@@ -215,6 +310,42 @@ def _add_rows(document: Any, table: Any, rows: list[list[str]]) -> None:
             run[-1].text = text
             if len(text.strip()) < len(text):
                 run[-1].set(preserve, "preserve")
+
+
+def _add_column_rows(document: Any, table: Any, columns: list[tuple[np.ndarray, list[str]]], n_rows: int) -> None:
+    """`_add_rows` of the rows given column by column as (codes, texts) (`_column_codes`), the same XML.
+
+    Each column's cell is written once per distinct text, from the XML of one row built by python-docx
+    (its `w:t` replaced, left out for an empty text); the rows are put together as text in C
+    (`_joined_rows`) and parsed by lxml at once. A table with a text python-docx writes specially (a
+    tab or a line break) goes through `_add_rows`."""
+    from docx.oxml.parser import parse_xml
+    from lxml import etree
+
+    if not n_rows:
+        return
+    if not columns or any(_RUN_BREAKS.search(text) for _, texts in columns for text in texts):
+        _add_rows(document, table, [list(row) for row in zip(*[_taken(*column) for column in columns])]
+                  if columns else [[] for _ in range(n_rows)])
+        return
+    tbl, template = _template_row(document, table)
+    xml = etree.tostring(template, encoding="unicode")
+    start = xml.index(">") + 1  # the w:tr start tag, with the document's namespace declarations
+    cells = list(re.finditer(r"<w:tc>.*?</w:tc>", xml, flags=re.S))
+    if len(cells) != len(columns) or any(cell.group().count("<w:t>x</w:t>") != 1 for cell in cells):
+        raise ValueError(f"unexpected row XML from python-docx: {xml[:200]!r}")
+    pieces = []
+    for cell, (codes, texts) in zip(cells, columns):
+        before, after = cell.group().split("<w:t>x</w:t>")
+        pieces.append((codes, [before + ("" if not text else (
+            '<w:t xml:space="preserve">' if len(text.strip()) < len(text) else "<w:t>")
+            + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</w:t>") + after
+            for text in texts]))
+    declaration = r'\s+xmlns(?::\w+)?="[^"]*"'  # the namespaces go on a wrapper, the rest of the tag stays
+    row_tag = re.sub(declaration, "", xml[:start])
+    rows = _joined_rows(pieces, n_rows, row_tag + xml[start:cells[0].start()], "", xml[cells[-1].end():])
+    wrapper = "<w:tbl" + "".join(re.findall(declaration, xml[:start])) + ">"
+    tbl.extend(list(parse_xml(wrapper + rows + "</w:tbl>")))
 
 
 def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | Path, language: str = "en") -> None:
@@ -236,7 +367,10 @@ def write_docx(tables: Mapping[str, tuple[str, pd.DataFrame, str]], path: str | 
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(8)
-        _add_rows(document, table, _rows(frame, percent_decimals(name), language))
+        decimals = percent_decimals(name)
+        _add_column_rows(document, table, [_column_codes(frame, index, lambda c, v: str(reader_text(c, v, decimals,
+                                                                                                 language)))
+                                           for index in range(len(frame.columns))], len(frame))
         if note:
             document.add_paragraph(note)
     props = document.core_properties

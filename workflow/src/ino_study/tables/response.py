@@ -10,6 +10,10 @@ from ino_study.statistics.proportions import clopper_pearson
 COLUMNS = ["measure", "population", "count", "denominator", "percent", "ci_lower_pct", "ci_upper_pct",
            "display"]
 BEST_RESPONSES = ("CR", "CRi", "PR", "NR")
+#: The columns of adsl `response_table` reads (course1_response and first_remission_response when the
+#: analysis datasets have them).
+ADSL_COLUMNS = ("included", "evaluable", "responder", "best_response", "mrd_negative", "dose_group", "hsct_after_ino",
+                "vod_after_hsct", "vod", "vod_during_ino", "course1_response", "first_remission_response")
 #: Decimals of the rates (the bar figure of these rates prints the same).
 DECIMALS = PERCENT_DECIMALS["response"]
 
@@ -46,6 +50,7 @@ def response_table(adsl: pd.DataFrame, conf_level: float) -> pd.DataFrame:
     definition) and among all treated patients (population ``analysed``: a patient who is not
     evaluable counts as a non-responder), as the published cohorts report it.
     """
+    adsl = adsl[[column for column in adsl.columns if column in ADSL_COLUMNS]]  # not every column copied below
     analysed = adsl[adsl["included"]]
     evaluable = analysed[analysed["evaluable"]]
     responders = analysed[analysed["responder"]]

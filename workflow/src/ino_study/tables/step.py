@@ -10,7 +10,7 @@ import pandas as pd
 from ino_study.outputs.io import read_parquet, write_csv
 from ino_study.tables import table1 as t1
 from ino_study.endpoints.adae import AFTER_HSCT
-from ino_study.tables.adverse_events import adverse_event_notes, adverse_event_table, sos_vod_note, sos_vod_table
+from ino_study.tables.adverse_events import TABLE_COLUMNS as ADAE_TABLE_COLUMNS, adverse_event_notes, adverse_event_table, sos_vod_note, sos_vod_table
 from ino_study.tables.catalogue import TABLES  # noqa: F401  (re-exported)
 from ino_study.outputs.formats import format_count, format_level
 from ino_study.tables.export import percent_decimals, write_docx, write_markdown, write_xlsx
@@ -47,10 +47,10 @@ def table1_group(config: Mapping[str, Any]) -> str | None:
 
 def dor_note(adsl: pd.DataFrame) -> str:
     """Who has a duration of response: the patients ever in CR/CRi; the others counted, not dropped."""
-    included = adsl[adsl["included"]]
-    in_cr = int(included["first_remission_date"].notna().sum())
+    remission = adsl.loc[adsl["included"].to_numpy(bool), "first_remission_date"]
+    in_cr = int(remission.notna().sum())
     return (f"DOR (duration of response, from the first CR/CRi) among the {format_count(in_cr)} patients ever in "
-            f"CR/CRi; the other {format_count(len(included) - in_cr)} of {format_count(len(included))} analysed "
+            f"CR/CRi; the other {format_count(len(remission) - in_cr)} of {format_count(len(remission))} analysed "
             "never reached CR/CRi and have no DOR.")
 
 
@@ -128,7 +128,7 @@ def build_table_forms(adsl: pd.DataFrame, adae: pd.DataFrame, estimates: pd.Data
 
 def make_tables(adam: Any, stats: Any, config: Mapping[str, Any], output: Any) -> None:
     """Write results/tables/<name>.csv and .md, tables.xlsx and tables.docx."""
-    inputs = (read_parquet(adam.adsl), read_parquet(adam.adae), pd.read_csv(stats.estimates),
+    inputs = (read_parquet(adam.adsl), read_parquet(adam.adae, ADAE_TABLE_COLUMNS), pd.read_csv(stats.estimates),
               pd.read_csv(stats.medians), pd.read_csv(stats.follow_up), config)
     language = str(config.get("language", "en"))
     forms = build_table_forms(*inputs)

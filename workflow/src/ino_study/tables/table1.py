@@ -90,8 +90,9 @@ def _count(k: int, n: int) -> str:
 def unrecorded_variables(adsl: pd.DataFrame) -> list[str]:
     """The optional variables no included patient has a value of (the export lacks the column, or leaves
     it blank): Table 1 shows them as 'Not recorded' and its note says so."""
-    included = adsl[adsl["included"]]
-    return [v for v, _, _ in VARIABLES if v in NOT_RECORDED_VARIABLES and v in included and included[v].isna().all()]
+    included = adsl["included"].to_numpy(bool)
+    return [v for v, _, _ in VARIABLES
+            if v in NOT_RECORDED_VARIABLES and v in adsl and adsl[v].isna().to_numpy()[included].all()]
 
 
 def column_header(name: str, n: int) -> str:
@@ -104,14 +105,22 @@ def table1(adsl: pd.DataFrame, by: str | None = None, labels: Labels | None = No
     Without `labels` the machine-readable form (table1.csv, unchanged: column names in the headers,
     levels as recorded); with `labels` the reader's form: variable and level labels from the
     analysis-dataset dictionary and config `labels` ("Prior HSCT: Yes, N = 6")."""
-    included = adsl[adsl["included"]].copy()
-    columns = [(column_header("Overall", len(included)), included)]
+    # the table's columns as masks of the included patients (None: all of them); a variable's values are
+    # taken per column, not the whole frame copied per column and its labels looked up by index
+    wanted = [v for v, _, _ in VARIABLES if v in adsl.columns] + ([by] if by and by in adsl.columns else [])
+    included = adsl.loc[adsl["included"].to_numpy(bool), list(dict.fromkeys(wanted))]
+    columns: list[tuple[str, np.ndarray | None]] = [(column_header("Overall", len(included)), None)]
     if by:
         levels_by = map_distinct(included[by], _level)
         for level in sorted(levels_by.unique()):
-            part = included[levels_by == level]
+            mask = (levels_by == level).to_numpy()
             name = f"{by} = {level}" if labels is None else f"{labels.variable(by)}: {labels.level(by, level)}"
-            columns.append((column_header(name, len(part)), part))
+            columns.append((column_header(name, int(mask.sum())), mask))
+
+    def part(values: pd.Series, mask: np.ndarray | None) -> pd.Series:
+        return values if mask is None else values[mask]
+
+    sizes = [len(included) if mask is None else int(mask.sum()) for _, mask in columns]
     rows = []
     for variable, label, kind in VARIABLES:
         if variable not in included.columns:
@@ -119,29 +128,33 @@ def table1(adsl: pd.DataFrame, by: str | None = None, labels: Labels | None = No
         if labels is not None:
             label = labels.variable(variable)
         missing_level = MISSING_LEVELS.get(variable, NOT_RECORDED if variable in NOT_RECORDED_VARIABLES else "Unknown")
+        values = included[variable]
         if kind in ("continuous", "median_iqr"):
             level = "Median [range]" if kind == "continuous" else "Median (Q1, Q3)"
             summary = _continuous if kind == "continuous" else _quartiles
             row = {"variable": variable, "label": label, "level": level, "kind": "continuous"}
-            for header, part in columns:
-                row[header] = summary(part[variable])
+            for header, mask in columns:
+                row[header] = summary(part(values, mask))
             rows.append(row)
-            missing = int(included[variable].isna().sum())
-            if missing:
+            absent = values.isna().to_numpy()
+            if absent.any():
                 row = {"variable": variable, "label": label, "level": missing_level, "kind": "missing"}
-                for header, part in columns:
-                    row[header] = format_count(int(part[variable].isna().sum()))
+                for header, mask in columns:
+                    row[header] = format_count(int(absent.sum() if mask is None else absent[mask].sum()))
                 rows.append(row)
             continue
-        # once per variable: the parts share the index
-        levels = map_distinct(included[variable], lambda v: _level(v, missing_level))
-        order = sorted(levels.unique(), key=lambda v: (v == missing_level, v))
-        counts = [levels.loc[part.index].value_counts() for _, part in columns]
+        # once per variable: each patient's level as a code, counted per column
+        value_codes, values_seen = pd.factorize(values, use_na_sentinel=False)  # as map_distinct: NaN, None kept
+        label_codes, distinct = pd.factorize(np.array([_level(v, missing_level) for v in values_seen], dtype=object))
+        codes = label_codes[value_codes]
+        order = sorted(distinct, key=lambda v: (v == missing_level, v))
+        counts = [dict(zip(distinct, np.bincount(codes if mask is None else codes[mask], minlength=len(distinct))))
+                  for _, mask in columns]
         for level in order:
             shown = level if labels is None else labels.level(variable, level)
             row = {"variable": variable, "label": label, "level": shown, "kind": kind}
-            for (header, part), count in zip(columns, counts):
-                row[header] = _count(int(count.get(level, 0)), len(part))
+            for (header, _), count, size in zip(columns, counts, sizes):
+                row[header] = _count(int(count[level]), size)
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS + [header for header, _ in columns])
 
