@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         dates_as_text, scenario_config, scenario_rederives_endpoints, scenario_rereads_records, step_settings,
     )
     from ino_study.job import run_step
-    from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES, scenario_paths
+    from ino_study.layout import CLEAN_TABLES, analysis_dataset_paths, scenario_paths
 
     config = load_configfile("config.yaml")
     if args.raw_data is not None:
@@ -92,10 +92,19 @@ def main(argv: list[str] | None = None) -> int:
     # ----------------------------------------------------------------- endpoints (endpoints.smk)
     from ino_study import steps
 
-    adam = SimpleNamespace(**{f"{name}_{fmt}": f"{R}/adam/{name}.{fmt}"
-                              for name in ANALYSIS_DATASETS for fmt in ("parquet", "csv")})
+    adam = SimpleNamespace(**analysis_dataset_paths(R, "parquet"))
     settings = step_settings(config, "derive_endpoints")
     step("derive_endpoints", steps.derive_endpoints, "logs/derive_endpoints.log", clean, settings, adam)
+
+    def export(folder: str) -> tuple[SimpleNamespace, SimpleNamespace]:
+        """export_analysis_datasets' input (<name>: the Parquet file) and output (<name>_csv)."""
+        parquet = analysis_dataset_paths(folder, "parquet")
+        return (SimpleNamespace(**{key.removesuffix("_parquet"): path for key, path in parquet.items()}),
+                SimpleNamespace(**analysis_dataset_paths(folder, "csv")))
+
+    parquet, csv = export(R)
+    step("export_analysis_datasets", steps.export_analysis_datasets, "logs/export_analysis_datasets.log",
+         parquet, step_settings(config, "export_analysis_datasets"), csv)
 
     # ------------------------------------------------------------ cohort figures (figures.smk)
     from ino_study.figures.catalogue import figure_paths
@@ -177,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
             start = SimpleNamespace(**{table: getattr(start, table) for table in CLEAN_TABLES})
         step(f"scenario_analysis[{name}]", steps.analyse_scenario, f"logs/scenarios/{name}/analysis.log",
              start, step_settings(scenario_configs[name], "scenario_analysis"), SimpleNamespace(**scenario_paths(folder)))
+        parquet, csv = export(folder)
+        step(f"scenario_export_analysis_datasets[{name}]", steps.export_analysis_datasets,
+             f"logs/scenarios/{name}/export_analysis_datasets.log", parquet,
+             step_settings(scenario_configs[name], "export_analysis_datasets"), csv)
     summaries = {"main": summary.summary,
                  **{name: f"{R}/scenarios/{name}/summary.json" for name in scenarios}}
     step("compare_scenarios", steps.compare_scenarios, "logs/compare_scenarios.log", summaries,

@@ -11,8 +11,9 @@ DAG (`snakemake --cores N`) in a fresh copy of the project under benchmarks/out/
 logs/scenarios/<name>/... for a scenario's jobs) is looked up in /proc and its peak resident set
 (VmHWM, which the kernel keeps: no peak between samples is missed, only a job that ends within 0.1 s
 of its start) recorded under its log file. After the run, `snakemake --detailed-summary` gives each
-job's input files, whose sizes are summed as the rules sum them (ino_study.resources.input_bytes: a
-folder of CSV files counts with its files). The table printed
+job's input files, whose sizes are summed as the rules sum them (ino_study.resources.data_bytes: the
+data inputs, not the rule's code inputs under workflow/src; a folder of CSV files counts with its
+files). The table printed
 (and written to --out) has, for each job: the summed input size, the peak RSS, and the mem_mb that
 ino_study.resources gives for that input size (it must be above the peak).
 """
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT / "workflow" / "src"))
 
 from run_benchmarks import fresh_copy  # noqa: E402
 
-from ino_study.resources import SCENARIO_FROM_DATASETS, input_bytes, mem_mb  # noqa: E402
+from ino_study.resources import SCENARIO_FROM_DATASETS, data_bytes, mem_mb  # noqa: E402
 
 MIB = 2 ** 20
 
@@ -109,8 +110,8 @@ def run_and_sample(command: list[str], copy: Path) -> tuple[dict[str, tuple[int,
 
 
 def job_inputs(copy: Path) -> dict[str, tuple[str, int]]:
-    """{job (its log file): (its memory model: the rule's name, summed size of its input files in bytes)},
-    from --detailed-summary."""
+    """{job (its log file): (its memory model: the rule's name, summed size of its data input files in
+    bytes, as the rules' mem_mb sums them)}, from --detailed-summary."""
     summary = subprocess.run([sys.executable, "-m", "snakemake", "--detailed-summary", "--cores", "1"], cwd=copy,
                              capture_output=True, text=True, check=True).stdout
     rows = csv.DictReader(io.StringIO(summary[summary.index("output_file"):]), delimiter="\t")
@@ -123,7 +124,7 @@ def job_inputs(copy: Path) -> dict[str, tuple[str, int]]:
         model = row["rule"]  # scenario_analysis has two models, as workflow/rules/common.smk: scenario_memory
         if model == "scenario_analysis" and any(f.startswith("results/adam/") for f in files):
             model = SCENARIO_FROM_DATASETS
-        jobs[log[len("logs/"):-len(".log")]] = (model, input_bytes(str(copy / f) for f in files))
+        jobs[log[len("logs/"):-len(".log")]] = (model, data_bytes(files, root=copy))
     return jobs
 
 
@@ -141,7 +142,7 @@ def measure_size(size: int, work: Path, cores: str, keep: bool) -> list[dict]:
         rule, size_bytes = inputs.get(job, ("?", 0))
         rows.append({"patients": size, "job": job, "rule": rule, "input_mib": round(size_bytes / MIB, 1),
                      "peak_rss_mib": round(peak / MIB, 1), "seconds": seconds,
-                     "mem_mb": mem_mb(rule, size_bytes / 1e6) if rule != "?" else None})
+                     "mem_mb": mem_mb(rule, size_bytes) if rule != "?" else None})
     if not keep:
         import shutil
 
