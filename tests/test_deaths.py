@@ -205,3 +205,27 @@ def test_deaths_table_of_no_analysed_patient_and_no_early_days():
     assert set(table["cause"]) == {"all causes"}
     assert set(table["deaths"]) == {0} and set(table["denominator"]) == {0}
     assert table["percent"].isna().all() and set(table["note"]) == {""}
+
+
+def test_patient_deaths_sorts_by_patient_with_a_fresh_index():
+    """adsl in any order: the rows come out by patient_id, numbered 0..n-1 (callers use .loc on it)."""
+    data = five_patients()
+    adsl = data["adsl"].iloc[::-1]  # P5 first
+    deaths = patient_deaths(data["adtte"], adsl)
+    assert deaths["patient_id"].tolist() == ["P1", "P2", "P3", "P4", "P5"]
+    assert deaths.index.tolist() == [0, 1, 2, 3, 4]
+    assert deaths.loc[3, "death_cause"] == "рецидив"
+
+
+def test_periods_of_many_patients_follow_death_period():
+    """The vectorised periods (_periods, one pass over a registry) give death_period's answer for every
+    case of the boundary table above, including a death recorded before the HSCT date (during InO) and
+    a patient alive (None)."""
+    from ino_study.statistics.deaths import _periods
+
+    cases = [(44.0, 45.0, 14.0), (45.0, 45.0, 14.0), (46.0, 45.0, 14.0), (44.0, math.nan, 14.0),
+             (45.0, math.nan, 14.0), (0.0, math.nan, 0.0), (10.0, 200.0, 14.0)]
+    days, hsct, last = (np.array(column) for column in zip(*cases))
+    died = np.array([True] * len(cases))
+    assert _periods(days, hsct, last, died, 30).tolist() == [death_period(*case, 30) for case in cases]
+    assert _periods(days, hsct, last, ~died, 30).tolist() == [None] * len(cases)

@@ -7,6 +7,7 @@ Aalen-Johansen cumulative incidence F(t) = sum S(t-) d_k / n), not taken from th
 from __future__ import annotations
 
 import dataclasses
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -202,6 +203,113 @@ def test_gvhd_not_recorded_is_skipped_not_an_error():
     assert rows["  not recorded"] == "6 (100%)"
 
 
+#: Edge cases of the post-HSCT parameters; every patient in CR on day 28, transplanted on day 60.
+HSCT_EDGE_PATIENTS = [
+    {"id": "E1", "assessments": [CR], "hsct": 60, "relapse": 60, "last": 400},  # relapse on the HSCT day
+    {"id": "E2", "assessments": [CR], "hsct": 60, "last": 500},
+    {"id": "E3", "assessments": [CR], "hsct": 60, "death": 150},
+    {"id": "E4", "assessments": [CR], "hsct": 60, "last": 300},
+]
+#: patient -> (agvhd_grade, agvhd_date day, cgvhd, cgvhd_date day), days from the first dose
+EDGE_GVHD = {"E1": (0, None, "none", None),
+             "E2": (2, 60, "moderate", 200),  # grade II acute GVHD on the HSCT day; moderate chronic on +140
+             "E3": (0, None, "none", 100),  # chronic GVHD assessed (dated) on +40 and found absent
+             "E4": (3, 70, None, None)}  # chronic GVHD not recorded for this patient
+
+
+def edge_data(gvhd_columns=("agvhd", "cgvhd")):
+    tables = cohort(HSCT_EDGE_PATIENTS)
+    tx = tables["transplants"]
+    ids = list(tx["patient_id"])
+
+    def dates(k):
+        return pd.to_datetime([day(EDGE_GVHD[p][k]) if EDGE_GVHD[p][k] is not None else pd.NaT for p in ids])
+
+    if "agvhd" in gvhd_columns:
+        tx["agvhd_grade"] = pd.array([EDGE_GVHD[p][0] for p in ids], dtype="Int64")
+        tx["agvhd_date"] = dates(1)
+    if "cgvhd" in gvhd_columns:
+        tx["cgvhd"] = pd.Series([EDGE_GVHD[p][2] for p in ids], dtype=object)
+        tx["cgvhd_date"] = dates(3)
+    return derive_analysis_datasets(tables, RULES)
+
+
+def test_hsct_parameters_edge_cases_and_event_descriptions_by_hand():
+    data = edge_data()
+
+    def row(pid, param):
+        r = tte(data, pid, param)
+        return int(r["AVAL_DAYS"]), int(r["EVNTCD"]), r["EVNTDESC"], r["SRCDOM"], r["SRCVAR"]
+
+    relapse = ("follow_up", "relapse_date")
+    death = ("follow_up", "death_date")
+    censored = ("censored at last contact or data cut-off", "follow_up", "last_contact_date")
+    # E1: a relapse on the HSCT day counts after HSCT (day 0): still in CR at HSCT (no relapse BEFORE it),
+    # an LFS and GRFS event, competing (code 2) for NRM and the GVHD parameters
+    assert row("E1", "LFS_HSCT") == (0, 1, "relapse", *relapse)
+    assert row("E1", "GRFS") == (0, 1, "relapse", *relapse)
+    assert row("E1", "NRM_HSCT") == (0, 2, "relapse (competing)", *relapse)
+    for param in ("AGVHD_II_IV", "AGVHD_III_IV", "CGVHD"):
+        assert row("E1", param) == (0, 2, "relapse (competing)", *relapse)
+    assert row("E1", "OS_HSCT") == (340, 0, *censored)
+    # E2: grade II acute GVHD dated on the HSCT day is an event on day 0; moderate chronic GVHD on +140 is
+    # a CGVHD event and the GRFS event (grade II acute GVHD is not a GRFS event)
+    assert row("E2", "AGVHD_II_IV") == (0, 1, "acute GVHD grade II-IV", "transplants", "agvhd_date")
+    assert row("E2", "AGVHD_III_IV") == (440, 0, *censored)
+    assert row("E2", "CGVHD") == (140, 1, "chronic GVHD", "transplants", "cgvhd_date")
+    assert row("E2", "GRFS") == (140, 1, "chronic GVHD moderate or severe (proxy for systemic treatment)",
+                                 "transplants", "cgvhd_date")
+    # E3: death on +90; chronic GVHD "none" (with an assessment date) is no event
+    assert row("E3", "OS_HSCT") == (90, 1, "death", *death)
+    assert row("E3", "LFS_HSCT") == (90, 1, "death", *death)
+    assert row("E3", "NRM_HSCT") == (90, 1, "death without relapse", *death)
+    assert row("E3", "GRFS") == (90, 1, "death", *death)
+    for param in ("AGVHD_II_IV", "AGVHD_III_IV", "CGVHD"):
+        assert row("E3", param) == (90, 2, "death (competing)", *death)
+    # E4: grade III acute GVHD on +10; chronic GVHD not recorded: acute rows, no CGVHD and no GRFS row
+    assert row("E4", "AGVHD_III_IV") == (10, 1, "acute GVHD grade III-IV", "transplants", "agvhd_date")
+    e4 = set(data["adtte"].loc[data["adtte"]["patient_id"] == "E4", "PARAMCD"])
+    assert {"AGVHD_II_IV", "AGVHD_III_IV"} <= e4 and not e4 & {"CGVHD", "GRFS"}
+    grfs = data["adtte"][data["adtte"]["PARAMCD"] == "GRFS"]
+    assert sorted(grfs["patient_id"]) == ["E1", "E2", "E3"]
+
+
+def test_only_acute_gvhd_recorded_gives_acute_parameters_but_no_chronic_or_grfs():
+    adtte = edge_data(gvhd_columns=("agvhd",))["adtte"]  # the transplants table has no cgvhd column
+    params = set(adtte["PARAMCD"])
+    assert {"OS_HSCT", "LFS_HSCT", "NRM_HSCT", "AGVHD_II_IV", "AGVHD_III_IV"} <= params
+    assert not params & {"CGVHD", "GRFS"}
+    # acute GVHD III-IV: E1 relapse (competing) on 0, E2 censored +440, E3 death (competing) +90, E4 event +10
+    acute = adtte[adtte["PARAMCD"] == "AGVHD_III_IV"].set_index("patient_id")
+    assert acute.loc[["E1", "E2", "E3", "E4"], "AVAL_DAYS"].tolist() == [0, 440, 90, 10]
+    assert acute.loc[["E1", "E2", "E3", "E4"], "EVNTCD"].tolist() == [2, 0, 2, 1]
+
+
+def test_grfs_event_from_grade_iii_acute_gvhd_names_it():
+    # HSCT_PATIENTS' T2: grade III acute GVHD on day 80 (+20) is its GRFS event, before moderate chronic
+    # GVHD (+200) and the relapse (+340)
+    r = tte(hsct_data(), "T2", "GRFS")
+    assert (int(r["AVAL_DAYS"]), int(r["EVNTCD"])) == (20, 1)
+    assert r["EVNTDESC"] == "acute GVHD grade III-IV"
+    assert (r["SRCDOM"], r["SRCVAR"]) == ("transplants", "agvhd_date")
+
+
+def test_hsct_candidates_with_acute_gvhd_columns_only():
+    """hsct_candidates on a frame holding the acute GVHD columns but no chronic ones (its docstring: the
+    GVHD columns "when recorded"): acute parameters, no CGVHD and no GRFS, no error."""
+    from ino_study.endpoints.hsct import hsct_candidates
+
+    frame = pd.DataFrame({"patient_id": ["P1"], "_patient": [0], "hsct_date": [day(60)], "responder": [True],
+                          "relapse_date": [pd.NaT], "death_date": [pd.NaT], "last_contact_date": [day(400)],
+                          "agvhd_grade": pd.array([3], dtype="Int64"), "agvhd_date": [day(70)]})
+    out = hsct_candidates(frame)
+    assert set(out) == {"OS_HSCT", "LFS_HSCT", "NRM_HSCT", "AGVHD_II_IV", "AGVHD_III_IV"}
+    rows, start = out["AGVHD_III_IV"]
+    # grade III on day 70, HSCT on day 60
+    assert rows["ADT"].tolist() == [day(70)] and rows["EVNTCD"].tolist() == [1]
+    assert start.tolist() == [day(60)]
+
+
 def test_transplants_table_by_hand():
     data = hsct_data()
     listing, note = transplants_table(data["adsl"], hsct_outcomes_table(data["adtte"]))
@@ -214,6 +322,8 @@ def test_transplants_table_by_hand():
     assert grades == [("  0", "3 (50%)"), ("  II", "1 (17%)"), ("  III", "1 (17%)"), ("  not recorded", "1 (17%)")]
     # plain Greenwood: var = (2/3)^2 (1/(6*5) + 1/(5*4)) = 1/27, 2/3 - 1.96 * 0.19245 = 0.2895, upper clipped at 1
     assert ("Overall survival at day 100", "66.7% (28.9-100.0), n = 6") in rows
+    # LFS at 1 year: S = 1/2, var = (1/2)^2 (1/(6*5) + 1/(5*4) + 1/(4*3)) = 1/24, 1/2 -+ 1.96 * 0.20412
+    assert ("Leukaemia-free survival at 1 year", "50.0% (10.0-90.0), n = 6") in rows
     assert note == ""
 
 
@@ -229,3 +339,114 @@ def test_hsct_outcomes_step_writes_both_files(tmp_path):
     hsct_outcomes(adam, {"confidence_level": 0.95, "km_ci": "plain"}, out)
     assert pd.read_csv(out.outcomes)["paramcd"].tolist()[:2] == ["OS_HSCT", "OS_HSCT"]
     assert out.transplants.read_text(encoding="utf-8").startswith("# Transplants after InO")
+
+
+def test_hsct_outcomes_rows_carry_every_column_by_hand():
+    """Every column of a row, not only the estimate: counts, times in months, the interval and its kind."""
+    table = hsct_outcomes_table(hsct_data()["adtte"], 0.95, "log-log")
+    assert table.columns.tolist() == ["outcome", "paramcd", "method", "population", "n", "events", "time_days",
+                                      "time_months", "n_risk", "estimate", "ci_lower", "ci_upper", "conf_type",
+                                      "note"]  # the columns of results/tables/hsct_outcomes.csv, in order
+    at = table.set_index(["paramcd", "outcome", "time_days"])
+    os100 = at.loc[("OS_HSCT", "overall survival", 100)]
+    # OS: 6 transplanted, deaths on +0 (T1) and +90 (T4); day 100 = 100 / 30.4375 months, 1 year = 12 months
+    assert (os100["method"], os100["population"]) == ("Kaplan-Meier", "transplanted")
+    assert (os100["n"], os100["events"], os100["n_risk"]) == (6, 2, 4)  # 340, 340, 440, 540 still at risk
+    assert os100["time_months"] == 100 / 30.4375
+    assert at.loc[("OS_HSCT", "overall survival", 365), "time_months"] == 12.0
+    # log-log interval of S = 2/3 (Kalbfleisch & Prentice; R survfit conf.type = "log-log"), by hand:
+    # se(log S) = sqrt(1/(6*5) + 1/(5*4)); bounds S ** exp(+-z se / |log S|)
+    s, se, z = 2 / 3, math.sqrt(1 / 30 + 1 / 20), 1.959963984540054
+    shift = z * se / abs(math.log(s))
+    assert os100["ci_lower"] == pytest.approx(s ** math.exp(shift), rel=1e-9)
+    assert os100["ci_upper"] == pytest.approx(s ** math.exp(-shift), rel=1e-9)
+    assert os100["conf_type"] == "log-log" and os100["note"] == ""
+    # the cumulative incidences: events of the cause of interest only, with R's default log interval
+    nrm = at.loc[("NRM_HSCT", "non-relapse mortality", 365)]
+    relapse = at.loc[("NRM_HSCT", "relapse", 365)]
+    assert (nrm["n"], nrm["events"], relapse["events"]) == (6, 2, 1)  # deaths T1, T4; relapse T2
+    assert nrm["conf_type"] == "log" and relapse["conf_type"] == "log"
+    assert nrm["method"] == "cumulative incidence (competing: relapse)"
+    agvhd = at.loc[("AGVHD_II_IV", "acute GVHD grade II-IV", 100)]
+    assert (agvhd["n"], agvhd["events"], agvhd["population"]) == (5, 2, "transplanted, acute GVHD recorded")
+    assert at.loc[("GRFS", "GVHD-free, relapse-free survival", 365), "events"] == 3  # +0, +20, +90
+
+
+def test_hsct_outcomes_without_transplants_keep_their_rows_with_the_reason():
+    data = derive_analysis_datasets(cohort([{"id": "P1", "assessments": [CR], "last": 300}]), RULES)
+    table = hsct_outcomes_table(data["adtte"], 0.95, "plain")
+    assert len(table) == 12  # 8 outcomes: 4 at day 100 and 1 year, 4 at one time point (OUTCOMES)
+    notes = dict(zip(table["outcome"], table["note"]))
+    assert notes["overall survival"] == "no patient transplanted after InO"
+    assert notes["leukaemia-free survival"] == notes["relapse"] == "no patient in CR/CRi at HSCT"
+    assert notes["non-relapse mortality"] == "no patient in CR/CRi at HSCT"
+    assert notes["acute GVHD grade II-IV"] == "not recorded: no transplant has agvhd_grade"
+    assert (table["n"] == 0).all() and (table["events"] == 0).all() and (table["n_risk"] == 0).all()
+    assert table[["estimate", "ci_lower", "ci_upper"]].isna().all().all() and (table["conf_type"] == "").all()
+    assert table["time_months"].tolist()[:2] == [100 / 30.4375, 12.0]
+
+
+def test_hsct_outcome_beyond_the_last_follow_up_says_so():
+    # both transplanted on day 60 and followed to day 200 (+140): day 100 estimated, 1 year beyond follow-up
+    patients = [{"id": "B1", "assessments": [CR], "hsct": 60, "last": 200},
+                {"id": "B2", "assessments": [CR], "hsct": 60, "death": 200}]
+    table = hsct_outcomes_table(derive_analysis_datasets(cohort(patients), RULES)["adtte"], 0.95, "plain")
+    os_rows = table[table["paramcd"] == "OS_HSCT"].set_index("time_days")
+    assert os_rows.loc[100, "estimate"] == 1.0 and os_rows.loc[100, "note"] == ""
+    assert np.isnan(os_rows.loc[365, "estimate"]) and os_rows.loc[365, "note"] == "beyond the last follow-up"
+
+
+def test_transplants_table_counts_cr_and_vod_after_hsct_by_hand():
+    patients = [
+        {"id": "X1", "assessments": [CR], "hsct": 60, "aes": [("VOD", 3, 30)], "last": 400},  # VOD before HSCT
+        {"id": "X2", "assessments": [CR], "hsct": 60, "aes": [("VOD", 3, 60)], "last": 400},  # VOD on day 0
+        {"id": "X3", "assessments": [NR], "hsct": 60, "last": 400},  # transplanted, never in CR/CRi
+        {"id": "X4", "assessments": [CR], "hsct": 60, "last": 400},
+    ]
+    data = derive_analysis_datasets(cohort(patients), RULES)
+    listing, _ = transplants_table(data["adsl"], hsct_outcomes_table(data["adtte"]))
+    rows = list(zip(listing["characteristic"], listing["value"]))
+    assert rows[:3] == [("Transplanted after InO", "4 (100%)"), ("Donor", ""), ("  MUD", "4 (100%)")]
+    assert ("In CR/CRi at HSCT (no relapse recorded before it)", "3 (75%)") in rows  # X1, X2, X4
+    # only X2: VOD/SOS on the day of HSCT is after it; X1's VOD/SOS (day 30) was before it
+    assert ("VOD/SOS after HSCT (first VOD/SOS on or after day 0)", "1 (25%)") in rows
+
+
+def test_transplants_table_says_not_estimated_with_or_without_a_reason():
+    data = hsct_data()
+    outcomes = hsct_outcomes_table(data["adtte"]).head(2).copy()  # OS at day 100 and 1 year
+    outcomes["estimate"] = np.nan
+    outcomes["note"] = ["", "beyond the last follow-up"]  # e.g. an outcomes file written by hand
+    rows = dict(zip(*transplants_table(data["adsl"], outcomes)[0].to_dict("list").values()))
+    assert rows["Overall survival at day 100"] == "not estimated"
+    assert rows["Overall survival at 1 year"] == "not estimated (beyond the last follow-up)"
+
+
+def test_censoring_and_death_rows_name_their_source():
+    data = dor_data()
+    # P3: censored at the last contact (day 400); P4: death on day 100, both from the follow-up table
+    p3, p4 = tte(data, "P3", "DOR"), tte(data, "P4", "DOR")
+    assert (p3["EVNTDESC"], p3["SRCDOM"], p3["SRCVAR"]) == (
+        "censored at last contact or data cut-off", "follow_up", "last_contact_date")
+    assert (p4["EVNTDESC"], p4["SRCDOM"], p4["SRCVAR"]) == ("death", "follow_up", "death_date")
+    t4 = tte(hsct_data(), "T4", "OS_HSCT")  # death on day 150 = HSCT + 90
+    assert (t4["AVAL_DAYS"], t4["CNSR"], t4["SRCDOM"], t4["SRCVAR"]) == (90, 0, "follow_up", "death_date")
+
+
+def test_who_is_in_cr_at_hsct_and_a_last_contact_before_the_start():
+    data = derive_analysis_datasets(cohort([
+        # in CR; relapse on the day of HSCT: not before HSCT, so in CR at HSCT, and an LFS event on day 0
+        {"id": "R", "assessments": [CR], "hsct": 60, "relapse": 60, "last": 300},
+        # never in CR/CRi, transplanted without a relapse: OS after HSCT only, no LFS/NRM row
+        {"id": "N", "assessments": [NR], "hsct": 60, "last": 300},
+        # in CR, last contact (day 50) recorded before the HSCT (day 60): censored on the day of HSCT
+        {"id": "L", "assessments": [CR], "hsct": 60, "last": 50},
+    ]), RULES)
+    lfs = tte(data, "R", "LFS_HSCT")
+    assert (lfs["AVAL_DAYS"], lfs["CNSR"], lfs["EVNTDESC"]) == (0, 0, "relapse")
+    adtte = data["adtte"]
+    n_params = set(adtte.loc[adtte["patient_id"] == "N", "PARAMCD"])
+    assert n_params & {"OS_HSCT", "LFS_HSCT", "NRM_HSCT"} == {"OS_HSCT"}
+    os_l = tte(data, "L", "OS_HSCT")
+    assert (os_l["AVAL_DAYS"], os_l["CNSR"], os_l["ADT"], os_l["SRCVAR"]) == (
+        0, 1, day(60), "last_contact_date")

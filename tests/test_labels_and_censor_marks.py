@@ -181,3 +181,19 @@ def test_threshold_is_configurable():
     data = km_figure_data(time, np.zeros(40, int), None, 0.95, "plain")
     fig = draw_km(data, settings, "OS", "plain", 0.95)
     assert any("thinned" in t for t in texts(fig))
+
+
+def test_level_key_writes_a_whole_float_as_an_integer():
+    from ino_study.endpoints.labels import level_key
+
+    # a level read as 2.0 (a float column) is the machine value "2", as YAML's key 2 is
+    assert level_key(2.0) == "2" and level_key(0.0) == "0" and level_key(2.5) == "2.5"
+    labels = Labels.from_config({"labels": {"levels": {"relapse_number": {2: "Two relapses"}}}})
+    assert labels.level("relapse_number", 2.0) == labels.level("relapse_number", 2) == "Two relapses"
+
+
+def test_a_generic_level_label_is_found_as_written_before_lower_case():
+    labels = Labels(generic={"NA": "Not available", "unknown": "Unknown"})
+    assert labels.level("cytogenetics", "NA") == "Not available"  # as written ("na" is not listed)
+    assert labels.level("cytogenetics", "UNKNOWN") == "Unknown"   # in lower case
+    assert labels.level("cytogenetics", "other") == "other"       # neither: the value itself

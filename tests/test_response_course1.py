@@ -66,6 +66,26 @@ def test_course1_and_conversion_rows_by_hand():
     assert table.loc[("CRi converted to CR", "first CR/CRi was CRi"), ["count", "denominator"]].tolist() == [1, 1]
 
 
+def test_course1_responses_of_no_patient_keep_the_column_types():
+    """No patient and no assessment (an empty cohort): the columns keep their types (responses are text,
+    dates are dates), as for a cohort with patients, so joining them onto ADSL changes no type."""
+    from ino_study.endpoints.course1 import COURSE1_COLUMNS, course1_responses
+
+    adrs = pd.DataFrame({"patient_id": pd.Series([], dtype=object),
+                         "in_response_window": pd.Series([], dtype=bool),
+                         "AVALC": pd.Series([], dtype=object), "ADT": pd.Series([], dtype="datetime64[ns]"),
+                         "ADY": pd.Series([], dtype="int64")})
+    doses = pd.DataFrame({"patient_id": pd.Series([], dtype=object), "cycle": pd.Series([], dtype="int64"),
+                          "date": pd.Series([], dtype="datetime64[ns]")})
+    out = course1_responses(adrs, doses, pd.Series([], dtype=object), 42)
+    assert list(out.columns) == COURSE1_COLUMNS and len(out) == 0
+    assert out["course1_response"].dtype == object and out["first_remission_response"].dtype == object
+    assert out["course1_response_date"].dtype == "datetime64[ns]"
+    # the same types with patients
+    data = adsl()
+    assert data["course1_response"].dtype == object and data["first_remission_response"].dtype == object
+
+
 def subgroup_cohort() -> pd.DataFrame:
     """16 evaluable patients: prior HSCT no 8/10 responders, yes 4/6; CD22 < 90% 6/10 (one of them not
     recorded below), >= 90% 6/6; one more patient not evaluable (left out)."""
@@ -113,3 +133,65 @@ def test_no_variation_in_response_gives_p_one():
     data["responder"] = True
     table = response_by_subgroup(data, ("prior_hsct",), 90.0)
     assert (table["p_value"] == 1.0).all()
+
+
+def test_cd22_levels_at_the_cut_off_and_keeping_the_index():
+    from ino_study.statistics.response_subgroups import cd22_levels
+
+    levels = cd22_levels(pd.Series([95.0, 90.0, 89.9, None], index=[10, 11, 12, 13]), 90.0)
+    assert levels.index.tolist() == [10, 11, 12, 13]  # aligned with the patients it was given
+    assert levels.tolist() == [">= 90%", ">= 90%", "< 90%", None]  # at the cut-off is ">="
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    # R fisher.test(matrix(c(3, 1, 1, 3), 2, byrow = TRUE)): margins 4, 4 / 4, 4; P(x) = C(4,x) C(4,4-x) / 70
+    # = 1, 16, 36, 16, 1 (/70); observed x = 3: p = (1 + 16 + 16 + 1) / 70; a level without patients is dropped
+    ([[3, 1], [0, 0], [1, 3]], 34 / 70),
+    # one patient in a level still counts: margins 1, 5 / 1, 5: P(x = 1) = 1/6, P(x = 0) = 5/6; p = 1/6
+    ([[1, 0], [0, 5]], 1 / 6),
+    ([[3, 1]], math.nan),           # one level: nothing to compare
+    ([[3, 1], [0, 0]], math.nan),   # one level with patients
+    ([[3, 0], [2, 0]], 1.0),        # nobody failed to respond: no variation
+])
+def test_fisher_p_by_hand(table, expected):
+    from ino_study.statistics.response_subgroups import fisher_p
+
+    p = fisher_p(np.array(table))
+    assert (math.isnan(p) and math.isnan(expected)) or p == pytest.approx(expected, rel=1e-9)
+
+
+def test_subgroup_interval_follows_the_confidence_level():
+    """The 90% exact interval of 8/10 solves the binomial tails at 5% each (Clopper & Pearson 1934):
+    P(X >= 8 | lower) = 0.05 and P(X <= 8 | upper) = 0.05, summed here from the binomial terms."""
+    table = response_by_subgroup(subgroup_cohort(), ("prior_hsct",), 90.0, 0.90).set_index(["variable", "level"])
+    lower, upper = table.loc[("prior_hsct", "no"), ["ci_lower", "ci_upper"]]
+
+    def tail(p, ks):
+        return sum(math.comb(10, k) * p ** k * (1 - p) ** (10 - k) for k in ks)
+
+    assert tail(lower, range(8, 11)) == pytest.approx(0.05, abs=1e-9)
+    assert tail(upper, range(0, 9)) == pytest.approx(0.05, abs=1e-9)
+
+
+def test_subgroups_of_no_evaluable_patient_keep_the_columns():
+    data = subgroup_cohort()
+    data["evaluable"] = False
+    table = response_by_subgroup(data, ("prior_hsct",), 90.0)
+    assert table.empty and table.columns.tolist() == ["variable", "level", "responders", "denominator", "rate",
+                                                      "ci_lower", "ci_upper", "p_value"]
+
+
+def test_course1_edges_by_hand():
+    data = derive_analysis_datasets(cohort([
+        # cycle 2 from day 28 (cycle number 2, not later): an assessment on that day is not before cycle 2,
+        # so the course-1 response is the CRi of day 21, not the CR of day 28 (which is within course1_days)
+        {"id": "E", "doses": CYCLE1 + [(28, 2, 0.5)],
+         "assessments": [a(21, 1.0, 0.5, 150.0), a(28, 1.0, 2.0, 150.0)]},
+        # no cycle 2: CR on day 20, then an MRD-only assessment on day 30 (no marrow: no response category),
+        # which is not a response assessment; the course-1 response stays the CR of day 20
+        {"id": "F", "assessments": [a(20, 1.0, 2.0, 150.0), (30, None, None, None, 0.005, "=", "measured")]},
+    ]), RULES)["adsl"].set_index("patient_id")
+    assert data.loc["E", "course1_response"] == "CRi"
+    assert data.loc["E", "course1_response_date"] == data.loc["E", "first_dose_date"] + pd.Timedelta(days=21)
+    assert data.loc["F", "course1_response"] == "CR"
+    assert data.loc["F", "course1_response_date"] == data.loc["F", "first_dose_date"] + pd.Timedelta(days=20)

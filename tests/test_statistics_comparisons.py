@@ -24,6 +24,7 @@ Sources:
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -388,6 +389,21 @@ def test_grouped_stratified_fit_matches_r_test1(stratified_grouped_only):
     assert round(fit["coef"], 4) == 0.8023 and round(fit["se"], 4) == 0.8224
 
 
+def test_stratified_fit_beyond_the_grouped_levels_goes_through_lifelines_and_matches_r(monkeypatch):
+    """[R-COXPH-STRATA] A design with more distinct levels than the grouped fit takes (a continuous
+    covariate) is fitted by lifelines' CoxPHFitter(strata=...): test1 with strata(sex) again gives R's
+    printed coef 0.8023, se 0.8224 (here the limit is lowered to 1 level so that x's 3 exceed it)."""
+    from ino_study.statistics import cox_fit
+    from ino_study.statistics.comparisons import stratified_cox_estimates
+
+    monkeypatch.setattr(cox_fit, "GROUPED_EFRON_MAX_LEVELS", 1)
+    df = pd.DataFrame({"_time": [4.0, 3, 1, 1, 2, 2, 3], "_event": [1, 1, 1, 0, 1, 1, 0],
+                       "_stratum": [0, 0, 0, 0, 1, 1, 1], "x": [0.0, 2, 1, 1, 1, 0, 0]})
+    fit = stratified_cox_estimates(df)
+    assert fit.columns.tolist() == ["coef", "se"] and fit.index.tolist() == ["x"]
+    assert round(fit.loc["x", "coef"], 4) == 0.8023 and round(fit.loc["x", "se"], 4) == 0.8224
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_grouped_stratified_fit_agrees_with_lifelines(seed, stratified_grouped_only):
     """The stacked per-stratum counts and lifelines' public CoxPHFitter(strata=...) (its own per-row
@@ -438,3 +454,229 @@ def test_logrank_with_one_patient_left_at_risk_by_hand_and_without_warnings(even
         warnings.simplefilter("error")
         result = logrank_test([1, 2, 3], events, ["a", "b", "a"])
     assert result.chi2 == pytest.approx(chi2, rel=1e-12) and result.df == 1
+
+
+def test_design_matrix_booleans_mixed_types_ordered_categories_and_a_single_level():
+    """bool covariates become a dummy like a factor (R: ``xTRUE``, reference FALSE), not a number;
+    levels of mixed types sort by type first (numbers before text) instead of failing to compare; an
+    ordered categorical keeps its own order of the levels present; one level gives no dummy but still
+    one row per patient (the covariate's index)."""
+    x, ref = design_matrix(pd.Series([True, False, True], name="flag"))
+    assert ref == "False" and x.columns.tolist() == ["flagTrue"] and x["flagTrue"].tolist() == [1.0, 0.0, 1.0]
+    x, ref = design_matrix(pd.Series([2, "b", 1, "a"], dtype=object, name="m"))
+    assert ref == "1" and x.columns.tolist() == ["m2", "ma", "mb"]
+    assert x["ma"].tolist() == [0.0, 0.0, 0.0, 1.0]
+    grade = pd.Series(pd.Categorical(["mid", "high", "low", "mid"], ordered=True,
+                                     categories=["low", "mid", "high", "unused"]), name="g")
+    x, ref = design_matrix(grade)
+    assert ref == "low" and x.columns.tolist() == ["gmid", "ghigh"]
+    assert x["ghigh"].tolist() == [0.0, 1.0, 0.0, 0.0]
+    x, ref = design_matrix(pd.Series(["a", "a"], index=[10, 11], name="c"))
+    assert ref == "a" and x.shape == (2, 0) and x.index.tolist() == [10, 11]
+
+
+def test_level_counts_takes_exactly_max_levels():
+    """A design with exactly ``max_levels`` distinct rows is grouped; one more level than allowed is not.
+    By hand: x = 0, 1, 0 at times 1, 2, 3, all events: at t = 1, 2, 3 level 0 has 2, 1, 1 at risk."""
+    from ino_study.statistics.comparisons import level_counts
+
+    x, time, event = np.array([[0.0], [1.0], [0.0]]), np.array([1.0, 2.0, 3.0]), np.array([1, 1, 1])
+    counts = level_counts(x, time, event, 2)
+    assert counts is not None and counts.levels.tolist() == [[0.0], [1.0]]
+    assert counts.at_risk.tolist() == [[2.0, 1.0], [1.0, 1.0], [1.0, 0.0]]
+    assert level_counts(x, time, event, 1) is None
+
+
+def test_has_finite_maximum_one_level_non_finite_levels_and_a_level_gone_before_the_others_events():
+    """One level (nothing to compare), a non-finite level (a constant column normalised by 0) and
+    separation: level A (events at t = 1, 2) has left the risk set before level B's events (t = 3, 4),
+    so the log-likelihood rises for ever with score(A) - score(B) (by hand: the terms at t = 3, 4 are
+    0, those at t = 1, 2 increase) -> no finite maximum."""
+    from ino_study.statistics.comparisons import LevelCounts, has_finite_maximum, level_counts
+
+    one = LevelCounts(levels=np.array([[0.0]]), at_risk=np.array([[2.0]]), events=np.array([[1.0]]))
+    assert not has_finite_maximum(one)
+    both_ways = np.array([[2.0, 2.0], [1.0, 1.0]])  # each level at risk at the other's event
+    nan_level = LevelCounts(levels=np.array([[0.0], [np.nan]]), at_risk=both_ways, events=np.eye(2))
+    finite_levels = np.array([[0.0], [1.0]])
+    assert has_finite_maximum(LevelCounts(levels=finite_levels, at_risk=both_ways, events=np.eye(2)))
+    assert not has_finite_maximum(nan_level)
+    separated = level_counts(np.array([[0.0], [0.0], [1.0], [1.0]]), np.array([1.0, 2.0, 3.0, 4.0]),
+                             np.array([1, 1, 1, 1]), 64)
+    assert not has_finite_maximum(separated)
+
+
+def test_collinear_covariates_say_so():
+    """Two copies of one covariate: the information matrix is singular (R coxph gives the second
+    coefficient NA); the grouped fit stops with this message instead of returning numbers."""
+    from ino_study.statistics import cox_fit
+
+    control = (TREAT == "control").astype(float)
+    df = pd.DataFrame({"_time": TIME, "_event": EVENT, "a": control, "b": control})
+    message = "Cox model: the information matrix is not positive definite (collinear covariates?)"
+    with pytest.raises(cox_fit.CoxFitError, match=f"^{re.escape(message)}$"):
+        cox_fit.cox_estimates(df)
+
+
+def test_max_iterations_counts_every_evaluation_after_the_start(monkeypatch):
+    """MAX_ITERATIONS counts Newton steps and halvings (each one evaluation of the likelihood after the
+    one at beta = 0): a fit that needs N of them converges with MAX_ITERATIONS = N and not with N - 1."""
+    from ino_study.statistics import cox_fit
+
+    df = pd.DataFrame({"_time": TIME, "_event": EVENT, "control": (TREAT == "control").astype(float)})
+    evaluations, original = [], cox_fit.grouped_efron_values
+
+    def counting(counts, beta):
+        evaluations.append(beta)
+        return original(counts, beta)
+
+    monkeypatch.setattr(cox_fit, "grouped_efron_values", counting)
+    expected = cox_fit.cox_estimates(df)
+    needed = len(evaluations) - 1
+    assert needed >= 3
+    monkeypatch.setattr(cox_fit, "MAX_ITERATIONS", needed)
+    assert cox_fit.cox_estimates(df).equals(expected)
+    monkeypatch.setattr(cox_fit, "MAX_ITERATIONS", needed - 1)
+    with pytest.raises(cox_fit.CoxFitError, match=f"did not converge in {needed - 1} iterations"):
+        cox_fit.cox_estimates(df)
+
+
+def test_grouped_fit_to_full_precision_closed_form(grouped_only):
+    """Four patients (time, event, x): (1, 1, 1), (2, 1, 0), (3, 1, 1), (4, 0, 0). By hand, with r = e^b:
+    risk sets {2 x=1, 2 x=0}, {1, 2}, {1, 1}, events in x = 1, 0, 1, so
+    l(b) = 2b - log(2r + 2) - log(r + 2) - log(r + 1); l'(b) = 0 <=> 2/r = 2/(r + 1) + 1/(r + 2)
+    <=> r^2 - r - 4 = 0, r = (1 + sqrt(17))/2; information 2r/(r + 1)^2 + 2r/(r + 2)^2.
+    The fit stops only when both the likelihood and the step have converged: exact to rounding."""
+    from ino_study.statistics.comparisons import cox_estimates
+
+    df = pd.DataFrame({"_time": [1.0, 2, 3, 4], "_event": [1, 1, 1, 0], "x": [1.0, 0, 1, 0]})
+    r = (1 + math.sqrt(17)) / 2
+    fit = cox_estimates(df).loc["x"]
+    assert fit["coef"] == pytest.approx(math.log(r), rel=1e-13)
+    assert fit["se"] == pytest.approx(1 / math.sqrt(2 * r / (r + 1) ** 2 + 2 * r / (r + 2) ** 2), rel=1e-12)
+
+
+def test_overshooting_newton_step_is_halved_towards_the_last_estimate(monkeypatch, grouped_only):
+    """Five patients at x = 0 (times 2, 4, .., 10), five at x = 1 (3, 5, .., 11), one at x = 20 (2.5),
+    all events: the first Newton step from 0 lowers the log partial likelihood (seen below), so the
+    next evaluation is at half that step (R coxph's step halving), and the fit agrees with lifelines'
+    CoxPHFitter run to convergence."""
+    from ino_study.statistics import cox_fit
+
+    n = 5
+    df = pd.DataFrame({"_time": np.r_[np.arange(1, n + 1) * 2.0, np.arange(1, n + 1) * 2.0 + 1, [2.5]],
+                       "_event": 1, "x": np.r_[np.zeros(n), np.ones(n), [20.0]]})
+    calls, original = [], cox_fit.grouped_efron_values
+
+    def recording(counts, beta):
+        values = original(counts, beta)
+        calls.append((beta.copy(), values[2]))
+        return values
+
+    monkeypatch.setattr(cox_fit, "grouped_efron_values", recording)
+    ours, theirs = cox_fit.cox_estimates(df), _lifelines_summary(df, LIFELINES_TO_CONVERGENCE)
+    (start, l0), (full, l1), (half, l2) = calls[:3]
+    assert start.tolist() == [0.0] and l1 < l0 and half.tolist() == (full / 2).tolist() and l2 > l0
+    np.testing.assert_allclose(ours["coef"], theirs["coef"], rtol=1e-8, atol=0)
+    np.testing.assert_allclose(ours["se"], theirs["se(coef)"], rtol=1e-8, atol=0)
+
+
+@pytest.mark.filterwarnings("ignore:Your dataset has more variables than samples")
+def test_one_patient_is_left_to_lifelines_which_says_what_is_wrong():
+    """One row: no scale to normalise by, so the data go to lifelines unchanged, whose error names the
+    problem (a model needs at least two patients)."""
+    from ino_study.statistics.comparisons import cox_estimates
+
+    with pytest.raises(ValueError, match="must have length at least 2"):
+        cox_estimates(pd.DataFrame({"_time": [1.0], "_event": [1], "x": [1.0]}))
+
+
+def test_newton_step_that_overflows_is_halved_without_numpy_warnings(monkeypatch, grouped_only):
+    """1500 patients at x = 0 (times 2, 4, ..), 20 at x = 1 (3, 5, ..) and one at x = 1000 (2.5), all
+    events: the first Newton step puts that patient's linear predictor beyond log(max float) ~ 709.8, so
+    its risk score overflows; the step is halved silently (no numpy warning reaches the log) and the
+    fit is the maximum of the partial likelihood computed patient by patient."""
+    from ino_study.statistics import cox_fit
+
+    df = pd.DataFrame({"_time": np.r_[np.arange(1, 1501) * 2.0, np.arange(1, 21) * 2.0 + 1, [2.5]],
+                       "_event": 1, "x": np.r_[np.zeros(1500), np.ones(20), [1000.0]]})
+    predictors, original = [], cox_fit.grouped_efron_values
+
+    def recording(counts, beta):
+        predictors.append(float(np.max(counts.levels @ beta)))
+        return original(counts, beta)
+
+    monkeypatch.setattr(cox_fit, "grouped_efron_values", recording)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = cox_fit.cox_estimates(df)
+    assert predictors[1] > math.log(np.finfo(float).max) and predictors[2] == predictors[1] / 2
+    # lifelines' own Newton-Raphson (no halving) overflows here and stops; instead the textbook
+    # partial likelihood (times all distinct, so no ties) patient by patient: score(b) = sum over events
+    # of x_i - E_b[x | risk set], solved by bisection; information = sum of the risk-set variances.
+    order = np.argsort(df["_time"].to_numpy())
+    x = df["x"].to_numpy()[order]
+
+    def moments(b):
+        w = np.exp(b * x)  # |b| <= 0.5: at most e^500, no overflow
+        tail = np.cumsum(w[::-1])[::-1]  # risk set of the i-th death: patients i, i+1, ..
+        m1 = np.cumsum((w * x)[::-1])[::-1] / tail
+        return m1, np.cumsum((w * x * x)[::-1])[::-1] / tail - m1 ** 2
+
+    from scipy.optimize import brentq
+    b = brentq(lambda b: np.sum(x - moments(b)[0]), -0.5, 0.5, xtol=1e-15)
+    assert ours.loc["x", "coef"] == pytest.approx(b, rel=1e-9)
+    assert ours.loc["x", "se"] == pytest.approx(1 / math.sqrt(np.sum(moments(b)[1])), rel=1e-7)
+
+
+@pytest.mark.parametrize("column", [[1.0] * 42, [0.0] * 41 + [1e-200]])
+def test_column_without_spread_goes_to_lifelines_without_numpy_warnings(monkeypatch, column):
+    """A constant covariate beside another (scale 0: 0/0 when normalised), or one whose spread
+    underflows (0 and 1e-200: the squares in its standard deviation are 0, so x/0): its normalised
+    values are not finite, so the model is not the grouped fit's (each column normalised by its own
+    scale) but lifelines' (here a stand-in), and numpy's division warnings stay out of the log."""
+    from ino_study.statistics import cox_fit
+
+    monkeypatch.setattr(cox_fit, "grouped_efron_newton", lambda counts: pytest.fail("grouped fit used"))
+    seen = []
+    monkeypatch.setattr(cox_fit, "lifelines_cox_estimates",
+                        lambda df: seen.append(df.columns.tolist()) or "lifelines")
+    control = (TREAT == "control").astype(float)
+    df = pd.DataFrame({"_time": TIME, "_event": EVENT, "k": column, "control": control})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cox_fit.cox_estimates(df) == "lifelines"
+    assert seen == [["_time", "_event", "k", "control"]]
+
+
+def test_covariates_far_from_zero_are_centred_before_the_fit(grouped_only):
+    """A covariate near 10^6 (a date, say) beside a 0/1 one: each column is centred on its own mean
+    before exp(x b) (as R and lifelines do), so nothing overflows and the fit is lifelines' (which
+    centres too) to 1e-8; alone, the shifted Gehan covariate gives [R-AKH]'s coef 1.5721, se 0.4124."""
+    from ino_study.statistics.comparisons import cox_estimates
+
+    control = (TREAT == "control").astype(float)
+    shifted = pd.DataFrame({"_time": TIME, "_event": EVENT, "control": control + 1e6})
+    alone = cox_estimates(shifted).loc["control"]
+    assert round(alone["coef"], 4) == 1.5721 and round(alone["se"], 4) == 0.4124
+    df = pd.DataFrame({"_time": TIME, "_event": EVENT, "control": control,
+                       "day": 1e6 + (np.arange(42) % 3 == 0)})
+    ours, theirs = cox_estimates(df), _lifelines_summary(df, LIFELINES_TO_CONVERGENCE)
+    np.testing.assert_allclose(ours["coef"], theirs["coef"], rtol=1e-8, atol=0)
+    np.testing.assert_allclose(ours["se"], theirs["se(coef)"], rtol=1e-8, atol=0)
+
+
+def test_two_patients_are_fitted_by_the_grouped_fit():
+    """Two patients dying at the same time are already a model with a finite maximum (each at risk at
+    the other's death). One covariate: by hand, Efron's l(b) = b - 2 log(1 + e^b) + log 2 (x = 0, 1) is
+    largest at b = 0 with information 2 e^b/(1 + e^b)^2 = 1/2, se sqrt(2). Two covariates are collinear
+    on two rows: the grouped fit says so."""
+    from ino_study.statistics import cox_fit
+
+    df = pd.DataFrame({"_time": [1.0, 1.0], "_event": [1, 1], "x": [0.0, 1.0]})
+    fit = cox_fit.cox_estimates(df).loc["x"]
+    assert fit["coef"] == pytest.approx(0.0, abs=1e-12)
+    assert fit["se"] == pytest.approx(math.sqrt(2), rel=1e-12)
+    df["y"] = [3.0, 1.0]
+    with pytest.raises(cox_fit.CoxFitError, match="not positive definite"):
+        cox_fit.cox_estimates(df)

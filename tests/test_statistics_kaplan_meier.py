@@ -349,7 +349,7 @@ def test_confint_defaults_are_plain_95():
 
 @pytest.mark.parametrize("level", [0.0, 1.0, 1.5])
 def test_confint_refuses_a_level_outside_0_1(level):
-    with pytest.raises(ValueError, match=r"conf_level must be in \(0, 1\)"):
+    with pytest.raises(ValueError, match=r"^conf_level must be in \(0, 1\)$"):
         confint([0.5], [0.2], level)
 
 
@@ -382,7 +382,7 @@ def test_confint_log_log_is_nan_at_0_and_1_with_positive_se(p):
     ([-1.0, 2.0], [1, 0], "negative survival times"),
 ])
 def test_km_bad_input_says_what_is_wrong(time, event, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f"^{message}$"):  # the whole message, nothing around it
         km_fit(time, event)
 
 
@@ -390,3 +390,102 @@ def test_km_boolean_events_are_events():
     """Events given as booleans count as 1/0: S(1) = 1/2, S(2) = 1/2 (censored), as with 1/0."""
     tab = km_fit([1.0, 2.0], [True, False]).table
     assert tab["n_event"].tolist() == [1, 0] and tab["survival"].tolist() == [0.5, 0.5]
+
+
+# ---------------------------------------------------------------- more of the documented behaviour
+
+def test_counts_are_integers_and_times_floats():
+    """Counts are whole numbers (tables print 3, not 3.0); times come back as floats whatever the request."""
+    fit = km_fit(SIX_MP_TIME, SIX_MP_EVENT)
+    for column in ("n_risk", "n_event", "n_censor"):
+        assert fit.table[column].dtype.kind == "i", column
+    out = km_at(fit, [0, 6, 12])  # integer request times
+    assert out["time"].dtype.kind == "f"
+    for column in ("n_risk", "n_event_cumulative", "n_censor_cumulative"):
+        assert out[column].dtype.kind == "i", column
+    assert km_at(fit, [])["n_risk"].dtype.kind == "i"  # an empty request: no rows, still integer counts
+
+
+def test_risk_table_censorings_start_at_zero():
+    """6-MP by hand: nobody is censored before t = 6; censorings at 6, 9, 10, 11 -> 4 by t = 12."""
+    rt = risk_table(SIX_MP_TIME, SIX_MP_EVENT, [0, 5, 6, 12])
+    assert rt["n_censor_cumulative"].tolist() == [0, 0, 1, 4]
+    assert rt["n_event_cumulative"].tolist() == [0, 0, 3, 5]
+
+
+def test_log_scale_std_err_is_r_fit_std_err():
+    """[R-6MP-log] R's fit$std.err is the printed std.err divided by survival: 0.0764 / 0.857 = 0.0891 at t = 6;
+    by hand sqrt(3 / (21 * 18)) = 0.08909 (Greenwood sum on the cumulative-hazard scale)."""
+    fit = km_fit(SIX_MP_TIME, SIX_MP_EVENT, conf_level=0.9, conf_type="log")
+    first = fit.table.iloc[0]
+    assert first["std_err_log"] == pytest.approx(math.sqrt(3 / (21 * 18)), rel=1e-12)
+    assert first["std_err_log"] == pytest.approx(0.0764 / 0.857, abs=5e-4)
+    assert (fit.conf_level, fit.conf_type, fit.n) == (0.9, "log", 21)
+
+
+def test_fit_where_everyone_dies_warns_nothing():
+    """n == d at the last time: the infinite SE and the NaN SE of S = 0 are R's values, not warnings."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tab = km_fit(PLACEBO_TIME, PLACEBO_EVENT).table
+    assert math.isinf(tab["std_err_log"].iloc[-1]) and math.isnan(tab["std_err"].iloc[-1])
+
+
+def test_km_at_on_a_fit_without_data_is_nan():
+    """Documented: beyond the last follow-up time S is NaN; a fit with no rows has no follow-up at all."""
+    from ino_study.statistics.kaplan_meier import TABLE_COLUMNS, KMFit
+
+    empty = KMFit(table=pd.DataFrame({c: np.array([], dtype=float) for c in TABLE_COLUMNS}), n=0,
+                  conf_level=0.95, conf_type="plain")
+    out = km_at(empty, [0.0, 5.0, 7.0])
+    assert out["survival"].isna().all() and out["ci_lower"].isna().all()
+    assert out["n_risk"].tolist() == [0, 0, 0]
+
+
+def test_quantile_default_is_the_median_and_quantile_0_is_the_start():
+    """R ?quantile.survfit: default probs include 0.5; times 1..4 all events -> median 2.5 (flat-segment
+    mid-point).  findq: the 0 quantile is the curve's first x, the start time 0 (for all three curves)."""
+    fit = km_fit([1, 2, 3, 4], [1, 1, 1, 1])
+    assert km_quantile(fit)[0] == 2.5
+    assert km_quantile(km_fit(SIX_MP_TIME, SIX_MP_EVENT, conf_type="log"), 0.0) == (0.0, 0.0, 0.0)
+
+
+def test_r_approx_constant_right_is_rs_approx():
+    """R: approx(x, y, v, method = "constant", f = 1, rule = 1, ties = mean), by hand:
+    pairs with NA are dropped (c(1, 2, 3), c(10, NA, 30) at 2 -> 30, the value to the right);
+    ends are inside the range (c(1, 2), c(10, 20) at 1 -> 10, at 2 -> 20), outside is NA;
+    tied x are averaged (c(1, 1, 2), c(1, 3, 5) at 1 -> 2); one point is its own value; no points -> NA."""
+    from ino_study.statistics.kaplan_meier import _r_approx_constant_right as approx
+
+    a = np.array
+    assert approx(a([1.0, 2.0, 3.0]), a([10.0, np.nan, 30.0]), 2.0) == 30.0
+    assert approx(a([1.0, 2.0]), a([10.0, 20.0]), 1.0) == 10.0
+    assert approx(a([1.0, 2.0]), a([10.0, 20.0]), 2.0) == 20.0
+    assert math.isnan(approx(a([1.0, 2.0]), a([10.0, 20.0]), 2.5))
+    assert approx(a([1.0, 1.0, 2.0]), a([1.0, 3.0, 5.0]), 1.0) == 2.0
+    assert approx(a([5.0]), a([7.0]), 5.0) == 7.0
+    assert math.isnan(approx(a([np.nan]), a([1.0]), 1.0))
+
+
+def test_findq_edges_as_r():
+    """survival:::findq (quantile.survfit), by hand, tol = 2^-26:
+    * max(y) < p, however close -> NA (y ends at p - tol / 2);
+    * all y NA -> NA, without a warning;
+    * y[n] within tol of p -> (x[i1] + max(x)) / 2, judged on the LAST y (a NA earlier changes nothing):
+      x 0, 1, 2 and y 0, NA, 0.5 -> (2 + 2) / 2 = 2;
+    * |p - y[n]| exactly tol is not "within": x 0..3, y 0, .25, .5 + tol, .5 + tol -> both i1 and i2 are the
+      third point, 2 (the end rule would give (2 + 3) / 2)."""
+    import warnings
+
+    from ino_study.statistics.kaplan_meier import _findq
+
+    tol = 2.0 ** -26
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    assert math.isnan(_findq(x[:3], np.array([0.0, 0.25, 0.5 - tol / 2]), 0.5, tol))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(_findq(x[:2], np.array([np.nan, np.nan]), 0.5, tol))
+    assert _findq(x[:3], np.array([0.0, np.nan, 0.5]), 0.5, tol) == 2.0
+    assert _findq(x, np.array([0.0, 0.25, 0.5 + tol, 0.5 + tol]), 0.5, tol) == 2.0

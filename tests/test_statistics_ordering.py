@@ -27,3 +27,18 @@ def test_in_order_needs_every_key_and_no_missing_values():
     frame = pd.DataFrame({"p": ["a", "a", "b"], "x": [2, 1, 0]})
     assert in_order(frame, ["p"]) and not in_order(frame, ["p", "x"])
     assert not in_order(pd.DataFrame({"p": ["a", None]}), ["p"])
+
+
+def test_in_order_cases_by_hand():
+    """Short frames are in order; a later key counts only between rows tied on every earlier key."""
+    assert in_order(pd.DataFrame({"p": []}), ["p"]) and in_order(pd.DataFrame({"p": ["b"]}), ["p"])
+    assert in_order(pd.DataFrame({"p": ["a", "b"], "x": [1, 0]}), ["p", "x"])  # x falls across a p change
+    assert not in_order(pd.DataFrame({"p": ["a", "b", "b"], "x": [0, 5, 1]}), ["p", "x"])  # 5 > 1 within b
+    # tied on q but not on p: r may fall
+    assert in_order(pd.DataFrame({"p": ["a", "b"], "q": [1, 1], "r": [5, 0]}), ["p", "q", "r"])
+    assert not in_order(pd.DataFrame({"p": ["b", 1]}), ["p"])  # incomparable: left to sort_values
+
+
+def test_sort_stable_returns_the_frame_itself_when_in_order():
+    frame = pd.DataFrame({"p": ["a", "b", "b"], "x": [0, 1, 1]})
+    assert sort_stable(frame, ["p", "x"]) is frame

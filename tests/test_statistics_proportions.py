@@ -62,3 +62,14 @@ def test_n_zero_returns_nan():
 def test_invalid(x, n):
     with pytest.raises(ValueError):
         clopper_pearson(x, n)
+
+
+@pytest.mark.parametrize("level", [0.0, 1.0, 1.5])
+def test_conf_level_outside_0_1_is_refused_with_its_message(level):
+    with pytest.raises(ValueError, match=r"^conf_level must be in \(0, 1\)$"):
+        clopper_pearson(3, 10, level)
+
+
+def test_invalid_counts_message():
+    with pytest.raises(ValueError, match="^need integers 0 <= successes <= n$"):
+        clopper_pearson(6, 5)

@@ -292,3 +292,20 @@ def test_group_labels_keep_the_index_and_name_of_the_column():
     labels = group_labels(values)
     pd.testing.assert_series_equal(labels, values.map(group_label).astype(object))
     assert labels.to_dict() == {5: "yes", 7: "missing", 9: "no"} and labels.name == "prior_hsct"
+
+
+def test_stratified_rows_by_two_variables_form_one_stratum_per_combination():
+    """R's strata(a, b): one stratum per recorded combination, labelled 'a, b'; rows with the group or
+    a stratum not recorded left out; every one-patient stratum named in the note."""
+    from ino_study.statistics.survival_analysis import stratified_rows
+
+    frame = pd.DataFrame({"group": ["x", "x", "y", "y", "y", "missing", "x"],
+                          "centre": ["A", "A", "A", "B", "C", "A", "missing"],
+                          "sex": ["F", "F", "F", "M", "M", "F", "F"]})
+    rows, labels, note = stratified_rows(frame, "group", ("centre", "sex", "group"))
+    assert rows.index.tolist() == [0, 1, 2, 3, 4]  # row 5: group missing; row 6: centre missing
+    assert labels.tolist() == ["A, F", "A, F", "A, F", "B, M", "C, M"]
+    assert note == "stratified by centre, sex; stratum B, M, C, M has 1 patient and adds nothing (as in R)"
+    one_rows, one_labels, one_note = stratified_rows(frame, "group", ("centre",))
+    assert one_labels.tolist() == ["A", "A", "A", "B", "C"] and one_note.startswith("stratified by centre;")
+    assert stratified_rows(frame, "group", ("group",))[1:] == (None, "")  # within its own strata: none

@@ -8,9 +8,10 @@
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --resume [max-children]
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --recheck [max-children]
 # --resume continues an interrupted run in its stage (mutmut keeps each mutant's result as it comes).
-# --recheck reruns, in the last run's stage (same code, same tests), only the mutants that run did not
-# kill, with the test selection of today's tests/mutation/mutmut.toml (a superset of the first one's);
-# score.json then combines the two runs (tests/mutation/score.py).
+# --recheck reruns, in the last run's stage, only the mutants that run did not kill, with today's tests
+# and test selection (tests/mutation/mutmut.toml) and today's code outside the two mutated packages;
+# it refuses when statistics/ or endpoints/ changed since the run's commit (then a full run is due).
+# score.json then combines the two runs (tests/mutation/score.py) and names both commits.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 stage="$root/.mutation"
@@ -33,7 +34,7 @@ configure_stage() {  # the project's pytest settings in src layout, plus mutmut'
 
 write_score() {  # results file(s), seconds in all
   python "$root/tests/mutation/score.py" "$1" "$root/tests/mutation/equivalent.json" "$2" "$(cat "$stage/commit")" \
-    > "$root/tests/mutation/score.json"
+    "$(cat "$stage/tests_commit" 2>/dev/null || cat "$stage/commit")" > "$root/tests/mutation/score.json"
   head -20 "$root/tests/mutation/score.json"
 }
 
@@ -48,9 +49,30 @@ if [ $mode = resume ]; then
   exit 0
 fi
 
+sync_stage() {  # today's tests, workflow files and unmutated code into the stage of an earlier run
+  local staged mutated=(workflow/src/ino_study/statistics workflow/src/ino_study/endpoints)
+  staged=$(cat "$stage/commit")
+  if ! git -C "$root" diff --quiet "$staged" -- "${mutated[@]}"; then
+    echo "statistics/ or endpoints/ differ from the run's commit $staged: start a full run" >&2
+    exit 1
+  fi
+  for item in Snakefile config.yaml config data docs README.md workflow profiles benchmarks tests results; do
+    rm -rf "${stage:?}/$item" && cp -r "$root/$item" "$stage/"  # mutmut copies these into mutants/ (also_copy)
+  done
+  for package in "$root"/workflow/src/ino_study/*; do
+    case $(basename "$package") in statistics | endpoints | __pycache__) continue ;; esac
+    for copy in "$stage/src/ino_study" "$stage/mutants/src/ino_study"; do
+      rm -rf "${copy:?}/$(basename "$package")" && cp -r "$package" "$copy/"
+    done
+  done
+  find "$stage" -name __pycache__ -prune -exec rm -rf {} +
+  git -C "$root" rev-parse HEAD > "$stage/tests_commit"
+}
+
 if [ $mode = recheck ]; then
   cd "$stage"
   test -f mutmut-results.txt -a -f commit -a -f seconds || { echo "no finished run in $stage to recheck" >&2; exit 1; }
+  sync_stage
   test -f mutmut-results.first.txt || cp mutmut-results.txt mutmut-results.first.txt
   configure_stage
   mapfile -t names < <(python "$root/tests/mutation/score.py" --not-killed mutmut-results.first.txt \

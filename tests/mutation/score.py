@@ -39,7 +39,8 @@ def not_killed(by_mutant: dict[str, str], equivalent: dict[str, str]) -> list[st
     return sorted(name for name, status in by_mutant.items() if status in NOT_KILLED and name not in equivalent)
 
 
-def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: int, commit: str = "") -> dict:
+def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: int, commit: str = "",
+              tests_commit: str = "") -> dict:
     """The score over non-equivalent mutants, with every mutant not killed listed by module."""
     counts = Counter(by_mutant.values())
     not_killed = sorted(name for name, status in by_mutant.items() if status in NOT_KILLED)
@@ -57,7 +58,8 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
         "command": "bash tests/mutation/run.sh (see docs/mutation_testing.md)",
         "packages": list(PACKAGES),
         "seconds": seconds,
-        "commit": commit,  # the code and tests the run mutated and ran
+        "commit": commit,  # the code the run mutated
+        "tests_commit": tests_commit or commit,  # the tests of the last pass (a recheck runs today's)
         "counts": dict(sorted(counts.items())),
         "score": round(killed / judged, 4) if judged else None,
         "score_by_package": by_package,
@@ -67,14 +69,15 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
 
 
 if __name__ == "__main__":
-    # score.py RESULTS[,RECHECK] EQUIVALENT SECONDS COMMIT   -> score.json on stdout
+    # score.py RESULTS[,RECHECK] EQUIVALENT SECONDS COMMIT [TESTS_COMMIT]   -> score.json on stdout
     # score.py --not-killed RESULTS EQUIVALENT               -> the names to recheck, one a line
     if sys.argv[1] == "--not-killed":
         names = not_killed(statuses(Path(sys.argv[2]).read_text()), json.loads(Path(sys.argv[3]).read_text()))
         print("\n".join(names))
         sys.exit(0)
     results, equivalent_file, seconds, commit = sys.argv[1:5]
+    tests_commit = sys.argv[5] if len(sys.argv) > 5 else commit
     runs = [statuses(Path(name).read_text()) for name in results.split(",")]
     by_mutant = combined(*runs) if len(runs) == 2 else runs[0]
-    report = summarise(by_mutant, json.loads(Path(equivalent_file).read_text()), int(seconds), commit)
+    report = summarise(by_mutant, json.loads(Path(equivalent_file).read_text()), int(seconds), commit, tests_commit)
     print(json.dumps(report, indent=2, sort_keys=False))
