@@ -9,6 +9,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 # Test files that import the packages but are left out of the mutation run, and why.
 LEFT_OUT = {
@@ -41,17 +43,43 @@ def test_every_test_file_of_the_mutated_packages_is_selected_or_left_out_with_a_
     assert not selected & set(LEFT_OUT)
 
 
-def test_a_recheck_replaces_only_the_mutants_it_ran():
-    score = load_score_module()
-    first = {"a": "killed", "b": "survived", "c": "no tests", "d": "survived"}
-    recheck = {"a": "not checked", "b": "killed", "c": "survived", "d": "not checked"}
-    assert score.combined(first, recheck) == {"a": "killed", "b": "killed", "c": "survived", "d": "survived"}
+RECORDED = {  # a score.json: 3 killed (one by timeout), 2 survived (one judged equivalent), 1 no tests
+    "commit": "abc", "seconds": 100,
+    "counts": {"killed": 2, "timeout": 1, "survived": 2, "no tests": 1},
+    "equivalent": {"ino_study.statistics.f__mutmut_4": "why"},
+    "not_killed": {"ino_study.statistics.f__mutmut_3": "survived", "ino_study.endpoints.g__mutmut_2": "no tests"},
+}
+ALL_MUTANTS = ["ino_study.statistics.f__mutmut_1", "ino_study.statistics.f__mutmut_2",
+               "ino_study.statistics.f__mutmut_3", "ino_study.statistics.f__mutmut_4",
+               "ino_study.endpoints.g__mutmut_1", "ino_study.endpoints.g__mutmut_2"]
 
 
-def test_the_names_to_recheck_are_those_not_killed_and_not_equivalent():
+def test_a_recheck_reruns_every_mutant_the_recorded_run_did_not_kill():
     score = load_score_module()
-    statuses = {"x.a": "killed", "x.b": "survived", "x.c": "no tests", "x.d": "timeout", "x.e": "survived"}
-    assert score.not_killed(statuses, {"x.e": "a dtype every caller passes"}) == ["x.b", "x.c"]
+    assert score.recheck_names(RECORDED) == ["ino_study.endpoints.g__mutmut_2", "ino_study.statistics.f__mutmut_3",
+                                             "ino_study.statistics.f__mutmut_4"]
+
+
+def test_a_recheck_changes_only_the_mutants_it_ran_and_keeps_the_recorded_counts_of_the_rest():
+    score = load_score_module()
+    recheck = dict.fromkeys(ALL_MUTANTS, "not checked") | {
+        "ino_study.statistics.f__mutmut_3": "killed", "ino_study.endpoints.g__mutmut_2": "survived"}
+    by_mutant, counts = score.after_recheck(RECORDED, recheck)
+    assert by_mutant == {"ino_study.statistics.f__mutmut_1": "killed", "ino_study.statistics.f__mutmut_2": "killed",
+                         "ino_study.statistics.f__mutmut_3": "killed", "ino_study.statistics.f__mutmut_4": "survived",
+                         "ino_study.endpoints.g__mutmut_1": "killed", "ino_study.endpoints.g__mutmut_2": "survived"}
+    # f_3 survived -> killed; g_2 no tests -> survived; the timeout of the run is still counted as one.
+    assert dict(counts) == {"killed": 3, "timeout": 1, "survived": 2}
+    report = score.summarise(by_mutant, RECORDED["equivalent"], 1)
+    assert report["score_by_package"] == {"ino_study.statistics": 1.0, "ino_study.endpoints": 0.5}
+
+
+def test_a_recheck_of_other_mutants_than_the_recorded_run_is_refused():
+    score = load_score_module()
+    with pytest.raises(ValueError, match="not those of the recorded run"):  # one mutant more than the run had
+        score.after_recheck(RECORDED, dict.fromkeys([*ALL_MUTANTS, "ino_study.endpoints.g__mutmut_3"], "not checked"))
+    with pytest.raises(ValueError, match="unknown"):  # a listed survivor the recheck does not know
+        score.after_recheck(RECORDED, dict.fromkeys([*ALL_MUTANTS[:2], *ALL_MUTANTS[3:], "x.y__mutmut_1"], "killed"))
 
 
 def test_the_score_leaves_equivalent_mutants_out_and_counts_timeouts_as_killed():
@@ -78,14 +106,16 @@ def test_the_score_names_the_mutated_code_and_the_tests_that_ran():
 
 
 def test_a_recheck_refuses_when_the_mutated_packages_changed():
-    """run.sh --recheck runs today's tests against the run's mutants, which is sound only while the two
-    mutated packages are what the run mutated; it compares them with the run's commit first."""
+    """run.sh --recheck runs today's tests against mutants of the recorded run's code, which is sound
+    only while the two mutated packages are what the run mutated; it compares them with the run's
+    commit (score.json) first, and those of an existing stage with the stage's commit."""
     text = (TESTS / "mutation" / "run.sh").read_text(encoding="utf-8")
-    sync = text[text.index("sync_stage() {"):text.index("\n}\n", text.index("sync_stage() {"))]
-    assert 'git -C "$root" diff --quiet "$staged" -- "${mutated[@]}"' in sync
-    assert "workflow/src/ino_study/statistics workflow/src/ino_study/endpoints" in sync
+    assert "MUTATED=(workflow/src/ino_study/statistics workflow/src/ino_study/endpoints)" in text
     recheck = text[text.index("if [ $mode = recheck ]"):]
-    assert recheck.index("sync_stage") < recheck.index("mutmut run")
+    assert 'git -C "$root" diff --quiet "$run_commit" -- "${MUTATED[@]}"' in recheck
+    assert recheck.index("$run_commit") < recheck.index("sync_stage") < recheck.index("mutmut run")
+    sync = text[text.index("sync_stage() {"):text.index("\n}\n", text.index("sync_stage() {"))]
+    assert 'git -C "$root" diff --quiet "$(cat "$stage/commit")" -- "${MUTATED[@]}"' in sync
 
 
 def test_the_recorded_run_kills_at_least_85_percent_of_each_package():

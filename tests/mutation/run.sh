@@ -8,16 +8,18 @@
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --resume [max-children]
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --recheck [max-children]
 # --resume continues an interrupted run in its stage (mutmut keeps each mutant's result as it comes).
-# --recheck reruns, in the last run's stage, only the mutants that run did not kill, with today's tests
-# and test selection (tests/mutation/mutmut.toml) and today's code outside the two mutated packages;
-# it refuses when statistics/ or endpoints/ changed since the run's commit (then a full run is due).
-# score.json then combines the two runs (tests/mutation/score.py) and names both commits.
+# --recheck reruns the mutants the recorded run (the committed score.json) did not kill, those judged
+# equivalent included, with today's tests, test selection (tests/mutation/mutmut.toml) and code outside the
+# two mutated packages, in the stage if there is one, else in a new stage of today's code (a clean
+# clone can recheck); it refuses when statistics/ or endpoints/ changed since the run's commit (then a
+# full run is due). score.json then combines the two (tests/mutation/score.py) and names both commits.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 stage="$root/.mutation"
 mode=full
 case "${1:-}" in --recheck) mode=recheck; shift ;; --resume) mode=resume; shift ;; esac
 children=${1:-2}
+MUTATED=(workflow/src/ino_study/statistics workflow/src/ino_study/endpoints)
 
 configure_stage() {  # the project's pytest settings in src layout, plus mutmut's (selection included)
   sed 's|^pythonpath = \["workflow/src"\]|pythonpath = ["src"]|' "$root/pyproject.toml" > "$stage/pyproject.toml"
@@ -32,10 +34,18 @@ configure_stage() {  # the project's pytest settings in src layout, plus mutmut'
   grep -q '^pythonpath = \["src"\]' "$stage/pyproject.toml"
 }
 
-write_score() {  # results file(s), seconds in all
+write_score() {  # results file, seconds in all
   python "$root/tests/mutation/score.py" "$1" "$root/tests/mutation/equivalent.json" "$2" "$(cat "$stage/commit")" \
-    "$(cat "$stage/tests_commit" 2>/dev/null || cat "$stage/commit")" > "$root/tests/mutation/score.json"
+    > "$root/tests/mutation/score.json"
   head -20 "$root/tests/mutation/score.json"
+}
+
+stage_project() {  # today's code and tests, in src layout
+  rm -rf "$stage" && mkdir -p "$stage"
+  git -C "$root" rev-parse HEAD > "$stage/commit"  # the code and tests staged (uncommitted changes aside)
+  cp -r "$root"/{Snakefile,config.yaml,config,data,docs,README.md,workflow,profiles,benchmarks,tests,results} "$stage"/
+  cp -r "$root/workflow/src" "$stage/src"
+  find "$stage" -name __pycache__ -prune -exec rm -rf {} +
 }
 
 if [ $mode = resume ]; then
@@ -50,10 +60,8 @@ if [ $mode = resume ]; then
 fi
 
 sync_stage() {  # today's tests, workflow files and unmutated code into the stage of an earlier run
-  local staged mutated=(workflow/src/ino_study/statistics workflow/src/ino_study/endpoints)
-  staged=$(cat "$stage/commit")
-  if ! git -C "$root" diff --quiet "$staged" -- "${mutated[@]}"; then
-    echo "statistics/ or endpoints/ differ from the run's commit $staged: start a full run" >&2
+  if ! git -C "$root" diff --quiet "$(cat "$stage/commit")" -- "${MUTATED[@]}"; then
+    echo "statistics/ or endpoints/ differ from the staged commit $(cat "$stage/commit"): start a full run" >&2
     exit 1
   fi
   for item in Snakefile config.yaml config data docs README.md workflow profiles benchmarks tests results; do
@@ -66,29 +74,35 @@ sync_stage() {  # today's tests, workflow files and unmutated code into the stag
     done
   done
   find "$stage" -name __pycache__ -prune -exec rm -rf {} +
-  git -C "$root" rev-parse HEAD > "$stage/tests_commit"
 }
 
 if [ $mode = recheck ]; then
-  cd "$stage"
-  test -f mutmut-results.txt -a -f commit -a -f seconds || { echo "no finished run in $stage to recheck" >&2; exit 1; }
-  sync_stage
-  test -f mutmut-results.first.txt || cp mutmut-results.txt mutmut-results.first.txt
+  recorded="$root/tests/mutation/score.json"
+  run_commit=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["commit"])' "$recorded")
+  if ! git -C "$root" diff --quiet "$run_commit" -- "${MUTATED[@]}"; then
+    echo "statistics/ or endpoints/ differ from the recorded run's commit $run_commit: start a full run" >&2
+    exit 1
+  fi
+  if [ -d "$stage/mutants" ]; then sync_stage; else stage_project; fi
+  git -C "$root" rev-parse HEAD > "$stage/tests_commit"
   configure_stage
-  mapfile -t names < <(python "$root/tests/mutation/score.py" --not-killed mutmut-results.first.txt \
-                         "$root/tests/mutation/equivalent.json")
+  cp "$recorded" "$stage/score.recorded.json"  # the run this recheck builds on
+  mapfile -t names < <(python "$root/tests/mutation/score.py" --recheck-names "$stage/score.recorded.json")
+  if [ ${#names[@]} -eq 0 ] || [ -z "${names[0]}" ]; then  # `mutmut run` with no name would run them all
+    echo "the recorded run killed every mutant: nothing to recheck" >&2
+    exit 0
+  fi
+  cd "$stage"
   start=$(date +%s)
   mutmut run --max-children "$children" "${names[@]}"
   mutmut results --all true > mutmut-results.recheck.txt
-  write_score mutmut-results.first.txt,mutmut-results.recheck.txt $(( $(cat seconds) + $(date +%s) - start ))
+  python "$root/tests/mutation/score.py" --after-recheck score.recorded.json mutmut-results.recheck.txt \
+    "$root/tests/mutation/equivalent.json" $(( $(date +%s) - start )) "$(cat tests_commit)" > "$recorded"
+  head -20 "$recorded"
   exit 0
 fi
 
-rm -rf "$stage" && mkdir -p "$stage"
-git -C "$root" rev-parse HEAD > "$stage/commit"  # the code and tests staged (uncommitted changes aside)
-cp -r "$root"/{Snakefile,config.yaml,config,data,docs,README.md,workflow,profiles,benchmarks,tests,results} "$stage"/
-cp -r "$root/workflow/src" "$stage/src"
-find "$stage" -name __pycache__ -prune -exec rm -rf {} +
+stage_project
 configure_stage
 
 cd "$stage"

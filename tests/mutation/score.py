@@ -24,19 +24,34 @@ def statuses(results_text: str) -> dict[str, str]:
     return found
 
 
-def combined(first: dict[str, str], recheck: dict[str, str]) -> dict[str, str]:
-    """The first run's statuses, with those of a recheck (`run.sh --recheck`) where it ran the mutant.
-
-    A recheck reruns only the mutants the first run did not kill, on the same code, with a test
-    selection that contains the first one's; the first run's kills stand (more tests cannot revive a
-    mutant), and mutmut lists every mutant the recheck did not run as 'not checked'."""
-    return {name: recheck[name] if recheck.get(name, "not checked") != "not checked" else status
-            for name, status in first.items()}
+def recheck_names(previous: dict) -> list[str]:
+    """The mutants a recheck reruns: every one the recorded run (`previous`, a score.json) did not
+    kill, those judged equivalent included (a test written since may kill one: then it was not)."""
+    return sorted(set(previous["not_killed"]) | set(previous["equivalent"]))
 
 
-def not_killed(by_mutant: dict[str, str], equivalent: dict[str, str]) -> list[str]:
-    """The mutants to recheck: not killed and not judged equivalent."""
-    return sorted(name for name, status in by_mutant.items() if status in NOT_KILLED and name not in equivalent)
+def after_recheck(previous: dict, recheck: dict[str, str]) -> tuple[dict[str, str], Counter]:
+    """Every mutant's status and the counts, from the recorded run (`previous`, a score.json) and a
+    recheck's `mutmut results --all true` (`recheck`: every mutant of the same code, 'not checked'
+    where the recheck did not run it).
+
+    score.json names every mutant the run did not kill, so any other mutant was killed (or timed out:
+    both count as killed; the counts carry the run's split). A kill stands: a recheck reruns only
+    mutants not killed, on the same code, with tests that include the run's. A listed mutant the
+    recheck did not run keeps the run's count; its status here is the run's, or for one judged
+    equivalent (score.json keeps the reason, not the status) a stand-in, "survived". Raises ValueError if the recheck's mutants are not the run's."""
+    listed = {name: "survived" for name in previous["equivalent"]} | previous["not_killed"]
+    unknown = set(listed) - set(recheck)
+    killed_before = sum(previous["counts"].get(status, 0) for status in KILLED)
+    if unknown or len(recheck) - len(listed) != killed_before:
+        raise ValueError(f"the recheck's mutants are not those of the recorded run ({len(recheck)} mutants, "
+                         f"{len(listed)} listed not killed, {killed_before} killed; unknown: {sorted(unknown)[:3]})")
+    rerun = {name: status for name, status in recheck.items() if status != "not checked"}
+    by_mutant = {name: rerun.get(name, listed.get(name, "killed")) for name in recheck}
+    counts = Counter(previous["counts"])
+    counts.subtract(listed[name] for name in rerun)
+    counts.update(rerun.values())
+    return by_mutant, +counts
 
 
 def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: int, commit: str = "",
@@ -68,16 +83,25 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
     }
 
 
-if __name__ == "__main__":
-    # score.py RESULTS[,RECHECK] EQUIVALENT SECONDS COMMIT [TESTS_COMMIT]   -> score.json on stdout
-    # score.py --not-killed RESULTS EQUIVALENT               -> the names to recheck, one a line
-    if sys.argv[1] == "--not-killed":
-        names = not_killed(statuses(Path(sys.argv[2]).read_text()), json.loads(Path(sys.argv[3]).read_text()))
-        print("\n".join(names))
-        sys.exit(0)
-    results, equivalent_file, seconds, commit = sys.argv[1:5]
-    tests_commit = sys.argv[5] if len(sys.argv) > 5 else commit
-    runs = [statuses(Path(name).read_text()) for name in results.split(",")]
-    by_mutant = combined(*runs) if len(runs) == 2 else runs[0]
-    report = summarise(by_mutant, json.loads(Path(equivalent_file).read_text()), int(seconds), commit, tests_commit)
+def main(argv: list[str]) -> None:
+    """score.py RESULTS EQUIVALENT SECONDS COMMIT                 -> score.json of a full run, on stdout
+    score.py --recheck-names SCORE                                -> the mutants to rerun, one a line
+    score.py --after-recheck SCORE RESULTS EQUIVALENT SECONDS TESTS_COMMIT -> score.json after a recheck"""
+    read_json = lambda path: json.loads(Path(path).read_text(encoding="utf-8"))  # noqa: E731
+    if argv[0] == "--recheck-names":
+        print("\n".join(recheck_names(read_json(argv[1]))))
+        return
+    if argv[0] == "--after-recheck":
+        previous = read_json(argv[1])
+        by_mutant, counts = after_recheck(previous, statuses(Path(argv[2]).read_text()))
+        seconds = previous["seconds"] + int(argv[4])
+        report = summarise(by_mutant, read_json(argv[3]), seconds, previous["commit"], argv[5])
+        report["counts"] = dict(sorted(counts.items()))
+    else:
+        results, equivalent_file, seconds, commit = argv[:4]
+        report = summarise(statuses(Path(results).read_text()), read_json(equivalent_file), int(seconds), commit)
     print(json.dumps(report, indent=2, sort_keys=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
