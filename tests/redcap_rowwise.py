@@ -15,7 +15,7 @@ from ino_study.records.quality import Finding, short_value
 from ino_study.records.read import RawTable
 from ino_study.records.redcap import (
     BINARY_LABELS, CODED_TYPES, FIELD_COLUMNS, NON_REPEATING, RECORD_ID, SPECIAL_COLUMNS, Field,
-    _dictionary_and_export, _header_columns, _listing, _read_csv, field_names,
+    _dictionary_and_export, _listing, _read_csv, checked_header, field_names,
 )
 
 
@@ -44,12 +44,7 @@ def read_redcap_export_rowwise(path: str | Path, dictionary_path: str | Path | N
     def error(table, line, column, rule, patient=None, value=None, where=None) -> None:
         findings.append(Finding("error", table, where or name, line, column, patient, value, rule, "stop"))
 
-    if not header or header[0] != RECORD_ID:
-        error("-", 1, header[0] if header else None,
-              f"the first column of a REDCap export is the record ID, '{RECORD_ID}' by the convention")
-        return {}, findings
-
-    columns = _header_columns(header, fields, error)
+    columns = checked_header(header, fields, error)
     if findings:
         return {}, findings
     at = {c: header.index(c) for c in SPECIAL_COLUMNS if c in header}

@@ -339,15 +339,21 @@ def read_redcap_export(path: str | Path, dictionary_path: str | Path | None
     def error(table, line, column, rule, patient=None, value=None, where=None) -> None:
         findings.append(Finding("error", table, where or name, line, column, patient, value, rule, "stop"))
 
-    if not header or header[0] != RECORD_ID:
-        error("-", 1, header[0] if header else None,
-              f"the first column of a REDCap export is the record ID, '{RECORD_ID}' by the convention")
-        return {}, findings
-
-    columns = _header_columns(header, fields, error)
+    columns = checked_header(header, fields, error)
     if findings:
         return {}, findings
     return _read_rows(name, header, columns, [c[1:] for c in cells], fields)
+
+
+def checked_header(header: list[str], fields: dict[str, Field], error) -> list[_Column]:
+    """The export's columns, read from its header row; a header that does not start with the record
+    ID, or names a column the dictionary does not explain, is reported through `error` (then the
+    columns are not to be used)."""
+    if not header or header[0] != RECORD_ID:
+        error("-", 1, header[0] if header else None,
+              f"the first column of a REDCap export is the record ID, '{RECORD_ID}' by the convention")
+        return []
+    return _header_columns(header, fields, error)
 
 
 def _header_columns(header: list[str], fields: dict[str, Field], error) -> list[_Column]:
