@@ -376,8 +376,7 @@ def test_docx_rows_put_together_are_those_python_docx_builds(rows, breaks):
     """_add_column_rows (rows assembled as text from each column's distinct cells, parsed at once) gives
     the XML of python-docx's table.add_row() and cell.text, 8 pt, cell by cell; a table with a tab or a
     line break goes the row-by-row way, also the same."""
-    from docx.shared import Pt
-    from test_tables import _docx_table_xml
+    from test_tables import _docx_table_xml, _python_docx_rows
 
     from ino_study.tables.export import _add_column_rows, _column_codes
 
@@ -386,14 +385,6 @@ def test_docx_rows_put_together_are_those_python_docx_builds(rows, breaks):
     frame = pd.DataFrame(rows, columns=["one", "two"], dtype=object) if rows else pd.DataFrame(
         {"one": pd.Series([], dtype=object), "two": pd.Series([], dtype=object)})
 
-    def python_docx(document, table):
-        for row in rows:
-            for cell, text in zip(table.add_row().cells, row):
-                cell.text = text
-                for paragraph in cell.paragraphs:
-                    for run in paragraph.runs:
-                        run.font.size = Pt(8)
-
     columns = [_column_codes(frame, index, lambda c, v: str(v)) for index in range(2)]
     assert _docx_table_xml(lambda document, table: _add_column_rows(document, table, columns, len(frame))) == \
-        _docx_table_xml(python_docx)
+        _docx_table_xml(_python_docx_rows(rows))

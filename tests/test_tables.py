@@ -168,17 +168,11 @@ def _docx_table_xml(fill) -> bytes:
     return etree.tostring(document.element.body)
 
 
-def test_docx_rows_copied_from_a_template_are_those_python_docx_builds():
-    """write_docx adds the rows of a large table by copying one built row (tables.export._add_rows):
-    the XML must be what python-docx's table.add_row() and cell.text give, cell by cell in 8 pt, also for
-    the cells python-docx writes specially (empty, tab, line breaks, leading/trailing spaces, markup)."""
+def _python_docx_rows(rows):
+    """The reference: `rows` added as python-docx adds them (table.add_row(), cell.text), in 8 pt."""
     from docx.shared import Pt
-    from ino_study.tables.export import _add_rows
 
-    rows = [["a", "1,234"], ["", " padded "], ["tab\there", "line\nbreak\r\nend"], ["<&>", "Гепатотоксичность"],
-            ["x", ""], ["  ", "\t"]]
-
-    def python_docx(document, table):
+    def fill(document, table):
         for row in rows:
             for cell, text in zip(table.add_row().cells, row):
                 cell.text = text
@@ -186,7 +180,19 @@ def test_docx_rows_copied_from_a_template_are_those_python_docx_builds():
                     for run in paragraph.runs:
                         run.font.size = Pt(8)
 
-    expected = _docx_table_xml(python_docx)
+    return fill
+
+
+def test_docx_rows_copied_from_a_template_are_those_python_docx_builds():
+    """write_docx adds the rows of a large table by copying one built row (tables.export._add_rows):
+    the XML must be what python-docx's table.add_row() and cell.text give, cell by cell in 8 pt, also for
+    the cells python-docx writes specially (empty, tab, line breaks, leading/trailing spaces, markup)."""
+    from ino_study.tables.export import _add_rows
+
+    rows = [["a", "1,234"], ["", " padded "], ["tab\there", "line\nbreak\r\nend"], ["<&>", "Гепатотоксичность"],
+            ["x", ""], ["  ", "\t"]]
+
+    expected = _docx_table_xml(_python_docx_rows(rows))
     assert _docx_table_xml(lambda document, table: _add_rows(document, table, rows)) == expected
     assert expected.count(b"<w:tr") == 1 + len(rows) and b"<w:tab/>" in expected  # the reference did its job
     assert _docx_table_xml(lambda document, table: _add_rows(document, table, [])) == \
