@@ -15,7 +15,8 @@ import pytest
 from ino_study.endpoints.adsl import add_cr1_duration, age_group
 
 # 2019-01-01 -> 2019-07-01: 31 + 28 + 31 + 30 + 31 + 30 = 181 days = 181 / 30.4375 = 5.9466 -> 5.95 months
-# 2018-01-01 -> 2020-01-01: 365 + 365 = 730 days = 730 / 30.4375 = 24 - 0.5 / 30.4375 = 23.9836 -> 23.98 months
+# 2018-01-01 -> 2020-01-01: 365 + 365 = 730 days = 730 / 30.4375 = 24 - 0.5 / 30.4375 = 23.9836
+#   -> 23.98 months
 SHORT_CR1 = ("2019-01-01", "2019-07-01", 5.95)
 LONG_CR1 = ("2018-01-01", "2020-01-01", 23.98)
 
@@ -78,7 +79,8 @@ def test_base_is_neither_changed_nor_copied():
     before = base.copy(deep=True)
     out = add_cr1_duration(base)
     pd.testing.assert_frame_equal(base, before)  # prior_lines still float, no new columns
-    assert np.shares_memory(out["age_at_first_dose_years"].to_numpy(), base["age_at_first_dose_years"].to_numpy())
+    column = "age_at_first_dose_years"
+    assert np.shares_memory(out[column].to_numpy(), base[column].to_numpy())
 
 
 def documented_map(values: pd.Series) -> pd.Series:
