@@ -105,17 +105,92 @@ def test_the_score_names_the_mutated_code_and_the_tests_that_ran():
     assert (report["commit"], report["tests_commit"]) == ("abc", "def")
 
 
-def test_a_recheck_refuses_when_the_mutated_packages_changed():
-    """run.sh --recheck runs today's tests against mutants of the recorded run's code, which is sound
-    only while the two mutated packages are what the run mutated; it compares them with the run's
-    commit (score.json) first, and those of an existing stage with the stage's commit."""
+def load_changed_functions_module():
+    spec = importlib.util.spec_from_file_location("changed_functions", TESTS / "mutation" / "changed_functions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MODULE_BEFORE = """
+LIMIT = 3
+
+
+def first(x):
+    return x + 1  # one
+
+
+class Rules:
+    kind = "a"
+
+    def method(self):
+        return 2
+
+
+def second(y):
+    return y * 2
+"""
+
+
+@pytest.mark.parametrize("edit, changed", [
+    # comments, blank lines and moving a function do not change its mutants
+    (lambda s: s.replace("# one", "# a comment").replace("\n\n\ndef first", "\n\n\n\ndef first"), []),
+    # a changed body: that function only
+    (lambda s: s.replace("y * 2", "y * 3"), ["m.x_second"]),
+    # a method: mutmut's name for it
+    (lambda s: s.replace("return 2", "return 3"), ["m.xǁRulesǁmethod"]),
+    # code outside the functions (a constant, a class attribute): every function of the module
+    (lambda s: s.replace("LIMIT = 3", "LIMIT = 4"), ["m.x_first", "m.x_second", "m.xǁRulesǁmethod"]),
+    (lambda s: s.replace('kind = "a"', 'kind = "b"'), ["m.x_first", "m.x_second", "m.xǁRulesǁmethod"]),
+    # a new function
+    (lambda s: s + "\n\ndef third():\n    return 0\n", ["m.x_third"]),
+])
+def test_the_functions_a_recheck_reruns_are_those_whose_source_changed(edit, changed):
+    module = load_changed_functions_module()
+    assert module.changed_functions({"m": MODULE_BEFORE}, {"m": edit(MODULE_BEFORE)}) == changed
+    # a new module: all of its functions
+    assert module.changed_functions({}, {"m": MODULE_BEFORE}) == ["m.x_first", "m.x_second", "m.xǁRulesǁmethod"]
+
+
+def test_a_recheck_after_a_change_reruns_every_mutant_of_the_changed_functions():
+    score = load_score_module()
+    recorded = RECORDED | {"mutants_by_function": {"ino_study.statistics.f": 4, "ino_study.endpoints.g": 2},
+                           "timeouts": ["ino_study.statistics.f__mutmut_2"]}
+    changed = frozenset({"ino_study.endpoints.g"})
+    assert score.recheck_names(recorded, changed) == [
+        "ino_study.statistics.f__mutmut_3", "ino_study.statistics.f__mutmut_4", "ino_study.endpoints.g__mutmut_*"]
+    # g now has three mutants, all run; f's survivors rerun, its kills and its timeout stand
+    recheck = {"ino_study.statistics.f__mutmut_1": "not checked", "ino_study.statistics.f__mutmut_2": "not checked",
+               "ino_study.statistics.f__mutmut_3": "survived", "ino_study.statistics.f__mutmut_4": "survived",
+               "ino_study.endpoints.g__mutmut_1": "killed", "ino_study.endpoints.g__mutmut_2": "killed",
+               "ino_study.endpoints.g__mutmut_3": "survived"}
+    by_mutant, counts = score.after_recheck(recorded, recheck, changed)
+    assert by_mutant["ino_study.statistics.f__mutmut_2"] == "timeout"
+    assert dict(counts) == {"killed": 3, "timeout": 1, "survived": 3}
+    report = score.summarise(by_mutant, recorded["equivalent"], 1)
+    assert report["mutants_by_function"] == {"ino_study.endpoints.g": 3, "ino_study.statistics.f": 4}
+    assert report["timeouts"] == ["ino_study.statistics.f__mutmut_2"]
+    # a changed function whose mutants did not all run, and an unchanged one with other mutants, are refused
+    with pytest.raises(ValueError, match="not run"):
+        score.after_recheck(recorded, recheck | {"ino_study.endpoints.g__mutmut_3": "not checked"}, changed)
+    with pytest.raises(ValueError, match="other mutants"):
+        score.after_recheck(recorded, recheck | {"ino_study.statistics.f__mutmut_5": "not checked"}, changed)
+    # a score.json without counts by function cannot say which mutants a change leaves as they were
+    with pytest.raises(ValueError, match="full run"):
+        score.after_recheck(RECORDED, recheck, changed)
+
+
+def test_a_recheck_runs_the_changed_functions_of_committed_code():
+    """run.sh --recheck compares today's committed packages with the recorded run's commit function by
+    function (changed_functions.py) and passes the changed ones to score.py; uncommitted changes in the
+    packages are refused (score.json names a commit), and a stage of other code is staged anew."""
     text = (TESTS / "mutation" / "run.sh").read_text(encoding="utf-8")
     assert "MUTATED=(workflow/src/ino_study/statistics workflow/src/ino_study/endpoints)" in text
     recheck = text[text.index("if [ $mode = recheck ]"):]
-    assert 'git -C "$root" diff --quiet "$run_commit" -- "${MUTATED[@]}"' in recheck
-    assert recheck.index("$run_commit") < recheck.index("sync_stage") < recheck.index("mutmut run")
-    sync = text[text.index("sync_stage() {"):text.index("\n}\n", text.index("sync_stage() {"))]
-    assert 'git -C "$root" diff --quiet "$(cat "$stage/commit")" -- "${MUTATED[@]}"' in sync
+    assert 'git -C "$root" diff --quiet HEAD -- "${MUTATED[@]}"' in recheck
+    assert 'changed_functions.py" "$run_commit"' in recheck
+    assert recheck.index("changed_functions.py") < recheck.index("mutmut run") < recheck.index("--after-recheck")
+    assert 'git -C "$root" diff --quiet "$(cat "$stage/commit")" -- "${MUTATED[@]}"' in recheck
 
 
 def test_the_recorded_run_kills_at_least_85_percent_of_each_package():

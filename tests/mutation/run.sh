@@ -10,9 +10,10 @@
 # --resume continues an interrupted run in its stage (mutmut keeps each mutant's result as it comes).
 # --recheck reruns the mutants the recorded run (the committed score.json) did not kill, those judged
 # equivalent included, with today's tests, test selection (tests/mutation/mutmut.toml) and code outside the
-# two mutated packages, in the stage if there is one, else in a new stage of today's code (a clean
-# clone can recheck); it refuses when statistics/ or endpoints/ changed since the run's commit (then a
-# full run is due). score.json then combines the two (tests/mutation/score.py) and names both commits.
+# two mutated packages, in the stage if its code is today's, else in a new stage of today's code (a
+# clean clone can recheck). Where a function of statistics/ or endpoints/ changed since the run's commit
+# (tests/mutation/changed_functions.py), it reruns all of that function's mutants too. score.json then
+# combines the two (tests/mutation/score.py) and names both commits.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 stage="$root/.mutation"
@@ -79,25 +80,36 @@ sync_stage() {  # today's tests, workflow files and unmutated code into the stag
 if [ $mode = recheck ]; then
   recorded="$root/tests/mutation/score.json"
   run_commit=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["commit"])' "$recorded")
-  if ! git -C "$root" diff --quiet "$run_commit" -- "${MUTATED[@]}"; then
-    echo "statistics/ or endpoints/ differ from the recorded run's commit $run_commit: start a full run" >&2
+  if ! git -C "$root" diff --quiet HEAD -- "${MUTATED[@]}"; then
+    echo "statistics/ or endpoints/ have uncommitted changes: commit them first (score.json names the commit)" >&2
     exit 1
   fi
-  if [ -d "$stage/mutants" ]; then sync_stage; else stage_project; fi
+  changed=$(mktemp)
+  python "$root/tests/mutation/changed_functions.py" "$run_commit" > "$changed"
+  if [ -d "$stage/mutants" ] && git -C "$root" diff --quiet "$(cat "$stage/commit")" -- "${MUTATED[@]}"; then
+    sync_stage  # the stage's mutants are today's
+  else
+    stage_project
+  fi
   git -C "$root" rev-parse HEAD > "$stage/tests_commit"
   configure_stage
   cp "$recorded" "$stage/score.recorded.json"  # the run this recheck builds on
-  mapfile -t names < <(python "$root/tests/mutation/score.py" --recheck-names "$stage/score.recorded.json")
+  mv "$changed" "$stage/changed_functions.txt"
+  # the recorded survivors of unchanged functions, and every mutant of a changed one (mutmut's wildcard)
+  mapfile -t names < <(python "$root/tests/mutation/score.py" --recheck-names "$stage/score.recorded.json" \
+                         "$stage/changed_functions.txt")
   if [ ${#names[@]} -eq 0 ] || [ -z "${names[0]}" ]; then  # `mutmut run` with no name would run them all
-    echo "the recorded run killed every mutant: nothing to recheck" >&2
+    echo "the recorded run killed every mutant and no function changed: nothing to recheck" >&2
     exit 0
   fi
+  echo "rechecking ${#names[@]} mutants and patterns; changed functions: $(wc -l < "$stage/changed_functions.txt")" >&2
   cd "$stage"
   start=$(date +%s)
   mutmut run --max-children "$children" "${names[@]}"
   mutmut results --all true > mutmut-results.recheck.txt
   python "$root/tests/mutation/score.py" --after-recheck score.recorded.json mutmut-results.recheck.txt \
-    "$root/tests/mutation/equivalent.json" $(( $(date +%s) - start )) "$(cat tests_commit)" > "$recorded"
+    "$root/tests/mutation/equivalent.json" $(( $(date +%s) - start )) "$(cat tests_commit)" \
+    changed_functions.txt > "$recorded"
   head -20 "$recorded"
   exit 0
 fi

@@ -24,30 +24,61 @@ def statuses(results_text: str) -> dict[str, str]:
     return found
 
 
-def recheck_names(previous: dict) -> list[str]:
+def function_of(name: str) -> str:
+    """The function a mutant belongs to, as mutmut names it: ino_study.endpoints.adsl.x_add_cr1_duration
+    for ino_study.endpoints.adsl.x_add_cr1_duration__mutmut_12."""
+    return name.rpartition("__mutmut_")[0]
+
+
+def recheck_names(previous: dict, changed: frozenset[str] = frozenset()) -> list[str]:
     """The mutants a recheck reruns: every one the recorded run (`previous`, a score.json) did not
-    kill, those judged equivalent included (a test written since may kill one: then it was not)."""
-    return sorted(set(previous["not_killed"]) | set(previous["equivalent"]))
+    kill, those judged equivalent included (a test written since may kill one: then it was not), and,
+    as mutmut's wildcard patterns, every mutant of the `changed` functions."""
+    listed = {name for name in [*previous["not_killed"], *previous["equivalent"]] if function_of(name) not in changed}
+    return sorted(listed) + [f"{function}__mutmut_*" for function in sorted(changed)]
 
 
-def after_recheck(previous: dict, recheck: dict[str, str]) -> tuple[dict[str, str], Counter]:
+def after_recheck(previous: dict, recheck: dict[str, str], changed: frozenset[str] = frozenset()
+                  ) -> tuple[dict[str, str], Counter]:
     """Every mutant's status and the counts, from the recorded run (`previous`, a score.json) and a
-    recheck's `mutmut results --all true` (`recheck`: every mutant of the same code, 'not checked'
-    where the recheck did not run it).
+    recheck's `mutmut results --all true` (`recheck`: every mutant of today's code, 'not checked' where
+    the recheck did not run it), in which every mutant of the `changed` functions ran
+    (tests/mutation/changed_functions.py names them).
 
-    score.json names every mutant the run did not kill, so any other mutant was killed (or timed out:
-    both count as killed; the counts carry the run's split). A kill stands: a recheck reruns only
-    mutants not killed, on the same code, with tests that include the run's. A listed mutant the
-    recheck did not run keeps the run's count; its status here is the run's, or for one judged
-    equivalent (score.json keeps the reason, not the status) a stand-in, "survived". Raises ValueError if the recheck's mutants are not the run's."""
+    score.json names every mutant the run did not kill, so any other mutant of an unchanged function
+    was killed (or timed out, if score.json names it under `timeouts`: both count as killed). A kill
+    stands: a recheck reruns only mutants not killed, with tests that include the run's. A listed
+    mutant the recheck did not run keeps the run's status, or for one judged equivalent (score.json
+    keeps the reason, not the status) a stand-in, "survived". The mutants of a changed function are
+    those the recheck ran. Raises ValueError if an unchanged function has other mutants than in the
+    run (compared by number: score.json's `mutants_by_function`; a score.json without it allows a
+    recheck of unchanged packages only, compared by the total), or a changed function's mutants did
+    not all run. With nothing changed the counts are the run's, moved by the statuses rerun (so a
+    run's timeouts that score.json does not name still count as timeouts)."""
+    before = previous.get("mutants_by_function")
+    if changed and before is None:
+        raise ValueError("the recorded run does not count its mutants by function: a full run is due")
     listed = {name: "survived" for name in previous["equivalent"]} | previous["not_killed"]
+    listed = {name: status for name, status in listed.items() if function_of(name) not in changed}
     unknown = set(listed) - set(recheck)
-    killed_before = sum(previous["counts"].get(status, 0) for status in KILLED)
-    if unknown or len(recheck) - len(listed) != killed_before:
-        raise ValueError(f"the recheck's mutants are not those of the recorded run ({len(recheck)} mutants, "
-                         f"{len(listed)} listed not killed, {killed_before} killed; unknown: {sorted(unknown)[:3]})")
+    now = Counter(function_of(name) for name in recheck)
+    if before is not None:
+        differ = sorted(f for f, n in now.items() if f not in changed and before.get(f) != n)
+    else:
+        killed_before = sum(previous["counts"].get(status, 0) for status in KILLED)
+        differ = [] if len(recheck) - len(listed) == killed_before else [f"{len(recheck)} mutants in all"]
+    if unknown or differ:
+        raise ValueError(f"the recheck's mutants are not those of the recorded run (unknown: {sorted(unknown)[:3]}; "
+                         f"other mutants than the run's in: {differ[:3]})")
     rerun = {name: status for name, status in recheck.items() if status != "not checked"}
-    by_mutant = {name: rerun.get(name, listed.get(name, "killed")) for name in recheck}
+    missed = sorted(name for name in recheck if function_of(name) in changed and name not in rerun)
+    if missed:
+        raise ValueError(f"mutants of changed functions not run: {missed[:3]}")
+    timeouts = set(previous.get("timeouts", []))
+    by_mutant = {name: rerun.get(name, listed.get(name, "timeout" if name in timeouts else "killed"))
+                 for name in recheck}
+    if changed or before is not None:
+        return by_mutant, Counter(by_mutant.values())
     counts = Counter(previous["counts"])
     counts.subtract(listed[name] for name in rerun)
     counts.update(rerun.values())
@@ -80,22 +111,29 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
         "score_by_package": by_package,
         "equivalent": {name: equivalent[name] for name in not_killed if name in equivalent},
         "not_killed": {name: by_mutant[name] for name in unexplained},
+        "timeouts": sorted(name for name, status in by_mutant.items() if status == "timeout"),
+        # how many mutants each function has: a later recheck reruns only the changed functions' mutants
+        "mutants_by_function": dict(sorted(Counter(function_of(name) for name in by_mutant).items())),
     }
 
 
 def main(argv: list[str]) -> None:
     """score.py RESULTS EQUIVALENT SECONDS COMMIT                 -> score.json of a full run, on stdout
-    score.py --recheck-names SCORE                                -> the mutants to rerun, one a line
-    score.py --after-recheck SCORE RESULTS EQUIVALENT SECONDS TESTS_COMMIT -> score.json after a recheck"""
+    score.py --recheck-names SCORE [CHANGED]                      -> the mutants to rerun, one a line
+    score.py --after-recheck SCORE RESULTS EQUIVALENT SECONDS TESTS_COMMIT [CHANGED]
+                                  -> score.json after a recheck (CHANGED: a file of changed functions)"""
     read_json = lambda path: json.loads(Path(path).read_text(encoding="utf-8"))  # noqa: E731
     if argv[0] == "--recheck-names":
-        print("\n".join(recheck_names(read_json(argv[1]))))
+        changed = frozenset(Path(argv[2]).read_text().split()) if len(argv) > 2 else frozenset()
+        print("\n".join(recheck_names(read_json(argv[1]), changed)))
         return
     if argv[0] == "--after-recheck":
         previous = read_json(argv[1])
-        by_mutant, counts = after_recheck(previous, statuses(Path(argv[2]).read_text()))
+        changed = frozenset(Path(argv[6]).read_text().split()) if len(argv) > 6 else frozenset()
+        by_mutant, counts = after_recheck(previous, statuses(Path(argv[2]).read_text()), changed)
         seconds = previous["seconds"] + int(argv[4])
-        report = summarise(by_mutant, read_json(argv[3]), seconds, previous["commit"], argv[5])
+        commit = argv[5] if changed else previous["commit"]  # the code mutated: today's once a function changed
+        report = summarise(by_mutant, read_json(argv[3]), seconds, commit, argv[5])
         report["counts"] = dict(sorted(counts.items()))
     else:
         results, equivalent_file, seconds, commit = argv[:4]
