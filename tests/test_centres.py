@@ -191,6 +191,21 @@ def test_error_a_centre_whose_column_map_is_invalid():
         "death_cause, relapse_date)"]
 
 
+def test_a_top_level_column_map_that_is_invalid_is_reported_once_not_per_centre():
+    """The centres inherit the top-level column_map; the start-up check reports its problem once, as
+    "config key column_map" (records.smk: column_map.problem_messages), not again for each centre.
+    A centre with its own map is still checked."""
+    from ino_study.records.column_map import problem_messages
+
+    bad = {"follow_up": {"Статус": "status"}}
+    config = pooled_config([{"centre": "A", "path": str(RU_WORKBOOK)}, {"centre": "B", "path": str(RU_WORKBOOK)},
+                            {"centre": "C", "path": str(RU_WORKBOOK), "column_map": {"patients": {"Пол": "gender"}}}],
+                           column_map=bad)
+    assert len(problem_messages(config["column_map"])) == 1
+    assert [line.split(":")[0] for line in config_problems(config, PROJECT_ROOT)] == [
+        "config key raw_data, centre 'C'"]
+
+
 def test_error_a_centres_column_map_with_two_headers_for_one_column():
     config = pooled_config([{"centre": "A", "path": str(RU_WORKBOOK),
                              "column_map": {"patients": {"Пол": "sex", "Gender": "sex"}}}])

@@ -164,6 +164,8 @@ def config_problems(config: Mapping[str, Any], root: str | Path = ".") -> list[s
                                 "dictionary CSV), in the entry or at the top level")
             elif not (root / centre.redcap_data_dictionary).exists():
                 problems.append(f"{where}: redcap_data_dictionary '{centre.redcap_data_dictionary}' does not exist")
+        if centre.column_map == (config.get("column_map") or {}):
+            continue  # the top-level map, which the start-up check reports once as "config key column_map"
         for table, text in column_map_problems(centre.column_map):
             problems.append(f"{where}: column_map{'' if table is None else '.' + table}: {text}")
     return problems
