@@ -7,18 +7,25 @@
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh [max-children]
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --resume [max-children]
 #   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --recheck [max-children]
+#   PATH=$PWD/.venv-mutation/bin:$PATH bash tests/mutation/run.sh --recheck-changed [max-children]
 # --resume continues an interrupted run in its stage (mutmut keeps each mutant's result as it comes).
 # --recheck reruns the mutants the recorded run (the committed score.json) did not kill, those judged
 # equivalent included, with today's tests, test selection (tests/mutation/mutmut.toml) and code outside the
 # two mutated packages, in the stage if its code is today's, else in a new stage of today's code (a
 # clean clone can recheck). Where a function of statistics/ or endpoints/ changed since the run's commit
 # (tests/mutation/changed_functions.py), it reruns all of that function's mutants too. score.json then
-# combines the two (tests/mutation/score.py) and names both commits.
+# combines the two (tests/mutation/score.py) and names both commits. --recheck-changed: the same, but the
+# mutants judged equivalent keep their recorded status (quicker, after a code change).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 stage="$root/.mutation"
 mode=full
-case "${1:-}" in --recheck) mode=recheck; shift ;; --resume) mode=resume; shift ;; esac
+equivalent=""
+case "${1:-}" in
+  --recheck) mode=recheck; shift ;;
+  --recheck-changed) mode=recheck; equivalent=--not-equivalent; shift ;;
+  --resume) mode=resume; shift ;;
+esac
 children=${1:-2}
 MUTATED=(workflow/src/ino_study/statistics workflow/src/ino_study/endpoints)
 
@@ -97,7 +104,7 @@ if [ $mode = recheck ]; then
   mv "$changed" "$stage/changed_functions.txt"
   # the recorded survivors of unchanged functions, and every mutant of a changed one (mutmut's wildcard)
   mapfile -t names < <(python "$root/tests/mutation/score.py" --recheck-names "$stage/score.recorded.json" \
-                         "$stage/changed_functions.txt")
+                         "$stage/changed_functions.txt" $equivalent)
   if [ ${#names[@]} -eq 0 ] || [ -z "${names[0]}" ]; then  # `mutmut run` with no name would run them all
     echo "the recorded run killed every mutant and no function changed: nothing to recheck" >&2
     exit 0

@@ -30,12 +30,13 @@ def function_of(name: str) -> str:
     return name.rpartition("__mutmut_")[0]
 
 
-def recheck_names(previous: dict, changed: frozenset[str] = frozenset()) -> list[str]:
+def recheck_names(previous: dict, changed: frozenset[str] = frozenset(), equivalent: bool = True) -> list[str]:
     """The mutants a recheck reruns: every one the recorded run (`previous`, a score.json) did not
-    kill, those judged equivalent included (a test written since may kill one: then it was not), and,
-    as mutmut's wildcard patterns, every mutant of the `changed` functions."""
-    listed = {name for name in [*previous["not_killed"], *previous["equivalent"]] if function_of(name) not in changed}
-    return sorted(listed) + [f"{function}__mutmut_*" for function in sorted(changed)]
+    kill, those judged equivalent included unless `equivalent` is False (a test written since may kill
+    one: then it was not), and, as mutmut's wildcard patterns, every mutant of the `changed` functions."""
+    listed = [*previous["not_killed"], *(previous["equivalent"] if equivalent else [])]
+    return (sorted(name for name in listed if function_of(name) not in changed)
+            + [f"{function}__mutmut_*" for function in sorted(changed)])
 
 
 def after_recheck(previous: dict, recheck: dict[str, str], changed: frozenset[str] = frozenset()
@@ -46,10 +47,10 @@ def after_recheck(previous: dict, recheck: dict[str, str], changed: frozenset[st
     (tests/mutation/changed_functions.py names them).
 
     score.json names every mutant the run did not kill, so any other mutant of an unchanged function
-    was killed (or timed out, if score.json names it under `timeouts`: both count as killed). A kill
-    stands: a recheck reruns only mutants not killed, with tests that include the run's. A listed
-    mutant the recheck did not run keeps the run's status, or for one judged equivalent (score.json
-    keeps the reason, not the status) a stand-in, "survived". The mutants of a changed function are
+    was killed (or timed out: score.json's `other_statuses` names each mutant neither killed nor
+    survived; both count as killed). A kill stands: a recheck reruns only mutants not killed, with
+    tests that include the run's. A mutant the recheck did not run keeps the run's status (for one
+    judged equivalent, "survived" unless `other_statuses` names another). The mutants of a changed function are
     those the recheck ran. Raises ValueError if an unchanged function has other mutants than in the
     run (compared by number: score.json's `mutants_by_function`; a score.json without it allows a
     recheck of unchanged packages only, compared by the total), or a changed function's mutants did
@@ -74,9 +75,8 @@ def after_recheck(previous: dict, recheck: dict[str, str], changed: frozenset[st
     missed = sorted(name for name in recheck if function_of(name) in changed and name not in rerun)
     if missed:
         raise ValueError(f"mutants of changed functions not run: {missed[:3]}")
-    timeouts = set(previous.get("timeouts", []))
-    by_mutant = {name: rerun.get(name, listed.get(name, "timeout" if name in timeouts else "killed"))
-                 for name in recheck}
+    other = previous.get("other_statuses", {})
+    by_mutant = {name: rerun.get(name, other.get(name, listed.get(name, "killed"))) for name in recheck}
     if changed or before is not None:
         return by_mutant, Counter(by_mutant.values())
     counts = Counter(previous["counts"])
@@ -111,7 +111,9 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
         "score_by_package": by_package,
         "equivalent": {name: equivalent[name] for name in not_killed if name in equivalent},
         "not_killed": {name: by_mutant[name] for name in unexplained},
-        "timeouts": sorted(name for name, status in by_mutant.items() if status == "timeout"),
+        # each mutant neither killed nor survived (timeout, no tests, suspicious): what a later recheck keeps
+        "other_statuses": {name: status for name, status in sorted(by_mutant.items())
+                           if status not in ("killed", "survived")},
         # how many mutants each function has: a later recheck reruns only the changed functions' mutants
         "mutants_by_function": dict(sorted(Counter(function_of(name) for name in by_mutant).items())),
     }
@@ -119,13 +121,13 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
 
 def main(argv: list[str]) -> None:
     """score.py RESULTS EQUIVALENT SECONDS COMMIT                 -> score.json of a full run, on stdout
-    score.py --recheck-names SCORE [CHANGED]                      -> the mutants to rerun, one a line
+    score.py --recheck-names SCORE CHANGED [--not-equivalent]     -> the mutants to rerun, one a line
     score.py --after-recheck SCORE RESULTS EQUIVALENT SECONDS TESTS_COMMIT [CHANGED]
                                   -> score.json after a recheck (CHANGED: a file of changed functions)"""
     read_json = lambda path: json.loads(Path(path).read_text(encoding="utf-8"))  # noqa: E731
     if argv[0] == "--recheck-names":
-        changed = frozenset(Path(argv[2]).read_text().split()) if len(argv) > 2 else frozenset()
-        print("\n".join(recheck_names(read_json(argv[1]), changed)))
+        changed = frozenset(Path(argv[2]).read_text().split())
+        print("\n".join(recheck_names(read_json(argv[1]), changed, "--not-equivalent" not in argv)))
         return
     if argv[0] == "--after-recheck":
         previous = read_json(argv[1])
