@@ -15,20 +15,12 @@ from ino_study.records.quality import Finding, short_value
 from ino_study.records.read import RawTable
 from ino_study.records.redcap import (
     BINARY_LABELS, CODED_TYPES, FIELD_COLUMNS, NON_REPEATING, RECORD_ID, SPECIAL_COLUMNS, Field,
-    _dictionary_and_export, _listing, _read_csv, checked_header, field_names,
+    _decode, _dictionary_and_export, _listing, _read_csv, checked_header, field_names,
 )
 
 
 def _instance(text: str) -> int | None:
     return int(text) if re.fullmatch(r"[1-9][0-9]*", text.strip()) else None
-
-
-def _decode(field_: Field, cell: str) -> str | None:
-    if field_.type in CODED_TYPES:
-        return field_.choices.get(cell)
-    if field_.type in BINARY_LABELS:
-        return BINARY_LABELS[field_.type].get(cell)
-    return cell
 
 
 def read_redcap_export_rowwise(path: str | Path, dictionary_path: str | Path | None
