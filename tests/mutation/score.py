@@ -54,8 +54,11 @@ def after_recheck(previous: dict, recheck: dict[str, str], changed: frozenset[st
     those the recheck ran. Raises ValueError if an unchanged function has other mutants than in the
     run (compared by number: score.json's `mutants_by_function`; a score.json without it allows a
     recheck of unchanged packages only, compared by the total), or a changed function's mutants did
-    not all run. With nothing changed the counts are the run's, moved by the statuses rerun (so a
-    run's timeouts that score.json does not name still count as timeouts)."""
+    not all run.
+
+    A score.json written before `other_statuses` existed names no timeout: its timeouts (`counts`) are
+    among the mutants it does not list, counted as timeouts here and carried on as `unnamed_timeouts`
+    (a changed function's mutants are rerun, so one of them may be counted twice; a full run settles it)."""
     before = previous.get("mutants_by_function")
     if changed and before is None:
         raise ValueError("the recorded run does not count its mutants by function: a full run is due")
@@ -77,12 +80,17 @@ def after_recheck(previous: dict, recheck: dict[str, str], changed: frozenset[st
         raise ValueError(f"mutants of changed functions not run: {missed[:3]}")
     other = previous.get("other_statuses", {})
     by_mutant = {name: rerun.get(name, other.get(name, listed.get(name, "killed"))) for name in recheck}
-    if changed or before is not None:
-        return by_mutant, Counter(by_mutant.values())
-    counts = Counter(previous["counts"])
-    counts.subtract(listed[name] for name in rerun)
-    counts.update(rerun.values())
+    counts = Counter(by_mutant.values())
+    unnamed = unnamed_timeouts(previous)
+    counts["killed"], counts["timeout"] = counts["killed"] - unnamed, counts["timeout"] + unnamed
     return by_mutant, +counts
+
+
+def unnamed_timeouts(report: dict) -> int:
+    """How many of a score.json's timeouts it does not name (all of them before `other_statuses`)."""
+    if "other_statuses" not in report:
+        return report["counts"].get("timeout", 0)
+    return report.get("unnamed_timeouts", 0)
 
 
 def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: int, commit: str = "",
@@ -137,6 +145,8 @@ def main(argv: list[str]) -> None:
         commit = argv[5] if changed else previous["commit"]  # the code mutated: today's once a function changed
         report = summarise(by_mutant, read_json(argv[3]), seconds, commit, argv[5])
         report["counts"] = dict(sorted(counts.items()))
+        if unnamed_timeouts(previous):
+            report["unnamed_timeouts"] = unnamed_timeouts(previous)
     else:
         results, equivalent_file, seconds, commit = argv[:4]
         report = summarise(statuses(Path(results).read_text()), read_json(equivalent_file), int(seconds), commit)
