@@ -489,3 +489,10 @@ def test_findq_edges_as_r():
         assert math.isnan(_findq(x[:2], np.array([np.nan, np.nan]), 0.5, tol))
     assert _findq(x[:3], np.array([0.0, np.nan, 0.5]), 0.5, tol) == 2.0
     assert _findq(x, np.array([0.0, 0.25, 0.5 + tol, 0.5 + tol]), 0.5, tol) == 2.0
+
+
+def test_no_observations_is_refused_with_a_message():
+    """R: survfit(Surv(numeric(0), numeric(0)) ~ 1) stops ("no (non-missing) observations"); here a
+    ValueError that says so (was pandas' "All arrays must be of the same length")."""
+    with pytest.raises(ValueError, match="no observations"):
+        km_fit([], [])

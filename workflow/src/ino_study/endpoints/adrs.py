@@ -175,7 +175,8 @@ def mrd_methods(adrs: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:
     # MRD_METHOD_ORDER that a result used, and the lowest limit (grouped columns, no Python per patient)
     method = counted["mrd_method"]
     flags = pd.DataFrame({"named": method.notna().to_numpy(bool),
-                          **{m: method.eq(m).to_numpy(bool) for m in MRD_METHOD_ORDER},
+                          # na_value: a nullable text column gives <NA> where the method is missing
+                          **{m: method.eq(m).to_numpy(bool, na_value=False) for m in MRD_METHOD_ORDER},
                           "limit": pd.to_numeric(counted["mrd_detection_limit_pct"], errors="coerce").to_numpy(float)})
     grouped = flags.groupby(counted["patient_id"].to_numpy(), sort=False)
     used = grouped[["named", *MRD_METHOD_ORDER]].max()

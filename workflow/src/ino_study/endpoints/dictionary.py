@@ -183,8 +183,9 @@ DERIVED_DEFINITIONS: tuple[tuple[str, list[str]], ...] = (
 
 def dictionary_markdown() -> str:
     lines = ["# Analysis datasets", "",
-             "Written by the `derive_endpoints` rule to `results/adam/` as Parquet (for the pipeline) and CSV",
-             "(for reading). Generated from `workflow/src/ino_study/endpoints/dictionary.py`; do not edit.", ""]
+             "Written by the `derive_endpoints` rule to `results/adam/` as Parquet (what the later steps read),",
+             "and by `export_analysis_datasets` as CSV copies of the same rows (for reading). Generated from",
+             "`workflow/src/ino_study/endpoints/dictionary.py`; do not edit.", ""]
     for name, (meaning, columns) in DATASETS.items():
         lines += [f"## {name}", "", meaning, "", "| column | meaning |", "|---|---|"]
         lines += [f"| `{column}` | {text} |" for column, text in columns.items()]

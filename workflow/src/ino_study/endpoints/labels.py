@@ -92,7 +92,7 @@ class Labels:
         """The label inside a sentence ('Overall survival by prior HSCT'): a leading capital is lowered
         unless the first word is an acronym or mixed case (HSCT, InO, CD22)."""
         label = self.variable(name)
-        first = label.split(" ", 1)[0]
+        first = (label.split(maxsplit=1) or [""])[0]  # any white space, a no-break space too; "" for a blank label
         return label[:1].lower() + label[1:] if first[1:] == first[1:].lower() and first[:1].isalpha() else label
 
     def level(self, variable: str, value: object) -> str:

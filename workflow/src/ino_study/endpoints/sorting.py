@@ -15,7 +15,8 @@ import pandas as pd
 def sort_codes(values: pd.Series) -> np.ndarray:
     """Each value's rank among the distinct values in sorted order; missing values rank last."""
     codes, uniques = pd.factorize(values)
-    if isinstance(uniques, np.ndarray) and uniques.dtype == object and pd.api.types.infer_dtype(uniques) == "string":
+    uniques = np.asarray(uniques)  # a Series' distinct values come back as an Index
+    if uniques.dtype == object and pd.api.types.infer_dtype(uniques) == "string":
         # text: the distinct values ordered as fixed-width Unicode (code-point order, as Python compares
         # str), in C rather than by Python comparisons
         order = np.argsort(uniques.astype(str), kind="stable")
@@ -45,10 +46,13 @@ def join_patients(rows: pd.DataFrame, patients: pd.DataFrame, columns: list[str]
     """`rows` of the patients in `patients` (one row per patient_id), with `columns` of `patients` added.
 
     What ``rows.merge(patients[["patient_id", *columns]], on="patient_id", how="inner")`` gives (rows in
-    their order, a fresh RangeIndex), by one hash lookup of the identifiers and a take per column.
+    their order, a fresh RangeIndex), by one hash lookup of the identifiers and a take per column, for
+    `columns` that `rows` does not have (the merge would keep both, suffixed _x and _y).
     """
     index = pd.Index(patients["patient_id"])
-    if not index.is_unique:  # several rows per patient: the merge's many-to-one rules
+    if not index.is_unique or not _same_kind(rows["patient_id"], patients["patient_id"]):
+        # several rows per patient (the merge's many-to-one rules), or identifiers of different types
+        # (text and numbers: the merge raises, or matches True with 1, where a lookup would find none)
         return rows.merge(patients[["patient_id", *columns]], on="patient_id", how="inner")
     position = index.get_indexer(rows["patient_id"])
     keep = position >= 0
@@ -72,14 +76,16 @@ def left_join(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     The same rows, columns and types (a column of `right` missing for some rows takes pandas' missing
     value, integers becoming floats as in the merge), by one hash lookup of the identifiers (none when
     both tables list the same patients in the same order) and a take per column. Falls back to the
-    merge when `right` repeats a patient or shares a column name with `left`.
+    merge when `right` repeats a patient, shares a column name with `left`, or its identifiers are of
+    another type than `left`'s (text and numbers).
     """
     extra = [column for column in right.columns if column != "patient_id"]
     keys = pd.Index(right["patient_id"])
-    if not keys.is_unique or any(column in left.columns for column in extra):
+    if (not keys.is_unique or any(column in left.columns for column in extra)
+            or not _same_kind(left["patient_id"], right["patient_id"])):
         return left.merge(right, on="patient_id", how="left")
-    ids, right_ids = left["patient_id"].to_numpy(), right["patient_id"].to_numpy()
-    if ids.dtype == right_ids.dtype and len(ids) == len(right_ids) and np.array_equal(ids, right_ids):
+    ids = left["patient_id"].to_numpy()
+    if len(ids) == len(keys) and keys.equals(pd.Index(ids)):  # missing identifiers compare equal, as merge matches them
         position = np.arange(len(ids))
     else:
         position = keys.get_indexer(ids)
@@ -92,6 +98,13 @@ def left_join(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
         out[column] = pd.api.extensions.take(values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array,
                                              position, allow_fill=True)
     return out
+
+
+def _same_kind(ids: pd.Series, other_ids: pd.Series) -> bool:
+    """Whether two identifier columns hold values of one kind (both text, both integers, ...), as a
+    hash lookup needs: it finds no "1" among 1s, where the merge raises. Empty columns go either way."""
+    kinds = {pd.api.types.infer_dtype(column, skipna=True) for column in (ids, other_ids)} - {"empty"}
+    return len(kinds) <= 1
 
 
 def taken_frame(frame: pd.DataFrame, columns: dict[str, str], rows: np.ndarray) -> pd.DataFrame:

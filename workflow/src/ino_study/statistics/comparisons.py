@@ -76,19 +76,29 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike, strata: Ar
     Stratified: O - E and its variance are computed within each stratum (risk sets never mix
     strata) and summed over the strata before the quadratic form, as survdiff does. A stratum with
     one patient, or with one group only, adds nothing (its O - E and variance are 0), as in R.
+
+    A row with a missing time, event, group or stratum is left out, as R's default
+    ``na.action = na.omit`` leaves it out (the pipeline labels a missing group before it tests).
     """
     from scipy import special  # imported when used: the figure processes import this module
-    g = np.asarray(group)
+    g, t = np.asarray(group), np.asarray(time, dtype=float)
+    event_values = pd.to_numeric(pd.Series(np.asarray(event)), errors="coerce").to_numpy(float)
+    complete = ~(pd.isna(g) | np.isnan(t) | np.isnan(event_values))
+    if strata is not None:
+        complete &= ~pd.isna(np.asarray(strata))
+    if not complete.all():
+        g, t, event_values = g[complete], t[complete], event_values[complete]
+        strata = np.asarray(strata)[complete] if strata is not None else None
     # sorted levels as np.unique gives them, by hashing (np.unique sorts 100,000 Python strings: 0.1 s)
-    codes, levels = pd.factorize(g, sort=True, use_na_sentinel=False)
+    codes, levels = pd.factorize(g, sort=True)
     k = levels.size
     if k < 2:
         raise ValueError("log-rank test needs at least two groups")
-    t, e = np.asarray(time, dtype=float), np.asarray(event, dtype=int)
+    e = event_values.astype(int)
     if strata is None:
         observed, expected, variance = logrank_sums(t, e, codes, k)
     else:
-        stratum_codes = pd.factorize(np.asarray(strata), sort=True, use_na_sentinel=False)[0]
+        stratum_codes = pd.factorize(np.asarray(strata), sort=True)[0]
         observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
         for stratum in np.unique(stratum_codes):
             rows = stratum_codes == stratum

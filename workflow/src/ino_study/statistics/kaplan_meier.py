@@ -77,6 +77,8 @@ def _clean_inputs(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, np.nda
     e = np.asarray(event)
     if t.shape != e.shape or t.ndim != 1:
         raise ValueError("time and event must be 1-d arrays of equal length")
+    if t.size == 0:  # R's survfit: "no (non-missing) observations"
+        raise ValueError("no observations: a Kaplan-Meier fit needs at least one time")
     if np.any(np.isnan(t)):
         raise ValueError("time contains missing values")
     if e.dtype == bool:
