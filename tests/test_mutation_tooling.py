@@ -178,6 +178,9 @@ def test_a_recheck_after_a_change_reruns_every_mutant_of_the_changed_functions()
         score.after_recheck(recorded, recheck | {"ino_study.endpoints.g__mutmut_3": "not checked"}, changed)
     with pytest.raises(ValueError, match="other mutants"):
         score.after_recheck(recorded, recheck | {"ino_study.statistics.f__mutmut_5": "not checked"}, changed)
+    # a judgement of a changed function's mutant is about a mutation that may no longer bear its name
+    assert score.stale_judgements({"ino_study.endpoints.g__mutmut_2": "why", "ino_study.statistics.f__mutmut_4": "why"},
+                                  changed) == ["ino_study.endpoints.g__mutmut_2"]
     # a score.json without counts by function cannot say which mutants a change leaves as they were
     with pytest.raises(ValueError, match="full run"):
         score.after_recheck(RECORDED, recheck, changed)

@@ -127,11 +127,18 @@ def summarise(by_mutant: dict[str, str], equivalent: dict[str, str], seconds: in
     }
 
 
+def stale_judgements(equivalent: dict[str, str], changed: frozenset[str]) -> list[str]:
+    """The judgements of `equivalent` about mutants of a changed function: mutmut numbers a function's
+    mutants from its source, so after a change the same name may be another mutation."""
+    return sorted(name for name in equivalent if function_of(name) in changed)
+
+
 def main(argv: list[str]) -> None:
     """score.py RESULTS EQUIVALENT SECONDS COMMIT                 -> score.json of a full run, on stdout
     score.py --recheck-names SCORE CHANGED [--not-equivalent]     -> the mutants to rerun, one a line
     score.py --after-recheck SCORE RESULTS EQUIVALENT SECONDS TESTS_COMMIT [CHANGED]
-                                  -> score.json after a recheck (CHANGED: a file of changed functions)"""
+                                  -> score.json after a recheck (CHANGED: a file of changed functions);
+                                     judgements of changed functions' mutants leave EQUIVALENT"""
     read_json = lambda path: json.loads(Path(path).read_text(encoding="utf-8"))  # noqa: E731
     if argv[0] == "--recheck-names":
         changed = frozenset(Path(argv[2]).read_text().split())
@@ -143,7 +150,14 @@ def main(argv: list[str]) -> None:
         by_mutant, counts = after_recheck(previous, statuses(Path(argv[2]).read_text()), changed)
         seconds = previous["seconds"] + int(argv[4])
         commit = argv[5] if changed else previous["commit"]  # the code mutated: today's once a function changed
-        report = summarise(by_mutant, read_json(argv[3]), seconds, commit, argv[5])
+        equivalent = read_json(argv[3])
+        stale = stale_judgements(equivalent, changed)
+        if stale:  # taken out of equivalent.json: a survivor among them is to be judged again
+            equivalent = {name: why for name, why in equivalent.items() if name not in stale}
+            Path(argv[3]).write_text(json.dumps(equivalent, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+                                     encoding="utf-8")
+            print(f"{len(stale)} judgements of changed functions' mutants taken out of {argv[3]}", file=sys.stderr)
+        report = summarise(by_mutant, equivalent, seconds, commit, argv[5])
         report["counts"] = dict(sorted(counts.items()))
         if unnamed_timeouts(previous):
             report["unnamed_timeouts"] = unnamed_timeouts(previous)
