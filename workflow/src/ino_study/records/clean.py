@@ -226,7 +226,15 @@ def _store_parsed(index: pd.Index, name: str, kind: str, parsed) -> dict[str, pd
     """`_store` of a ParsedColumn: the typed columns made from the distinct values, then spread by code."""
     distinct = pd.DataFrame(index=pd.RangeIndex(len(parsed.distinct[0])))
     _store(distinct, name, kind, pd.Series(parsed.distinct[0], index=distinct.index, dtype=object))
-    return {column: pd.Series(distinct[column].array.take(parsed.codes), index=index) for column in distinct.columns}
+    return {column: pd.Series(_take(distinct[column], parsed.codes), index=index) for column in distinct.columns}
+
+
+def _take(values: pd.Series, codes: np.ndarray):
+    """`values.array.take(codes)`; a NumPy column taken as an ndarray, since a Series made from a
+    NumpyExtensionArray looks for missing values in every row (a second pass over a million objects)."""
+    if isinstance(values.dtype, np.dtype):
+        return values.to_numpy().take(codes)
+    return values.array.take(codes)
 
 
 def _store(out: pd.DataFrame, name: str, kind: str, values: pd.Series, missing: np.ndarray | None = None) -> None:
@@ -614,7 +622,7 @@ def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutof
                                     _iso(date), f"dated after the data cut-off {cutoff}",
                                     "record kept out of the analysis"))
         unchanged = not late.any() and frame.index.equals(pd.RangeIndex(len(frame)))
-        tables[name] = frame if unchanged else frame[~late].reset_index(drop=True)
+        tables[name] = frame if unchanged else _kept_rows(frame, ~late.to_numpy())
     fu = tables["follow_up"].copy()
     source = sources["follow_up"]
     death_late = fu["death_date"] > cutoff_ts
@@ -634,6 +642,13 @@ def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutof
     fu.loc[contact_late, "last_contact_date"] = cutoff_ts
     tables["follow_up"] = fu
     return tables, findings
+
+
+def _kept_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """`frame[keep].reset_index(drop=True)` with one copy of the columns, not two."""
+    kept = frame.take(np.flatnonzero(keep))
+    kept.index = pd.RangeIndex(len(kept))
+    return kept
 
 
 # ---------------------------------------------------------------------------------- eligibility
@@ -801,7 +816,8 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     tables["patients"] = patients.drop(columns=[c for c in identifiers if c in patients])
     for name in tables:
         frame = tables[name].drop(columns=[c for c in [*identifiers, PATIENT_CODE] if c in tables[name]])
-        tables[name] = frame.rename(columns={"_row": "source_row"})  # the Excel row each record came from
+        # the Excel row each record came from; drop made a new frame, so rename need not copy it again
+        tables[name] = frame.rename(columns={"_row": "source_row"}, copy=False)
     if pseudonym_key is not None:
         from ino_study.records.pseudonym import pseudonymise_findings, pseudonymise_tables
 
