@@ -421,7 +421,19 @@ def add_patient_codes(tables: dict[str, pd.DataFrame], parsed_ids: dict[str, tup
         rows = parsed_ids[name][1]
         coded[name] = tables[name].copy(deep=False)  # a new frame sharing the columns: the caller's keeps its own
         coded[name][PATIENT_CODE] = part if rows is None else part.take(rows)
+        coded[name]["patient_id"] = _shared_ids(coded[name], uniques)
     return {name: coded[name] for name in tables}, PatientCodes(known, len(uniques))
+
+
+def _shared_ids(frame: pd.DataFrame, uniques: np.ndarray) -> np.ndarray:
+    """The frame's patient IDs, each the one string object of its code (`uniques`) where that is equal:
+    every table had its own copy of each ID (hundreds of MiB at a million patients), let go here.
+    (A factorisation of strings only compares them as C strings: 'a' and 'a\\x00b' share a code.)"""
+    ids = frame["patient_id"].to_numpy(dtype=object)
+    if not len(uniques):
+        return ids
+    shared = uniques.take(np.maximum(_codes(frame), 0))
+    return np.where(shared == ids, shared, ids)
 
 
 def _codes(frame: pd.DataFrame) -> np.ndarray:
@@ -796,6 +808,7 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     findings += check_values(tables, sources)
     if all(t.name in tables for t in TABLES):
         tables, _ = add_patient_codes(tables, parsed_ids)
+        parsed_ids.clear()  # the tables' own copies of the IDs, replaced by add_patient_codes
         findings += check_cross_table(tables, sources)
     if any(f.severity == "error" for f in findings):
         raise _stop(findings, pseudonym_key)
