@@ -621,10 +621,13 @@ def correct_last_contact(follow_up: pd.DataFrame, source: str) -> tuple[pd.DataF
 DATED_RECORDS = {"ino_doses": "date", "assessments": "date", "transplants": "date", "adverse_events": "onset_date"}
 
 
-def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutoff: dt.date):
+def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutoff: dt.date,
+                 release: bool = False):
     """Keep records dated after the cut-off out of the analysis (administrative censoring), listed."""
+    # (the docstring above is the data dictionary's text.) `release`: the caller's dict gets the cut
+    # tables in place, so that each table's uncut copy is freed as soon as its cut one is made
     findings: list[Finding] = []
-    tables = dict(tables)
+    tables = tables if release else dict(tables)
     cutoff_ts = pd.Timestamp(cutoff)
     for name, column in DATED_RECORDS.items():
         frame = tables[name]
@@ -817,7 +820,7 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     findings += corrections
     tables["follow_up"], corrections = extend_last_contact(tables, sources["follow_up"])
     findings += corrections
-    tables, cutoff_findings = apply_cutoff(tables, sources, rules.cutoff_date)
+    tables, cutoff_findings = apply_cutoff(tables, sources, rules.cutoff_date, release=True)
     findings += cutoff_findings
 
     eligibility = assess_eligibility(tables["patients"], tables["ino_doses"], tables["follow_up"], rules)
