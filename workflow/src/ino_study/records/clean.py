@@ -226,7 +226,8 @@ def _store_parsed(index: pd.Index, name: str, kind: str, parsed) -> dict[str, pd
     """`_store` of a ParsedColumn: the typed columns made from the distinct values, then spread by code."""
     distinct = pd.DataFrame(index=pd.RangeIndex(len(parsed.distinct[0])))
     _store(distinct, name, kind, pd.Series(parsed.distinct[0], index=distinct.index, dtype=object))
-    return {column: pd.Series(_take(distinct[column], parsed.codes), index=index) for column in distinct.columns}
+    return {column: pd.Series(_take(distinct[column], parsed.codes), index=index)
+            for column in distinct.columns}
 
 
 def _take(values: pd.Series, codes: np.ndarray):
