@@ -226,7 +226,16 @@ def _store_parsed(index: pd.Index, name: str, kind: str, parsed) -> dict[str, pd
     """`_store` of a ParsedColumn: the typed columns made from the distinct values, then spread by code."""
     distinct = pd.DataFrame(index=pd.RangeIndex(len(parsed.distinct[0])))
     _store(distinct, name, kind, pd.Series(parsed.distinct[0], index=distinct.index, dtype=object))
-    return {column: pd.Series(distinct[column].array.take(parsed.codes), index=index) for column in distinct.columns}
+    return {column: pd.Series(_take(distinct[column], parsed.codes), index=index)
+            for column in distinct.columns}
+
+
+def _take(values: pd.Series, codes: np.ndarray):
+    """`values.array.take(codes)`; a NumPy column taken as an ndarray, since a Series made from a
+    NumpyExtensionArray looks for missing values in every row (a second pass over a million objects)."""
+    if isinstance(values.dtype, np.dtype):
+        return values.to_numpy().take(codes)
+    return values.array.take(codes)
 
 
 def _store(out: pd.DataFrame, name: str, kind: str, values: pd.Series, missing: np.ndarray | None = None) -> None:
@@ -413,7 +422,19 @@ def add_patient_codes(tables: dict[str, pd.DataFrame], parsed_ids: dict[str, tup
         rows = parsed_ids[name][1]
         coded[name] = tables[name].copy(deep=False)  # a new frame sharing the columns: the caller's keeps its own
         coded[name][PATIENT_CODE] = part if rows is None else part.take(rows)
+        coded[name]["patient_id"] = _shared_ids(coded[name], uniques)
     return {name: coded[name] for name in tables}, PatientCodes(known, len(uniques))
+
+
+def _shared_ids(frame: pd.DataFrame, uniques: np.ndarray) -> np.ndarray:
+    """The frame's patient IDs, each the one string object of its code (`uniques`) where that is equal:
+    every table had its own copy of each ID (hundreds of MiB at a million patients), let go here.
+    (A factorisation of strings only compares them as C strings: 'a' and 'a\\x00b' share a code.)"""
+    ids = frame["patient_id"].to_numpy(dtype=object)
+    if not len(uniques):
+        return ids
+    shared = uniques.take(np.maximum(_codes(frame), 0))
+    return np.where(shared == ids, shared, ids)
 
 
 def _codes(frame: pd.DataFrame) -> np.ndarray:
@@ -601,10 +622,13 @@ def correct_last_contact(follow_up: pd.DataFrame, source: str) -> tuple[pd.DataF
 DATED_RECORDS = {"ino_doses": "date", "assessments": "date", "transplants": "date", "adverse_events": "onset_date"}
 
 
-def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutoff: dt.date):
+def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutoff: dt.date,
+                 release: bool = False):
     """Keep records dated after the cut-off out of the analysis (administrative censoring), listed."""
+    # (the docstring above is the data dictionary's text.) `release`: the caller's dict gets the cut
+    # tables in place, so that each table's uncut copy is freed as soon as its cut one is made
     findings: list[Finding] = []
-    tables = dict(tables)
+    tables = tables if release else dict(tables)
     cutoff_ts = pd.Timestamp(cutoff)
     for name, column in DATED_RECORDS.items():
         frame = tables[name]
@@ -614,7 +638,7 @@ def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutof
                                     _iso(date), f"dated after the data cut-off {cutoff}",
                                     "record kept out of the analysis"))
         unchanged = not late.any() and frame.index.equals(pd.RangeIndex(len(frame)))
-        tables[name] = frame if unchanged else frame[~late].reset_index(drop=True)
+        tables[name] = frame if unchanged else _kept_rows(frame, ~late.to_numpy())
     fu = tables["follow_up"].copy()
     source = sources["follow_up"]
     death_late = fu["death_date"] > cutoff_ts
@@ -634,6 +658,13 @@ def apply_cutoff(tables: dict[str, pd.DataFrame], sources: dict[str, str], cutof
     fu.loc[contact_late, "last_contact_date"] = cutoff_ts
     tables["follow_up"] = fu
     return tables, findings
+
+
+def _kept_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """`frame[keep].reset_index(drop=True)` with one copy of the columns, not two."""
+    kept = frame.take(np.flatnonzero(keep))
+    kept.index = pd.RangeIndex(len(kept))
+    return kept
 
 
 # ---------------------------------------------------------------------------------- eligibility
@@ -781,6 +812,7 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     findings += check_values(tables, sources)
     if all(t.name in tables for t in TABLES):
         tables, _ = add_patient_codes(tables, parsed_ids)
+        parsed_ids.clear()  # the tables' own copies of the IDs, replaced by add_patient_codes
         findings += check_cross_table(tables, sources)
     if any(f.severity == "error" for f in findings):
         raise _stop(findings, pseudonym_key)
@@ -789,7 +821,7 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     findings += corrections
     tables["follow_up"], corrections = extend_last_contact(tables, sources["follow_up"])
     findings += corrections
-    tables, cutoff_findings = apply_cutoff(tables, sources, rules.cutoff_date)
+    tables, cutoff_findings = apply_cutoff(tables, sources, rules.cutoff_date, release=True)
     findings += cutoff_findings
 
     eligibility = assess_eligibility(tables["patients"], tables["ino_doses"], tables["follow_up"], rules)
@@ -801,7 +833,8 @@ def clean_records(raw_tables: dict[str, RawTable], rules: Eligibility, read_find
     tables["patients"] = patients.drop(columns=[c for c in identifiers if c in patients])
     for name in tables:
         frame = tables[name].drop(columns=[c for c in [*identifiers, PATIENT_CODE] if c in tables[name]])
-        tables[name] = frame.rename(columns={"_row": "source_row"})  # the Excel row each record came from
+        # the Excel row each record came from; drop made a new frame, so rename need not copy it again
+        tables[name] = frame.rename(columns={"_row": "source_row"}, copy=False)
     if pseudonym_key is not None:
         from ino_study.records.pseudonym import pseudonymise_findings, pseudonymise_tables
 

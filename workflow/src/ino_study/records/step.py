@@ -66,8 +66,8 @@ def clean_records(raw_data: Any, config: Mapping[str, Any], output: Any) -> None
         except DataContractError as error:
             raise DataContractError(error.findings) from None
         source = Path(raw_data).name
-    for name in CLEAN_TABLES:
-        write_parquet(records.tables[name], getattr(output, name))
+    for name in CLEAN_TABLES:  # each table let go once written: converting one to Arrow takes memory
+        write_parquet(records.tables.pop(name), getattr(output, name))
     write_quality_report(records.findings, records.flow, output.findings, output.report, output.flow,
                          source=source, rules=rules, column_map=column_map, centres=centres,
                          language=str(config.get("language", "en")))
