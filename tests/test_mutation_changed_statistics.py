@@ -7,7 +7,8 @@ Expected numbers come from R's printed output, never from our own functions:
 [R-AKH]  ``survdiff(Surv(t, Status) ~ Group)`` on the Freireich 6-MP data: ``Chisq= 16.8 on 1 degrees of
          freedom, p= 4e-05`` (the source quoted at the top of tests/test_statistics_comparisons.py).
 [R-SURVDIFF-STRATA] ``survdiff(Surv(time, status) ~ pat.karno + strata(inst), data=lung)``, the survival
-         package's tests/Examples/survival-Ex.Rout.save (the source quoted at the top of tests/test_centres.py):
+         package's tests/Examples/survival-Ex.Rout.save (the source quoted at the top of
+         tests/test_centres.py):
          ``n=224, 4 observations deleted due to missingness`` ... ``Chisq= 21.4 on 7 degrees of freedom,
          p= 0.003``.  The 228-row lung data have 1 missing ``inst`` and 3 missing ``pat.karno``.
 """
