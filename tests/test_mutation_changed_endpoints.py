@@ -41,4 +41,5 @@ def test_mrd_method_stays_an_object_column_with_future_string_inference():
     assert out["mrd_method"].dtype == object
     assert out["mrd_method"].tolist() == ["flow + PCR", None, "no MRD result"]
     assert out["mrd_method"].iloc[1] is None
-    assert out["mrd_detection_limit_pct"].iloc[0] == 0.001 and out["mrd_detection_limit_pct"].iloc[1:].isna().all()
+    limits = out["mrd_detection_limit_pct"]
+    assert limits.iloc[0] == 0.001 and limits.iloc[1:].isna().all()
