@@ -34,6 +34,16 @@ def test_left_join_of_text_and_numeric_identifiers_fails_as_the_merge_does():
     pd.testing.assert_frame_equal(left_join(booleans, right), booleans.merge(right, on="patient_id", how="left"))
 
 
+def test_joins_of_integer_identifiers_against_object_ones_are_the_merge():
+    """int64 identifiers against object ones with a missing value (both integers where given): the merge
+    makes the key column object; so do the joins now (the lookup kept int64)."""
+    left = pd.DataFrame({"patient_id": [1, 2], "x": [7, 8]})
+    right = pd.DataFrame({"patient_id": pd.Series([1, None], dtype=object), "y": [10, 20]})
+    pd.testing.assert_frame_equal(left_join(left, right), left.merge(right, on="patient_id", how="left"))
+    pd.testing.assert_frame_equal(join_patients(left, right, ["y"]),
+                                  left.merge(right[["patient_id", "y"]], on="patient_id", how="inner"))
+
+
 def test_join_patients_of_text_and_numeric_identifiers_fails_as_the_merge_does():
     """Was: no rows, silently (the inner join found no "1" among 1s)."""
     rows = pd.DataFrame({"patient_id": ["1", "2", "2"], "day": [1, 2, 3]})

@@ -101,10 +101,12 @@ def left_join(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
 
 
 def _same_kind(ids: pd.Series, other_ids: pd.Series) -> bool:
-    """Whether two identifier columns hold values of one kind (both text, both integers, ...), as a
-    hash lookup needs: it finds no "1" among 1s, where the merge raises. Empty columns go either way."""
-    kinds = {pd.api.types.infer_dtype(column, skipna=True) for column in (ids, other_ids)} - {"empty"}
-    return len(kinds) <= 1
+    """Whether a hash lookup of `ids` among `other_ids` gives what the merge gives: both columns of one
+    type holding values of one kind (a lookup finds no "1" among 1s, where the merge raises, and keeps
+    `ids`' type where the merge would make int64 and object keys object). A column with no identifier
+    at all (empty, or every value missing) matches nothing either way."""
+    kinds = {pd.api.types.infer_dtype(column, skipna=True) for column in (ids, other_ids)}
+    return "empty" in kinds or (len(kinds) == 1 and ids.dtype == other_ids.dtype)
 
 
 def taken_frame(frame: pd.DataFrame, columns: dict[str, str], rows: np.ndarray) -> pd.DataFrame:
