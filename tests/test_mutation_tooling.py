@@ -196,6 +196,9 @@ def test_a_recheck_runs_the_changed_functions_of_committed_code():
     assert 'git -C "$root" diff --quiet HEAD -- "${MUTATED[@]}"' in recheck
     assert 'changed_functions.py" "$run_commit"' in recheck
     assert recheck.index("changed_functions.py") < recheck.index("mutmut run") < recheck.index("--after-recheck")
+    # the judgements of changed functions' old mutants are withdrawn before the run, not after it (a
+    # judgement written after the recheck is of today's mutants)
+    assert recheck.index("--withdraw-stale") < recheck.index("mutmut run")
     assert 'git -C "$root" diff --quiet "$(cat "$stage/commit")" -- "${MUTATED[@]}"' in recheck
 
 

@@ -102,6 +102,9 @@ if [ $mode = recheck ]; then
   configure_stage
   cp "$recorded" "$stage/score.recorded.json"  # the run this recheck builds on
   mv "$changed" "$stage/changed_functions.txt"
+  # a judgement of a changed function's mutant may name another mutation now: judged again after the recheck
+  python "$root/tests/mutation/score.py" --withdraw-stale "$root/tests/mutation/equivalent.json" \
+    "$stage/changed_functions.txt"
   # the recorded survivors of unchanged functions, and every mutant of a changed one (mutmut's wildcard)
   mapfile -t names < <(python "$root/tests/mutation/score.py" --recheck-names "$stage/score.recorded.json" \
                          "$stage/changed_functions.txt" $equivalent)

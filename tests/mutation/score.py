@@ -137,9 +137,17 @@ def main(argv: list[str]) -> None:
     """score.py RESULTS EQUIVALENT SECONDS COMMIT                 -> score.json of a full run, on stdout
     score.py --recheck-names SCORE CHANGED [--not-equivalent]     -> the mutants to rerun, one a line
     score.py --after-recheck SCORE RESULTS EQUIVALENT SECONDS TESTS_COMMIT [CHANGED]
-                                  -> score.json after a recheck (CHANGED: a file of changed functions);
-                                     judgements of changed functions' mutants leave EQUIVALENT"""
+                                  -> score.json after a recheck (CHANGED: a file of changed functions)
+    score.py --withdraw-stale EQUIVALENT CHANGED  -> before a recheck: judgements of the changed
+                                                     functions' mutants taken out of EQUIVALENT"""
     read_json = lambda path: json.loads(Path(path).read_text(encoding="utf-8"))  # noqa: E731
+    if argv[0] == "--withdraw-stale":  # before a recheck: judgements of changed functions' old mutants
+        equivalent, changed = read_json(argv[1]), frozenset(Path(argv[2]).read_text().split())
+        stale = stale_judgements(equivalent, changed)
+        kept = {name: why for name, why in equivalent.items() if name not in stale}
+        Path(argv[1]).write_text(json.dumps(kept, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"{len(stale)} judgements of changed functions' mutants taken out of {argv[1]}", file=sys.stderr)
+        return
     if argv[0] == "--recheck-names":
         changed = frozenset(Path(argv[2]).read_text().split())
         print("\n".join(recheck_names(read_json(argv[1]), changed, "--not-equivalent" not in argv)))
@@ -151,12 +159,6 @@ def main(argv: list[str]) -> None:
         seconds = previous["seconds"] + int(argv[4])
         commit = argv[5] if changed else previous["commit"]  # the code mutated: today's once a function changed
         equivalent = read_json(argv[3])
-        stale = stale_judgements(equivalent, changed)
-        if stale:  # taken out of equivalent.json: a survivor among them is to be judged again
-            equivalent = {name: why for name, why in equivalent.items() if name not in stale}
-            Path(argv[3]).write_text(json.dumps(equivalent, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
-                                     encoding="utf-8")
-            print(f"{len(stale)} judgements of changed functions' mutants taken out of {argv[3]}", file=sys.stderr)
         report = summarise(by_mutant, equivalent, seconds, commit, argv[5])
         report["counts"] = dict(sorted(counts.items()))
         if unnamed_timeouts(previous):
