@@ -180,3 +180,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for report in skipped:
         reason = skip_reason(report)
         terminalreporter.write_line(f"SKIPPED {report.nodeid}: {reason} (allowed: {ci_allowance(reason)})")
+
+
+def clean_records_outputs(tables: Path, quality: Path):
+    """The outputs of the clean_records rule as the step function takes them: the clean tables as
+    `<tables>/<name>.parquet`, the data-quality files under `quality`."""
+    from types import SimpleNamespace
+
+    from ino_study.layout import CLEAN_TABLES
+
+    return SimpleNamespace(**{name: str(tables / f"{name}.parquet") for name in CLEAN_TABLES},
+                           findings=str(quality / "findings.csv"), report=str(quality / "report.md"),
+                           flow=str(quality / "patient_flow.csv"))

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from conftest import PROJECT_ROOT, copy_project, load_config, run_snakemake
+from conftest import PROJECT_ROOT, clean_records_outputs, copy_project, load_config, run_snakemake
 from ino_study import steps
 from ino_study.config import step_settings
 from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES, analysis_dataset_paths
@@ -29,9 +29,7 @@ from test_outputs_io import frames
 def clean_tables(raw, folder, config) -> SimpleNamespace:
     from ino_study.records.step import clean_records
 
-    clean = SimpleNamespace(**{name: str(folder / f"clean/{name}.parquet") for name in CLEAN_TABLES},
-                            findings=str(folder / "findings.csv"), report=str(folder / "report.md"),
-                            flow=str(folder / "patient_flow.csv"))
+    clean = clean_records_outputs(folder / "clean", folder)
     clean_records(str(raw), step_settings(config, "clean_records"), clean)
     return clean
 

@@ -87,17 +87,15 @@ def run_in_russian(raw: Path, folder: Path) -> Path:
     the export `raw` with language: ru, in this process (as benchmarks/one_process.py calls them)."""
     from types import SimpleNamespace
 
-    from conftest import load_config
+    from conftest import clean_records_outputs, load_config
     from ino_study import steps
     from ino_study.config import step_settings
-    from ino_study.layout import ANALYSIS_DATASETS, CLEAN_TABLES
+    from ino_study.layout import ANALYSIS_DATASETS
     from ino_study.records.step import clean_records
     from ino_study.tables.step import TITLES, make_tables
 
     config = load_config(ROOT / "config.yaml", language="ru")
-    clean = SimpleNamespace(**{name: str(folder / f"clean/{name}.parquet") for name in CLEAN_TABLES},
-                            findings=str(folder / "findings.csv"), report=str(folder / "report.md"),
-                            flow=str(folder / "patient_flow.csv"))
+    clean = clean_records_outputs(folder / "clean", folder)
     clean_records(str(raw), step_settings(config, "clean_records"), clean)
     adam = SimpleNamespace(**{f"{name}_{fmt}": str(folder / f"adam/{name}.{fmt}")
                               for name in ANALYSIS_DATASETS for fmt in ("parquet", "csv")})
@@ -251,18 +249,13 @@ def _cohort_with_findings(tmp: Path) -> Path:
 
 
 def _clean(raw: Path, folder: Path, language: str) -> Path:
-    from types import SimpleNamespace
-
-    from conftest import load_config
+    from conftest import clean_records_outputs, load_config
     from ino_study.config import step_settings
-    from ino_study.layout import CLEAN_TABLES
     from ino_study.records.step import clean_records
 
     folder.mkdir()
     config = load_config(ROOT / "config.yaml", language=language)
-    output = SimpleNamespace(**{name: str(folder / f"{name}.parquet") for name in CLEAN_TABLES},
-                             findings=str(folder / "findings.csv"), report=str(folder / "report.md"),
-                             flow=str(folder / "patient_flow.csv"))
+    output = clean_records_outputs(folder, folder)
     clean_records(str(raw), step_settings(config, "clean_records"), output)
     return folder
 
@@ -389,19 +382,15 @@ def test_the_example_exports_get_a_russian_data_quality_report(example, tmp_path
     pooled) under language: ru: the records step writes a report with no English left; the centre
     names (SYN-A, SYN-B) are data."""
     import yaml
-    from types import SimpleNamespace
 
-    from conftest import load_config
+    from conftest import clean_records_outputs, load_config
     from ino_study.config import step_settings
-    from ino_study.layout import CLEAN_TABLES
     from ino_study.records.step import clean_records
 
     overrides = yaml.safe_load((ROOT / "config" / "examples" / f"{example}.yaml").read_text(encoding="utf-8"))
     config = load_config(ROOT / "config.yaml", **{**overrides, "language": "ru"})
     monkeypatch.chdir(ROOT)  # the example paths are relative to the project
-    output = SimpleNamespace(**{name: str(tmp_path / f"{name}.parquet") for name in CLEAN_TABLES},
-                             findings=str(tmp_path / "findings.csv"), report=str(tmp_path / "report.md"),
-                             flow=str(tmp_path / "patient_flow.csv"))
+    output = clean_records_outputs(tmp_path, tmp_path)
     clean_records(config["raw_data"], step_settings(config, "clean_records"), output)
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     findings = _findings(tmp_path / "findings.csv")
